@@ -1,0 +1,37 @@
+# RewardsHub: `make run` serves the demo hub, `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HUB_PORT ?= 8000
+PMS_SIM_PORT ?= 8001
+export HUB_PORT PMS_SIM_PORT
+
+.PHONY: run test install install-test chromium lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("RewardsHub needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/python scripts/run_demo.py
+
+chromium:
+	@scripts/ensure-chromium.sh
+
+lint: install
+	$(BIN)/ruff check src tests bench scripts
+
+test: install chromium lint
+	$(BIN)/rewardshub makemigrations --check --dry-run
+	@scripts/test.sh
+
+bench: install
+	$(BIN)/python -m bench $(if $(QUICK),--quick,)
+
+clean:
+	rm -rf $(VENV) var/ .pytest_cache

@@ -1,0 +1,1 @@
+"""RewardsHub: a patient rewards hub for orthodontic and dental practices."""

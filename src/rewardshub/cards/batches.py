@@ -1,0 +1,159 @@
+"""Issuing new card batches and importing the cards of another rewards program."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from rewardshub.audit.actions import record_event
+from rewardshub.audit.actors import Actor
+from rewardshub.cards.models import BatchSource, Card, CardBatch
+from rewardshub.cards.numbers import (
+    CardInputError,
+    is_reserved_username,
+    new_card_number,
+    parse_card_input,
+    track_data,
+)
+from rewardshub.cards.temp_passwords import hash_temp_password, new_temp_password
+from rewardshub.errors import ActionError
+from rewardshub.patients.models import Profile
+from rewardshub.practices.models import Practice
+
+MAX_BATCH = 100_000
+
+
+@dataclass(frozen=True)
+class IssuedCard:
+    number: str
+    temp_password: str
+    track1: str
+    track2: str
+
+
+def issue_batch(*, practice: Practice, count: int, actor: Actor, label: str = "") -> list[IssuedCard]:
+    """Create `count` new Luhn-valid card numbers, unique across every practice."""
+    if not 1 <= count <= MAX_BATCH:
+        raise ActionError(
+            "invalid_count", f"A batch holds 1 to {MAX_BATCH:,} cards; {count} was asked for."
+        )
+    numbers: set[str] = set()
+    while len(numbers) < count:
+        wanted = count - len(numbers)
+        candidates = {new_card_number() for _ in range(wanted)} - numbers
+        taken = set(
+            Card.objects.filter(number__in=candidates).values_list("number", flat=True)
+        ) | set(Profile.objects.filter(username__in=candidates).values_list("username", flat=True))
+        numbers |= candidates - taken
+    issued = []
+    with transaction.atomic():
+        batch = CardBatch.objects.create(
+            practice=practice, source=BatchSource.ISSUED, label=label, size=count,
+            created_by_id=actor.user_id,
+        )
+        cards = []
+        for number in sorted(numbers):
+            password = new_temp_password()
+            track1, track2 = track_data(number)
+            issued.append(IssuedCard(number, password, track1, track2))
+            cards.append(
+                Card(
+                    number=number,
+                    practice=practice,
+                    batch=batch,
+                    temp_password_hash=hash_temp_password(password),
+                )
+            )
+        Card.objects.bulk_create(cards, batch_size=1000)
+        record_event(
+            practice=practice,
+            actor=actor,
+            action="cards.issue",
+            detail={"batch": batch.public_id.hex, "count": count},
+        )
+    return issued
+
+
+def write_issued_csv(issued: list[IssuedCard], out: io.TextIOBase) -> None:
+    writer = csv.writer(out)
+    writer.writerow(["card_number", "temp_password", "track1", "track2"])
+    for card in issued:
+        writer.writerow([card.number, card.temp_password, card.track1, card.track2])
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    line: int
+    message: str
+
+
+def read_import_csv(text: str) -> tuple[list[str], list[ImportProblem]]:
+    """Card numbers from a CSV (a `card_number` column, or the first column); problems by line."""
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        return [], [ImportProblem(0, "The file is empty: it needs one card number per line.")]
+    header = [cell.strip().lower() for cell in rows[0]]
+    column = header.index("card_number") if "card_number" in header else 0
+    start = 1 if not (header and header[column].replace(" ", "").replace("-", "").isdigit()) else 0
+    numbers: list[str] = []
+    problems: list[ImportProblem] = []
+    seen: dict[str, int] = {}
+    for offset, row in enumerate(rows[start:], start=start + 1):
+        if not row or not "".join(row).strip():
+            continue
+        raw = row[column] if column < len(row) else ""
+        try:
+            number = parse_card_input(raw).number
+        except CardInputError as exc:
+            problems.append(ImportProblem(offset, exc.message))
+            continue
+        if is_reserved_username(number):
+            problems.append(
+                ImportProblem(offset, "Numbers starting with 0000 are reserved for hub usernames.")
+            )
+        elif number in seen:
+            problems.append(
+                ImportProblem(offset, f"This number is also on line {seen[number]}.")
+            )
+        else:
+            seen[number] = offset
+            numbers.append(number)
+    if not numbers and not problems:
+        problems.append(ImportProblem(0, "The file has no card numbers."))
+    return numbers, problems
+
+
+def import_cards(*, practice: Practice, numbers: list[str], actor: Actor, label: str = "") -> CardBatch:
+    """Register existing card numbers; all or nothing."""
+    if not numbers:
+        raise ActionError("no_cards", "There are no card numbers to import.")
+    taken = sorted(
+        set(Card.objects.filter(number__in=numbers).values_list("number", flat=True))
+        | set(Profile.objects.filter(username__in=numbers).values_list("username", flat=True))
+    )
+    if taken:
+        shown = ", ".join(f"…{number[-4:]}" for number in taken[:5])
+        raise ActionError(
+            "cards_exist",
+            f"{len(taken)} of these numbers are already registered in the hub ({shown}). "
+            "Remove them from the file and import again; nothing was imported.",
+            status=409,
+        )
+    with transaction.atomic():
+        batch = CardBatch.objects.create(
+            practice=practice, source=BatchSource.IMPORTED, label=label, size=len(numbers),
+            created_by_id=actor.user_id,
+        )
+        Card.objects.bulk_create(
+            [Card(number=n, practice=practice, batch=batch) for n in numbers], batch_size=1000
+        )
+        record_event(
+            practice=practice,
+            actor=actor,
+            action="cards.import",
+            detail={"batch": batch.public_id.hex, "count": len(numbers)},
+        )
+    return batch

@@ -1,0 +1,97 @@
+"""Finding cards and the profiles behind them, always inside one practice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import formats, timezone
+
+from rewardshub.cards.models import Card, CardState
+from rewardshub.cards.numbers import CardInputError, luhn_valid, parse_card_input
+from rewardshub.errors import ActionError
+from rewardshub.patients.models import Profile
+from rewardshub.practices.models import Practice
+
+
+def input_error(exc: CardInputError) -> ActionError:
+    return ActionError(exc.code, exc.message, status=422)
+
+
+def parse_or_raise(raw: str) -> str:
+    try:
+        return parse_card_input(raw).number
+    except CardInputError as exc:
+        raise input_error(exc) from None
+
+
+def unknown_number_error(number: str) -> ActionError:
+    # A number nobody in this practice has: a typo is likelier than a foreign
+    # card, so the check digit speaks first. Cards of other practices get the
+    # same answer as numbers that exist nowhere: never confirm another
+    # practice's data.
+    if not luhn_valid(number):
+        return ActionError(
+            "card_check_digit",
+            "That number's check digit is wrong: check the number and type it again.",
+        )
+    return ActionError(
+        "card_unknown",
+        "No card with that number belongs to this practice. "
+        "Check the number, or use a card from one of this practice's card batches.",
+    )
+
+
+def _when(card: Card) -> str:
+    moment = timezone.localtime(card.retired_at) if card.retired_at else None
+    return formats.date_format(moment, "N j, Y") if moment else "an earlier date"
+
+
+def retired_error(card: Card) -> ActionError:
+    if card.replaced_by_id is not None:
+        message = (
+            f"This card was replaced on {_when(card)} and no longer works. "
+            "Use the patient's new card."
+        )
+    else:
+        message = f"This card was retired on {_when(card)} and no longer works. Use another card."
+    return ActionError("card_retired", message, status=409)
+
+
+def in_use_error(card: Card) -> ActionError:
+    assert card.profile is not None
+    return ActionError(
+        "card_in_use",
+        f"This card is already connected to {card.profile.full_name}. "
+        "Use another card, or open that patient's profile.",
+        status=409,
+    )
+
+
+def card_in_practice(practice: Practice, number: str, *, for_update: bool = False) -> Card | None:
+    cards = Card.objects.filter(practice=practice, number=number).select_related("profile")
+    if for_update:
+        cards = cards.select_for_update()
+    return cards.first()
+
+
+def active_card(profile: Profile) -> Card | None:
+    return Card.objects.filter(profile=profile, state=CardState.ACTIVE).first()
+
+
+@dataclass(frozen=True)
+class NumberMatch:
+    """What a 16-digit number means in a practice: a profile, and the card if it is one."""
+
+    profile: Profile | None
+    card: Card | None
+
+
+def match_number(practice: Practice, number: str) -> NumberMatch:
+    """Resolve a number to a profile: its username first (stable for life), then a card."""
+    profile = Profile.objects.filter(practice=practice, username=number).first()
+    card = card_in_practice(practice, number)
+    if profile is not None:
+        return NumberMatch(profile=profile, card=card)
+    if card is not None and card.state == CardState.ACTIVE:
+        return NumberMatch(profile=card.profile, card=card)
+    return NumberMatch(profile=None, card=card)

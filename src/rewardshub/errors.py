@@ -1,0 +1,15 @@
+"""The one error type actions raise: a code for machines and a sentence for people.
+
+HTML views show `message` next to the form; the API answers
+`{"error": code, "message": message}` with `status`.
+"""
+
+from __future__ import annotations
+
+
+class ActionError(Exception):
+    def __init__(self, code: str, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status

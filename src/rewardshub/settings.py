@@ -1,0 +1,190 @@
+"""Django settings, all read from the environment (see docs/deploy.md).
+
+Defaults suit one office on one machine: an embedded SQLite database under
+var/ and DEBUG off. A production start refuses the development secret.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from rewardshub.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(env_str("REWARDSHUB_VAR_DIR", str(Path.cwd() / "var")))
+
+DEV_SECRET = "rewardshub-development-secret-do-not-use-in-production"  # noqa: S105
+SECRET_KEY = env_str("REWARDSHUB_SECRET_KEY", DEV_SECRET)
+DEBUG = env_bool("REWARDSHUB_DEBUG", False)
+PRODUCTION = env_bool("REWARDSHUB_PRODUCTION", False)
+if PRODUCTION and SECRET_KEY == DEV_SECRET:
+    raise ImproperlyConfigured(
+        "REWARDSHUB_PRODUCTION is on but REWARDSHUB_SECRET_KEY is the development secret. "
+        "Set REWARDSHUB_SECRET_KEY to a long random value."
+    )
+
+ALLOWED_HOSTS = env_list("REWARDSHUB_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("REWARDSHUB_CSRF_TRUSTED_ORIGINS", [])
+# The public address the hub prints in launch links (browser_url) for a PMS.
+PUBLIC_URL = env_str("REWARDSHUB_PUBLIC_URL", "")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rewardshub.audit",
+    "rewardshub.practices",
+    "rewardshub.patients",
+    "rewardshub.cards",
+    "rewardshub.points",
+    "rewardshub.integrations",
+    "rewardshub.portal",
+]
+
+MIDDLEWARE = [
+    "rewardshub.observability.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "rewardshub.practices.context.HubContextMiddleware",
+]
+
+ROOT_URLCONF = "rewardshub.urls"
+WSGI_APPLICATION = "rewardshub.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "rewardshub.practices.context.hub_context",
+            ],
+        },
+    }
+]
+
+_default_db = f"sqlite:///{VAR_DIR / 'rewardshub.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", _default_db))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several gunicorn workers share one file: WAL lets readers run beside a
+    # writer, IMMEDIATE takes the write lock at BEGIN so two writers queue on
+    # the busy timeout instead of failing half-way with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("REWARDSHUB_DB_CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_str("REWARDSHUB_REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("REWARDSHUB_CACHE_PREFIX", "rewardshub"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "patients:list"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("REWARDSHUB_SECURE_COOKIES", PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+SECURE_HSTS_SECONDS = env_int("REWARDSHUB_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media/"
+
+# Staff sign-in lockout: this many failures inside the window lock the username.
+LOGIN_MAX_FAILURES = env_int("REWARDSHUB_LOGIN_MAX_FAILURES", 5, minimum=1)
+LOGIN_LOCKOUT_SECONDS = env_int("REWARDSHUB_LOGIN_LOCKOUT_SECONDS", 600, minimum=1)
+LAUNCH_TOKEN_SECONDS = env_int("REWARDSHUB_LAUNCH_TOKEN_SECONDS", 60, minimum=5)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "rewardshub.observability.RequestIdFilter"}},
+    "formatters": {
+        "structured": {
+            "format": "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s %(message)s"
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": sys.stderr,
+            "filters": ["request_id"],
+            "formatter": "structured",
+        }
+    },
+    "root": {"handlers": ["console"], "level": env_str("REWARDSHUB_LOG_LEVEL", "INFO")},
+    # Django's request logger prints the path of failed requests; paths carry
+    # no patient data by design, but keep it at WARNING to stay quiet.
+    "loggers": {"django.request": {"level": "ERROR"}},
+}

@@ -1,0 +1,43 @@
+// Small progressive enhancements; every page works without them.
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  // Practice switcher: switch as soon as a practice is picked.
+  for (const form of document.querySelectorAll("form[data-autosubmit]")) {
+    const select = form.querySelector("select");
+    if (select) select.addEventListener("change", () => form.requestSubmit());
+  }
+
+  // "Copy username": copy the 16-digit username to the clipboard.
+  for (const button of document.querySelectorAll("[data-copy]")) {
+    button.addEventListener("click", async () => {
+      const text = button.getAttribute("data-copy");
+      try {
+        await navigator.clipboard.writeText(text);
+      } catch (err) {
+        const field = document.createElement("textarea");
+        field.value = text;
+        document.body.appendChild(field);
+        field.select();
+        document.execCommand("copy");
+        field.remove();
+      }
+      const label = button.textContent;
+      button.textContent = "Copied";
+      setTimeout(() => { button.textContent = label; }, 1500);
+    });
+  }
+
+  // Card fields: a reader types the stripe (starting % or ;) and Enter, which
+  // submits the form; typed numbers need the confirm field, swipes do not.
+  for (const field of document.querySelectorAll("input[data-card-input]")) {
+    const confirmWrap = document.getElementById(field.getAttribute("data-confirm"));
+    const update = () => {
+      if (!confirmWrap) return;
+      const swiped = /^[%;]/.test(field.value.trim());
+      confirmWrap.hidden = swiped;
+    };
+    field.addEventListener("input", update);
+    update();
+  }
+});

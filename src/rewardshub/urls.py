@@ -1,0 +1,18 @@
+from django.urls import include, path
+
+from rewardshub import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("", include("rewardshub.practices.urls")),
+    path("patients/", include("rewardshub.patients.urls")),
+    path("cards/", include("rewardshub.cards.urls")),
+    path("audit/", include("rewardshub.audit.urls")),
+    path("", include("rewardshub.integrations.urls")),
+    path("portal/", include("rewardshub.portal.urls")),
+]
+
+handler404 = "rewardshub.views.not_found"
+handler403 = "rewardshub.views.forbidden"
+handler500 = "rewardshub.views.server_error"

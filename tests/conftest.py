@@ -1,0 +1,134 @@
+"""Shared fixtures: a practice with an owner and front-desk staff, and an outsider practice.
+
+Every test suite runs twice by `make test`: on SQLite, and on PostgreSQL when
+REWARDSHUB_TEST_POSTGRES_URL is set (DATABASE_URL points the settings at it).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from rewardshub.audit.actors import Actor
+from rewardshub.cards.batches import issue_batch
+from rewardshub.patients.actions import add_tag, create_profile
+from rewardshub.patients.models import Profile, Tag
+from rewardshub.practices.actions import add_staff, create_practice
+from rewardshub.practices.models import Practice, Role
+
+# Playwright's sync API runs an event loop in the test thread; Django would
+# then refuse database calls from that thread, which the tests make on purpose.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "correct-horse-battery"
+SYSTEM = Actor.system("tests")
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    # Lockout counters live in the cache; tests must not see each other's.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def acworth(db: Any) -> Practice:
+    practice = create_practice(
+        name="Acworth Orthodontics", slug="acworth", actor=SYSTEM, locations=("Acworth", "Marietta")
+    )
+    return practice
+
+
+@pytest.fixture
+def riverside(db: Any) -> Practice:
+    return create_practice(
+        name="Riverside Dental", slug="riverside", actor=SYSTEM, locations=("Riverside",)
+    )
+
+
+@pytest.fixture
+def owner(acworth: Practice) -> Any:
+    return add_staff(
+        practice=acworth, username="owner", password=PASSWORD, role=Role.OWNER, actor=SYSTEM
+    ).user
+
+
+@pytest.fixture
+def frontdesk(acworth: Practice) -> Any:
+    return add_staff(
+        practice=acworth, username="frontdesk", password=PASSWORD, role=Role.REWARDS, actor=SYSTEM
+    ).user
+
+
+@pytest.fixture
+def outsider(riverside: Practice) -> Any:
+    """Staff (owner) of another practice."""
+    return add_staff(
+        practice=riverside, username="riverside", password=PASSWORD, role=Role.OWNER, actor=SYSTEM
+    ).user
+
+
+def _client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def owner_client(owner: Any) -> Client:
+    return _client_for(owner)
+
+
+@pytest.fixture
+def frontdesk_client(frontdesk: Any) -> Client:
+    return _client_for(frontdesk)
+
+
+@pytest.fixture
+def outsider_client(outsider: Any) -> Client:
+    return _client_for(outsider)
+
+
+@pytest.fixture
+def issue_cards(db: Any) -> Callable[[Practice, int], list[str]]:
+    """Issue `n` new cards to a practice; returns their numbers."""
+
+    def issue(practice: Practice, n: int = 5) -> list[str]:
+        return [card.number for card in issue_batch(practice=practice, count=n, actor=SYSTEM)]
+
+    return issue
+
+
+@pytest.fixture
+def make_profile(db: Any) -> Callable[..., Profile]:
+    """Create a profile, optionally from a card number and with tags (by name)."""
+
+    def make(
+        practice: Practice,
+        first: str = "Emma",
+        last: str = "Johnson",
+        card: str | None = None,
+        tags: tuple[str, ...] = (),
+        **data: Any,
+    ) -> Profile:
+        profile = create_profile(
+            practice=practice,
+            data={"first_name": first, "last_name": last, **data},
+            actor=SYSTEM,
+            card_raw=card,
+        )
+        for name in tags:
+            add_tag(
+                practice=practice,
+                profile=profile,
+                tag=Tag.objects.get(practice=practice, name=name),
+                actor=SYSTEM,
+            )
+        return profile
+
+    return make
