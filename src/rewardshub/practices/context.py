@@ -23,6 +23,7 @@ from rewardshub.audit.models import ActorKind
 from rewardshub.practices.models import (
     AUDIT_ROLES,
     PATIENT_ROLES,
+    REPORT_ROLES,
     SETTINGS_ROLES,
     Membership,
     Practice,
@@ -52,6 +53,10 @@ class HubContext:
     @property
     def can_read_audit(self) -> bool:
         return self.role in AUDIT_ROLES
+
+    @property
+    def can_read_reports(self) -> bool:
+        return self.role in REPORT_ROLES
 
 
 def _staff_context(request: HttpRequest, user: AbstractBaseUser) -> HubContext | None:
