@@ -70,7 +70,7 @@ def in_use_error(card: Card) -> ActionError:
 def card_in_practice(practice: Practice, number: str, *, for_update: bool = False) -> Card | None:
     cards = Card.objects.filter(practice=practice, number=number).select_related("profile")
     if for_update:
-        cards = cards.select_for_update()
+        cards = cards.select_for_update(of=("self",))
     return cards.first()
 
 
