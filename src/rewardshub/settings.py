@@ -151,13 +151,16 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Static files are served by whitenoise straight from the package (finders), so
+# a fresh checkout needs no collectstatic; set REWARDSHUB_STATIC_ROOT and run
+# `rewardshub collectstatic` to serve compressed copies instead.
+STATIC_ROOT = env_str("REWARDSHUB_STATIC_ROOT", "") or None
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = STATIC_ROOT is None
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 
