@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from rewardshub.cards import views
 
 app_name = "cards"
-urlpatterns: list = []
+urlpatterns = [
+    # A patient's card, by the profile's opaque public id (never a card number in a URL).
+    path("connect/<uuid:public_id>/", views.connect_view, name="connect"),
+    path("replace/<uuid:public_id>/", views.replace_view, name="replace"),
+]

@@ -15,6 +15,7 @@ from rewardshub.cards.numbers import new_username
 from rewardshub.cards.queries import parse_or_raise
 from rewardshub.errors import ActionError
 from rewardshub.patients.models import Profile, ProfileKind, ProfileTag, Tag
+from rewardshub.patients.queries import PROFILE_VIEW, location_tag
 from rewardshub.practices.models import Practice
 
 # The demographic fields a person or a PMS may set. Audit rows name the
@@ -164,3 +165,37 @@ def remove_tag(*, practice: Practice, profile: Profile, tag: Tag, actor: Actor) 
                 profile=profile,
                 detail={"removed": [tag.name]},
             )
+
+
+def record_profile_view(
+    *, practice: Practice, profile: Profile, actor: Actor, page: str = "profile"
+) -> None:
+    """Write the audit row of a staff member opening a patient's page (a PHI read)."""
+    record_event(
+        practice=practice, actor=actor, action=PROFILE_VIEW, profile=profile, detail={"page": page}
+    )
+
+
+def add_member(
+    *,
+    practice: Practice,
+    data: dict[str, Any],
+    actor: Actor,
+    card_raw: str | None = None,
+    status_tag: Tag | None = None,
+) -> Profile:
+    """Staff's "Add member": a profile tagged with its location's tag and an optional status."""
+    tags = [tag for tag in (status_tag, location_tag(practice, data.get("location"))) if tag]
+    return create_profile(practice=practice, data=data, actor=actor, card_raw=card_raw, tags=tags)
+
+
+def edit_profile(
+    *, practice: Practice, profile: Profile, data: dict[str, Any], actor: Actor
+) -> list[str]:
+    """Staff's edit of the demographics; a new location brings its location tag along."""
+    with transaction.atomic():
+        changed = update_profile(practice=practice, profile=profile, data=data, actor=actor)
+        tag = location_tag(practice, data.get("location")) if "location" in changed else None
+        if tag is not None:
+            add_tag(practice=practice, profile=profile, tag=tag, actor=actor)
+        return changed

@@ -136,3 +136,6 @@ class ProfileTag(models.Model):
                 fields=["profile", "exclusive_group"], name="profiletag_one_per_exclusive_group"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.tag_id} on profile {self.profile_id}"

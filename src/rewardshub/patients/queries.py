@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+import re
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from rewardshub.audit.models import AuditEvent
+from rewardshub.cards.models import Card, CardState
+from rewardshub.cards.numbers import CardInputError, parse_card_input
+from rewardshub.cards.queries import (
+    input_error,
+    match_number,
+    retired_error,
+    unknown_number_error,
+)
+from rewardshub.errors import ActionError
 from rewardshub.patients.models import Profile, ProfileTag, Tag, TagGroup, TagGroupKind
-from rewardshub.practices.models import Practice
+from rewardshub.practices.actions import location_tag_name
+from rewardshub.practices.models import Location, Practice
+
+# The audit action of a staff member opening a profile (every PHI read is audited).
+PROFILE_VIEW = "profile.view"
 
 
 def get_profile(practice: Practice, public_id: object) -> Profile:
@@ -17,7 +34,9 @@ def get_profile(practice: Practice, public_id: object) -> Profile:
 
 
 def get_tag(practice: Practice, public_id: object) -> Tag:
-    return get_object_or_404(Tag.objects.select_related("group"), practice=practice, public_id=public_id)
+    return get_object_or_404(
+        Tag.objects.select_related("group"), practice=practice, public_id=public_id
+    )
 
 
 def get_tag_group(practice: Practice, public_id: object) -> TagGroup:
@@ -69,3 +88,183 @@ def missing_tag_kinds(profile: Profile) -> list[str]:
         practice_id=profile.practice_id, kind__in=[TagGroupKind.STATUS, TagGroupKind.LOCATION]
     ).order_by("position", "name")
     return [group.name for group in groups if group.kind not in have]
+
+
+# --- Staff pages: the patients list, the search box and the profile's parts ---
+
+
+def with_list_data(found: QuerySet[Profile]) -> QuerySet[Profile]:
+    """What a list row shows (tags, active card, location), in a fixed number of queries.
+
+    Rows get `tag_links` (ProfileTags with tag and group) and `active_cards`
+    (a list of at most one Card).
+    """
+    return found.select_related("location").prefetch_related(
+        Prefetch(
+            "profile_tags",
+            queryset=ProfileTag.objects.select_related("tag__group").order_by(
+                "tag__group__position", "tag__position", "tag__name"
+            ),
+            to_attr="tag_links",
+        ),
+        Prefetch(
+            "cards", queryset=Card.objects.filter(state=CardState.ACTIVE), to_attr="active_cards"
+        ),
+    )
+
+
+def with_tag(found: QuerySet[Profile], tag: Tag) -> QuerySet[Profile]:
+    return found.filter(profile_tags__tag=tag)
+
+
+def practice_tags(practice: Practice) -> list[Tag]:
+    """Every tag of the practice, grouped by group order (for filters and pickers)."""
+    return list(Tag.objects.filter(practice=practice).select_related("group"))
+
+
+def exclusive_groups(practice: Practice) -> QuerySet[TagGroup]:
+    """The practice's Status and Location groups."""
+    return TagGroup.objects.filter(
+        practice=practice, kind__in=[TagGroupKind.STATUS, TagGroupKind.LOCATION]
+    )
+
+
+def exclusive_group_tags(practice: Practice, kind: str) -> QuerySet[Tag]:
+    return Tag.objects.filter(practice=practice, group__kind=kind).select_related("group")
+
+
+def location_tag(practice: Practice, location: Location | None) -> Tag | None:
+    """The location's system tag ("*Acworth"), if the practice has it."""
+    if location is None:
+        return None
+    return exclusive_group_tags(practice, TagGroupKind.LOCATION).filter(
+        name=location_tag_name(location.name)
+    ).first()
+
+
+def active_locations(practice: Practice) -> QuerySet[Location]:
+    return Location.objects.filter(practice=practice, active=True)
+
+
+@dataclass
+class TagGroupBoard:
+    """One tag group as the profile page shows it: its tags and which the profile has."""
+
+    group: TagGroup
+    tags: list[Tag]
+    chosen: list[Tag]
+
+    @property
+    def exclusive(self) -> bool:
+        return self.group.exclusive
+
+    @property
+    def current(self) -> Tag | None:
+        return self.chosen[0] if self.chosen else None
+
+    @property
+    def addable(self) -> list[Tag]:
+        chosen = {tag.pk for tag in self.chosen}
+        return [tag for tag in self.tags if tag.pk not in chosen]
+
+
+def tag_board(profile: Profile) -> list[TagGroupBoard]:
+    """The practice's tag groups with the profile's tags in each (three queries)."""
+    groups = TagGroup.objects.filter(practice_id=profile.practice_id).prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("position", "name"))
+    )
+    have = set(ProfileTag.objects.filter(profile=profile).values_list("tag_id", flat=True))
+    board = []
+    for group in groups:
+        tags = list(group.tags.all())
+        board.append(TagGroupBoard(group, tags, [tag for tag in tags if tag.pk in have]))
+    return board
+
+
+def recent_activity(profile: Profile, limit: int = 10) -> list[AuditEvent]:
+    """The profile's latest audit events, views left out (they are in the audit log)."""
+    return list(
+        AuditEvent.objects.filter(practice_id=profile.practice_id, profile=profile)
+        .exclude(action=PROFILE_VIEW)
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+# --- The "Search patients" box: a name, a username, a typed card number or a swipe ---
+
+_NUMBERISH = re.compile(r"^[0-9][0-9 \-]*$")
+_READ_ERROR = re.compile(r"^(?:[%;]?E\??)+$")  # what a reader types on a failed read
+NAME_RESULTS_LIMIT = 50
+
+
+def is_card_input(text: str) -> bool:
+    """Whether the search box holds a number or a swipe rather than a name."""
+    text = text.strip()
+    return bool(text) and (
+        text[0] in "%;" or bool(_NUMBERISH.match(text)) or bool(_READ_ERROR.match(text))
+    )
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    """What the search box found.
+
+    `profile`: open it. `error`: say it (with `card.profile` to link to, when a
+    retired card still names its patient). `unconnected`: a card of this
+    practice nobody has yet. `names`: the name matches. `note`: said on the way
+    to `profile` (a typed username that is also a retired card's number).
+    """
+
+    profile: Profile | None = None
+    error: ActionError | None = None
+    card: Card | None = None
+    unconnected: bool = False
+    number: str = ""
+    names: QuerySet[Profile] | None = None
+    note: str = ""
+
+
+def search(practice: Practice, text: str) -> SearchOutcome:
+    text = text.strip()
+    if not is_card_input(text):
+        return SearchOutcome(names=search_by_name(practice, text))
+    try:
+        parsed = parse_card_input(text)
+    except CardInputError as exc:
+        return SearchOutcome(error=input_error(exc))
+    number = parsed.number
+    match = match_number(practice, number)
+    card = match.card
+    retired = card is not None and card.state == CardState.RETIRED
+    # A swipe means this very card, which is retired; a typed number may be the
+    # username printed on the patient's first card, which stays theirs for life.
+    if retired and (parsed.swiped or match.profile is None):
+        assert card is not None
+        return SearchOutcome(error=retired_error(card), card=card, number=number)
+    if match.profile is not None:
+        note = retired_error(card).message if retired and card is not None else ""
+        return SearchOutcome(profile=match.profile, card=card, number=number, note=note)
+    if card is not None and card.state == CardState.AVAILABLE:
+        return SearchOutcome(card=card, unconnected=True, number=number)
+    return SearchOutcome(error=unknown_number_error(number), number=number)
+
+
+def retired_cards(profile: Profile) -> list[Card]:
+    return list(
+        Card.objects.filter(profile=profile, state=CardState.RETIRED).order_by("-retired_at", "-id")
+    )
+
+
+def profile_parts(profile: Profile) -> dict[str, object]:
+    """The context of the profile partials (_profile_header, _card_button, _tags).
+
+    Shared by the profile page and the PMS chart tab, which add `return_to`.
+    """
+    active = Card.objects.filter(profile=profile, state=CardState.ACTIVE).first()
+    return {
+        "profile": profile,
+        "active_card": active,
+        "retired_cards": retired_cards(profile),
+        "tag_groups": tag_board(profile),
+        "missing_tag_kinds": missing_tag_kinds(profile),
+    }

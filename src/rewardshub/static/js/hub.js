@@ -39,5 +39,19 @@ document.addEventListener("DOMContentLoaded", () => {
     };
     field.addEventListener("input", update);
     update();
+    // Where the card is one field among many (Add member), the reader's Enter
+    // moves on instead of submitting a half-filled form: to the confirm field
+    // after a typed number, past it after a swipe.
+    const nextId = field.getAttribute("data-enter-next");
+    if (nextId) {
+      field.addEventListener("keydown", (event) => {
+        if (event.key !== "Enter") return;
+        event.preventDefault();
+        update();
+        const confirmInput = confirmWrap && !confirmWrap.hidden ? confirmWrap.querySelector("input") : null;
+        const next = confirmInput || document.getElementById(nextId);
+        if (next) next.focus();
+      });
+    }
   }
 });

@@ -1,0 +1,103 @@
+"""Connect Card and Replace Card: the forms behind the profile's orange and blue buttons.
+
+A reader's swipe ends with Enter, which submits the form; a typed number is
+confirmed in a second field. Every refusal shows the action's message and
+changes nothing (the actions are single transactions).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_http_methods
+
+from rewardshub.audit.actors import Actor
+from rewardshub.cards.actions import connect_card, replace_card
+from rewardshub.cards.forms import CardForm, forget_card_input
+from rewardshub.cards.models import Card
+from rewardshub.cards.queries import active_card
+from rewardshub.errors import ActionError
+from rewardshub.patients.actions import record_profile_view
+from rewardshub.patients.models import Profile
+from rewardshub.patients.queries import get_profile
+from rewardshub.patients.views import back_to_profile, patient_view, safe_next
+from rewardshub.practices.context import HubContext
+from rewardshub.practices.models import Practice
+
+CardAction = Callable[..., Card]
+
+
+def _other_mode_url(request: HttpRequest, name: str, profile: Profile) -> str:
+    url = reverse(name, kwargs={"public_id": profile.public_id})
+    target = safe_next(request)
+    return f"{url}?{urlencode({'next': target})}" if target else url
+
+
+def _card_page(
+    request: HttpRequest, hub: HubContext, public_id: uuid.UUID, *, mode: str
+) -> HttpResponse:
+    practice: Practice = hub.practice
+    profile = get_profile(practice, public_id)
+    current = active_card(profile)
+    connecting = mode == "connect"
+    if request.method == "GET":
+        # The button and the page must agree: a patient with a card gets Replace.
+        if connecting and current is not None:
+            return redirect(_other_mode_url(request, "cards:replace", profile))
+        if not connecting and current is None:
+            return redirect(_other_mode_url(request, "cards:connect", profile))
+        record_profile_view(practice=practice, profile=profile, actor=hub.actor, page=mode)
+        form = CardForm()
+        status = 200
+    else:
+        form = CardForm(request.POST)
+        status = 422
+        if form.is_valid():
+            action: CardAction = connect_card if connecting else replace_card
+            actor: Actor = hub.actor
+            try:
+                card = action(
+                    practice=practice, profile=profile, raw=form.cleaned_data["number"], actor=actor
+                )
+            except ActionError as exc:
+                form.add_error("card_number", exc.message)
+                status = exc.status
+            else:
+                if connecting:
+                    text = f"Card …{card.number[-4:]} is connected. It works from now on."
+                else:
+                    old = current.number[-4:] if current else "?"
+                    text = (
+                        f"Card …{card.number[-4:]} is now the active card. Card …{old} was "
+                        "retired and will never work again."
+                    )
+                messages.success(request, text)
+                return back_to_profile(request, profile)
+        forget_card_input(form)
+    context = {
+        "nav": "patients",
+        "profile": profile,
+        "active_card": current,
+        "form": form,
+        "mode": mode,
+        "return_to": safe_next(request) or "",
+    }
+    return render(request, "cards/card_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@patient_view
+def connect_view(request: HttpRequest, public_id: uuid.UUID, *, hub: HubContext) -> HttpResponse:
+    return _card_page(request, hub, public_id, mode="connect")
+
+
+@require_http_methods(["GET", "POST"])
+@patient_view
+def replace_view(request: HttpRequest, public_id: uuid.UUID, *, hub: HubContext) -> HttpResponse:
+    return _card_page(request, hub, public_id, mode="replace")
