@@ -94,9 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
         "set-card",
         parents=[common],
         help="link a chart to the hub profile named by a card (Set Patient Rewards Hub Card #)",
-        description="Send the chart, its demographics and a swiped or typed card number to the hub. "
-        "Without --card, one line is read from standard input (a card reader types the swipe "
-        "and Enter).",
+        description="Send the chart, its demographics and a swiped or typed card number to "
+        "the hub. Without --card, one line is read from standard input (a card reader types "
+        "the swipe and Enter).",
     )
     _add_chart_id(set_card)
     set_card.add_argument("--card", help="raw swipe or typed card number (default: read stdin)")
@@ -155,9 +155,7 @@ def _add_no_browser(parser: argparse.ArgumentParser) -> None:
 
 def _chart_id(raw: str) -> str:
     if not _CHART_ID.fullmatch(raw):
-        raise argparse.ArgumentTypeError(
-            "a chart id is 1 to 64 letters, digits, '-', '_' or '.'"
-        )
+        raise argparse.ArgumentTypeError("a chart id is 1 to 64 letters, digits, '-', '_' or '.'")
     return raw
 
 

@@ -77,7 +77,10 @@ class HubClient:
     ) -> dict[str, Any]:
         """Push changed demographics of an already synced chart."""
         return self._call(
-            "PUT", self._patient_path(system, chart_id), _without_none(demographics), idempotency_key
+            "PUT",
+            self._patient_path(system, chart_id),
+            _without_none(demographics),
+            idempotency_key,
         )
 
     def launch(
@@ -133,11 +136,11 @@ class HubClient:
             headers["Content-Type"] = "application/json"
         if idempotency_key is not None:
             headers["Idempotency-Key"] = idempotency_key
-        request = urllib.request.Request(
-            self.base_url + path, data=data, headers=headers, method=method
-        )
+        # S310: the constructor only accepts http(s) base URLs.
+        url = self.base_url + path
+        request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 return _decode_success(response.status, response.read())
         except urllib.error.HTTPError as err:
             raw = err.read() if err.fp is not None else b""

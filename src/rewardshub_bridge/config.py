@@ -1,10 +1,10 @@
 """The bridge's INI config: where the hub is and which key to use.
 
-    [hub]
-    url = https://rewards.example-ortho.com
-    api_key = rhk_...
-    system = orthotrac
-    ; timeout = 10   (seconds, optional)
+[hub]
+url = https://rewards.example-ortho.com
+api_key = rhk_...
+system = orthotrac
+; timeout = 10   (seconds, optional)
 """
 
 from __future__ import annotations
@@ -74,7 +74,9 @@ def load_config(path: Path) -> BridgeConfig:
         raise ConfigError(f"Config file {path} is not a valid INI file: {err}") from None
 
     if not parser.has_section("hub"):
-        raise ConfigError(f"Config file {path} has no [hub] section. It should look like:\n{EXAMPLE}")
+        raise ConfigError(
+            f"Config file {path} has no [hub] section. It should look like:\n{EXAMPLE}"
+        )
     hub = parser["hub"]
     missing = [key for key in REQUIRED_KEYS if not hub.get(key, "").strip()]
     if missing:
@@ -103,5 +105,7 @@ def _timeout(raw: str, path: Path) -> float:
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or value <= 0:
-        raise ConfigError(f"The timeout in {path} must be a number of seconds above 0 (got {raw!r}).")
+        raise ConfigError(
+            f"The timeout in {path} must be a number of seconds above 0 (got {raw!r})."
+        )
     return value

@@ -69,7 +69,8 @@ def parse_info_text(text: str, source: str = "info file") -> dict[str, str]:
             raise InfoFileError(f"{source}, line {number}: expected field=value, got {stripped!r}.")
         if key not in FIELDS:
             raise InfoFileError(
-                f"{source}, line {number}: unknown field {key!r}. Known fields: {', '.join(FIELDS)}."
+                f"{source}, line {number}: unknown field {key!r}. "
+                f"Known fields: {', '.join(FIELDS)}."
             )
         if key in seen:
             raise InfoFileError(f"{source}, line {number}: field {key!r} is given twice.")

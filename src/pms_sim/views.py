@@ -1,0 +1,179 @@
+"""The simulator's screens. Each reads the request, asks the hub through
+HubClient when the screen needs it, and renders or redirects.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pms_sim import charts, pages
+from pms_sim.forms import clean_patient
+from pms_sim.settings import PMS_USER, SYSTEM
+from pms_sim.web import Flash, Request, Response, origin_of, redirect
+from rewardshub_bridge.client import HubClient, HubError
+
+__all__ = [
+    "Context",
+    "lookup",
+    "patient_add_form",
+    "patient_add",
+    "chart",
+    "set_card_form",
+    "set_card",
+    "launch",
+    "not_found",
+]
+
+_NONCE = re.compile(r"[0-9a-f]{32}")
+
+
+@dataclass
+class Context:
+    db_path: Path
+    hub: HubClient
+    flash: Flash = field(default_factory=Flash)
+
+
+def lookup(ctx: Context, request: Request) -> Response:
+    query = request.query.get("q", "").strip()[:100]
+    with charts.connect(ctx.db_path) as conn:
+        results = charts.search(conn, query)
+    return Response(pages.lookup_page(query, results))
+
+
+def patient_add_form(ctx: Context, request: Request) -> Response:
+    return Response(pages.patient_add_page({"pms_status": "New Patient", "office": "ACW"}, []))
+
+
+def patient_add(ctx: Context, request: Request) -> Response:
+    values, errors = clean_patient(request.form)
+    if errors:
+        return Response(pages.patient_add_page(values, errors), status=400)
+    with charts.connect(ctx.db_path) as conn:
+        created = charts.create(conn, values)
+    return redirect(pages.chart_url(created.chart_id))
+
+
+def chart(ctx: Context, request: Request, chart_id: str) -> Response:
+    found = _get_chart(ctx, chart_id)
+    if found is None:
+        return not_found(ctx, request)
+    tab = request.query.get("tab", "treatment")
+    if tab not in pages.TABS:
+        tab = "treatment"
+    launch_result = _pop_result(ctx, request, "launch", chart_id)
+    hub_tab = _hub_tab(ctx, chart_id) if tab == "hub" else None
+    response = Response(
+        pages.chart_page(found, tab, _sync_badge(ctx, chart_id), launch_result, hub_tab)
+    )
+    if hub_tab and hub_tab[0] == "frame":
+        # The launch URL's own origin, which may differ from the API's base URL.
+        response.frame_origins = (origin_of(hub_tab[1]),)
+    return response
+
+
+def set_card_form(ctx: Context, request: Request, chart_id: str) -> Response:
+    found = _get_chart(ctx, chart_id)
+    if found is None:
+        return not_found(ctx, request)
+    result = _pop_result(ctx, request, "set_card", chart_id)
+    # A typed number that the hub refused stays in the box to be corrected.
+    card_value = result.get("card", "") if result and "error" in result else ""
+    nonce = uuid.uuid4().hex
+    return Response(pages.set_card_page(found, nonce, result, card_value))
+
+
+def set_card(ctx: Context, request: Request, chart_id: str) -> Response:
+    found = _get_chart(ctx, chart_id)
+    if found is None:
+        return not_found(ctx, request)
+    card = request.form.get("card", "")
+    back = pages.chart_url(chart_id, "/set-card")
+    if not card.strip():
+        key = _put_result(
+            ctx, "set_card", chart_id, error="Swipe the rewards card or type its number."
+        )
+        return redirect(back, result=key)
+    # One nonce per rendering of the dialog: a double submit replays the first
+    # answer instead of syncing twice, and a corrected retry gets a new one.
+    nonce = request.form.get("nonce", "")
+    try:
+        answer = ctx.hub.set_card(
+            SYSTEM,
+            chart_id,
+            card,
+            found.demographics(),
+            pms_user=PMS_USER,
+            idempotency_key=f"pms-sim-{nonce}" if _NONCE.fullmatch(nonce) else None,
+        )
+    except HubError as err:
+        key = _put_result(ctx, "set_card", chart_id, error=err.message, card=card)
+        return redirect(back, result=key)
+    key = _put_result(
+        ctx,
+        "set_card",
+        chart_id,
+        outcome=str(answer.get("outcome", "")),
+        username=str(answer.get("username", "")),
+        browser_url=str(answer.get("browser_url", "")),
+    )
+    return redirect(back, result=key)
+
+
+def launch(ctx: Context, request: Request, chart_id: str) -> Response:
+    if _get_chart(ctx, chart_id) is None:
+        return not_found(ctx, request)
+    tab = request.form.get("tab", "")
+    try:
+        answer = ctx.hub.launch(SYSTEM, chart_id, view="profile", pms_user=PMS_USER)
+    except HubError as err:
+        key = _put_result(ctx, "launch", chart_id, error=err.message)
+    else:
+        key = _put_result(ctx, "launch", chart_id, url=str(answer.get("url", "")))
+    return redirect(pages.chart_url(chart_id), tab=tab if tab in pages.TABS else "", result=key)
+
+
+def not_found(ctx: Context, request: Request) -> Response:
+    return Response(pages.not_found_page("There is no such page or chart."), status=404)
+
+
+# -- helpers --------------------------------------------------------------------
+
+
+def _get_chart(ctx: Context, chart_id: str) -> charts.Chart | None:
+    with charts.connect(ctx.db_path) as conn:
+        return charts.get(conn, chart_id)
+
+
+def _sync_badge(ctx: Context, chart_id: str) -> tuple[str, str]:
+    try:
+        status = ctx.hub.status(SYSTEM, chart_id)
+    except HubError as err:
+        # The chart must still open when the hub is down, as in a real PMS.
+        return "offline", f"unavailable ({err.message})"
+    if status.get("linked"):
+        return "synced", f"Synced ({status.get('username', '')})"
+    return "unsynced", "Not synced"
+
+
+def _hub_tab(ctx: Context, chart_id: str) -> tuple[str, str]:
+    # A fresh one-time URL on every rendering: the previous one is spent.
+    try:
+        answer = ctx.hub.launch(SYSTEM, chart_id, view="chart", pms_user=PMS_USER)
+    except HubError as err:
+        return "message", err.message
+    return "frame", str(answer.get("url", ""))
+
+
+def _put_result(ctx: Context, kind: str, chart_id: str, **payload: str) -> str:
+    return ctx.flash.put({"kind": kind, "chart_id": chart_id, **payload})
+
+
+def _pop_result(ctx: Context, request: Request, kind: str, chart_id: str) -> dict[str, str] | None:
+    result = ctx.flash.pop(request.query.get("result"))
+    if result is None or result.get("kind") != kind or result.get("chart_id") != chart_id:
+        return None
+    return result
