@@ -8,8 +8,10 @@ from django.db import transaction
 
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
+from rewardshub.audit.models import ActorKind
+from rewardshub.errors import ActionError
 from rewardshub.patients.models import Tag, TagGroup, TagGroupKind
-from rewardshub.practices.models import Location, Membership, Practice
+from rewardshub.practices.models import Location, Membership, Practice, Role
 
 # Every practice starts with these. The leading "*" marks system tags, which
 # staff cannot rename or delete: PMS tag mappings and reports rely on them.
@@ -27,7 +29,12 @@ def location_tag_name(location_name: str) -> str:
 
 @transaction.atomic
 def create_practice(
-    *, name: str, slug: str, actor: Actor, locations: tuple[str, ...] = (), time_zone: str = "America/New_York"
+    *,
+    name: str,
+    slug: str,
+    actor: Actor,
+    locations: tuple[str, ...] = (),
+    time_zone: str = "America/New_York",
 ) -> Practice:
     practice = Practice.objects.create(name=name, slug=slug, time_zone=time_zone)
     status = TagGroup.objects.create(
@@ -59,8 +66,47 @@ def _add_location(practice: Practice, name: str) -> Location:
     return location
 
 
+def _check_location_name_free(practice: Practice, name: str, exclude: int | None = None) -> None:
+    others = Location.objects.filter(practice=practice, name__iexact=name).exclude(pk=exclude)
+    if others.exists():
+        raise ActionError(
+            "location_exists",
+            f"This practice already has a location named “{name}”. Choose another name.",
+            status=409,
+        )
+    tag_name = location_tag_name(name)
+    clash = (
+        Tag.objects.filter(practice=practice, name__iexact=tag_name)
+        .select_related("group")
+        .first()
+    )
+    if clash is not None and not (exclude is not None and _is_location_tag_of(clash, exclude)):
+        raise ActionError(
+            "tag_exists",
+            f"The location's tag would be “{tag_name}”, but the {clash.group.name} group "
+            "already has a tag with that name. Choose another location name.",
+            status=409,
+        )
+
+
+def _is_location_tag_of(tag: Tag, location_pk: int) -> bool:
+    # Renaming "Acworth" to "ACWORTH" must not trip over its own tag.
+    location = Location.objects.get(pk=location_pk)
+    return tag.group.kind == TagGroupKind.LOCATION and tag.name == location_tag_name(location.name)
+
+
+def _location_tag(practice: Practice, location_name: str) -> Tag | None:
+    return Tag.objects.filter(
+        practice=practice,
+        group__kind=TagGroupKind.LOCATION,
+        is_system=True,
+        name=location_tag_name(location_name),
+    ).first()
+
+
 @transaction.atomic
 def add_location(*, practice: Practice, name: str, actor: Actor) -> Location:
+    _check_location_name_free(practice, name)
     location = _add_location(practice, name)
     record_event(practice=practice, actor=actor, action="location.create", detail={"name": name})
     return location
@@ -68,7 +114,13 @@ def add_location(*, practice: Practice, name: str, actor: Actor) -> Location:
 
 @transaction.atomic
 def add_staff(
-    *, practice: Practice, username: str, password: str | None, role: str, actor: Actor, email: str = ""
+    *,
+    practice: Practice,
+    username: str,
+    password: str | None,
+    role: str,
+    actor: Actor,
+    email: str = "",
 ) -> Membership:
     """Give `username` a role in the practice, creating the user when new."""
     user_model = get_user_model()
@@ -77,6 +129,174 @@ def add_staff(
         user = user_model.objects.create_user(username=username, email=email, password=password)
     membership = Membership.objects.create(user=user, practice=practice, role=role)
     record_event(
-        practice=practice, actor=actor, action="staff.add", detail={"username": username, "role": role}
+        practice=practice,
+        actor=actor,
+        action="staff.add",
+        detail={"username": username, "role": role},
     )
     return membership
+
+
+@transaction.atomic
+def rename_location(*, practice: Practice, location: Location, name: str, actor: Actor) -> None:
+    """Rename a location and its system tag ("*Old" becomes "*New"), so tagged patients follow."""
+    location = Location.objects.select_for_update().get(pk=location.pk, practice=practice)
+    old = location.name
+    if old == name:
+        return
+    _check_location_name_free(practice, name, exclude=location.pk)
+    tag = _location_tag(practice, old)
+    location.name = name
+    location.save(update_fields=["name"])
+    if tag is not None:
+        tag.name = location_tag_name(name)
+        tag.save(update_fields=["name"])
+    record_event(
+        practice=practice, actor=actor, action="location.rename", detail={"from": old, "to": name}
+    )
+
+
+@transaction.atomic
+def set_location_active(
+    *, practice: Practice, location: Location, active: bool, actor: Actor
+) -> None:
+    """Deactivate (or bring back) a location. Its tag stays: patients keep their history."""
+    location = Location.objects.select_for_update().get(pk=location.pk, practice=practice)
+    if location.active == active:
+        return
+    if not active:
+        others = Location.objects.filter(practice=practice, active=True).exclude(pk=location.pk)
+        if not others.exists():
+            raise ActionError(
+                "last_location",
+                f"{location.name} is the practice's only active location, and a practice "
+                "needs one. Add or reactivate another location first.",
+                status=409,
+            )
+    location.active = active
+    location.save(update_fields=["active"])
+    record_event(
+        practice=practice,
+        actor=actor,
+        action="location.activate" if active else "location.deactivate",
+        detail={"name": location.name},
+    )
+
+
+@transaction.atomic
+def update_practice_info(
+    *, practice: Practice, name: str, time_zone: str, idle_timeout_minutes: int, actor: Actor
+) -> list[str]:
+    """Save the practice's name, time zone and idle timeout; return the fields that changed."""
+    locked = Practice.objects.select_for_update().get(pk=practice.pk)
+    wanted = {"name": name, "time_zone": time_zone, "idle_timeout_minutes": idle_timeout_minutes}
+    changed = [field for field, value in wanted.items() if getattr(locked, field) != value]
+    if changed:
+        for field in changed:
+            setattr(locked, field, wanted[field])
+        locked.save(update_fields=changed)
+        record_event(
+            practice=practice, actor=actor, action="practice.update", detail={"fields": changed}
+        )
+    return changed
+
+
+def _check_owner_role_change(practice: Practice, actor: Actor, *roles: str) -> None:
+    """Only owners give or take the owner role; an admin cannot promote themselves past it."""
+    if Role.OWNER not in roles or actor.kind == ActorKind.SYSTEM:
+        return
+    actor_role = (
+        Membership.objects.filter(practice=practice, user_id=actor.user_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if actor_role != Role.OWNER:
+        raise ActionError(
+            "owner_only",
+            "Only an owner can give or take away the Owner role. Ask an owner of this practice.",
+            status=403,
+        )
+
+
+def _check_not_last_owner(practice: Practice, membership: Membership, doing: str) -> None:
+    # Locking every owner row serialises two owners demoting each other at once.
+    owners = list(
+        Membership.objects.select_for_update().filter(practice=practice, role=Role.OWNER)
+    )
+    if membership.role == Role.OWNER and len(owners) == 1:
+        name = membership.user.get_username()
+        raise ActionError(
+            "last_owner",
+            f"{name} is the only owner of this practice, so they cannot be {doing}. "
+            "Make another staff member an owner first.",
+            status=409,
+        )
+
+
+@transaction.atomic
+def create_staff_member(
+    *, practice: Practice, username: str, email: str, password: str, role: str, actor: Actor
+) -> Membership:
+    """Create a new sign-in for a new staff member of this practice.
+
+    Usernames are shared by every practice on the hub, so an existing one is
+    refused rather than attached: a practice must not take over, or learn the
+    password of, someone else's account.
+    """
+    _check_owner_role_change(practice, actor, role)
+    user_model = get_user_model()
+    existing = user_model.objects.filter(username__iexact=username).first()
+    if existing is not None:
+        if Membership.objects.filter(practice=practice, user=existing).exists():
+            message = f"{username} already works at this practice. Change their role below instead."
+        else:
+            message = f"The username “{username}” is already taken on this hub. Choose another one."
+        raise ActionError("username_taken", message, status=409)
+    return add_staff(
+        practice=practice, username=username, password=password, role=role, actor=actor, email=email
+    )
+
+
+@transaction.atomic
+def change_staff_role(
+    *, practice: Practice, membership: Membership, role: str, actor: Actor
+) -> None:
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .get(pk=membership.pk, practice=practice)
+    )
+    if membership.role == role:
+        return
+    _check_owner_role_change(practice, actor, role, membership.role)
+    if role != Role.OWNER:
+        _check_not_last_owner(practice, membership, "given another role")
+    old = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    record_event(
+        practice=practice,
+        actor=actor,
+        action="staff.role",
+        detail={"username": membership.user.get_username(), "from": old, "to": role},
+    )
+
+
+@transaction.atomic
+def remove_staff(*, practice: Practice, membership: Membership, actor: Actor) -> None:
+    """Take a staff member out of this practice. Their sign-in stays for other practices."""
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .get(pk=membership.pk, practice=practice)
+    )
+    _check_owner_role_change(practice, actor, membership.role)
+    _check_not_last_owner(practice, membership, "removed")
+    username = membership.user.get_username()
+    membership.delete()
+    record_event(
+        practice=practice,
+        actor=actor,
+        action="staff.remove",
+        detail={"username": username, "role": membership.role},
+    )

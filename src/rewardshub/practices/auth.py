@@ -47,8 +47,12 @@ def _practices_of(username: str) -> list[Practice]:
     return list(Practice.objects.filter(memberships__user=user))
 
 
-def _record(request: HttpRequest, username: str, action: str, outcome: str, user_id: int | None) -> None:
-    actor = Actor(kind=ActorKind.STAFF, label=username[:150], user_id=user_id, source_ip=client_ip(request))
+def _record(
+    request: HttpRequest, username: str, action: str, outcome: str, user_id: int | None
+) -> None:
+    actor = Actor(
+        kind=ActorKind.STAFF, label=username[:150], user_id=user_id, source_ip=client_ip(request)
+    )
     with transaction.atomic():
         # The event goes to each practice the staff member works for, so their
         # owners see it; an unknown username has no practice to report to.

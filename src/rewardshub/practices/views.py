@@ -29,7 +29,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
             request.session.flush()
             login(request, user)
             target = request.POST.get("next") or request.GET.get("next") or ""
-            if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+            allowed = url_has_allowed_host_and_scheme(
+                target, {request.get_host()}, require_https=request.is_secure()
+            )
+            if not allowed:
                 target = "/"
             return redirect(target)
     context = {"form": form, "error": error, "next": request.GET.get("next", "")}
