@@ -14,6 +14,11 @@ _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", 
 _VALID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
 
+def current_request_id() -> str:
+    """The id of the request being handled ("-" outside one), for messages to operators."""
+    return _request_id.get()
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = _request_id.get()

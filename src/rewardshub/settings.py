@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "rewardshub.points",
     "rewardshub.integrations",
     "rewardshub.portal",
+    # Only for its static files: the offline Swagger UI at /api/v1/docs.
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "rewardshub.practices.context.HubContextMiddleware",
+    # After CSP and X-Frame-Options: lets the PMS frame a chart-tab session's pages.
+    "rewardshub.integrations.framing.LaunchFramingMiddleware",
 ]
 
 ROOT_URLCONF = "rewardshub.urls"
@@ -125,6 +129,12 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("REWARDSHUB_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The PMS's chart tab frames the hub. From the same site (another port of the
+# same host) Lax cookies work; a PMS on another site over HTTPS needs
+# SameSite=None, which browsers accept only with Secure (docs/deploy.md).
+if env_bool("REWARDSHUB_FRAME_COOKIES", False):
+    SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "None"
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

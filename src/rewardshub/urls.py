@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from rewardshub import views
+from rewardshub.integrations.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,6 +10,7 @@ urlpatterns = [
     path("patients/", include("rewardshub.patients.urls")),
     path("cards/", include("rewardshub.cards.urls")),
     path("audit/", include("rewardshub.audit.urls")),
+    path("api/v1/", api.urls),
     path("", include("rewardshub.integrations.urls")),
     path("portal/", include("rewardshub.portal.urls")),
 ]

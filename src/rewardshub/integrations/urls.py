@@ -1,4 +1,27 @@
-from django.urls import path  # noqa: F401
+from django.urls import path, re_path
+
+from rewardshub.integrations import api, views, views_settings
 
 app_name = "integrations"
-urlpatterns: list = []
+urlpatterns = [
+    path("launch/<str:token>", views.launch, name="launch"),
+    path("synced/", views.synced, name="synced"),
+    path("chart/<uuid:public_id>/", views.chart, name="chart"),
+    path("settings/integrations/keys/", views_settings.keys, name="keys"),
+    path(
+        "settings/integrations/keys/<uuid:public_id>/revoke/",
+        views_settings.revoke_key,
+        name="revoke_key",
+    ),
+    path("settings/integrations/tag-mapping/", views_settings.tag_rules, name="tag_rules"),
+    path(
+        "settings/integrations/tag-mapping/<uuid:public_id>/delete/",
+        views_settings.delete_tag_rule,
+        name="delete_tag_rule",
+    ),
+    path("settings/integrations/chart-tab/", views_settings.chart_tab, name="settings"),
+    path("settings/integrations/sync-log/", views_settings.sync_log, name="sync_log"),
+    # Whatever /api/v1/ (mounted before this file in rewardshub/urls.py) does not
+    # match: a JSON 404 like every other API answer, not the staff HTML page.
+    re_path(r"^api/(?P<rest>.*)$", api.api_not_found, name="api_not_found"),
+]

@@ -1,0 +1,237 @@
+"""The patient calls of the integration API (docs/integration-api.md).
+
+Each route validates (ninja schemas), then hands one action to `run_call`,
+which checks the key's system, applies Idempotency-Key on writes and logs
+the call in the Sync log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from ninja import Header, Path, Router
+from pydantic import ValidationError
+
+from rewardshub.errors import ActionError
+from rewardshub.integrations import sync
+from rewardshub.integrations.api_support import absolute_url, run_call, validation_message
+from rewardshub.integrations.batch import BatchItem, sync_batch
+from rewardshub.integrations.models import SyncAction
+from rewardshub.integrations.schemas import (
+    CHART_ID_PATTERN,
+    BatchIn,
+    BatchOut,
+    BatchPatientIn,
+    ErrorOut,
+    LaunchIn,
+    LaunchOut,
+    SetCardIn,
+    SetCardOut,
+    StatusOut,
+    UpdateIn,
+    UpdateOut,
+)
+from rewardshub.patients.models import Profile
+
+router = Router(tags=["patients"])
+
+ChartIdPath = Path(..., pattern=CHART_ID_PATTERN, description="The PMS chart id.")
+SystemPath = Path(..., max_length=40, description="The PMS system of the key, e.g. orthotrac.")
+IdempotencyHeader = Header(
+    None,
+    alias="Idempotency-Key",
+    description="Makes a retry harmless: the same key and body replay the first answer.",
+)
+ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def _profile_json(profile: Profile) -> dict[str, str]:
+    return {"username": profile.username, "profile_id": str(profile.public_id)}
+
+
+def _launch_url(request: HttpRequest, token: str) -> str:
+    return absolute_url(request, reverse("integrations:launch", args=[token]))
+
+
+@router.post(
+    "/pms/{system}/patients/{chart_id}/card",
+    response={200: SetCardOut, **ERRORS},
+    summary="Set card: link the chart to the profile the number names (or create it)",
+)
+def set_card(
+    request: HttpRequest,
+    payload: SetCardIn,
+    system: str = SystemPath,
+    chart_id: str = ChartIdPath,
+    idempotency_key: str | None = IdempotencyHeader,
+) -> HttpResponse:
+    def work(caller: sync.Caller) -> tuple[int, dict[str, Any]]:
+        result = sync.set_card(
+            caller=caller,
+            chart_id=chart_id,
+            card_raw=payload.card,
+            data=payload.profile_data(),
+            pms_status=payload.pms_status,
+            office=payload.office,
+        )
+        assert result.token is not None
+        return 200, {
+            "outcome": result.outcome,
+            **_profile_json(result.profile),
+            "browser_url": _launch_url(request, result.token),
+            "changed": result.changed,
+        }
+
+    return run_call(
+        request,
+        system=system,
+        action=SyncAction.SET_CARD,
+        chart_id=chart_id,
+        pms_user=payload.pms_user,
+        work=work,
+    )
+
+
+@router.put(
+    "/pms/{system}/patients/{chart_id}",
+    response={200: UpdateOut, **ERRORS},
+    summary="Update a synced chart's demographics",
+)
+def update(
+    request: HttpRequest,
+    payload: UpdateIn,
+    system: str = SystemPath,
+    chart_id: str = ChartIdPath,
+    idempotency_key: str | None = IdempotencyHeader,
+) -> HttpResponse:
+    def work(caller: sync.Caller) -> tuple[int, dict[str, Any]]:
+        result = sync.update(
+            caller=caller,
+            chart_id=chart_id,
+            data=payload.profile_data(),
+            pms_status=payload.pms_status,
+            office=payload.office,
+        )
+        return 200, {
+            "outcome": result.outcome,
+            **_profile_json(result.profile),
+            "changed": result.changed,
+        }
+
+    return run_call(
+        request,
+        system=system,
+        action=SyncAction.UPDATE,
+        chart_id=chart_id,
+        pms_user=payload.pms_user,
+        work=work,
+    )
+
+
+@router.post(
+    "/pms/{system}/patients/{chart_id}/launch",
+    response={200: LaunchOut, **ERRORS},
+    summary="Launch: a one-time browser URL of the chart's profile or chart view",
+)
+def launch(
+    request: HttpRequest,
+    payload: LaunchIn,
+    system: str = SystemPath,
+    chart_id: str = ChartIdPath,
+    idempotency_key: str | None = IdempotencyHeader,
+) -> HttpResponse:
+    def work(caller: sync.Caller) -> tuple[int, dict[str, Any]]:
+        result = sync.launch(caller=caller, chart_id=chart_id, view=payload.view)
+        assert result.token is not None
+        return 200, {
+            "url": _launch_url(request, result.token),
+            "expires_in": settings.LAUNCH_TOKEN_SECONDS,
+        }
+
+    return run_call(
+        request,
+        system=system,
+        action=SyncAction.LAUNCH,
+        chart_id=chart_id,
+        pms_user=payload.pms_user,
+        work=work,
+    )
+
+
+@router.get(
+    "/pms/{system}/patients/{chart_id}",
+    response={200: StatusOut, **ERRORS},
+    summary="Status: is the chart synced, and the profile's summary",
+)
+def status(
+    request: HttpRequest, system: str = SystemPath, chart_id: str = ChartIdPath
+) -> HttpResponse:
+    def work(caller: sync.Caller) -> tuple[int, dict[str, Any]]:
+        found = sync.status(caller=caller, chart_id=chart_id)
+        if found.link is None:
+            return 200, {"linked": False}
+        profile = found.link.profile
+        return 200, {
+            "linked": True,
+            **_profile_json(profile),
+            "card_state": found.card_state,
+            "tags": found.tags,
+            "points": profile.points_balance,
+            "last_sync": found.link.last_synced_at.isoformat(),
+        }
+
+    return run_call(request, system=system, action=SyncAction.STATUS, chart_id=chart_id, work=work)
+
+
+def _batch_items(rows: list[dict[str, Any]]) -> list[BatchItem]:
+    """Check each row on its own: a bad row gets its own error, the others still sync."""
+    items: list[BatchItem] = []
+    seen: set[str] = set()
+    for row in rows:
+        chart_id = str(row.get("chart_id", ""))[:64] if isinstance(row, dict) else ""
+        try:
+            parsed = BatchPatientIn.model_validate(row)
+        except ValidationError as exc:
+            message = validation_message(exc.errors(include_url=False))  # type: ignore[arg-type]
+            items.append(BatchItem(chart_id, error=ActionError("validation_error", message)))
+            continue
+        if parsed.chart_id in seen:
+            items.append(
+                BatchItem(
+                    parsed.chart_id,
+                    error=ActionError(
+                        "duplicate_chart_id",
+                        "This chart id appears more than once in the batch; "
+                        "only its first row was used.",
+                    ),
+                )
+            )
+            continue
+        seen.add(parsed.chart_id)
+        items.append(
+            BatchItem(parsed.chart_id, parsed.profile_data(), parsed.pms_status, parsed.office)
+        )
+    return items
+
+
+@router.post(
+    "/pms/{system}/patients:batch",
+    response={200: BatchOut, **ERRORS},
+    summary="Batch: upsert up to 1,000 charts' demographics (linked: update; unlinked: new lead)",
+)
+def batch(
+    request: HttpRequest,
+    payload: BatchIn,
+    system: str = SystemPath,
+    idempotency_key: str | None = IdempotencyHeader,
+) -> HttpResponse:
+    def work(caller: sync.Caller) -> tuple[int, dict[str, Any]]:
+        results = sync_batch(caller=caller, items=_batch_items(payload.patients))
+        return 200, {"results": [result.as_json() for result in results]}
+
+    return run_call(
+        request, system=system, action=SyncAction.BATCH, pms_user=payload.pms_user, work=work
+    )

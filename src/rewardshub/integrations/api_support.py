@@ -1,0 +1,197 @@
+"""The API's plumbing: key auth, JSON errors in words, and running a call with
+idempotency and its Sync log entry. Routes (api_patients.py) stay thin."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import formats, timezone
+from ninja.security import HttpBearer
+
+from rewardshub.audit.actors import client_ip
+from rewardshub.errors import ActionError
+from rewardshub.integrations import idempotency
+from rewardshub.integrations.keys import find_key, touch
+from rewardshub.integrations.schemas import CHART_ID_RULE
+from rewardshub.integrations.sync import Caller, record_failure, record_replay
+from rewardshub.integrations.systems import system_name
+from rewardshub.practices.models import IntegrationKey
+
+KEYS_PAGE = "Settings > Integration keys"
+
+
+def error_response(code: str, message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": code, "message": message}, status=status)
+
+
+def _unauthorized(message: str) -> ActionError:
+    return ActionError("unauthorized", message, status=401)
+
+
+def _revoked(key: IntegrationKey) -> ActionError:
+    assert key.revoked_at is not None
+    try:
+        zone = zoneinfo.ZoneInfo(key.practice.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = None
+    when = formats.date_format(timezone.localtime(key.revoked_at, zone), "N j, Y")
+    return _unauthorized(
+        f"This integration key was revoked on {when}. Create a new key in "
+        f"{KEYS_PAGE} and update the PMS bridge."
+    )
+
+
+class KeyAuth(HttpBearer):
+    """`Authorization: Bearer rh_...`; every failure is a 401 that says what to fix."""
+
+    def __call__(self, request: HttpRequest) -> IntegrationKey | None:
+        header = request.headers.get("Authorization", "")
+        if not header.strip():
+            raise _unauthorized(
+                "This call needs an integration key, sent as 'Authorization: Bearer <key>'. "
+                f"Owners and admins create keys in {KEYS_PAGE}."
+            )
+        scheme, _, token = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _unauthorized(
+                "The Authorization header must read 'Bearer <key>'. Check the bridge config."
+            )
+        return self.authenticate(request, token.strip())
+
+    def authenticate(self, request: HttpRequest, token: str) -> IntegrationKey | None:
+        key = find_key(token)
+        if key is None:
+            raise _unauthorized(
+                "This integration key is not valid. Check the key in the bridge config, "
+                f"or create a new one in {KEYS_PAGE}."
+            )
+        if key.revoked_at is not None:
+            raise _revoked(key)
+        touch(key)
+        return key
+
+
+def caller_for(request: HttpRequest, system: str, pms_user: str | None = None) -> Caller:
+    key: IntegrationKey = request.auth  # type: ignore[attr-defined]
+    caller = Caller(key=key, pms_user=pms_user or "", source_ip=client_ip(request))
+    if system != key.system:
+        raise ActionError(
+            "unknown_system",
+            f"This integration key is for {system_name(key.system)}, so its calls go to "
+            f"/api/v1/pms/{key.system}/... Check the PMS system in the bridge config.",
+            status=404,
+        )
+    return caller
+
+
+Work = Callable[[Caller], tuple[int, dict[str, Any]]]
+
+
+def run_call(
+    request: HttpRequest,
+    *,
+    system: str,
+    action: str,
+    chart_id: str = "",
+    pms_user: str | None = None,
+    work: Work,
+) -> HttpResponse:
+    """Check the key's system, run `work` (once per Idempotency-Key on writes),
+    log refusals in the Sync log, and answer JSON."""
+    key: IntegrationKey = request.auth  # type: ignore[attr-defined]
+    caller = Caller(key=key, pms_user=pms_user or "", source_ip=client_ip(request))
+    try:
+        caller = caller_for(request, system, pms_user)
+        idem_key = request.headers.get("Idempotency-Key")
+        if idem_key is not None and request.method in ("POST", "PUT"):
+            idempotency.check_key(idem_key)
+            answer = idempotency.run_once(
+                practice=key.practice,
+                key=idem_key,
+                print_=idempotency.fingerprint(request.method, request.path, request.body),
+                work=lambda: idempotency.Answer(*work(caller)),
+            )
+            if answer.replayed:
+                record_replay(caller, chart_id, action)
+        else:
+            answer = idempotency.Answer(*work(caller))
+    except ActionError as exc:
+        record_failure(caller, chart_id, action, exc)
+        return error_response(exc.code, exc.message, exc.status)
+    response = JsonResponse(answer.body, status=answer.status)
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def absolute_url(request: HttpRequest, path: str) -> str:
+    """A browser link for the PMS: the configured public address, else this request's host."""
+    if settings.PUBLIC_URL:
+        return settings.PUBLIC_URL.rstrip("/") + path
+    return request.build_absolute_uri(path)
+
+
+# -- validation errors in words ---------------------------------------------------
+
+_SOURCES = {"body", "path", "query", "header", "cookie", "form", "payload"}
+
+
+def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    name = ""
+    for item in loc:
+        if isinstance(item, int):
+            name += f"[{item}]"
+        elif not name and item in _SOURCES:
+            continue
+        else:
+            name += f".{item}" if name else str(item)
+    return name or "the request body"
+
+
+def _sentence(error: dict[str, Any]) -> str:
+    field = field_name(error.get("loc", ()))
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return f"{field} is required."
+    if kind == "string_too_long":
+        return f"{field} must be at most {ctx.get('max_length')} characters."
+    if kind == "string_too_short":
+        if ctx.get("min_length") == 1:
+            return f"{field} must not be empty."
+        return f"{field} must be at least {ctx.get('min_length')} characters."
+    if kind == "string_pattern_mismatch":
+        if field.endswith("chart_id"):
+            return f"{field} must be {CHART_ID_RULE}."
+        return f"{field} has characters that are not allowed."
+    if kind.startswith("date_"):
+        return f"{field} must be a date written YYYY-MM-DD."
+    if kind == "too_long":
+        return f"{field} must hold at most {ctx.get('max_length')} items."
+    if kind == "too_short":
+        return f"{field} must hold at least {ctx.get('min_length')} item(s)."
+    if kind == "literal_error":
+        return f"{field} must be one of {ctx.get('expected')}."
+    if kind == "string_type":
+        return f"{field} must be text."
+    if kind in ("dict_type", "model_attributes_type", "model_type"):
+        return f"{field} must be a JSON object."
+    if kind == "list_type":
+        return f"{field} must be a JSON list."
+    if kind == "json_invalid":
+        return "The request body is not valid JSON."
+    if kind == "value_error":
+        return f"{field} {ctx.get('error', error.get('msg', 'is not valid'))}."
+    return f"{field}: {error.get('msg', 'is not valid')}."
+
+
+def validation_message(errors: list[dict[str, Any]]) -> str:
+    """The problems of a request in one paragraph (the first three; then how many more)."""
+    sentences = [_sentence(error) for error in errors[:3]]
+    if len(errors) > 3:
+        sentences.append(f"({len(errors) - 3} more.)")
+    return " ".join(sentences) or "The request is not valid."

@@ -1,0 +1,158 @@
+"""Request and response bodies of the integration API (docs/integration-api.md).
+
+Limits live here, at the edge: the actions behind them trust their arguments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from ninja import Schema
+from pydantic import Field, StringConstraints, WithJsonSchema, field_validator
+
+CHART_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+CHART_ID_RULE = "1 to 64 letters, digits, '-', '_' or '.'"
+MAX_BATCH = 1000
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)]
+ChartId = Annotated[str, StringConstraints(pattern=CHART_ID_PATTERN)]
+
+# Every field a PMS may send about a patient. Demographics land on the profile;
+# pms_status and office only pick tags through the practice's tag mapping.
+PROFILE_FIELDS = (
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "birth_date",
+    "email",
+    "phone_mobile",
+    "phone_home",
+    "responsible_party",
+)
+
+
+class Demographics(Schema):
+    first_name: Name | None = None
+    last_name: Name | None = None
+    preferred_name: Short | None = None
+    birth_date: dt.date | None = None
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)] | None = None
+    phone_mobile: Phone | None = None
+    phone_home: Phone | None = None
+    responsible_party: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None
+    ) = None
+    pms_status: Short | None = None
+    office: Short | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                validate_email(value)
+            except DjangoValidationError:
+                raise ValueError("is not an email address") from None
+        return value
+
+    @field_validator("birth_date")
+    @classmethod
+    def _birth_date(cls, value: dt.date | None) -> dt.date | None:
+        # A day of slack: the PMS's "today" may already be tomorrow in UTC.
+        if value is not None and value > dt.date.today() + dt.timedelta(days=1):
+            raise ValueError("is in the future")
+        return value
+
+    def profile_data(self) -> dict[str, Any]:
+        """The demographics that were sent (absent fields are left alone on the profile)."""
+        sent = self.model_dump(exclude_unset=True)
+        return {name: sent[name] for name in PROFILE_FIELDS if sent.get(name) is not None}
+
+
+class SetCardIn(Demographics):
+    card: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="The raw swipe (track 1 and/or 2) or the typed 16-digit number or username."
+    )
+    pms_user: Short | None = Field(None, description="The PMS user, recorded in the audit log.")
+
+
+class UpdateIn(Demographics):
+    pms_user: Short | None = None
+
+
+class LaunchIn(Schema):
+    view: Literal["profile", "chart"] = "profile"
+    pms_user: Short | None = None
+
+
+class BatchPatientIn(Demographics):
+    chart_id: ChartId
+
+
+class BatchIn(Schema):
+    # Items are checked one by one (api_patients.py) so one bad row answers
+    # its own error instead of failing the other 999; the schema is still
+    # published in OpenAPI.
+    patients: Annotated[
+        list[
+            Annotated[
+                dict[str, Any],
+                WithJsonSchema(BatchPatientIn.model_json_schema()),
+            ]
+        ],
+        Field(min_length=1, max_length=MAX_BATCH),
+    ]
+    pms_user: Short | None = None
+
+
+class ErrorOut(Schema):
+    error: str = Field(description="A stable code for programs.")
+    message: str = Field(description="What went wrong, in words a front desk can act on.")
+
+
+class SetCardOut(Schema):
+    outcome: Literal["created", "linked", "already_linked"]
+    username: str
+    profile_id: str
+    browser_url: str
+    changed: list[str] = []
+
+
+class UpdateOut(Schema):
+    outcome: Literal["updated", "unchanged"]
+    username: str
+    profile_id: str
+    changed: list[str]
+
+
+class LaunchOut(Schema):
+    url: str
+    expires_in: int
+
+
+class StatusOut(Schema):
+    linked: bool
+    username: str | None = None
+    profile_id: str | None = None
+    card_state: Literal["active", "none"] | None = None
+    tags: list[str] | None = None
+    points: int | None = None
+    last_sync: dt.datetime | None = None
+
+
+class BatchResultOut(Schema):
+    chart_id: str
+    outcome: Literal["created", "updated", "unchanged", "error"]
+    username: str | None = None
+    profile_id: str | None = None
+    error: str | None = None
+    message: str | None = None
+
+
+class BatchOut(Schema):
+    results: list[BatchResultOut]
