@@ -12,12 +12,12 @@ from django.contrib.auth import authenticate, get_user_model
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
+from tests.conftest import PASSWORD, SYSTEM
 
 from rewardshub.audit.models import AuditEvent
 from rewardshub.patients.models import Profile, ProfileTag, Tag, TagGroup, TagGroupKind
 from rewardshub.practices.actions import add_staff
 from rewardshub.practices.models import Location, Membership, Practice, Role
-from tests.conftest import PASSWORD, SYSTEM
 
 
 def flashes(response: Any) -> list[str]:
@@ -70,9 +70,7 @@ class TestPracticeInfo:
         assert event.detail == {"fields": ["name", "time_zone", "idle_timeout_minutes"]}
         assert event.actor_label == "owner"
 
-    def test_it_rejects_an_unknown_time_zone(
-        self, owner_client: Client, acworth: Practice
-    ) -> None:
+    def test_it_rejects_an_unknown_time_zone(self, owner_client: Client, acworth: Practice) -> None:
         data = {"name": "Acworth", "time_zone": "Mars/Olympus", "idle_timeout_minutes": 15}
         response = owner_client.post(self.url, data)
         assert response.status_code == 422
@@ -247,12 +245,14 @@ class TestLocations:
 
 class TestStaff:
     url = "/settings/staff/"
-    new = {"username": "hygienist", "email": "h@example.com", "password": "long-enough-pw",
-           "role": Role.REWARDS}
+    new = {
+        "username": "hygienist",
+        "email": "h@example.com",
+        "password": "long-enough-pw",
+        "role": Role.REWARDS,
+    }
 
-    def test_it_lists_staff_and_roles(
-        self, owner_client: Client, frontdesk: Any
-    ) -> None:
+    def test_it_lists_staff_and_roles(self, owner_client: Client, frontdesk: Any) -> None:
         response = owner_client.get(self.url)
         assert response.status_code == 200
         rows = [(m.user.username, m.role) for m in response.context["members"]]
@@ -445,7 +445,9 @@ class TestTags:
         make_profile(acworth, tags=("Sports",))
         response = owner_client.get(self.url)
         assert response.status_code == 200
-        groups = {g.name: {t.name: t.patients for t in g.tags.all()} for g in response.context["groups"]}
+        groups = {
+            g.name: {t.name: t.patients for t in g.tags.all()} for g in response.context["groups"]
+        }
         assert groups["Interests"] == {"Sports": 1, "Music": 0}
         assert groups["Location"] == {"*Acworth": 0, "*Marietta": 0}
         assert list(groups) == ["Status", "Location", "Interests"]
@@ -638,6 +640,8 @@ class TestTags:
             "them. Confirm to go ahead."
         ]
         assert TagGroup.objects.filter(pk=interests.pk).exists()
+        page = owner_client.get(url)
+        assert (page.status_code, page.context["count"]) == (200, 1)
         response = owner_client.post(url, {"confirm": "yes"})
         assert response.status_code == 302
         assert flashes(response) == [
@@ -647,9 +651,7 @@ class TestTags:
         assert not Tag.objects.filter(name__in=["Sports", "Music"]).exists()
         assert AuditEvent.objects.filter(action="profile.untag").count() == 2
 
-    def test_it_renames_a_custom_group(
-        self, owner_client: Client, interests: TagGroup
-    ) -> None:
+    def test_it_renames_a_custom_group(self, owner_client: Client, interests: TagGroup) -> None:
         response = owner_client.post(
             f"/settings/tags/groups/{interests.public_id}/rename/", {"name": "Hobbies"}
         )
@@ -661,7 +663,10 @@ class TestTags:
         self, outsider_client: Client, acworth: Practice, interests: TagGroup
     ) -> None:
         tag = _tag(acworth, "Sports")
-        for url in (f"/settings/tags/{tag.public_id}/rename/", f"/settings/tags/{tag.public_id}/delete/"):
+        for url in (
+            f"/settings/tags/{tag.public_id}/rename/",
+            f"/settings/tags/{tag.public_id}/delete/",
+        ):
             assert outsider_client.post(url, {"name": "x", "confirm": "yes"}).status_code == 404
         response = outsider_client.post(
             f"/settings/tags/groups/{interests.public_id}/add/", {"name": "Mine"}

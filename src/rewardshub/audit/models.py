@@ -51,6 +51,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["practice", "profile"], name="audit_practice_profile_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor_label} ({self.outcome})"
+
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             raise ValueError("Audit events are append-only; they cannot be changed.")

@@ -1,0 +1,111 @@
+"""Audit events in words for the Audit log page: "Viewed profile", "Connected card …1234".
+
+Pure (no database): it reads the action code, the outcome and the detail
+dict an action wrote. Codes it does not know yet read as their words
+("pms.sync" -> "Pms sync"), so a new action never breaks the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Detail = dict[str, Any]
+
+
+def _card(detail: Detail, key: str = "card_last4") -> str:
+    last4 = detail.get(key)
+    return f" …{last4}" if last4 else ""
+
+
+def _names(values: Any) -> str:
+    if isinstance(values, list | tuple):
+        return ", ".join(str(v) for v in values)
+    return str(values or "")
+
+
+def _fields(detail: Detail) -> str:
+    names = detail.get("fields") or []
+    return ", ".join(str(n).replace("_", " ") for n in names)
+
+
+def _with(text: str, extra: str, joiner: str = ": ") -> str:
+    return f"{text}{joiner}{extra}" if extra else text
+
+
+def _from_to(text: str, detail: Detail) -> str:
+    return f"{text} “{detail.get('from', '')}” to “{detail.get('to', '')}”"
+
+
+def _patients(count: Any) -> str:
+    return f"{count} patient" if count == 1 else f"{count} patients"
+
+
+def _tag_change(detail: Detail) -> str:
+    parts = []
+    if detail.get("added"):
+        parts.append("added " + _names(detail["added"]))
+    if detail.get("removed"):
+        parts.append("removed " + _names(detail["removed"]))
+    return _with("Changed tags", "; ".join(parts))
+
+
+_WORDS: dict[str, Callable[[Detail], str]] = {
+    "profile.view": lambda d: "Viewed profile",
+    "profile.create": lambda d: "Created profile" + (f" with card{_card(d)}" if _card(d) else ""),
+    "profile.update": lambda d: _with("Changed details", _fields(d)),
+    "profile.tag": _tag_change,
+    "profile.untag": lambda d: _with("Removed tag", _names(d.get("removed")))
+    + (" (tag deleted)" if d.get("reason") == "tag deleted" else ""),
+    "card.connect": lambda d: f"Connected card{_card(d)}",
+    "card.replace": lambda d: f"Replaced card{_card(d, 'old_card_last4')} with card{_card(d)}",
+    "cards.issue": lambda d: f"Issued a batch of {d.get('count', '?')} cards",
+    "cards.import": lambda d: f"Imported a batch of {d.get('count', '?')} cards",
+    "practice.create": lambda d: "Created the practice",
+    "practice.update": lambda d: _with("Changed practice settings", _fields(d)),
+    "location.create": lambda d: f"Added location “{d.get('name', '')}”",
+    "location.rename": lambda d: _from_to("Renamed location", d),
+    "location.deactivate": lambda d: f"Deactivated location “{d.get('name', '')}”",
+    "location.activate": lambda d: f"Reactivated location “{d.get('name', '')}”",
+    "staff.add": lambda d: f"Added staff member {d.get('username', '')} ({_role(d.get('role'))})",
+    "staff.role": lambda d: (
+        f"Changed the role of {d.get('username', '')} from {_role(d.get('from'))} "
+        f"to {_role(d.get('to'))}"
+    ),
+    "staff.remove": lambda d: f"Removed staff member {d.get('username', '')}",
+    "taggroup.create": lambda d: f"Added tag group “{d.get('name', '')}”",
+    "taggroup.rename": lambda d: _from_to("Renamed tag group", d),
+    "taggroup.delete": lambda d: f"Deleted tag group “{d.get('name', '')}”",
+    "tag.create": lambda d: f"Added tag “{d.get('name', '')}” to {d.get('group', '')}",
+    "tag.rename": lambda d: _from_to("Renamed tag", d),
+    "tag.delete": lambda d: f"Deleted tag “{d.get('name', '')}”"
+    + (f" (removed from {_patients(d['patients'])})" if d.get("patients") else ""),
+    "audit.view": lambda d: "Viewed the audit log",
+}
+
+_ROLES = {
+    "owner": "Owner",
+    "admin": "Admin",
+    "marketing": "Rewards + marketing",
+    "rewards": "Rewards",
+    "financial": "Financial",
+}
+
+
+def _role(value: Any) -> str:
+    return _ROLES.get(str(value), str(value or "?"))
+
+
+def describe_action(action: str, outcome: str, detail: Any) -> str:
+    """One line in words for an audit event."""
+    data: Detail = detail if isinstance(detail, dict) else {}
+    if action == "login":
+        return {
+            "ok": "Signed in",
+            "failed": "Failed sign-in",
+            "denied": "Sign-in refused: username locked",
+        }.get(outcome, "Sign-in")
+    words = _WORDS.get(action)
+    if words is not None:
+        return words(data)
+    return action.replace(".", " ").replace("_", " ").strip().capitalize() or "Change"
