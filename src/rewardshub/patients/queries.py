@@ -242,7 +242,12 @@ def search(practice: Practice, text: str) -> SearchOutcome:
         assert card is not None
         return SearchOutcome(error=retired_error(card), card=card, number=number)
     if match.profile is not None:
-        note = retired_error(card).message if retired and card is not None else ""
+        note = (
+            "That number is this patient's username, and also the number of their first card. "
+            + retired_error(card).message
+            if retired and card is not None
+            else ""
+        )
         return SearchOutcome(profile=match.profile, card=card, number=number, note=note)
     if card is not None and card.state == CardState.AVAILABLE:
         return SearchOutcome(card=card, unconnected=True, number=number)
