@@ -24,6 +24,8 @@ from rewardshub.patients.models import Profile
 from rewardshub.practices.models import Practice
 
 MAX_BATCH = 100_000
+# Numbers checked per query: SQLite allows at most 32,766 parameters in one statement.
+CHECK_CHUNK = 5_000
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,22 @@ class IssuedCard:
     track2: str
 
 
-def issue_batch(*, practice: Practice, count: int, actor: Actor, label: str = "") -> list[IssuedCard]:
+def registered_numbers(numbers: set[str] | list[str]) -> set[str]:
+    """Which of `numbers` are already a card number or a profile username, in any practice."""
+    wanted = list(numbers)
+    found: set[str] = set()
+    for start in range(0, len(wanted), CHECK_CHUNK):
+        chunk = wanted[start : start + CHECK_CHUNK]
+        found |= set(Card.objects.filter(number__in=chunk).values_list("number", flat=True))
+        found |= set(
+            Profile.objects.filter(username__in=chunk).values_list("username", flat=True)
+        )
+    return found
+
+
+def issue_batch(
+    *, practice: Practice, count: int, actor: Actor, label: str = ""
+) -> list[IssuedCard]:
     """Create `count` new Luhn-valid card numbers, unique across every practice."""
     if not 1 <= count <= MAX_BATCH:
         raise ActionError(
@@ -44,9 +61,7 @@ def issue_batch(*, practice: Practice, count: int, actor: Actor, label: str = ""
     while len(numbers) < count:
         wanted = count - len(numbers)
         candidates = {new_card_number() for _ in range(wanted)} - numbers
-        taken = set(
-            Card.objects.filter(number__in=candidates).values_list("number", flat=True)
-        ) | set(Profile.objects.filter(username__in=candidates).values_list("username", flat=True))
+        taken = registered_numbers(candidates)
         numbers |= candidates - taken
     issued = []
     with transaction.atomic():
@@ -126,19 +141,19 @@ def read_import_csv(text: str) -> tuple[list[str], list[ImportProblem]]:
     return numbers, problems
 
 
-def import_cards(*, practice: Practice, numbers: list[str], actor: Actor, label: str = "") -> CardBatch:
+def import_cards(
+    *, practice: Practice, numbers: list[str], actor: Actor, label: str = ""
+) -> CardBatch:
     """Register existing card numbers; all or nothing."""
     if not numbers:
         raise ActionError("no_cards", "There are no card numbers to import.")
-    taken = sorted(
-        set(Card.objects.filter(number__in=numbers).values_list("number", flat=True))
-        | set(Profile.objects.filter(username__in=numbers).values_list("username", flat=True))
-    )
+    taken = sorted(registered_numbers(numbers))
     if taken:
         shown = ", ".join(f"…{number[-4:]}" for number in taken[:5])
         raise ActionError(
             "cards_exist",
-            f"{len(taken)} of these numbers are already registered in the hub ({shown}). "
+            f"{len(taken)} of these numbers {'is' if len(taken) == 1 else 'are'} already "
+            f"registered in the hub ({shown}). "
             "Remove them from the file and import again; nothing was imported.",
             status=409,
         )

@@ -30,6 +30,9 @@ class CardBatch(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.get_source_display()}: {self.size} cards ({self.label or 'no label'})"
+
 
 class CardState(models.TextChoices):
     AVAILABLE = "available", "Available"

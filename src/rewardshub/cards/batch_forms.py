@@ -1,0 +1,36 @@
+"""The form of Settings > Card batches (issuing a batch from the browser)."""
+
+from __future__ import annotations
+
+from django import forms
+
+# The browser keeps the new batch's temporary passwords in the session until
+# they are downloaded; bigger batches belong on the command line, which
+# writes them straight to a file.
+WEB_MAX_BATCH = 5_000
+
+
+class IssueBatchForm(forms.Form):
+    count = forms.IntegerField(
+        label="Number of cards",
+        help_text=f"1 to {WEB_MAX_BATCH:,}. For more, use `rewardshub cards issue` on the server.",
+        error_messages={
+            "required": "Enter how many cards to issue.",
+            "invalid": "Enter the number of cards as a whole number, e.g. 100.",
+        },
+    )
+    label = forms.CharField(
+        label="Label (optional)",
+        max_length=200,
+        required=False,
+        help_text="For your records, e.g. “Spring 2026 printing”.",
+    )
+
+    def clean_count(self) -> int:
+        count = self.cleaned_data["count"]
+        if not 1 <= count <= WEB_MAX_BATCH:
+            raise forms.ValidationError(
+                f"Issue from 1 to {WEB_MAX_BATCH:,} cards at a time here; {count:,} was asked "
+                "for. For bigger batches use `rewardshub cards issue` on the server."
+            )
+        return count
