@@ -1,0 +1,185 @@
+"""`rewardshub demo`: the demo practices, idempotent, and the var/demo.json it writes."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import call_command
+
+from pms_sim.seed import DEMO_CHARTS
+from rewardshub.audit.models import AuditEvent
+from rewardshub.cards.models import Card, CardBatch, CardState
+from rewardshub.cards.temp_passwords import check_temp_password
+from rewardshub.patients.models import Profile, Tag, TagGroup
+from rewardshub.practices.models import Location, Membership, Practice
+
+HUB = "http://127.0.0.1:8123"
+
+
+def _demo(out: Path, *extra: str) -> str:
+    printed = io.StringIO()
+    call_command("demo", "--hub-url", HUB, "--out", str(out), *extra, stdout=printed)
+    return printed.getvalue()
+
+
+def _counts() -> dict[str, int]:
+    models: list[Any] = [
+        Practice,
+        Location,
+        Membership,
+        get_user_model(),
+        Profile,
+        Tag,
+        TagGroup,
+        Card,
+        CardBatch,
+        AuditEvent,
+    ]
+    return {model.__name__: model.objects.count() for model in models}
+
+
+@pytest.fixture
+def demo_file(db: Any, tmp_path: Path) -> Path:
+    out = tmp_path / "var" / "demo.json"
+    _demo(out)
+    return out
+
+
+def _practice(data: dict[str, Any], slug: str) -> dict[str, Any]:
+    return next(p for p in data["practices"] if p["slug"] == slug)
+
+
+def test_it_changes_nothing_when_run_twice(demo_file: Path) -> None:
+    first_counts, first_json = _counts(), demo_file.read_text()
+    _demo(demo_file)
+    assert _counts() == first_counts
+    assert demo_file.read_text() == first_json
+    assert first_counts["Practice"] == 2 and first_counts["CardBatch"] == 2
+
+
+def test_it_writes_the_demo_json_structure(demo_file: Path) -> None:
+    data = json.loads(demo_file.read_text())
+    assert list(data) == ["hub_url", "practices"]
+    assert data["hub_url"] == HUB
+    assert [p["slug"] for p in data["practices"]] == ["acworth", "riverside"]
+    acworth = _practice(data, "acworth")
+    assert list(acworth) == [
+        "slug",
+        "name",
+        "staff",
+        "cards_available",
+        "cards_available_passwords",
+        "profiles",
+    ]
+    assert acworth["name"] == "Acworth Orthodontics"
+    assert acworth["staff"] == [
+        {"username": "owner", "password": "rewardshub-demo", "role": "owner"},
+        {"username": "frontdesk", "password": "rewardshub-demo", "role": "rewards"},
+    ]
+    assert _practice(data, "riverside")["staff"] == [
+        {"username": "riverside", "password": "rewardshub-demo", "role": "owner"}
+    ]
+
+
+def test_it_lists_the_issued_unused_cards_with_working_temp_passwords(demo_file: Path) -> None:
+    data = json.loads(demo_file.read_text())
+    for slug, issued in (("acworth", 100), ("riverside", 20)):
+        entry = _practice(data, slug)
+        with_card = [p for p in entry["profiles"] if p["card"]]
+        assert len(entry["cards_available"]) == issued - len(with_card)
+        cards = Card.objects.filter(number__in=entry["cards_available"])
+        assert {c.state for c in cards} == {CardState.AVAILABLE}
+        assert {c.practice.slug for c in cards} == {slug}
+        assert set(entry["cards_available_passwords"]) == set(entry["cards_available"])
+        card = cards.first()
+        assert card is not None
+        assert check_temp_password(
+            entry["cards_available_passwords"][card.number], card.temp_password_hash
+        )
+
+
+def test_it_creates_the_profiles_the_demo_and_simulator_rely_on(demo_file: Path) -> None:
+    acworth = _practice(json.loads(demo_file.read_text()), "acworth")
+    profiles = {p["name"]: p for p in acworth["profiles"]}
+    assert 5 <= len(profiles) <= 8
+    emma = Profile.objects.get(practice__slug="acworth", first_name="Emma", last_name="Johnson")
+    assert profiles["Emma Johnson"] == {
+        "username": emma.username,
+        "name": "Emma Johnson",
+        "card": emma.username,
+    }
+    assert set(emma.tags.values_list("name", flat=True)) >= {"*Orthodontic Patient", "*Acworth"}
+    without_card = [name for name, p in profiles.items() if p["card"] is None]
+    assert len(without_card) == 1
+    # Only Emma matches a simulator chart; the other charts are new patients.
+    charts = {f"{c['first_name']} {c['last_name']}" for c in DEMO_CHARTS}
+    assert charts & set(profiles) == {"Emma Johnson"}
+
+
+def test_it_creates_the_practices_with_locations_and_tag_groups(demo_file: Path) -> None:
+    acworth = Practice.objects.get(slug="acworth")
+    assert list(acworth.locations.values_list("name", flat=True)) == ["Acworth", "Marietta"]
+    groups = {g.name: list(g.tags.values_list("name", flat=True)) for g in acworth.tag_groups.all()}
+    assert groups == {
+        "Status": [
+            "*Orthodontic Patient",
+            "*Retainer Patient",
+            "*Future Patient",
+            "*Adult Patient",
+        ],
+        "Location": ["*Acworth", "*Marietta"],
+        "Interests": ["Sports", "Music", "Gaming"],
+    }
+    riverside = Practice.objects.get(slug="riverside")
+    assert riverside.name == "Riverside Dental"
+    assert list(riverside.locations.values_list("name", flat=True)) == ["Riverside"]
+    assert Profile.objects.filter(practice=riverside).count() == 3
+
+
+def test_it_gives_the_demo_staff_their_password(demo_file: Path) -> None:
+    for username in ("owner", "frontdesk", "riverside"):
+        assert authenticate(username=username, password="rewardshub-demo") is not None
+
+
+def test_it_keeps_the_temp_passwords_from_the_previous_file(demo_file: Path) -> None:
+    before = json.loads(demo_file.read_text())
+    demo_file.unlink()
+    _demo(demo_file)
+    after = json.loads(demo_file.read_text())
+    # Hashes cannot be read back: without the old file the passwords are unknown.
+    assert [p["cards_available_passwords"] for p in after["practices"]] == [{}, {}]
+    assert [p["cards_available"] for p in after["practices"]] == [
+        p["cards_available"] for p in before["practices"]
+    ]
+
+
+def test_it_drops_cards_used_since_the_last_run(demo_file: Path, make_profile: Any) -> None:
+    acworth = _practice(json.loads(demo_file.read_text()), "acworth")
+    used = acworth["cards_available"][0]
+    make_profile(Practice.objects.get(slug="acworth"), first="New", last="Patient", card=used)
+    _demo(demo_file)
+    again = _practice(json.loads(demo_file.read_text()), "acworth")
+    assert used not in again["cards_available"]
+    assert used not in again["cards_available_passwords"]
+    assert {"username": used, "name": "New Patient", "card": used} in again["profiles"]
+
+
+def test_it_adds_missing_demo_staff_on_a_later_run(demo_file: Path) -> None:
+    Membership.objects.filter(user__username="frontdesk").delete()
+    _demo(demo_file)
+    assert Membership.objects.get(user__username="frontdesk").role == "rewards"
+
+
+def test_it_prints_the_hub_url_and_the_logins(db: Any, tmp_path: Path) -> None:
+    out = tmp_path / "demo.json"
+    printed = _demo(out, "--pms-sim-url", "http://127.0.0.1:8124")
+    assert printed.startswith(f"RewardsHub demo: {HUB}\n")
+    assert "sign in as frontdesk / rewardshub-demo (rewards)" in printed
+    assert "sign in as riverside / rewardshub-demo (owner)" in printed
+    assert printed.rstrip().endswith(f"Demo logins and cards written to {out}")
+    assert json.loads(out.read_text())["pms_sim_url"] == "http://127.0.0.1:8124"
