@@ -17,6 +17,7 @@ from rewardshub.audit.models import AuditEvent
 from rewardshub.cards.actions import replace_card
 from rewardshub.cards.models import Card, CardState
 from rewardshub.cards.numbers import luhn_check_digit
+from rewardshub.patients.actions import create_profile
 from rewardshub.patients.models import Profile
 from rewardshub.practices.models import Practice
 
@@ -231,6 +232,33 @@ class TestConnectForm:
             {"card_number": swipe(cards[0])},
             "This card is already connected to Noah Smith. "
             "Use another card, or open that patient's profile.",
+            409,
+        )
+
+    def test_it_connects_the_card_a_pms_named_the_patient_by(
+        self, frontdesk_client: Client, acworth: Practice, cards: list[str]
+    ) -> None:
+        zoe = create_profile(
+            practice=acworth, data={"first_name": "Zoe", "last_name": "Hart"}, actor=SYSTEM,
+            username=cards[3],
+        )
+        response = frontdesk_client.post(connect_url(zoe), {"card_number": swipe(cards[3])})
+        assert response.status_code == 302
+        assert Card.objects.get(number=cards[3]).profile_id == zoe.pk
+
+    def test_it_refuses_a_card_whose_number_is_another_patients_username(
+        self, frontdesk_client: Client, acworth: Practice, patient: Profile, cards: list[str]
+    ) -> None:
+        create_profile(
+            practice=acworth, data={"first_name": "Zoe", "last_name": "Hart"}, actor=SYSTEM,
+            username=cards[3],
+        )
+        refuse(
+            frontdesk_client,
+            connect_url(patient),
+            {"card_number": swipe(cards[3])},
+            "This card's number is the username of Zoe Hart, so it can only be connected to "
+            "that patient. Use another card, or open that patient's profile.",
             409,
         )
 

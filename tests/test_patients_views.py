@@ -639,6 +639,20 @@ class TestEdit:
         assert emma.first_name == "Emma"
         assert AuditEvent.objects.count() == before
 
+    def test_it_keeps_a_location_that_has_since_closed(
+        self, frontdesk_client: Client, acworth: Practice, emma: Profile
+    ) -> None:
+        marietta = Location.objects.get(practice=acworth, name="Marietta")
+        Profile.objects.filter(pk=emma.pk).update(location=marietta)
+        Location.objects.filter(pk=marietta.pk).update(active=False)
+        response = frontdesk_client.post(
+            reverse("patients:edit", args=[emma.public_id]),
+            {"first_name": "Emily", "last_name": "Johnson", "location": str(marietta.public_id)},
+        )
+        assert response.status_code == 302
+        emma.refresh_from_db()
+        assert (emma.first_name, emma.location_id) == ("Emily", marietta.pk)
+
     def test_it_fills_the_form_with_the_current_details(
         self, frontdesk_client: Client, emma: Profile
     ) -> None:

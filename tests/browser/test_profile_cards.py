@@ -165,3 +165,23 @@ def test_it_moves_on_to_the_names_after_a_swipe_on_add_member(
     expect(page.get_by_text(f"Liam Carter was added with card …{cards[2][-4:]}.")).to_be_visible()
     expect(page.get_by_role("button", name="Replace Card", exact=True)).to_be_visible()
     assert Profile.objects.get(last_name="Carter").username == cards[2]
+
+
+def test_it_saves_the_status_and_location_tags_as_soon_as_they_are_picked(
+    sign_in: Callable[[str, str], Page],
+    frontdesk: Any,
+    acworth: Practice,
+    make_profile: Callable[..., Profile],
+) -> None:
+    patient = make_profile(acworth, "Ava", "Brown")
+    page = sign_in("frontdesk", PASSWORD)
+    page.goto(f"/patients/{patient.public_id}/")
+    expect(page.get_by_text("This patient has no Status tag.")).to_be_visible()
+    expect(page.get_by_text("This patient has no Location tag.")).to_be_visible()
+
+    page.get_by_label("Status", exact=True).select_option(label="*Orthodontic Patient")
+    expect(page.get_by_text("Status set to *Orthodontic Patient.")).to_be_visible()
+    page.get_by_label("Location", exact=True).select_option(label="*Acworth")
+    expect(page.get_by_text("Location set to *Acworth.")).to_be_visible()
+    expect(page.locator(".missing-tag")).to_have_count(0)
+    assert set(patient.tags.values_list("name", flat=True)) == {"*Orthodontic Patient", "*Acworth"}

@@ -15,6 +15,7 @@ from rewardshub.cards.queries import (
     parse_or_raise,
     retired_error,
     unknown_number_error,
+    username_taken_error,
 )
 from rewardshub.errors import ActionError
 from rewardshub.patients.models import Profile
@@ -33,6 +34,14 @@ def claim_card(practice: Practice, number: str, profile: Profile | None) -> Card
         raise retired_error(card)
     if card.state == CardState.ACTIVE and (profile is None or card.profile_id != profile.pk):
         raise in_use_error(card)
+    if profile is not None:
+        owner = (
+            Profile.objects.filter(practice=practice, username=number)
+            .exclude(pk=profile.pk)
+            .first()
+        )
+        if owner is not None:
+            raise username_taken_error(owner)
     return card
 
 

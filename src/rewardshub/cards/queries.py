@@ -67,6 +67,17 @@ def in_use_error(card: Card) -> ActionError:
     )
 
 
+def username_taken_error(owner: Profile) -> ActionError:
+    # A PMS may create a patient named by a card before the card is connected
+    # (the seed's new-patient flow): that card can only ever be that patient's.
+    return ActionError(
+        "card_in_use",
+        f"This card's number is the username of {owner.full_name}, so it can only be "
+        "connected to that patient. Use another card, or open that patient's profile.",
+        status=409,
+    )
+
+
 def card_in_practice(practice: Practice, number: str, *, for_update: bool = False) -> Card | None:
     cards = Card.objects.filter(practice=practice, number=number).select_related("profile")
     if for_update:

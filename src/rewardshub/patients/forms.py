@@ -11,7 +11,7 @@ from django.utils import timezone
 from rewardshub.cards.forms import card_number_field, clean_card_pair, confirm_number_field
 from rewardshub.patients.models import TagGroupKind
 from rewardshub.patients.queries import active_locations, exclusive_group_tags
-from rewardshub.practices.models import Practice
+from rewardshub.practices.models import Location, Practice
 
 EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
 
@@ -44,9 +44,18 @@ class ProfileForm(forms.Form):
         label="Location", queryset=None, to_field_name="public_id", empty_label="Choose a location"
     )
 
-    def __init__(self, practice: Practice, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        practice: Practice,
+        *args: Any,
+        current_location: Location | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         locations = active_locations(practice)
+        if current_location is not None:
+            # A patient of a since-closed location can still be edited as they are.
+            locations = (locations | practice.locations.filter(pk=current_location.pk)).distinct()
         field = self.fields["location"]
         field.queryset = locations
         # A practice without locations (not set up yet) must still add patients.

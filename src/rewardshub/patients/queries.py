@@ -119,7 +119,11 @@ def with_tag(found: QuerySet[Profile], tag: Tag) -> QuerySet[Profile]:
 
 def practice_tags(practice: Practice) -> list[Tag]:
     """Every tag of the practice, grouped by group order (for filters and pickers)."""
-    return list(Tag.objects.filter(practice=practice).select_related("group"))
+    return list(
+        Tag.objects.filter(practice=practice)
+        .select_related("group")
+        .order_by("group__position", "group__name", "group_id", "position", "name")
+    )
 
 
 def exclusive_groups(practice: Practice) -> QuerySet[TagGroup]:

@@ -208,7 +208,7 @@ def edit_view(request: HttpRequest, public_id: uuid.UUID, *, hub: HubContext) ->
     profile = queries.get_profile(hub.practice, public_id)
     status = 200
     if request.method == "POST":
-        form = ProfileForm(hub.practice, request.POST)
+        form = ProfileForm(hub.practice, request.POST, current_location=profile.location)
         if form.is_valid():
             changed = edit_profile(
                 practice=hub.practice, profile=profile, data=form.demographics(), actor=hub.actor
@@ -224,7 +224,7 @@ def edit_view(request: HttpRequest, public_id: uuid.UUID, *, hub: HubContext) ->
         record_profile_view(practice=hub.practice, profile=profile, actor=hub.actor, page="edit")
         initial = {name: getattr(profile, name) for name in ProfileForm.base_fields}
         initial["location"] = profile.location.public_id if profile.location else None
-        form = ProfileForm(hub.practice, initial=initial)
+        form = ProfileForm(hub.practice, initial=initial, current_location=profile.location)
     context = {"nav": "patients", "profile": profile, "form": form}
     return render(request, "patients/edit.html", context, status=status)
 
