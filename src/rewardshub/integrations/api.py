@@ -67,7 +67,8 @@ def _json_405(pattern: URLResolver | URLPattern) -> URLResolver | URLPattern:
         if response.status_code == 405 and not response.get("Content-Type", "").startswith(
             "application/json"
         ):
-            allowed = response.get("Allow", "")
+            # ninja builds Allow from a set: sort it so the answer is stable.
+            allowed = ", ".join(sorted(m.strip() for m in response.get("Allow", "").split(",")))
             json_response = error_response(
                 "method_not_allowed",
                 f"This address does not take {request.method}; it takes {allowed}.",
@@ -136,6 +137,13 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:  # ninja could not parse the body
+        return error_response(
+            "invalid_json",
+            "The request body is not valid JSON. Send a JSON object with "
+            "Content-Type: application/json.",
+            400,
+        )
     code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 429: "rate_limited"}
     return error_response(code.get(exc.status_code, "error"), str(exc), exc.status_code)
 

@@ -275,7 +275,7 @@ def _diff_profile(
         profile.updated_at = writes.now
         writes.update_profiles.append(profile)
         writes.update_fields.update(changed)
-        writes.audits.append(_audit(caller, profile, "profile.update", {"fields": changed}))
+        writes.audits.append(_audit(caller, profile, "profile.update", {"fields": list(changed)}))
     return changed
 
 

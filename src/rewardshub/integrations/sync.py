@@ -27,6 +27,8 @@ from rewardshub.audit.actors import Actor
 from rewardshub.audit.models import ActorKind, AuditEvent, Outcome
 from rewardshub.cards.models import Card, CardState
 from rewardshub.cards.queries import (
+    NumberMatch,
+    in_use_error,
     match_number,
     parse_or_raise,
     retired_error,
@@ -290,6 +292,35 @@ def _promote_lead(caller: Caller, lead: Profile, number: str) -> Profile:
     return lead
 
 
+def _check_conflicts(
+    caller: Caller, chart_id: str, link: PmsLink | None, match: NumberMatch, number: str
+) -> None:
+    """Raise the 409 that applies, chart first: what is already synced with what."""
+    target = match.profile
+    if link is not None and target is not None and link.profile_id == target.pk:
+        return  # already linked
+    if link is not None and not _is_bare_lead(link.profile):
+        if target is not None and target.username != number and match.card is not None:
+            # The number is another patient's active card: the card is the mistake.
+            raise in_use_error(match.card)
+        raise chart_linked_elsewhere(link)
+    if target is not None:
+        other = (
+            PmsLink.objects.select_related("profile")
+            .filter(practice=caller.practice, system=caller.system, profile=target)
+            .exclude(chart_id=chart_id)
+            .first()
+        )
+        if other is not None:
+            raise profile_linked_elsewhere(other)
+
+
+# Raised when a concurrent sync of the same chart or number won the race: the
+# loser's transaction is rolled back and it runs once more, now seeing the
+# winner's rows (usually answering already_linked).
+_RACE_CODES = {"sync_conflict", "username_taken"}
+
+
 def set_card(
     *,
     caller: Caller,
@@ -300,8 +331,20 @@ def set_card(
     office: str | None = None,
 ) -> SyncResult:
     number = parse_or_raise(card_raw)
+    mapped = load_mapping(caller.practice, caller.system).apply_to(pms_status, office)
+    for attempt in (1, 2):
+        try:
+            return _set_card_once(caller, chart_id, number, data, mapped)
+        except ActionError as exc:
+            if exc.code not in _RACE_CODES or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _set_card_once(
+    caller: Caller, chart_id: str, number: str, data: dict[str, Any], mapped: Mapped
+) -> SyncResult:
     practice = caller.practice
-    mapped = load_mapping(practice, caller.system).apply_to(pms_status, office)
     with transaction.atomic():
         link = chart_link(caller, chart_id, for_update=True)
         match = match_number(practice, number)
@@ -311,41 +354,34 @@ def set_card(
                 raise unknown_number_error(number)
             if match.card.state == CardState.RETIRED:
                 raise retired_error(match.card)
-            # An available card of the practice: a new patient (step 3 above).
-        if target is not None and (link is None or link.profile_id != target.pk):
-            other = (
-                PmsLink.objects.filter(practice=practice, system=caller.system, profile=target)
-                .exclude(chart_id=chart_id)
-                .first()
-            )
-            if other is not None:
-                raise profile_linked_elsewhere(other)
+            # Otherwise an available card of the practice: a new patient.
+        _check_conflicts(caller, chart_id, link, match, number)
 
         changed: list[str] = []
-        if link is not None and target is not None and link.profile_id == target.pk:
-            outcome, profile = SyncOutcome.ALREADY_LINKED, target
-            changed = sync_fields(caller, profile, data, mapped)
-        elif link is not None and not _is_bare_lead(link.profile):
-            raise chart_linked_elsewhere(link)
-        elif link is not None and target is None:
-            outcome = SyncOutcome.LINKED
-            profile = _promote_lead(caller, link.profile, number)
-            changed = ["username", *sync_fields(caller, profile, data, mapped)]
-        elif link is not None:
-            assert target is not None
-            outcome, profile = SyncOutcome.LINKED, target
-            link.profile = target
-            link.save(update_fields=["profile"])
-            changed = sync_fields(caller, profile, data, mapped)
-        elif target is not None:
-            outcome, profile = SyncOutcome.LINKED, target
-            _link(caller, chart_id, profile)
-            changed = sync_fields(caller, profile, data, mapped)
-        else:
+        if link is None and target is None:
             outcome = SyncOutcome.CREATED
             profile = create_linked_profile(
                 caller, chart_id, data, mapped, username=number, kind=ProfileKind.MEMBER
             )
+        elif link is None:
+            assert target is not None
+            outcome, profile = SyncOutcome.LINKED, target
+            _link(caller, chart_id, profile)
+            changed = sync_fields(caller, profile, data, mapped)
+        elif target is not None and link.profile_id == target.pk:
+            outcome, profile = SyncOutcome.ALREADY_LINKED, target
+            changed = sync_fields(caller, profile, data, mapped)
+        elif target is None:
+            # The chart's batch-made lead becomes the new patient of this card.
+            outcome = SyncOutcome.LINKED
+            profile = _promote_lead(caller, link.profile, number)
+            changed = ["username", *sync_fields(caller, profile, data, mapped)]
+        else:
+            # The chart's batch-made lead gives way to the patient the number names.
+            outcome, profile = SyncOutcome.LINKED, target
+            link.profile = target
+            link.save(update_fields=["profile"])
+            changed = sync_fields(caller, profile, data, mapped)
 
         PmsLink.objects.filter(practice=practice, system=caller.system, chart_id=chart_id).update(
             last_synced_at=timezone.now()

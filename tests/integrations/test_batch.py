@@ -1,0 +1,161 @@
+"""Batch sync: many charts in one call, each with its own outcome, in few queries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from tests.integrations.conftest import CHART, EMMA, Api
+
+from rewardshub.audit.models import AuditEvent
+from rewardshub.integrations.models import PmsLink, SyncEvent, TagRule
+from rewardshub.patients.models import Profile, ProfileKind
+from rewardshub.practices.models import Practice
+
+
+def _charts(n: int, **extra: Any) -> list[dict[str, Any]]:
+    return [
+        {"chart_id": f"B-{i:04d}", "first_name": f"First{i}", "last_name": f"Last{i}", **extra}
+        for i in range(n)
+    ]
+
+
+@pytest.mark.slow
+def test_it_creates_a_thousand_leads_then_finds_them_unchanged_in_bounded_queries(
+    api: Api, tag_rules: list[TagRule]
+) -> None:
+    patients = _charts(1000, pms_status="Active Tx", office="ACW")
+
+    with CaptureQueriesContext(connection) as created_queries:
+        response = api.batch(patients)
+
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["outcome"] for r in results] == ["created"] * 1000
+    assert [r["chart_id"] for r in results] == [p["chart_id"] for p in patients]
+    assert Profile.objects.filter(kind=ProfileKind.LEAD).count() == 1000
+    assert PmsLink.objects.count() == 1000
+    assert SyncEvent.objects.filter(action="batch", outcome="created").count() == 1000
+    assert AuditEvent.objects.filter(action="profile.create").count() == 1000
+    sample = Profile.objects.get(username=results[10]["username"])
+    assert set(sample.tags.values_list("name", flat=True)) == {"*Orthodontic Patient", "*Acworth"}
+    # A constant number of statements per chunk of charts, none per chart:
+    # SQLite's 999-parameter limit splits the bulk inserts into ~90 statements,
+    # PostgreSQL needs fewer.
+    assert len(created_queries) <= 100, len(created_queries)
+
+    with CaptureQueriesContext(connection) as again_queries:
+        response = api.batch(patients)
+
+    assert [r["outcome"] for r in response.json()["results"]] == ["unchanged"] * 1000
+    assert Profile.objects.count() == 1000
+    assert len(again_queries) <= 50, len(again_queries)
+
+
+def test_it_updates_linked_charts_and_creates_leads_for_the_rest(
+    api: Api, cards: list[str], tag_rules: list[TagRule]
+) -> None:
+    api.set_card(CHART, cards[0], **EMMA)
+    emma = Profile.objects.get(username=cards[0])
+
+    response = api.batch(
+        [
+            {"chart_id": CHART, **EMMA, "last_name": "Johnson-Lee", "pms_status": "Retention"},
+            {"chart_id": "OT-2", "first_name": "Liam", "last_name": "Brown", "office": "MAR"},
+        ]
+    )
+
+    first, second = response.json()["results"]
+    assert first == {
+        "chart_id": CHART,
+        "outcome": "updated",
+        "username": cards[0],
+        "profile_id": str(emma.public_id),
+    }
+    emma.refresh_from_db()
+    assert emma.last_name == "Johnson-Lee"
+    assert list(emma.tags.values_list("name", flat=True)) == ["*Retainer Patient"]
+    assert AuditEvent.objects.filter(action="profile.update", profile=emma).latest("id").detail == {
+        "fields": ["last_name"]
+    }
+    assert second["outcome"] == "created"
+    liam = Profile.objects.get(username=second["username"])
+    assert (liam.kind, liam.first_name, liam.location.name) == ("lead", "Liam", "Marietta")
+    assert liam.username.startswith("0000")
+
+
+def test_it_answers_each_bad_row_on_its_own_and_syncs_the_others(api: Api) -> None:
+    response = api.batch(
+        [
+            {"chart_id": "OK-1", "first_name": "Ava", "last_name": "Lee"},
+            {"chart_id": "NO-NAME"},
+            {"chart_id": "bad id!", "first_name": "X", "last_name": "Y"},
+            {"chart_id": "OK-1", "first_name": "Ava", "last_name": "Lee"},
+            {"chart_id": "DATE", "first_name": "A", "last_name": "B", "birth_date": "2012-13-40"},
+        ]
+    )
+
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["outcome"] for r in results] == ["created", "error", "error", "error", "error"]
+    assert [r.get("error") for r in results[1:]] == [
+        "validation_error",
+        "validation_error",
+        "duplicate_chart_id",
+        "validation_error",
+    ]
+    assert results[2]["message"] == "chart_id must be 1 to 64 letters, digits, '-', '_' or '.'."
+    assert results[4]["message"] == "birth_date must be a date written YYYY-MM-DD."
+    assert Profile.objects.count() == 1
+    assert SyncEvent.objects.filter(action="batch", outcome="error").count() == 4
+
+
+def test_it_refuses_an_empty_or_oversized_batch(api: Api) -> None:
+    empty = api.batch([])
+    assert empty.status_code == 422
+    assert empty.json() == {
+        "error": "validation_error",
+        "message": "patients must hold at least 1 item(s).",
+    }
+    too_many = api.batch(_charts(1001))
+    assert too_many.status_code == 422
+    assert too_many.json()["message"] == "patients must hold at most 1000 items."
+    assert not Profile.objects.exists()
+
+
+def test_it_matches_the_one_chart_path_when_a_chunk_must_be_redone(
+    api: Api, monkeypatch: pytest.MonkeyPatch, tag_rules: list[TagRule]
+) -> None:
+    # A concurrent sync of the same chart makes a bulk write fail; the chunk
+    # is then redone chart by chart with the same outcomes.
+    from django.db import IntegrityError
+
+    from rewardshub.integrations import batch
+
+    def collide(*args: Any, **kwargs: Any) -> Any:
+        raise IntegrityError("simulated concurrent insert")
+
+    monkeypatch.setattr(batch, "_bulk_chunk", collide)
+    response = api.batch(_charts(3, pms_status="Active Tx") + [{"chart_id": "X"}])
+
+    assert [r["outcome"] for r in response.json()["results"]] == [
+        "created",
+        "created",
+        "created",
+        "error",
+    ]
+    profile = Profile.objects.get(first_name="First0")
+    assert profile.kind == "lead"
+    assert list(profile.tags.values_list("name", flat=True)) == ["*Orthodontic Patient"]
+
+
+def test_it_keeps_each_practice_to_its_own_charts(
+    api: Api, riverside_api: Api, riverside: Practice, make_profile: Callable[..., Profile]
+) -> None:
+    api.batch(_charts(2))
+    response = riverside_api.batch(_charts(2))
+    assert [r["outcome"] for r in response.json()["results"]] == ["created", "created"]
+    assert Profile.objects.filter(practice=riverside).count() == 2

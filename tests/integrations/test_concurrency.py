@@ -1,0 +1,73 @@
+"""Two PMS calls at the same moment (PostgreSQL: real concurrent transactions)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from tests.integrations.conftest import CHART, EMMA, Api
+
+from rewardshub.integrations.models import PmsLink
+from rewardshub.patients.models import Profile
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs concurrent transactions (PostgreSQL)"
+    ),
+]
+
+
+def _together(calls: list[Callable[[], Any]]) -> list[Any]:
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            results[index] = calls[index]()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+def test_it_runs_one_of_two_same_key_requests_and_replays_it_to_the_other(
+    api: Api, cards: list[str]
+) -> None:
+    def call() -> Any:
+        mine = Api(client=Client(), token=api.token)
+        return mine.set_card(CHART, cards[0], idempotency_key="same", **EMMA)
+
+    first, second = _together([call, call])
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert first.json() == second.json()
+    replays = [r for r in (first, second) if r.get("Idempotent-Replayed") == "true"]
+    assert len(replays) == 1
+    assert Profile.objects.count() == 1
+    assert PmsLink.objects.count() == 1
+
+
+def test_it_creates_one_profile_when_a_new_chart_is_set_twice_at_once(
+    api: Api, cards: list[str]
+) -> None:
+    def call() -> Any:
+        return Api(client=Client(), token=api.token).set_card(CHART, cards[0], **EMMA)
+
+    responses = _together([call, call])
+
+    # The loser runs again after the winner's commit and finds the link.
+    assert [r.status_code for r in responses] == [200, 200]
+    assert sorted(r.json()["outcome"] for r in responses) == ["already_linked", "created"]
+    assert Profile.objects.count() == 1
+    assert PmsLink.objects.count() == 1
