@@ -213,7 +213,19 @@ def test_it_keeps_the_query_count_flat_as_rows_grow(
             {"name": "Sports", "patients": 1},
             "Deleted tag “Sports” (removed from 1 patient)",
         ),
-        ("pms.set_card", "ok", {}, "Pms set card"),
+        (
+            "pms.set_card",
+            "ok",
+            {"system": "orthotrac", "chart_id": "OT-1", "outcome": "created", "error": None},
+            "PMS set card for chart OT-1: created",
+        ),
+        (
+            "tag_rule.create",
+            "ok",
+            {"field": "office", "value": "ACW", "tag": "*Acworth"},
+            "Mapped PMS office “ACW” to tag *Acworth",
+        ),
+        ("pms.something_new", "ok", {}, "Pms something new"),
     ],
 )
 def test_it_puts_each_action_in_words(

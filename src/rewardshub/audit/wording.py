@@ -81,7 +81,44 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "tag.delete": lambda d: f"Deleted tag “{d.get('name', '')}”"
     + (f" (removed from {_patients(d['patients'])})" if d.get("patients") else ""),
     "audit.view": lambda d: "Viewed the audit log",
+    # The PMS integration's events.
+    "profile.promote": lambda d: "Gave the profile its card number as username",
+    "integration_key.create": lambda d: (
+        f"Created integration key “{d.get('name', '')}” ({d.get('system', '')})"
+    ),
+    "integration_key.revoke": lambda d: f"Revoked integration key “{d.get('name', '')}”",
+    "tag_rule.create": lambda d: (
+        f"Mapped PMS {_field(d)} “{d.get('value', '')}” to tag {d.get('tag', '')}"
+    ),
+    "tag_rule.delete": lambda d: (
+        f"Removed the mapping of PMS {_field(d)} “{d.get('value', '')}” to {d.get('tag', '')}"
+    ),
+    "practice.frame_ancestors": lambda d: _with(
+        "Changed the sites allowed to show the chart tab", _names(d.get("after")) or "none"
+    ),
+    "pms.launch_open": lambda d: _with("Opened from the PMS", _chart(d), " ")
+    + (" (chart tab)" if d.get("view") == "chart" else ""),
+    "pms.set_card": lambda d: _with("PMS set card", _chart(d), " ") + _sync_result(d),
+    "pms.update": lambda d: _with("PMS updated details", _chart(d), " ") + _sync_result(d),
+    "pms.launch": lambda d: _with("PMS asked to launch", _chart(d), " ") + _sync_result(d),
+    "pms.status": lambda d: _with("PMS read the status", _chart(d), " ") + _sync_result(d),
+    "pms.batch": lambda d: _with("PMS batch sync", _chart(d), " ") + _sync_result(d),
 }
+
+
+def _field(detail: Detail) -> str:
+    return {"pms_status": "status", "office": "office"}.get(str(detail.get("field")), "field")
+
+
+def _chart(detail: Detail) -> str:
+    chart = detail.get("chart_id")
+    return f"for chart {chart}" if chart else ""
+
+
+def _sync_result(detail: Detail) -> str:
+    # Outcome codes ("created", "already_linked", "not_synced") read as words.
+    result = detail.get("error") or detail.get("outcome")
+    return f": {str(result).replace('_', ' ')}" if result else ""
 
 _ROLES = {
     "owner": "Owner",

@@ -9,7 +9,7 @@ Location groups) are read-only here: PMS tag mappings, reports and the
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Max, ProtectedError, RestrictedError
+from django.db.models import Max
 
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
@@ -179,19 +179,9 @@ def _delete_tags(practice: Practice, tags: list[Tag], actor: Actor) -> int:
         ],
         batch_size=1000,
     )
-    try:
-        # A savepoint: a tag still used by a PMS tag mapping must leave this
-        # transaction usable for the error message.
-        with transaction.atomic():
-            ProfileTag.objects.filter(tag__in=tags).delete()
-            Tag.objects.filter(pk__in=[t.pk for t in tags]).delete()
-    except (ProtectedError, RestrictedError):
-        raise ActionError(
-            "tag_protected",
-            "This tag is used by a PMS tag mapping. Remove the mapping under "
-            "Settings > PMS tag mapping first, then delete the tag.",
-            status=409,
-        ) from None
+    # PMS tag mappings to these tags go with them (their foreign key cascades).
+    ProfileTag.objects.filter(tag__in=tags).delete()
+    Tag.objects.filter(pk__in=[t.pk for t in tags]).delete()
     return len({link.profile_id for link in links})
 
 
