@@ -45,7 +45,9 @@ def main() -> int:
     subprocess.run([sys.executable, "-m", "pms_sim", "seed"], check=True, cwd=ROOT, env=env)
     children = [
         subprocess.Popen([str(BIN / "rewardshub"), "serve", "--port", str(hub_port)], cwd=ROOT),
-        subprocess.Popen([sys.executable, "-m", "pms_sim", "serve", "--port", str(sim_port)], cwd=ROOT, env=env),
+        subprocess.Popen(
+            [sys.executable, "-m", "pms_sim", "serve", "--port", str(sim_port)], cwd=ROOT, env=env
+        ),
     ]
 
     def stop(*_: object) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from tests.conftest import SYSTEM
 
 from rewardshub.audit.models import AuditEvent
 from rewardshub.cards.actions import connect_card, replace_card
@@ -13,7 +14,6 @@ from rewardshub.cards.numbers import is_reserved_username
 from rewardshub.errors import ActionError
 from rewardshub.patients.models import Profile
 from rewardshub.practices.models import Practice
-from tests.conftest import SYSTEM
 
 
 def _snapshot() -> tuple[list[tuple[str, str, int | None]], int, int]:

@@ -54,7 +54,9 @@ def test_it_refuses_a_boolean_setting_that_is_not_true_or_false(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("REWARDSHUB_X", "maybe")
-    with pytest.raises(ImproperlyConfigured, match="REWARDSHUB_X must be true or false, not 'maybe'"):
+    with pytest.raises(
+        ImproperlyConfigured, match="REWARDSHUB_X must be true or false, not 'maybe'"
+    ):
         env_bool("REWARDSHUB_X", False)
 
 

@@ -17,15 +17,15 @@ def serve(argv: list[str]) -> None:
     parser.add_argument("--threads", type=int, default=int(os.environ.get("HUB_THREADS", "4")))
     opts = parser.parse_args(argv)
     sys.argv = [
-            "gunicorn",
-            "rewardshub.wsgi:application",
-            f"--bind={opts.host}:{opts.port}",
-            f"--workers={opts.workers}",
-            f"--threads={opts.threads}",
-            "--access-logfile=-",
-            # The default access log prints the query string; ours prints the
-            # path only, which by design never carries patient data.
-            '--access-logformat=%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
-            "--forwarded-allow-ips=127.0.0.1",
+        "gunicorn",
+        "rewardshub.wsgi:application",
+        f"--bind={opts.host}:{opts.port}",
+        f"--workers={opts.workers}",
+        f"--threads={opts.threads}",
+        "--access-logfile=-",
+        # The default access log prints the query string; ours prints the
+        # path only, which by design never carries patient data.
+        '--access-logformat=%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
+        "--forwarded-allow-ips=127.0.0.1",
     ]
     run()

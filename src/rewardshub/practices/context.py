@@ -83,7 +83,9 @@ def _launch_context(request: HttpRequest, launch: dict[str, Any]) -> HubContext 
     if practice is None:
         return None
     actor = Actor(
-        kind=ActorKind.INTEGRATION, label=str(launch.get("actor", "PMS")), source_ip=client_ip(request)
+        kind=ActorKind.INTEGRATION,
+        label=str(launch.get("actor", "PMS")),
+        source_ip=client_ip(request),
     )
     return HubContext(practice=practice, role=Role.REWARDS, actor=actor, launched=True)
 
@@ -160,5 +162,3 @@ def redirect_to_login(request: HttpRequest) -> HttpResponse:
 def switch_practice(request: HttpRequest, practice: Practice) -> None:
     request.session[SESSION_PRACTICE] = practice.public_id.hex
     request._hub_cache = None  # type: ignore[attr-defined]
-
-
