@@ -325,7 +325,7 @@ class TestBatchesPage:
             (
                 "0",
                 "Issue from 1 to 5,000 cards at a time here; 0 was asked for. For bigger "
-                "batches use `rewardshub cards issue` on the server.",
+                "batches run “rewardshub cards issue” on the server.",
             ),
             ("many", "Enter the number of cards as a whole number, e.g. 100."),
         ],

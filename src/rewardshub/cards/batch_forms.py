@@ -13,7 +13,7 @@ WEB_MAX_BATCH = 5_000
 class IssueBatchForm(forms.Form):
     count = forms.IntegerField(
         label="Number of cards",
-        help_text=f"1 to {WEB_MAX_BATCH:,}. For more, use `rewardshub cards issue` on the server.",
+        help_text=f"1 to {WEB_MAX_BATCH:,}. For more, run “rewardshub cards issue” on the server.",
         error_messages={
             "required": "Enter how many cards to issue.",
             "invalid": "Enter the number of cards as a whole number, e.g. 100.",
@@ -31,6 +31,6 @@ class IssueBatchForm(forms.Form):
         if not 1 <= count <= WEB_MAX_BATCH:
             raise forms.ValidationError(
                 f"Issue from 1 to {WEB_MAX_BATCH:,} cards at a time here; {count:,} was asked "
-                "for. For bigger batches use `rewardshub cards issue` on the server."
+                "for. For bigger batches run “rewardshub cards issue” on the server."
             )
         return count
