@@ -53,6 +53,15 @@ class TestUpdate:
         assert not AuditEvent.objects.filter(action="profile.update").exists()
         assert SyncEvent.objects.latest("id").outcome == "unchanged"
 
+    def test_it_clears_a_field_sent_empty_and_ignores_unknown_fields(
+        self, api: Api, cards: list[str]
+    ) -> None:
+        profile = _synced(api, cards[0], preferred_name="Em")
+        response = api.update(CHART, preferred_name="", shoe_size="7")
+        assert response.json()["changed"] == ["preferred_name"]
+        profile.refresh_from_db()
+        assert profile.preferred_name == ""
+
     def test_it_answers_not_synced_for_an_unknown_chart(self, api: Api) -> None:
         response = api.update("OT-404", first_name="Nobody")
         assert response.status_code == 404

@@ -16,6 +16,7 @@ from ninja import Header, Path, Router
 from pydantic import ValidationError
 
 from rewardshub.errors import ActionError
+from rewardshub.integrations import set_card as set_card_action
 from rewardshub.integrations import sync
 from rewardshub.integrations.api_support import absolute_url, run_call, validation_message
 from rewardshub.integrations.batch import BatchItem, sync_batch
@@ -69,7 +70,7 @@ def set_card(
     idempotency_key: str | None = IdempotencyHeader,
 ) -> HttpResponse:
     def work(caller: sync.Caller) -> tuple[int, dict[str, Any]]:
-        result = sync.set_card(
+        result = set_card_action.set_card(
             caller=caller,
             chart_id=chart_id,
             card_raw=payload.card,

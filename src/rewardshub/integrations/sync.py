@@ -1,17 +1,10 @@
-"""What a PMS asks of the hub about one chart: set card, update, launch, status.
+"""What a PMS asks of the hub about one chart: update, launch, status (set card
+is in set_card.py), and what every call shares: who calls, the chart's link,
+the Sync log.
 
 Each call is one action: one transaction, the integration as `actor`, an
 audit row, and a SyncEvent for the Sync log. Failures change nothing; the API
 records them with `record_failure` after the transaction rolled back.
-
-Set card resolves the number the PMS sent (docs/integration-api.md):
-1. a profile's username (valid for life, even after that card was retired);
-2. an active card: its profile;
-3. an available card of this practice: a new profile whose username is that
-   number. The card stays available: staff connect it on the profile
-   ("Connect Card"), as the seed's new-patient workflow does;
-4. otherwise the card form's errors: retired card (409), unknown number or
-   wrong check digit (422).
 """
 
 from __future__ import annotations
@@ -22,18 +15,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
 from rewardshub.audit.models import ActorKind, AuditEvent, Outcome
 from rewardshub.cards.models import Card, CardState
-from rewardshub.cards.queries import (
-    NumberMatch,
-    in_use_error,
-    match_number,
-    parse_or_raise,
-    retired_error,
-    unknown_number_error,
-)
 from rewardshub.errors import ActionError
 from rewardshub.integrations.launch import create_token
 from rewardshub.integrations.models import (
@@ -46,7 +30,7 @@ from rewardshub.integrations.models import (
 from rewardshub.integrations.systems import not_synced_message, system_name
 from rewardshub.integrations.tagging import Mapped, apply_tags, load_mapping
 from rewardshub.patients.actions import create_profile, update_profile
-from rewardshub.patients.models import Profile, ProfileKind
+from rewardshub.patients.models import Profile
 from rewardshub.practices.models import IntegrationKey, Practice
 
 
@@ -88,26 +72,6 @@ def not_synced(system: str) -> ActionError:
     return ActionError("not_synced", not_synced_message(system), status=404)
 
 
-def chart_linked_elsewhere(link: PmsLink) -> ActionError:
-    return ActionError(
-        "chart_linked_elsewhere",
-        f"This chart is already synced with another hub patient (username "
-        f"{link.profile.username}). Launch Patient Rewards Hub opens that patient; if they "
-        "need a new card, use Replace Card there. A chart can be synced with only one patient.",
-        status=409,
-    )
-
-
-def profile_linked_elsewhere(other: PmsLink) -> ActionError:
-    return ActionError(
-        "profile_linked_elsewhere",
-        f"This hub patient is already synced with {system_name(other.system)} chart "
-        f"{other.chart_id}. Check that you opened the right chart: a hub patient can be "
-        "synced with only one chart.",
-        status=409,
-    )
-
-
 def names_required() -> ActionError:
     return ActionError(
         "validation_error",
@@ -123,17 +87,6 @@ def chart_link(caller: Caller, chart_id: str, *, for_update: bool = False) -> Pm
     if for_update:
         links = links.select_for_update(of=("self",))
     return links.first()
-
-
-def _is_bare_lead(profile: Profile) -> bool:
-    # A lead an earlier batch sync made for the chart: no card ever, no points.
-    # Set card may give it its card number, or hand the chart to the patient
-    # the number names, without losing anything.
-    return (
-        profile.kind == ProfileKind.LEAD
-        and profile.points_balance == 0
-        and not Card.objects.filter(profile=profile).exists()
-    )
 
 
 def sync_rows(
@@ -244,11 +197,11 @@ def create_linked_profile(
         kind=kind,
         tags=mapped.tags,
     )
-    _link(caller, chart_id, profile)
+    link_chart(caller, chart_id, profile)
     return profile
 
 
-def _link(caller: Caller, chart_id: str, profile: Profile) -> PmsLink:
+def link_chart(caller: Caller, chart_id: str, profile: Profile) -> PmsLink:
     try:
         with transaction.atomic():
             return PmsLink.objects.create(
@@ -266,151 +219,6 @@ def _link(caller: Caller, chart_id: str, profile: Profile) -> PmsLink:
             "Another sync of this chart or patient ran at the same moment. Try again.",
             status=409,
         ) from None
-
-
-def _promote_lead(caller: Caller, lead: Profile, number: str) -> Profile:
-    """A batch-made lead gets its first card's number as username (it had only a generated one)."""
-    old = lead.username
-    lead.username = number
-    lead.kind = ProfileKind.MEMBER
-    try:
-        with transaction.atomic():
-            lead.save(update_fields=["username", "kind", "updated_at"])
-    except IntegrityError:
-        raise ActionError(
-            "username_taken",
-            "A patient with that number already exists. Search for the number to open them.",
-            status=409,
-        ) from None
-    record_event(
-        practice=caller.practice,
-        actor=caller.actor,
-        action="profile.promote",
-        profile=lead,
-        detail={"old_username": old, "username": number},
-    )
-    return lead
-
-
-def _check_conflicts(
-    caller: Caller, chart_id: str, link: PmsLink | None, match: NumberMatch, number: str
-) -> None:
-    """Raise the 409 that applies, chart first: what is already synced with what."""
-    target = match.profile
-    if link is not None and target is not None and link.profile_id == target.pk:
-        return  # already linked
-    if link is not None and not _is_bare_lead(link.profile):
-        if target is not None and target.username != number and match.card is not None:
-            # The number is another patient's active card: the card is the mistake.
-            raise in_use_error(match.card)
-        raise chart_linked_elsewhere(link)
-    if target is not None:
-        other = (
-            PmsLink.objects.select_related("profile")
-            .filter(practice=caller.practice, system=caller.system, profile=target)
-            .exclude(chart_id=chart_id)
-            .first()
-        )
-        if other is not None:
-            raise profile_linked_elsewhere(other)
-
-
-# Raised when a concurrent sync of the same chart or number won the race: the
-# loser's transaction is rolled back and it runs once more, now seeing the
-# winner's rows (usually answering already_linked).
-_RACE_CODES = {"sync_conflict", "username_taken"}
-
-
-def set_card(
-    *,
-    caller: Caller,
-    chart_id: str,
-    card_raw: str,
-    data: dict[str, Any],
-    pms_status: str | None = None,
-    office: str | None = None,
-) -> SyncResult:
-    number = parse_or_raise(card_raw)
-    mapped = load_mapping(caller.practice, caller.system).apply_to(pms_status, office)
-    for attempt in (1, 2):
-        try:
-            return _set_card_once(caller, chart_id, number, data, mapped)
-        except ActionError as exc:
-            if exc.code not in _RACE_CODES or attempt == 2:
-                raise
-    raise AssertionError("unreachable")
-
-
-def _set_card_once(
-    caller: Caller, chart_id: str, number: str, data: dict[str, Any], mapped: Mapped
-) -> SyncResult:
-    practice = caller.practice
-    with transaction.atomic():
-        link = chart_link(caller, chart_id, for_update=True)
-        match = match_number(practice, number)
-        target = match.profile
-        if target is None:
-            if match.card is None:
-                raise unknown_number_error(number)
-            if match.card.state == CardState.RETIRED:
-                raise retired_error(match.card)
-            # Otherwise an available card of the practice: a new patient.
-        _check_conflicts(caller, chart_id, link, match, number)
-
-        changed: list[str] = []
-        if link is None and target is None:
-            outcome = SyncOutcome.CREATED
-            profile = create_linked_profile(
-                caller, chart_id, data, mapped, username=number, kind=ProfileKind.MEMBER
-            )
-        elif link is None:
-            assert target is not None
-            outcome, profile = SyncOutcome.LINKED, target
-            _link(caller, chart_id, profile)
-            changed = sync_fields(caller, profile, data, mapped)
-        elif target is not None and link.profile_id == target.pk:
-            outcome, profile = SyncOutcome.ALREADY_LINKED, target
-            changed = sync_fields(caller, profile, data, mapped)
-        elif target is None:
-            # The chart's batch-made lead becomes the new patient of this card.
-            outcome = SyncOutcome.LINKED
-            profile = _promote_lead(caller, link.profile, number)
-            changed = ["username", *sync_fields(caller, profile, data, mapped)]
-        else:
-            # The chart's batch-made lead gives way to the patient the number names.
-            outcome, profile = SyncOutcome.LINKED, target
-            link.profile = target
-            link.save(update_fields=["profile"])
-            changed = sync_fields(caller, profile, data, mapped)
-
-        PmsLink.objects.filter(practice=practice, system=caller.system, chart_id=chart_id).update(
-            last_synced_at=timezone.now()
-        )
-        token = create_token(
-            practice=practice,
-            key=caller.key,
-            system=caller.system,
-            chart_id=chart_id,
-            profile=profile,
-            view=LaunchView.SYNCED,
-            pms_user=caller.pms_user,
-        )
-        message = _set_card_message(outcome, profile, changed, mapped)
-        record_sync(caller, chart_id, SyncAction.SET_CARD, outcome, profile, message)
-        return SyncResult(outcome=outcome, profile=profile, changed=changed, token=token)
-
-
-def _set_card_message(outcome: str, profile: Profile, changed: list[str], mapped: Mapped) -> str:
-    who = f"hub patient {profile.username}"
-    words = {
-        SyncOutcome.CREATED: f"Created {who} and synced the chart with it.",
-        SyncOutcome.LINKED: f"Synced the chart with {who}.",
-        SyncOutcome.ALREADY_LINKED: f"The chart was already synced with {who}.",
-    }
-    parts = [words[outcome]]
-    if changed:
-        parts.append("Changed: " + ", ".join(changed) + ".")
-    return " ".join(parts + mapped.notes)
 
 
 def update(
