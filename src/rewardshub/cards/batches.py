@@ -43,9 +43,7 @@ def registered_numbers(numbers: set[str] | list[str]) -> set[str]:
     for start in range(0, len(wanted), CHECK_CHUNK):
         chunk = wanted[start : start + CHECK_CHUNK]
         found |= set(Card.objects.filter(number__in=chunk).values_list("number", flat=True))
-        found |= set(
-            Profile.objects.filter(username__in=chunk).values_list("username", flat=True)
-        )
+        found |= set(Profile.objects.filter(username__in=chunk).values_list("username", flat=True))
     return found
 
 
@@ -66,7 +64,10 @@ def issue_batch(
     issued = []
     with transaction.atomic():
         batch = CardBatch.objects.create(
-            practice=practice, source=BatchSource.ISSUED, label=label, size=count,
+            practice=practice,
+            source=BatchSource.ISSUED,
+            label=label,
+            size=count,
             created_by_id=actor.user_id,
         )
         cards = []
@@ -130,9 +131,7 @@ def read_import_csv(text: str) -> tuple[list[str], list[ImportProblem]]:
                 ImportProblem(offset, "Numbers starting with 0000 are reserved for hub usernames.")
             )
         elif number in seen:
-            problems.append(
-                ImportProblem(offset, f"This number is also on line {seen[number]}.")
-            )
+            problems.append(ImportProblem(offset, f"This number is also on line {seen[number]}."))
         else:
             seen[number] = offset
             numbers.append(number)
@@ -152,14 +151,17 @@ def import_cards(
         shown = ", ".join(f"…{number[-4:]}" for number in taken[:5])
         raise ActionError(
             "cards_exist",
-            f"{len(taken)} of these numbers {'is' if len(taken) == 1 else 'are'} already "
+            f"{len(taken):,} of these numbers {'is' if len(taken) == 1 else 'are'} already "
             f"registered in the hub ({shown}). "
             "Remove them from the file and import again; nothing was imported.",
             status=409,
         )
     with transaction.atomic():
         batch = CardBatch.objects.create(
-            practice=practice, source=BatchSource.IMPORTED, label=label, size=len(numbers),
+            practice=practice,
+            source=BatchSource.IMPORTED,
+            label=label,
+            size=len(numbers),
             created_by_id=actor.user_id,
         )
         Card.objects.bulk_create(
