@@ -26,8 +26,12 @@ SESSION_PENDING = "issued_batch"
 
 
 def _batches_page(
-    request: HttpRequest, hub: HubContext, *, form: IssueBatchForm | None = None,
-    error: str | None = None, status: int = 200,
+    request: HttpRequest,
+    hub: HubContext,
+    *,
+    form: IssueBatchForm | None = None,
+    error: str | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     def count(state: str) -> Count:
         return Count("cards", filter=Q(cards__state=state))

@@ -50,17 +50,13 @@ def _practice(slug: str) -> Practice:
             f"No practice has the slug “{slug}”: there are no practices yet. "
             "Load the demo (rewardshub demo) or create a practice first."
         )
-    raise CommandError(
-        f"No practice has the slug “{slug}”. Known practices: {', '.join(known)}."
-    )
+    raise CommandError(f"No practice has the slug “{slug}”. Known practices: {', '.join(known)}.")
 
 
 def _count(raw: str) -> int:
     text = raw.strip().replace(",", "").replace("_", "")
     if not text.isdigit() or int(text) < 1:
-        raise CommandError(
-            f"--count must be a whole number from 1 to {MAX_BATCH:,}, not “{raw}”."
-        )
+        raise CommandError(f"--count must be a whole number from 1 to {MAX_BATCH:,}, not “{raw}”.")
     count = int(text)
     if count > MAX_BATCH:
         raise CommandError(
