@@ -15,6 +15,8 @@ from pms_sim.seed import DEMO_CHARTS
 from rewardshub.audit.models import AuditEvent
 from rewardshub.cards.models import Card, CardBatch, CardState
 from rewardshub.cards.temp_passwords import check_temp_password
+from rewardshub.integrations.keys import authenticate as authenticate_key
+from rewardshub.integrations.models import TagRule
 from rewardshub.patients.models import Profile, Tag, TagGroup
 from rewardshub.practices.models import Location, Membership, Practice
 
@@ -64,7 +66,7 @@ def test_it_changes_nothing_when_run_twice(demo_file: Path) -> None:
 
 def test_it_writes_the_demo_json_structure(demo_file: Path) -> None:
     data = json.loads(demo_file.read_text())
-    assert list(data) == ["hub_url", "practices"]
+    assert list(data) == ["hub_url", "practices", "charts"]
     assert data["hub_url"] == HUB
     assert [p["slug"] for p in data["practices"]] == ["acworth", "riverside"]
     acworth = _practice(data, "acworth")
@@ -75,6 +77,7 @@ def test_it_writes_the_demo_json_structure(demo_file: Path) -> None:
         "cards_available",
         "cards_available_passwords",
         "profiles",
+        "api_key",
     ]
     assert acworth["name"] == "Acworth Orthodontics"
     assert acworth["staff"] == [
@@ -183,3 +186,43 @@ def test_it_prints_the_hub_url_and_the_logins(db: Any, tmp_path: Path) -> None:
     assert "sign in as riverside / rewardshub-demo (owner)" in printed
     assert printed.rstrip().endswith(f"Demo logins and cards written to {out}")
     assert json.loads(out.read_text())["pms_sim_url"] == "http://127.0.0.1:8124"
+
+
+def test_it_gives_each_practice_a_working_orthotrac_key(demo_file: Path) -> None:
+    data = json.loads(demo_file.read_text())
+    for slug in ("acworth", "riverside"):
+        key = authenticate_key(_practice(data, slug)["api_key"])
+        assert key is not None and key.practice.slug == slug and key.system == "orthotrac"
+
+
+def test_it_keeps_the_key_on_a_second_run_and_replaces_it_when_lost(demo_file: Path) -> None:
+    first = _practice(json.loads(demo_file.read_text()), "acworth")["api_key"]
+    _demo(demo_file)
+    assert _practice(json.loads(demo_file.read_text()), "acworth")["api_key"] == first
+    demo_file.unlink()
+    _demo(demo_file)
+    second = _practice(json.loads(demo_file.read_text()), "acworth")["api_key"]
+    assert (
+        second != first and authenticate_key(first) is None and authenticate_key(second) is not None
+    )
+
+
+def test_it_lists_the_simulator_charts_and_which_have_a_hub_profile(demo_file: Path) -> None:
+    charts = {c["name"]: c for c in json.loads(demo_file.read_text())["charts"]}
+    assert charts["Emma Johnson"]["has_hub_profile"] is True
+    assert sum(c["has_hub_profile"] for c in charts.values()) == 1
+    assert all(c["chart_id"].startswith("OT-") for c in charts.values())
+
+
+def test_it_maps_orthotrac_statuses_and_offices_to_tags(demo_file: Path) -> None:
+    rules = dict(TagRule.objects.filter(practice__slug="acworth").values_list("value", "tag__name"))
+    assert rules["Active Tx"] == "*Orthodontic Patient" and rules["ACW"] == "*Acworth"
+
+
+def test_it_lets_the_simulator_frame_the_chart_tab(db: Any, tmp_path: Path) -> None:
+    out = tmp_path / "demo.json"
+    call_command(
+        "demo", hub_url=HUB, pms_sim_url="http://127.0.0.1:8001", out=str(out), stdout=io.StringIO()
+    )
+    assert json.loads(out.read_text())["pms_sim_url"] == "http://127.0.0.1:8001"
+    assert Practice.objects.get(slug="acworth").frame_ancestors == "http://127.0.0.1:8001"

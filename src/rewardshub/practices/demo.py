@@ -27,6 +27,8 @@ from rewardshub.patients.tag_actions import create_tag, create_tag_group
 from rewardshub.practices.actions import add_staff, create_practice
 from rewardshub.practices.models import Location, Membership, Practice, Role
 
+# The simulator stands in for this practice's Orthotrac.
+SIMULATED_PRACTICE = "acworth"
 DEMO_PASSWORD = "rewardshub-demo"  # noqa: S105 - printed for everyone on purpose
 ACTOR = Actor.system("demo data")
 
@@ -193,6 +195,8 @@ def load_demo(
     hub_url: str, *, pms_sim_url: str | None = None, previous: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Create whatever of the demo is missing; return the demo.json structure."""
+    from rewardshub.integrations import demo as integration
+
     described = []
     for demo in DEMO_PRACTICES:
         with transaction.atomic():
@@ -205,9 +209,17 @@ def load_demo(
             else:
                 _ensure_staff(practice, demo)
                 passwords = _previous_passwords(previous, demo.slug)
-        described.append(describe_practice(practice, demo, passwords))
+            integration.ensure_tag_mapping(practice, ACTOR)
+            api_key = integration.ensure_key(practice, previous, ACTOR)
+            if pms_sim_url and demo.slug == SIMULATED_PRACTICE:
+                integration.ensure_frame_origin(practice, pms_sim_url, ACTOR)
+        entry = describe_practice(practice, demo, passwords)
+        entry["api_key"] = api_key
+        described.append(entry)
     result: dict[str, Any] = {"hub_url": hub_url}
     if pms_sim_url:
         result["pms_sim_url"] = pms_sim_url
     result["practices"] = described
+    acworth = Practice.objects.get(slug=SIMULATED_PRACTICE)
+    result["charts"] = integration.simulator_charts(acworth)
     return result

@@ -75,5 +75,9 @@ class Command(BaseCommand):
             spare = practice["cards_available"][:3]
             if spare:
                 lines.append(f"    unused cards, e.g. {', '.join(spare)}")
-        lines.append(f"Demo logins and cards written to {out}")
+        if data.get("pms_sim_url"):
+            lines.append(
+                f"  Orthotrac simulator: {data['pms_sim_url']} (patients: see charts in the file)"
+            )
+        lines.append(f"Demo logins, cards and integration keys written to {out}")
         self.stdout.write("\n".join(lines))
