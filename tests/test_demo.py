@@ -184,7 +184,7 @@ def test_it_prints_the_hub_url_and_the_logins(db: Any, tmp_path: Path) -> None:
     assert printed.startswith(f"RewardsHub demo: {HUB}\n")
     assert "sign in as frontdesk / rewardshub-demo (rewards)" in printed
     assert "sign in as riverside / rewardshub-demo (owner)" in printed
-    assert printed.rstrip().endswith(f"Demo logins and cards written to {out}")
+    assert printed.rstrip().endswith(f"Demo logins, cards and integration keys written to {out}")
     assert json.loads(out.read_text())["pms_sim_url"] == "http://127.0.0.1:8124"
 
 
