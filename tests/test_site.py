@@ -78,3 +78,16 @@ def test_it_refuses_a_production_start_with_the_development_secret() -> None:
     )
     assert result.returncode != 0
     assert "REWARDSHUB_SECRET_KEY is the development secret" in result.stderr
+
+
+def test_it_masks_chart_ids_and_launch_tokens_in_the_access_log() -> None:
+    from rewardshub.access_log import redact_path
+
+    assert redact_path("/api/v1/pms/orthotrac/patients/OT-10001/launch") == (
+        "/api/v1/pms/orthotrac/patients/<chart>/launch"
+    )
+    assert redact_path("/api/v1/pms/orthotrac/patients:batch") == (
+        "/api/v1/pms/orthotrac/patients:batch"
+    )
+    assert redact_path("/launch/abcDEF123") == "/launch/<token>"
+    assert redact_path("/patients/") == "/patients/"

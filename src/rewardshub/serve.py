@@ -23,6 +23,7 @@ def serve(argv: list[str]) -> None:
         f"--workers={opts.workers}",
         f"--threads={opts.threads}",
         "--access-logfile=-",
+        "--logger-class=rewardshub.access_log.RedactingLogger",
         # The default access log prints the query string; ours prints the
         # path only, which by design never carries patient data.
         '--access-logformat=%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
