@@ -25,7 +25,9 @@ def redact_path(path: str) -> str:
 
 
 class RedactingLogger(Logger):
-    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict[str, Any]:
+    def atoms(
+        self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any
+    ) -> dict[str, Any]:
         atoms = super().atoms(resp, req, environ, request_time)
         for name in ("U", "r"):
             if isinstance(atoms.get(name), str):
