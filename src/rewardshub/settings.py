@@ -6,7 +6,9 @@ var/ and DEBUG off. A production start refuses the development secret.
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -95,6 +97,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # Tests use a file too, not Django's shared in-memory database: shared-cache
+    # memory databases lock whole tables and report SQLITE_LOCKED at once
+    # instead of waiting, so concurrency tests would test something else.
+    # One file per process, so parallel test runs never share one.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"rewardshub-test-{os.getpid()}.sqlite3")
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("REWARDSHUB_DB_CONN_MAX_AGE", 60)

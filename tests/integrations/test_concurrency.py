@@ -1,4 +1,4 @@
-"""Two PMS calls at the same moment (PostgreSQL: real concurrent transactions)."""
+"""Two PMS calls at the same moment: real concurrent transactions on both databases."""
 
 from __future__ import annotations
 
@@ -14,12 +14,7 @@ from tests.integrations.conftest import CHART, EMMA, Api
 from rewardshub.integrations.models import PmsLink
 from rewardshub.patients.models import Profile
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs concurrent transactions (PostgreSQL)"
-    ),
-]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 def _together(calls: list[Callable[[], Any]]) -> list[Any]:

@@ -31,6 +31,8 @@ class Practice(models.Model):
     # Origins allowed to frame the chart view (the PMS's embedded browser), space separated.
     frame_ancestors = models.TextField(blank=True, default="")
     idle_timeout_minutes = models.PositiveIntegerField(default=15)
+    # Misc (free-amount) awards wait for an owner or admin to approve them.
+    misc_requires_approval = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

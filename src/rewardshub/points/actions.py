@@ -1,0 +1,256 @@
+"""Awarding points, misc awards and their approval, and reversals.
+
+Each action is one transaction that locks the profile, posts to the ledger
+and writes its audit row. Orders live in points/orders.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import formats, timezone
+
+from rewardshub.audit.actions import record_event
+from rewardshub.audit.actors import Actor
+from rewardshub.errors import ActionError
+from rewardshub.patients.actions import add_tag
+from rewardshub.patients.models import Profile
+from rewardshub.points.ledger import lock_profile, post
+from rewardshub.points.models import EntryKind, LedgerEntry, PendingAward, PrizeOrder, RewardItem
+from rewardshub.practices.models import SETTINGS_ROLES, Location, Practice
+
+MAX_MISC_POINTS = 100_000
+
+
+def _existing(practice: Practice, idempotency_key: str | None) -> list[LedgerEntry]:
+    if not idempotency_key:
+        return []
+    return list(
+        LedgerEntry.objects.filter(
+            practice=practice, idempotency_key__startswith=f"{idempotency_key}#"
+        ).order_by("id")
+    )
+
+
+def _check_repeat_window(profile: Profile, item: RewardItem, now: dt.datetime) -> None:
+    if not item.repeat_window_days:
+        return
+    since = now - dt.timedelta(days=item.repeat_window_days)
+    last = (
+        LedgerEntry.objects.filter(
+            profile=profile, reward_item=item, kind=EntryKind.AWARD, created_at__gte=since
+        )
+        .exclude(reversed_by__isnull=False)
+        .order_by("-created_at")
+        .first()
+    )
+    if last is not None:
+        given = timezone.localtime(last.created_at)
+        again = given + dt.timedelta(days=item.repeat_window_days)
+        raise ActionError(
+            "repeat_window",
+            f"“{item.name}” was already given to {profile.first_name} on "
+            f"{formats.date_format(given, 'N j, Y')}; it can be given again from "
+            f"{formats.date_format(again, 'N j, Y')}. Nothing was awarded.",
+            status=409,
+        )
+
+
+def award_items(
+    *,
+    practice: Practice,
+    profile: Profile,
+    items: Sequence[RewardItem],
+    actor: Actor,
+    description: str = "",
+    location: Location | None = None,
+    idempotency_key: str | None = None,
+) -> list[LedgerEntry]:
+    """Give the ticked menu items: one ledger entry each, all or none."""
+    if not items:
+        raise ActionError("no_items", "Tick at least one reward to give.")
+    if any(item.practice_id != practice.pk or not item.active for item in items):
+        raise ActionError("unknown_item", "One of those rewards is not on this practice's menu.")
+    with transaction.atomic():
+        replay = _existing(practice, idempotency_key)
+        if replay:
+            return replay
+        profile = lock_profile(practice, profile)
+        now = timezone.now()
+        entries = []
+        for index, item in enumerate(items):
+            _check_repeat_window(profile, item, now)
+            entries.append(
+                post(
+                    practice=practice,
+                    profile=profile,
+                    points=item.points,
+                    kind=EntryKind.AWARD,
+                    actor=actor,
+                    description=description,
+                    reward_item=item,
+                    location=location,
+                    idempotency_key=f"{idempotency_key}#{index}" if idempotency_key else None,
+                )
+            )
+            if item.auto_tag is not None:
+                add_tag(practice=practice, profile=profile, tag=item.auto_tag, actor=actor)
+        record_event(
+            practice=practice,
+            actor=actor,
+            action="points.award",
+            profile=profile,
+            detail={
+                "items": [item.name for item in items],
+                "points": sum(item.points for item in items),
+                "balance": profile.points_balance,
+            },
+        )
+        return entries
+
+
+def award_misc(
+    *,
+    practice: Practice,
+    profile: Profile,
+    points: int,
+    description: str,
+    actor: Actor,
+    role: str,
+    location: Location | None = None,
+    idempotency_key: str | None = None,
+) -> LedgerEntry | PendingAward:
+    """A free amount with a reason. Waits for approval when the practice asks for it,
+    unless an owner or admin gives it."""
+    if not 1 <= points <= MAX_MISC_POINTS:
+        raise ActionError(
+            "invalid_points", f"Misc points must be between 1 and {MAX_MISC_POINTS:,}."
+        )
+    if not description.strip():
+        raise ActionError("description_required", "Say why these points are given.")
+    with transaction.atomic():
+        replay = _existing(practice, idempotency_key)
+        if replay:
+            return replay[0]
+        profile = lock_profile(practice, profile)
+        if practice.misc_requires_approval and role not in SETTINGS_ROLES:
+            pending = PendingAward.objects.create(
+                practice=practice,
+                profile=profile,
+                points=points,
+                description=description.strip(),
+                requested_by_label=actor.label,
+                requested_by_id=actor.user_id,
+                location=location,
+            )
+            record_event(
+                practice=practice,
+                actor=actor,
+                action="points.misc_requested",
+                profile=profile,
+                detail={"points": points},
+            )
+            return pending
+        entry = post(
+            practice=practice,
+            profile=profile,
+            points=points,
+            kind=EntryKind.ADJUST,
+            actor=actor,
+            description=description.strip(),
+            location=location,
+            idempotency_key=f"{idempotency_key}#0" if idempotency_key else None,
+        )
+        record_event(
+            practice=practice,
+            actor=actor,
+            action="points.misc",
+            profile=profile,
+            detail={"points": points, "balance": profile.points_balance},
+        )
+        return entry
+
+
+def decide_pending(
+    *, practice: Practice, pending: PendingAward, approve: bool, actor: Actor
+) -> PendingAward:
+    with transaction.atomic():
+        pending = PendingAward.objects.select_for_update().get(pk=pending.pk, practice=practice)
+        if pending.decision != PendingAward.Decision.PENDING:
+            raise ActionError(
+                "already_decided",
+                f"This award was already {pending.get_decision_display().lower()}.",
+                status=409,
+            )
+        profile = lock_profile(practice, pending.profile)
+        if approve:
+            pending.entry = post(
+                practice=practice,
+                profile=profile,
+                points=pending.points,
+                kind=EntryKind.ADJUST,
+                actor=Actor(
+                    kind=actor.kind,
+                    label=pending.requested_by_label,
+                    user_id=pending.requested_by_id,
+                ),
+                description=f"{pending.description} (approved by {actor.label})",
+                location=pending.location,
+            )
+        pending.decision = (
+            PendingAward.Decision.APPROVED if approve else PendingAward.Decision.VOIDED
+        )
+        pending.decided_by_label = actor.label
+        pending.decided_at = timezone.now()
+        pending.save(update_fields=["entry", "decision", "decided_by_label", "decided_at"])
+        record_event(
+            practice=practice,
+            actor=actor,
+            action="points.misc_approved" if approve else "points.misc_voided",
+            profile=profile,
+            detail={"points": pending.points},
+        )
+        return pending
+
+
+def reverse_entry(
+    *, practice: Practice, entry: LedgerEntry, reason: str, actor: Actor
+) -> LedgerEntry:
+    """Undo an entry with an opposite one. An entry is reversed at most once."""
+    if not reason.strip():
+        raise ActionError("reason_required", "Say why this entry is reversed.")
+    with transaction.atomic():
+        profile = lock_profile(practice, entry.profile)
+        entry = LedgerEntry.objects.get(pk=entry.pk, practice=practice)
+        if entry.kind == EntryKind.REVERSAL:
+            raise ActionError("cannot_reverse", "A reversal cannot itself be reversed.", status=409)
+        if LedgerEntry.objects.filter(reverses=entry).exists():
+            raise ActionError("already_reversed", "This entry was already reversed.", status=409)
+        if PrizeOrder.objects.filter(redeem_entry=entry).exists():
+            raise ActionError(
+                "use_cancel_order",
+                "This entry paid for a prize order: cancel the order instead, "
+                "which gives the points back and restores the stock.",
+                status=409,
+            )
+        reversal = post(
+            practice=practice,
+            profile=profile,
+            points=-entry.points,
+            kind=EntryKind.REVERSAL,
+            actor=actor,
+            description=reason.strip(),
+            reward_item=entry.reward_item,
+            location=entry.location,
+            reverses=entry,
+        )
+        record_event(
+            practice=practice,
+            actor=actor,
+            action="points.reverse",
+            profile=profile,
+            detail={"points": -entry.points, "balance": profile.points_balance},
+        )
+        return reversal

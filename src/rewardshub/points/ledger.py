@@ -1,0 +1,73 @@
+"""Posting to the ledger: the one place a profile's balance changes.
+
+The balance on the profile and the sum of its entries move together in one
+transaction. Concurrency: on PostgreSQL the profile row is locked (SELECT ...
+FOR UPDATE) before the balance is read, so racing posts queue on that row; on
+SQLite every write transaction begins IMMEDIATE (settings), which takes the
+database write lock up front and has the same effect. The CHECK constraint on
+the balance is the last line: a bug that tried to overdraw would fail there,
+not write a negative balance.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+
+from rewardshub.audit.actors import Actor
+from rewardshub.errors import ActionError
+from rewardshub.patients.models import Profile
+from rewardshub.points.models import LedgerEntry, RewardItem
+from rewardshub.practices.models import Location, Practice
+
+
+def lock_profile(practice: Practice, profile: Profile) -> Profile:
+    """Re-read the profile under a row lock; must run inside a transaction."""
+    return Profile.objects.select_for_update().get(pk=profile.pk, practice=practice)
+
+
+def not_enough_points(profile: Profile, needed: int) -> ActionError:
+    return ActionError(
+        "not_enough_points",
+        f"Not enough points: {profile.first_name} has {profile.points_balance} and this "
+        f"needs {needed}. Nothing was changed.",
+        status=409,
+    )
+
+
+def post(
+    *,
+    practice: Practice,
+    profile: Profile,
+    points: int,
+    kind: str,
+    actor: Actor,
+    description: str = "",
+    reward_item: RewardItem | None = None,
+    location: Location | None = None,
+    reverses: LedgerEntry | None = None,
+    idempotency_key: str | None = None,
+) -> LedgerEntry:
+    """Append one entry and move the balance with it. The caller holds the profile lock."""
+    assert transaction.get_connection().in_atomic_block, "post() needs the caller's transaction"
+    if points == 0:
+        raise ActionError("zero_points", "An entry must add or take away at least one point.")
+    if profile.points_balance + points < 0:
+        raise not_enough_points(profile, -points)
+    entry = LedgerEntry.objects.create(
+        practice=practice,
+        profile=profile,
+        points=points,
+        kind=kind,
+        reward_item=reward_item,
+        description=description[:300],
+        actor_kind=actor.kind,
+        actor_user_id=actor.user_id,
+        actor_label=actor.label[:200],
+        location=location,
+        reverses=reverses,
+        idempotency_key=idempotency_key,
+    )
+    Profile.objects.filter(pk=profile.pk).update(points_balance=F("points_balance") + points)
+    profile.points_balance += points
+    return entry

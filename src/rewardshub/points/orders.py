@@ -1,0 +1,125 @@
+"""Prize orders: points are debited when the order is placed, given back if it is cancelled."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from rewardshub.audit.actions import record_event
+from rewardshub.audit.actors import Actor
+from rewardshub.errors import ActionError
+from rewardshub.patients.models import Profile
+from rewardshub.points.ledger import lock_profile, not_enough_points, post
+from rewardshub.points.models import EntryKind, OrderStatus, Prize, PrizeOrder
+from rewardshub.practices.models import Practice
+
+
+def order_prize(*, practice: Practice, profile: Profile, prize: Prize, actor: Actor) -> PrizeOrder:
+    """Debit the prize's cost and take one from stock; the order waits as "to do"."""
+    with transaction.atomic():
+        profile = lock_profile(practice, profile)
+        prize = Prize.objects.select_for_update().get(pk=prize.pk, practice=practice)
+        if not prize.active:
+            raise ActionError(
+                "prize_unavailable", f"“{prize.name}” is no longer offered.", status=409
+            )
+        if prize.stock is not None and prize.stock < 1:
+            raise ActionError(
+                "out_of_stock",
+                f"“{prize.name}” is out of stock. Pick another prize, or ask the front desk "
+                "when it will be back.",
+                status=409,
+            )
+        if profile.points_balance < prize.cost:
+            raise not_enough_points(profile, prize.cost)
+        entry = post(
+            practice=practice,
+            profile=profile,
+            points=-prize.cost,
+            kind=EntryKind.REDEEM,
+            actor=actor,
+            description=prize.name,
+        )
+        if prize.stock is not None:
+            Prize.objects.filter(pk=prize.pk).update(stock=F("stock") - 1)
+        order = PrizeOrder.objects.create(
+            practice=practice,
+            profile=profile,
+            prize=prize,
+            cost=prize.cost,
+            redeem_entry=entry,
+            ordered_by_label=actor.label,
+        )
+        record_event(
+            practice=practice,
+            actor=actor,
+            action="order.create",
+            profile=profile,
+            detail={"prize": prize.name, "points": -prize.cost, "balance": profile.points_balance},
+        )
+        return order
+
+
+def _locked_todo(practice: Practice, order: PrizeOrder) -> PrizeOrder:
+    order = PrizeOrder.objects.select_for_update().get(pk=order.pk, practice=practice)
+    if order.status != OrderStatus.TODO:
+        raise ActionError(
+            "order_closed",
+            f"This order was already {order.get_status_display().lower()}.",
+            status=409,
+        )
+    return order
+
+
+def fulfil_order(*, practice: Practice, order: PrizeOrder, actor: Actor) -> PrizeOrder:
+    """The prize was handed over."""
+    with transaction.atomic():
+        order = _locked_todo(practice, order)
+        order.status = OrderStatus.FULFILLED
+        order.handled_by_label = actor.label
+        order.handled_at = timezone.now()
+        order.save(update_fields=["status", "handled_by_label", "handled_at"])
+        record_event(
+            practice=practice,
+            actor=actor,
+            action="order.fulfil",
+            profile=order.profile,
+            detail={"prize": order.prize.name},
+        )
+        return order
+
+
+def cancel_order(
+    *, practice: Practice, order: PrizeOrder, actor: Actor, reason: str = ""
+) -> PrizeOrder:
+    """Give the points back (a reversal entry) and put the prize back in stock."""
+    with transaction.atomic():
+        profile = lock_profile(practice, order.profile)
+        order = _locked_todo(practice, order)
+        order.cancel_entry = post(
+            practice=practice,
+            profile=profile,
+            points=order.cost,
+            kind=EntryKind.REVERSAL,
+            actor=actor,
+            description=reason.strip() or f"Order of {order.prize.name} cancelled",
+            reverses=order.redeem_entry,
+        )
+        Prize.objects.filter(pk=order.prize_id, stock__isnull=False).update(stock=F("stock") + 1)
+        order.status = OrderStatus.CANCELLED
+        order.handled_by_label = actor.label
+        order.handled_at = timezone.now()
+        order.save(update_fields=["cancel_entry", "status", "handled_by_label", "handled_at"])
+        record_event(
+            practice=practice,
+            actor=actor,
+            action="order.cancel",
+            profile=profile,
+            detail={
+                "prize": order.prize.name,
+                "points": order.cost,
+                "balance": profile.points_balance,
+            },
+        )
+        return order

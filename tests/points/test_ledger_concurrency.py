@@ -1,0 +1,80 @@
+"""Awards and redeems racing on a few profiles: the ledger invariant holds on both databases."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+
+from rewardshub.errors import ActionError
+from rewardshub.patients.models import Profile
+from rewardshub.points.actions import award_items
+from rewardshub.points.models import EntryKind, LedgerEntry, Prize, PrizeOrder, RewardItem
+from rewardshub.points.orders import order_prize
+from rewardshub.practices.models import Practice
+from tests.conftest import SYSTEM
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+THREADS = 16
+OPERATIONS = 12
+
+
+def test_it_keeps_every_balance_equal_to_its_ledger_under_contention(
+    acworth: Practice,
+    make_profile: Callable[..., Profile],
+    menu: dict[str, RewardItem],
+    prizes: dict[str, Prize],
+) -> None:
+    profiles = [make_profile(acworth, first=f"P{i}", last="Race") for i in range(3)]
+    item, prize = menu["elastics"], prizes["sticker"]  # +5 and -5: many redeems get refused
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+    barrier = threading.Barrier(THREADS)
+    failures: list[BaseException] = []
+
+    def worker(seed: int) -> None:
+        rng = random.Random(seed)
+        barrier.wait()
+        try:
+            for _ in range(OPERATIONS):
+                profile = rng.choice(profiles)
+                if rng.random() < 0.45:
+                    award_items(practice=acworth, profile=profile, items=[item], actor=SYSTEM)
+                    outcome = "awarded"
+                else:
+                    try:
+                        order_prize(practice=acworth, profile=profile, prize=prize, actor=SYSTEM)
+                        outcome = "redeemed"
+                    except ActionError as exc:
+                        assert exc.code == "not_enough_points"
+                        outcome = "refused"
+                with lock:
+                    outcomes[outcome] += 1
+        except BaseException as exc:  # reported below; a thread must not die silently
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert not failures, failures
+    assert sum(outcomes.values()) == THREADS * OPERATIONS
+    assert outcomes["refused"] > 0 and outcomes["redeemed"] > 0
+    print(f"\nledger race on {connection.vendor}: {dict(outcomes)}")
+    for profile in Profile.objects.filter(pk__in=[p.pk for p in profiles]):
+        total = LedgerEntry.objects.filter(profile=profile).aggregate(s=Sum("points"))["s"] or 0
+        assert profile.points_balance == total >= 0
+    # Every refused redeem changed nothing: exactly one entry and order per success.
+    kinds = Counter(LedgerEntry.objects.values_list("kind", flat=True))
+    assert kinds[EntryKind.AWARD] == outcomes["awarded"]
+    assert kinds[EntryKind.REDEEM] == outcomes["redeemed"] == PrizeOrder.objects.count()
