@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 from django.db import connection
 from django.db.models import Sum
+from tests.conftest import SYSTEM
 
 from rewardshub.errors import ActionError
 from rewardshub.patients.models import Profile
@@ -17,7 +18,6 @@ from rewardshub.points.actions import award_items
 from rewardshub.points.models import EntryKind, LedgerEntry, Prize, PrizeOrder, RewardItem
 from rewardshub.points.orders import order_prize
 from rewardshub.practices.models import Practice
-from tests.conftest import SYSTEM
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
