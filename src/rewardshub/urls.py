@@ -10,6 +10,7 @@ urlpatterns = [
     path("patients/", include("rewardshub.patients.urls")),
     path("cards/", include("rewardshub.cards.urls")),
     path("audit/", include("rewardshub.audit.urls")),
+    path("", include("rewardshub.points.urls")),
     path("api/v1/", api.urls),
     path("", include("rewardshub.integrations.urls")),
     path("portal/", include("rewardshub.portal.urls")),

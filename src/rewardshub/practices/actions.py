@@ -185,11 +185,24 @@ def set_location_active(
 
 @transaction.atomic
 def update_practice_info(
-    *, practice: Practice, name: str, time_zone: str, idle_timeout_minutes: int, actor: Actor
+    *,
+    practice: Practice,
+    name: str,
+    time_zone: str,
+    idle_timeout_minutes: int,
+    actor: Actor,
+    misc_requires_approval: bool | None = None,
 ) -> list[str]:
-    """Save the practice's name, time zone and idle timeout; return the fields that changed."""
+    """Save the practice's name, time zone, idle timeout and (when given) whether misc
+    points wait for approval; return the fields that changed."""
     locked = Practice.objects.select_for_update().get(pk=practice.pk)
-    wanted = {"name": name, "time_zone": time_zone, "idle_timeout_minutes": idle_timeout_minutes}
+    wanted: dict[str, object] = {
+        "name": name,
+        "time_zone": time_zone,
+        "idle_timeout_minutes": idle_timeout_minutes,
+    }
+    if misc_requires_approval is not None:
+        wanted["misc_requires_approval"] = misc_requires_approval
     changed = [field for field, value in wanted.items() if getattr(locked, field) != value]
     if changed:
         for field in changed:

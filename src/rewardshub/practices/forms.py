@@ -49,6 +49,11 @@ class PracticeInfoForm(forms.Form):
         help_text=f"From {MIN_IDLE_MINUTES} to {MAX_IDLE_MINUTES} minutes.",
         error_messages={"invalid": "Enter the idle timeout as a whole number of minutes."},
     )
+    misc_requires_approval = forms.BooleanField(
+        label="Misc points wait for approval",
+        required=False,
+        help_text="Misc points given by staff count only once an owner or admin approves them.",
+    )
 
     def clean_name(self) -> str:
         return _clean_name(self.cleaned_data["name"], "practice")

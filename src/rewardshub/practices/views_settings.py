@@ -49,6 +49,7 @@ def practice_settings(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
         "name": practice.name,
         "time_zone": practice.time_zone,
         "idle_timeout_minutes": practice.idle_timeout_minutes,
+        "misc_requires_approval": practice.misc_requires_approval,
     }
     form = PracticeInfoForm(request.POST or None, initial=initial)
     if request.method == "POST":

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from rewardshub.points import views, views_menu
+
+app_name = "points"
+urlpatterns = [
+    # Settings > Reward menu (owners and admins).
+    path("settings/reward-menu/", views_menu.menu, name="menu"),
+    path("settings/reward-menu/categories/add/", views_menu.category_add, name="category_add"),
+    path(
+        "settings/reward-menu/categories/<uuid:public_id>/",
+        views_menu.category_edit,
+        name="category_edit",
+    ),
+    path("settings/reward-menu/items/add/", views_menu.item_add, name="item_add"),
+    path("settings/reward-menu/items/<uuid:public_id>/", views_menu.item_edit, name="item_edit"),
+    # Awarding, from the profile page and the PMS chart tab (both post here).
+    path("patients/<uuid:public_id>/points/award/", views.award, name="award"),
+    path("patients/<uuid:public_id>/points/misc/", views.misc, name="misc"),
+    path("points/entries/<uuid:public_id>/reverse/", views.reverse, name="reverse"),
+    # Misc awards waiting for an owner or admin.
+    path("points/pending/", views.pending, name="pending"),
+    path("points/pending/<uuid:public_id>/", views.decide, name="decide"),
+]
