@@ -76,9 +76,12 @@ def test_it_writes_the_demo_json_structure(demo_file: Path) -> None:
         "staff",
         "cards_available",
         "cards_available_passwords",
+        "cards_with_temp_passwords",
         "profiles",
         "api_key",
+        "portal_url",
     ]
+    assert acworth["portal_url"] == f"{HUB}/portal/"
     assert acworth["name"] == "Acworth Orthodontics"
     assert acworth["staff"] == [
         {"username": "owner", "password": "rewardshub-demo", "role": "owner"},
@@ -99,6 +102,10 @@ def test_it_lists_the_issued_unused_cards_with_working_temp_passwords(demo_file:
         assert {c.state for c in cards} == {CardState.AVAILABLE}
         assert {c.practice.slug for c in cards} == {slug}
         assert set(entry["cards_available_passwords"]) == set(entry["cards_available"])
+        assert entry["cards_with_temp_passwords"] == [
+            {"number": n, "temp_password": entry["cards_available_passwords"][n]}
+            for n in entry["cards_available"]
+        ]
         card = cards.first()
         assert card is not None
         assert check_temp_password(
@@ -115,6 +122,7 @@ def test_it_creates_the_profiles_the_demo_and_simulator_rely_on(demo_file: Path)
         "username": emma.username,
         "name": "Emma Johnson",
         "card": emma.username,
+        "temp_password": profiles["Emma Johnson"]["temp_password"],
     }
     assert set(emma.tags.values_list("name", flat=True)) >= {"*Orthodontic Patient", "*Acworth"}
     without_card = [name for name, p in profiles.items() if p["card"] is None]
@@ -156,6 +164,8 @@ def test_it_keeps_the_temp_passwords_from_the_previous_file(demo_file: Path) -> 
     after = json.loads(demo_file.read_text())
     # Hashes cannot be read back: without the old file the passwords are unknown.
     assert [p["cards_available_passwords"] for p in after["practices"]] == [{}, {}]
+    assert [p["cards_with_temp_passwords"] for p in after["practices"]] == [[], []]
+    assert not any("temp_password" in p for e in after["practices"] for p in e["profiles"])
     assert [p["cards_available"] for p in after["practices"]] == [
         p["cards_available"] for p in before["practices"]
     ]
@@ -169,7 +179,13 @@ def test_it_drops_cards_used_since_the_last_run(demo_file: Path, make_profile: A
     again = _practice(json.loads(demo_file.read_text()), "acworth")
     assert used not in again["cards_available"]
     assert used not in again["cards_available_passwords"]
-    assert {"username": used, "name": "New Patient", "card": used} in again["profiles"]
+    password = acworth["cards_available_passwords"][used]
+    assert {
+        "username": used,
+        "name": "New Patient",
+        "card": used,
+        "temp_password": password,
+    } in again["profiles"]
 
 
 def test_it_adds_missing_demo_staff_on_a_later_run(demo_file: Path) -> None:
@@ -226,3 +242,31 @@ def test_it_lets_the_simulator_frame_the_chart_tab(db: Any, tmp_path: Path) -> N
     )
     assert json.loads(out.read_text())["pms_sim_url"] == "http://127.0.0.1:8001"
     assert Practice.objects.get(slug="acworth").frame_ancestors == "http://127.0.0.1:8001"
+
+
+def test_it_gives_the_demo_patients_a_working_portal_password(demo_file: Path) -> None:
+    data = json.loads(demo_file.read_text())
+    for entry in data["practices"]:
+        with_card = [p for p in entry["profiles"] if p["card"]]
+        assert with_card and all(p.get("temp_password") for p in with_card)
+        for profile in with_card:
+            card = Card.objects.get(number=profile["card"])
+            assert check_temp_password(profile["temp_password"], card.temp_password_hash)
+        assert all("temp_password" not in p for p in entry["profiles"] if not p["card"])
+    # Kept on a later run, and dropped once the card's temporary password is used.
+    emma = next(p for p in _practice(data, "acworth")["profiles"] if p["name"] == "Emma Johnson")
+    _demo(demo_file)
+    again = next(
+        p
+        for p in _practice(json.loads(demo_file.read_text()), "acworth")["profiles"]
+        if p["name"] == "Emma Johnson"
+    )
+    assert again == emma
+    Card.objects.filter(number=emma["card"]).update(temp_password_hash="")
+    _demo(demo_file)
+    spent = next(
+        p
+        for p in _practice(json.loads(demo_file.read_text()), "acworth")["profiles"]
+        if p["name"] == "Emma Johnson"
+    )
+    assert "temp_password" not in spent

@@ -188,6 +188,26 @@ LOGIN_MAX_FAILURES = env_int("REWARDSHUB_LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("REWARDSHUB_LOGIN_LOCKOUT_SECONDS", 600, minimum=1)
 LAUNCH_TOKEN_SECONDS = env_int("REWARDSHUB_LAUNCH_TOKEN_SECONDS", 60, minimum=5)
 
+# Patient portal log-in limits: per username (card number, username or email)
+# and per address, so guessing across usernames from one place stops too.
+PORTAL_LOGIN_MAX_FAILURES = env_int("REWARDSHUB_PORTAL_LOGIN_MAX_FAILURES", 5, minimum=1)
+PORTAL_ADDRESS_MAX_FAILURES = env_int("REWARDSHUB_PORTAL_ADDRESS_MAX_FAILURES", 20, minimum=1)
+PORTAL_LOGIN_WINDOW_SECONDS = env_int("REWARDSHUB_PORTAL_LOGIN_WINDOW_SECONDS", 600, minimum=1)
+PORTAL_LOCKOUT_SECONDS = env_int("REWARDSHUB_PORTAL_LOCKOUT_SECONDS", 600, minimum=1)
+PORTAL_RESET_SECONDS = env_int("REWARDSHUB_PORTAL_RESET_SECONDS", 3600, minimum=60)
+
+# Mail (portal password resets). The console backend prints mail to the log,
+# so a fresh checkout works; set an SMTP backend and its EMAIL_* for real mail.
+EMAIL_BACKEND = env_str(
+    "REWARDSHUB_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = env_str("REWARDSHUB_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("REWARDSHUB_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("REWARDSHUB_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("REWARDSHUB_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("REWARDSHUB_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("REWARDSHUB_EMAIL_FROM", "RewardsHub <rewards@localhost>")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

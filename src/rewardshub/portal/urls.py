@@ -1,4 +1,28 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from rewardshub.portal import views, views_reset, views_staff
 
 app_name = "portal"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home_view, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("welcome/", views.activate_view, name="activate"),
+    path("logout/", views.logout_view, name="logout"),
+    path("history/", views.history_view, name="history"),
+    path("prizes/", views.store_view, name="store"),
+    path("prizes/<uuid:public_id>/order/", views.order_view, name="order"),
+    path("orders/", views.orders_view, name="orders"),
+    path("password/forgot/", views_reset.reset_request_view, name="reset_request"),
+    path("password/reset/<str:token>/", views_reset.reset_confirm_view, name="reset_confirm"),
+    # Staff: a new temporary password from the patient's profile.
+    path(
+        "staff/<uuid:public_id>/temp-password/",
+        views_staff.new_temp_password,
+        name="staff_new_temp_password",
+    ),
+    path(
+        "staff/<uuid:public_id>/temp-password/shown/",
+        views_staff.show_temp_password,
+        name="staff_temp_password",
+    ),
+]

@@ -21,6 +21,7 @@ from django.db import transaction
 from rewardshub.audit.actors import Actor
 from rewardshub.cards.batches import issue_batch
 from rewardshub.cards.models import BatchSource, Card, CardState
+from rewardshub.cards.temp_passwords import check_temp_password
 from rewardshub.patients.actions import add_tag, create_profile
 from rewardshub.patients.models import Profile, Tag
 from rewardshub.patients.tag_actions import create_tag, create_tag_group
@@ -122,7 +123,10 @@ def _ensure_staff(practice: Practice, demo: DemoPractice) -> None:
 
 
 def _create(demo: DemoPractice) -> dict[str, str]:
-    """Create the practice with everything in it; return the unused cards' temp passwords."""
+    """Create the practice with everything in it; return every issued card's temp password.
+
+    The demo patients' cards keep theirs too, so a demo patient can try the portal.
+    """
     practice = create_practice(
         name=demo.name, slug=demo.slug, actor=ACTOR, locations=demo.locations
     )
@@ -150,14 +154,19 @@ def _create(demo: DemoPractice) -> dict[str, str]:
         profile = create_profile(practice=practice, data=data, actor=ACTOR, card_raw=card)
         for name in patient.tags:
             add_tag(practice=practice, profile=profile, tag=tags[name], actor=ACTOR)
-    return {card.number: card.temp_password for card in unused}
+    return {card.number: card.temp_password for card in issued}
 
 
 def _previous_passwords(previous: dict[str, Any] | None, slug: str) -> dict[str, str]:
     for entry in (previous or {}).get("practices", []):
         if isinstance(entry, dict) and entry.get("slug") == slug:
             passwords = entry.get("cards_available_passwords")
-            return dict(passwords) if isinstance(passwords, dict) else {}
+            known = dict(passwords) if isinstance(passwords, dict) else {}
+            for profile in entry.get("profiles") or []:
+                card = profile.get("card") if isinstance(profile, dict) else None
+                if card and profile.get("temp_password"):
+                    known[card] = profile["temp_password"]
+            return known
     return {}
 
 
@@ -174,6 +183,30 @@ def describe_practice(practice: Practice, demo: DemoPractice, passwords: dict[st
             "profile_id", "number"
         )
     )
+    # A demo patient's card password, while it still opens the portal's first log-in.
+    hashes = dict(
+        Card.objects.filter(practice=practice, number__in=list(passwords)).values_list(
+            "number", "temp_password_hash"
+        )
+    )
+
+    def usable(number: str | None) -> str | None:
+        known = passwords.get(number or "")
+        if known and check_temp_password(known, hashes.get(number or "", "")):
+            return known
+        return None
+
+    def profile_entry(p: Profile) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "username": p.username,
+            "name": p.full_name,
+            "card": active.get(p.pk),
+        }
+        temp_password = usable(active.get(p.pk))
+        if temp_password:
+            entry["temp_password"] = temp_password
+        return entry
+
     profiles = Profile.objects.filter(practice=practice).order_by("last_name", "first_name", "pk")
     return {
         "slug": practice.slug,
@@ -184,10 +217,10 @@ def describe_practice(practice: Practice, demo: DemoPractice, passwords: dict[st
         ],
         "cards_available": available,
         "cards_available_passwords": {n: passwords[n] for n in available if n in passwords},
-        "profiles": [
-            {"username": p.username, "name": p.full_name, "card": active.get(p.pk)}
-            for p in profiles
+        "cards_with_temp_passwords": [
+            {"number": n, "temp_password": passwords[n]} for n in available if n in passwords
         ],
+        "profiles": [profile_entry(p) for p in profiles],
     }
 
 
@@ -215,6 +248,7 @@ def load_demo(
                 integration.ensure_frame_origin(practice, pms_sim_url, ACTOR)
         entry = describe_practice(practice, demo, passwords)
         entry["api_key"] = api_key
+        entry["portal_url"] = hub_url.rstrip("/") + "/portal/"
         described.append(entry)
     result: dict[str, Any] = {"hub_url": hub_url}
     if pms_sim_url:

@@ -1,0 +1,260 @@
+"""Patient log-in: who a card number, username or email names, and the rate limits.
+
+Two limits guard the log-in, both in the shared cache (Redis when configured):
+failures per username (5 in 10 minutes lock that username for 10 minutes, even
+for the right password) and failures per address (20 in 10 minutes), which
+stops someone guessing 4-digit temporary passwords across many cards.
+
+Unknown names and wrong passwords get one message, so the page never confirms
+which cards exist. The one exception the practice asked for: a retired card
+says that it was replaced, so a family with an old card knows what to do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import formats, timezone
+
+from rewardshub.audit.actions import record_event
+from rewardshub.audit.actors import Actor, client_ip
+from rewardshub.audit.models import ActorKind, Outcome
+from rewardshub.cards.models import Card, CardState
+from rewardshub.cards.numbers import CardInputError, parse_card_input
+from rewardshub.cards.temp_passwords import check_temp_password
+from rewardshub.errors import ActionError
+from rewardshub.patients.models import Profile
+from rewardshub.portal.models import PortalAccount
+from rewardshub.ratelimit import FailureLimiter
+
+BAD_CREDENTIALS = (
+    "That card number or password isn’t right. Check them and try again. "
+    "Still stuck? Ask the front desk for a new password."
+)
+
+
+def username_limiter() -> FailureLimiter:
+    return FailureLimiter(
+        scope="portal-login",
+        max_failures=settings.PORTAL_LOGIN_MAX_FAILURES,
+        window_seconds=settings.PORTAL_LOGIN_WINDOW_SECONDS,
+        lockout_seconds=settings.PORTAL_LOCKOUT_SECONDS,
+    )
+
+
+def address_limiter() -> FailureLimiter:
+    return FailureLimiter(
+        scope="portal-address",
+        max_failures=settings.PORTAL_ADDRESS_MAX_FAILURES,
+        window_seconds=settings.PORTAL_LOGIN_WINDOW_SECONDS,
+        lockout_seconds=settings.PORTAL_LOCKOUT_SECONDS,
+    )
+
+
+def _until(until: float) -> str:
+    moment = dt.datetime.fromtimestamp(until, tz=dt.UTC)
+    return moment.strftime("%H:%M UTC")
+
+
+def _minutes(until: float) -> int:
+    return max(1, round((until - timezone.now().timestamp()) / 60))
+
+
+def username_locked_error(until: float) -> ActionError:
+    minutes = _minutes(until)
+    return ActionError(
+        "locked",
+        f"Too many wrong passwords for this card. Logging in is locked for {minutes} "
+        f"more minute{'s' if minutes != 1 else ''} (until {_until(until)}). "
+        "Try again then, or ask the front desk for a new password.",
+        status=429,
+    )
+
+
+def address_locked_error(until: float) -> ActionError:
+    minutes = _minutes(until)
+    return ActionError(
+        "address_locked",
+        f"Too many failed log-ins from this network. Logging in from here is paused for "
+        f"{minutes} more minute{'s' if minutes != 1 else ''} (until {_until(until)}).",
+        status=429,
+    )
+
+
+def _retired_error(card: Card) -> ActionError:
+    # cards.queries.retired_error speaks to staff ("the patient's new card").
+    when = "an earlier date"
+    if card.retired_at:
+        with timezone.override(card.practice.time_zone):
+            when = formats.date_format(timezone.localtime(card.retired_at), "N j, Y")
+    if card.replaced_by_id is not None:
+        message = f"This card was replaced on {when} and no longer works. Use your new card."
+    else:
+        message = (
+            f"This card was retired on {when} and no longer works. "
+            "Ask the front desk for a new card."
+        )
+    return ActionError("card_retired", message, status=409)
+
+
+@dataclass
+class Candidate:
+    """Someone the typed name may mean, and where their temporary passwords are."""
+
+    profile: Profile
+    account: PortalAccount | None
+    via: str  # "username", "card" or "email"
+
+
+@dataclass
+class LoginResult:
+    profile: Profile
+    account: PortalAccount | None
+    # True: the password was a temporary one; the patient must confirm and set a password.
+    temporary: bool
+    # The stored hash the temporary password matched (checked again at activation).
+    temp_hash: str = ""
+
+
+def _account(profile: Profile) -> PortalAccount | None:
+    return PortalAccount.objects.filter(profile=profile).first()
+
+
+def find_candidates(identifier: str) -> tuple[list[Candidate], Card | None]:
+    """Profiles the identifier may name, and a retired card it names (if that is all it is)."""
+    text = identifier.strip()
+    if "@" in text:
+        accounts = PortalAccount.objects.filter(
+            email=text.lower(), activated_at__isnull=False
+        ).select_related("profile", "practice")
+        return [Candidate(a.profile, a, "email") for a in accounts], None
+    try:
+        number = parse_card_input(text).number
+    except CardInputError:
+        return [], None
+    # The username is the patient's for life, so it wins over a card with that number.
+    profile = Profile.objects.filter(username=number).select_related("practice").first()
+    if profile is not None:
+        return [Candidate(profile, _account(profile), "username")], None
+    card = Card.objects.filter(number=number).select_related("profile", "practice").first()
+    if card is None:
+        return [], None
+    if card.state == CardState.ACTIVE and card.profile is not None:
+        return [Candidate(card.profile, _account(card.profile), "card")], None
+    if card.state == CardState.RETIRED:
+        return [], card
+    return [], None
+
+
+def temp_password_hashes(profile: Profile, account: PortalAccount | None) -> list[str]:
+    """The temporary passwords that open this profile's first log-in.
+
+    The card printed with the username and the active card carry one each
+    until the account is activated; afterwards only a temporary password staff
+    issue (on the account) works, so a lost new card cannot take over an account.
+    """
+    hashes = []
+    if account is not None and account.temp_password_hash:
+        hashes.append(account.temp_password_hash)
+    if account is None or not account.is_active:
+        cards = Card.objects.filter(profile=profile).exclude(temp_password_hash="")
+        for card in cards:
+            if card.state == CardState.ACTIVE or (
+                card.number == profile.username and card.state != CardState.RETIRED
+            ):
+                hashes.append(card.temp_password_hash)
+    return hashes
+
+
+def _check(candidate: Candidate, password: str) -> LoginResult | None:
+    account = candidate.account
+    if account is not None and account.is_active and account.check_password(password):
+        return LoginResult(candidate.profile, account, temporary=False)
+    if password.isdigit() and len(password) == 4:
+        for stored in temp_password_hashes(candidate.profile, account):
+            if check_temp_password(password, stored):
+                return LoginResult(candidate.profile, account, temporary=True, temp_hash=stored)
+    return None
+
+
+def portal_actor(request: HttpRequest, label: str) -> Actor:
+    return Actor(kind=ActorKind.PATIENT, label=label[:200], source_ip=client_ip(request))
+
+
+def actor_label(profile: Profile) -> str:
+    return f"Patient portal ({profile.username})"
+
+
+def _audit(request: HttpRequest, candidates: list[Candidate], outcome: str, reason: str) -> None:
+    with transaction.atomic():
+        if not candidates:
+            record_event(
+                practice=None,
+                actor=portal_actor(request, "Patient portal (unknown)"),
+                action="portal.login",
+                outcome=outcome,
+                detail={"reason": reason},
+            )
+        for candidate in candidates:
+            record_event(
+                practice=candidate.profile.practice,
+                actor=portal_actor(request, actor_label(candidate.profile)),
+                action="portal.login",
+                profile=candidate.profile,
+                outcome=outcome,
+                detail={"via": candidate.via, "reason": reason},
+            )
+
+
+def _limit_key(identifier: str, candidates: list[Candidate]) -> str:
+    # Card number and username of one patient share one count.
+    if len(candidates) == 1:
+        return candidates[0].profile.username
+    try:
+        return parse_card_input(identifier).number
+    except CardInputError:
+        return identifier.strip().lower()
+
+
+def check_login(request: HttpRequest, identifier: str, password: str) -> LoginResult:
+    """Check a log-in under both limits; return who it is or raise ActionError."""
+    by_address, by_name = address_limiter(), username_limiter()
+    address = client_ip(request) or "unknown"
+    candidates, retired = find_candidates(identifier)
+    key = _limit_key(identifier, candidates)
+    until = by_address.locked_until(address)
+    if until is not None:
+        _audit(request, candidates, Outcome.DENIED, "address_locked")
+        raise address_locked_error(until)
+    until = by_name.locked_until(key)
+    if until is not None:
+        _audit(request, candidates, Outcome.DENIED, "username_locked")
+        raise username_locked_error(until)
+    if retired is not None:
+        # Counts against the address: probing retired numbers is guessing too.
+        by_address.record_failure(address)
+        _audit(request, [], Outcome.FAILED, "card_retired")
+        raise _retired_error(retired)
+    for candidate in candidates:
+        result = _check(candidate, password)
+        if result is not None:
+            by_name.reset(key)
+            return result
+    address_until = by_address.record_failure(address)
+    name_until = by_name.record_failure(key)
+    _audit(request, candidates, Outcome.FAILED, "bad_credentials")
+    if name_until is not None:
+        raise username_locked_error(name_until)
+    if address_until is not None:
+        raise address_locked_error(address_until)
+    raise ActionError("bad_credentials", BAD_CREDENTIALS, status=401)
+
+
+def record_confirm_failure(request: HttpRequest, profile: Profile) -> float | None:
+    """A wrong last name at the "Is this you?" step counts as a failed log-in."""
+    address_limiter().record_failure(client_ip(request) or "unknown")
+    return username_limiter().record_failure(profile.username)

@@ -1,0 +1,65 @@
+"""What a logged-in patient may read: always their own profile, in their own practice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from rewardshub.patients.models import Profile
+from rewardshub.points.models import LedgerEntry, OrderStatus, Prize, PrizeOrder
+
+
+def history(profile: Profile) -> QuerySet[LedgerEntry]:
+    return (
+        LedgerEntry.objects.filter(practice_id=profile.practice_id, profile=profile)
+        .select_related("reward_item")
+        .order_by("-created_at", "-id")
+    )
+
+
+def orders(profile: Profile) -> QuerySet[PrizeOrder]:
+    return (
+        PrizeOrder.objects.filter(practice_id=profile.practice_id, profile=profile)
+        .select_related("prize")
+        .order_by("-created_at", "-id")
+    )
+
+
+def todo_orders(profile: Profile) -> QuerySet[PrizeOrder]:
+    return orders(profile).filter(status=OrderStatus.TODO)
+
+
+def done_orders(profile: Profile) -> QuerySet[PrizeOrder]:
+    return orders(profile).exclude(status=OrderStatus.TODO)
+
+
+@dataclass
+class StoreItem:
+    prize: Prize
+    # Why the patient cannot order it now; empty when they can.
+    reason: str
+
+
+def store(profile: Profile) -> list[StoreItem]:
+    items = []
+    prizes = Prize.objects.filter(practice_id=profile.practice_id, active=True)
+    for prize in prizes:
+        if prize.stock is not None and prize.stock < 1:
+            reason = "Out of stock"
+        elif prize.cost > profile.points_balance:
+            reason = f"You need {prize.cost - profile.points_balance} more points"
+        else:
+            reason = ""
+        items.append(StoreItem(prize=prize, reason=reason))
+    return items
+
+
+def get_prize(profile: Profile, public_id: object) -> Prize:
+    prize = Prize.objects.filter(
+        practice_id=profile.practice_id, public_id=public_id, active=True
+    ).first()
+    if prize is None:
+        raise Http404
+    return prize

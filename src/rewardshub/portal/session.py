@@ -1,0 +1,130 @@
+"""The portal session: a patient principal, kept apart from staff sessions.
+
+A portal log-in flushes the session first (dropping any staff sign-in or PMS
+launch in that browser and giving a new session key), then stores only the
+profile and practice ids and a fingerprint of the password hash, so changing
+the password ends every other portal session. Staff pages never read these
+keys, and the staff sign-in flushes them in turn.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from rewardshub.audit.actors import Actor
+from rewardshub.patients.models import Profile
+from rewardshub.portal.auth import LoginResult, actor_label, portal_actor
+from rewardshub.portal.models import PortalAccount
+from rewardshub.practices.models import Practice
+
+SESSION_PROFILE = "portal_profile_id"
+SESSION_PRACTICE = "portal_practice_id"
+SESSION_AUTH = "portal_auth"
+SESSION_PENDING = "portal_pending"
+# Time to confirm the name and choose a password after a temporary-password log-in.
+PENDING_SECONDS = 15 * 60
+
+
+def _fingerprint(value: str, purpose: str) -> str:
+    return salted_hmac(f"rewardshub.portal.{purpose}", value).hexdigest()
+
+
+@dataclass
+class PortalUser:
+    profile: Profile
+    account: PortalAccount
+    actor: Actor
+
+    @property
+    def practice(self) -> Practice:
+        return self.profile.practice
+
+
+def log_in(request: HttpRequest, account: PortalAccount) -> None:
+    request.session.flush()
+    request.session.cycle_key()
+    request.session[SESSION_PROFILE] = account.profile_id
+    request.session[SESSION_PRACTICE] = account.practice_id
+    request.session[SESSION_AUTH] = _fingerprint(account.password, "auth")
+
+
+def start_pending(request: HttpRequest, result: LoginResult) -> None:
+    """A temporary password checked out: remember who, until the name is confirmed."""
+    request.session.flush()
+    request.session[SESSION_PENDING] = {
+        "profile": result.profile.pk,
+        "practice": result.profile.practice_id,
+        "temp": _fingerprint(result.temp_hash, "pending"),
+        "at": time.time(),
+    }
+
+
+@dataclass
+class Pending:
+    profile: Profile
+    temp_fingerprint: str
+
+
+def get_pending(request: HttpRequest) -> Pending | None:
+    data = request.session.get(SESSION_PENDING)
+    if not isinstance(data, dict) or time.time() - float(data.get("at", 0)) > PENDING_SECONDS:
+        return None
+    profile = (
+        Profile.objects.filter(pk=data.get("profile"), practice_id=data.get("practice"))
+        .select_related("practice")
+        .first()
+    )
+    if profile is None:
+        return None
+    return Pending(profile=profile, temp_fingerprint=str(data.get("temp", "")))
+
+
+def pending_hash_matches(pending: Pending, stored_hash: str) -> bool:
+    return bool(stored_hash) and constant_time_compare(
+        pending.temp_fingerprint, _fingerprint(stored_hash, "pending")
+    )
+
+
+def current_user(request: HttpRequest) -> PortalUser | None:
+    profile_id = request.session.get(SESSION_PROFILE)
+    practice_id = request.session.get(SESSION_PRACTICE)
+    if profile_id is None or practice_id is None:
+        return None
+    account = (
+        PortalAccount.objects.filter(profile_id=profile_id, practice_id=practice_id)
+        .select_related("profile", "profile__practice")
+        .first()
+    )
+    if account is None or not account.is_active:
+        return None
+    if not constant_time_compare(
+        str(request.session.get(SESSION_AUTH, "")), _fingerprint(account.password, "auth")
+    ):
+        return None
+    actor = portal_actor(request, actor_label(account.profile))
+    return PortalUser(profile=account.profile, account=account, actor=actor)
+
+
+def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Require a logged-in patient; pass it as `me`. Dates in the practice's time zone."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        me = current_user(request)
+        if me is None:
+            if request.session.get(SESSION_PROFILE) is not None:
+                request.session.flush()
+            return redirect("portal:login")
+        with timezone.override(me.practice.time_zone):
+            return view(request, *args, me=me, **kwargs)
+
+    return wrapper

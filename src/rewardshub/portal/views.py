@@ -1,0 +1,206 @@
+"""The patient portal's pages: log in, first log-in, home, history, prize store, orders.
+
+Every page reads through portal.queries with the logged-in profile, so a
+patient only ever sees their own data in their own practice. The portal has
+its own session principal (portal.session) and never uses the staff context.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rewardshub.errors import ActionError
+from rewardshub.points.orders import order_prize
+from rewardshub.portal import actions, queries
+from rewardshub.portal.auth import (
+    actor_label,
+    check_login,
+    portal_actor,
+    record_confirm_failure,
+    temp_password_hashes,
+    username_locked_error,
+)
+from rewardshub.portal.forms import ActivateForm, LoginForm
+from rewardshub.portal.models import PortalAccount
+from rewardshub.portal.session import (
+    PortalUser,
+    current_user,
+    get_pending,
+    log_in,
+    pending_hash_matches,
+    portal_view,
+    start_pending,
+)
+
+HISTORY_PAGE = 20
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET" and current_user(request) is not None:
+        return redirect("portal:home")
+    form = LoginForm(request.POST or None)
+    error, status = None, 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = check_login(
+                request, form.cleaned_data["identifier"], form.cleaned_data["password"]
+            )
+        except ActionError as exc:
+            error, status = exc.message, exc.status
+        else:
+            if result.temporary:
+                start_pending(request, result)
+                return redirect("portal:activate")
+            assert result.account is not None
+            log_in(request, result.account)
+            actions.record_login(
+                account=result.account, actor=portal_actor(request, actor_label(result.profile))
+            )
+            return redirect("portal:home")
+    return render(request, "portal/login.html", {"form": form, "error": error}, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def activate_view(request: HttpRequest) -> HttpResponse:
+    """After a temporary password: "Is this you?", then choose a password."""
+    pending = get_pending(request)
+    if pending is None:
+        messages.info(request, "Log in with your card number and password first.")
+        return redirect("portal:login")
+    profile = pending.profile
+    form = ActivateForm(request.POST or None)
+    error, status = None, 200
+    if request.method == "POST" and form.is_valid():
+        actor = portal_actor(request, actor_label(profile))
+        account = PortalAccount.objects.filter(profile=profile).first()
+        temp_hash = next(
+            (h for h in temp_password_hashes(profile, account) if pending_hash_matches(pending, h)),
+            "",
+        )
+        typed = form.cleaned_data["last_name"].strip().casefold()
+        if typed != profile.last_name.strip().casefold():
+            until = record_confirm_failure(request, profile)
+            if until is not None:
+                request.session.flush()
+                messages.error(request, username_locked_error(until).message)
+                return redirect("portal:login")
+            error, status = (
+                "That last name doesn’t match this card. Check the spelling, "
+                "or ask the front desk if this isn’t your card.",
+                422,
+            )
+        else:
+            try:
+                account = actions.activate_account(
+                    profile=profile,
+                    temp_hash=temp_hash,
+                    password=form.cleaned_data["password1"],
+                    email=form.cleaned_data["email"] or "",
+                    actor=actor,
+                )
+            except ActionError as exc:
+                if exc.code != "email_taken":
+                    request.session.flush()
+                    messages.error(request, exc.message)
+                    return redirect("portal:login")
+                form.add_error("email", exc.message)
+                status = 422
+            else:
+                log_in(request, account)
+                actions.record_login(account=account, actor=actor)
+                messages.success(request, "All set! Next time, log in with your new password.")
+                return redirect("portal:home")
+    context = {
+        "form": form,
+        "first_name": profile.preferred_name or profile.first_name,
+        "error": error,
+        "practice": profile.practice,
+    }
+    return render(request, "portal/activate.html", context, status=status)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    me = current_user(request)
+    if me is not None:
+        actions.record_logout(account=me.account, actor=me.actor)
+    request.session.flush()
+    messages.info(request, "You are logged out. See you next time!")
+    return redirect("portal:login")
+
+
+def _page(
+    request: HttpRequest, me: PortalUser, template: str, nav: str, **extra: object
+) -> HttpResponse:
+    actions.record_portal_view(profile=me.profile, actor=me.actor, page=nav)
+    context = {"me": me, "profile": me.profile, "practice": me.practice, "nav": nav, **extra}
+    return render(request, template, context)
+
+
+@never_cache
+@require_GET
+@portal_view
+def home_view(request: HttpRequest, *, me: PortalUser) -> HttpResponse:
+    return _page(
+        request,
+        me,
+        "portal/home.html",
+        "home",
+        recent=list(queries.history(me.profile)[:5]),
+        todo=list(queries.todo_orders(me.profile)),
+    )
+
+
+@never_cache
+@require_GET
+@portal_view
+def history_view(request: HttpRequest, *, me: PortalUser) -> HttpResponse:
+    page = Paginator(queries.history(me.profile), HISTORY_PAGE).get_page(request.GET.get("page"))
+    return _page(request, me, "portal/history.html", "history", page=page)
+
+
+@never_cache
+@require_GET
+@portal_view
+def store_view(request: HttpRequest, *, me: PortalUser) -> HttpResponse:
+    return _page(request, me, "portal/store.html", "store", items=queries.store(me.profile))
+
+
+@require_POST
+@portal_view
+def order_view(request: HttpRequest, public_id: uuid.UUID, *, me: PortalUser) -> HttpResponse:
+    prize = queries.get_prize(me.profile, public_id)
+    try:
+        order_prize(practice=me.practice, profile=me.profile, prize=prize, actor=me.actor)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:store")
+    messages.success(
+        request,
+        f"You ordered “{prize.name}”! Pick it up at the front desk on your next visit.",
+    )
+    return redirect("portal:orders")
+
+
+@never_cache
+@require_GET
+@portal_view
+def orders_view(request: HttpRequest, *, me: PortalUser) -> HttpResponse:
+    return _page(
+        request,
+        me,
+        "portal/orders.html",
+        "orders",
+        todo=list(queries.todo_orders(me.profile)),
+        done=list(queries.done_orders(me.profile)[:50]),
+    )

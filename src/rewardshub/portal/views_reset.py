@@ -1,0 +1,56 @@
+"""Forgotten password: a link by email, when the patient gave an email."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from rewardshub.audit.actors import client_ip
+from rewardshub.portal import actions
+from rewardshub.portal.auth import actor_label, portal_actor
+from rewardshub.portal.forms import NewPasswordForm, ResetRequestForm
+from rewardshub.portal.reset import account_for_token, send_reset_emails
+from rewardshub.ratelimit import FailureLimiter
+
+# Reset mails per address: enough for a family, too few to spam anyone.
+MAIL_LIMIT = FailureLimiter(
+    scope="portal-reset", max_failures=10, window_seconds=3600, lockout_seconds=3600
+)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def reset_request_view(request: HttpRequest) -> HttpResponse:
+    form = ResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        address = client_ip(request) or "unknown"
+        if MAIL_LIMIT.locked_until(address) is None:
+            MAIL_LIMIT.record_failure(address)
+            send_reset_emails(
+                request, form.cleaned_data["email"], portal_actor(request, "Patient portal")
+            )
+        # The same answer whether or not the email has an account.
+        return render(request, "portal/reset_sent.html", {})
+    return render(request, "portal/reset_request.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def reset_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
+    account = account_for_token(token)
+    if account is None:
+        return render(request, "portal/reset_invalid.html", {}, status=400)
+    form = NewPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        actions.reset_password(
+            account=account,
+            password=form.cleaned_data["password1"],
+            actor=portal_actor(request, actor_label(account.profile)),
+        )
+        request.session.flush()
+        messages.success(request, "Your password is changed. Log in with it now.")
+        return redirect("portal:login")
+    return render(request, "portal/reset_confirm.html", {"form": form})

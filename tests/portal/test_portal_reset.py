@@ -1,0 +1,121 @@
+"""Password reset by email, and the front desk's new temporary password."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core import mail
+from django.test import Client
+
+from rewardshub.audit.models import AuditEvent
+from rewardshub.cards.models import Card
+from rewardshub.portal.models import PortalAccount
+from rewardshub.portal.session import SESSION_PROFILE
+
+from .conftest import LOGIN, NEW_PASSWORD, Patient
+
+RESET_PASSWORD = "a-brand-new-password"
+
+
+def _link(message: Any) -> str:
+    match = re.search(r"http://testserver(/portal/password/reset/[^/\s]+/)", message.body)
+    assert match is not None, message.body
+    return match.group(1)
+
+
+class TestReset:
+    def test_it_mails_a_link_without_patient_data(self, client: Client, activated: Patient) -> None:
+        response = client.post("/portal/password/forgot/", {"email": "emma.johnson@example.com"})
+        assert response.status_code == 200
+        assert "If that email belongs to a rewards account" in response.content.decode()
+        assert len(mail.outbox) == 1
+        message = mail.outbox[0]
+        assert message.to == ["emma.johnson@example.com"]
+        assert message.subject == "Your Acworth Orthodontics rewards password"
+        path = _link(message)
+        assert activated.username not in path and "emma" not in path.lower()
+        assert AuditEvent.objects.filter(action="portal.reset_request").count() == 1
+
+    def test_it_gives_an_unknown_email_the_same_answer(
+        self, client: Client, activated: Patient
+    ) -> None:
+        response = client.post("/portal/password/forgot/", {"email": "nobody@example.com"})
+        assert "If that email belongs to a rewards account" in response.content.decode()
+        assert mail.outbox == []
+
+    def test_it_resets_the_password_once(self, client: Client, activated: Patient) -> None:
+        client.post("/portal/password/forgot/", {"email": "emma.johnson@example.com"})
+        path = _link(mail.outbox[0])
+        assert client.get(path).status_code == 200
+        response = client.post(path, {"password1": RESET_PASSWORD, "password2": RESET_PASSWORD})
+        assert response["Location"] == LOGIN
+        login = client.post(LOGIN, {"identifier": activated.username, "password": RESET_PASSWORD})
+        assert login["Location"] == "/portal/"
+        old = Client().post(LOGIN, {"identifier": activated.username, "password": NEW_PASSWORD})
+        assert old.status_code == 401
+        # The link is spent.
+        again = client.get(path)
+        assert again.status_code == 400
+        assert "This link doesn’t work any more" in again.content.decode()
+
+    def test_it_refuses_a_tampered_token(self, client: Client, activated: Patient) -> None:
+        assert client.get("/portal/password/reset/not-a-token/").status_code == 400
+
+
+class TestStaffTempPassword:
+    URL = "/portal/staff/{}/temp-password/"
+
+    def test_it_shows_a_new_temporary_password_once(
+        self, frontdesk_client: Client, activated: Patient
+    ) -> None:
+        response = frontdesk_client.post(self.URL.format(activated.profile.public_id))
+        shown = response["Location"]
+        assert shown == f"/portal/staff/{activated.profile.public_id}/temp-password/shown/"
+        page = frontdesk_client.get(shown)
+        password = page.context["password"]
+        assert re.fullmatch(r"[0-9]{4}", password)
+        assert password in page.content.decode()
+        # Shown once: a reload goes back to the profile.
+        assert (
+            frontdesk_client.get(shown)["Location"] == f"/patients/{activated.profile.public_id}/"
+        )
+        event = AuditEvent.objects.get(action="portal.temp_password")
+        assert (event.actor_kind, event.actor_label) == ("staff", "frontdesk")
+        # The patient logs in with it, confirms and chooses a new password.
+        client = Client()
+        login = client.post(LOGIN, {"identifier": activated.username, "password": password})
+        assert login["Location"] == "/portal/welcome/"
+        done = client.post(
+            "/portal/welcome/",
+            {"last_name": "Johnson", "password1": RESET_PASSWORD, "password2": RESET_PASSWORD},
+        )
+        assert done["Location"] == "/portal/" and SESSION_PROFILE in client.session
+        assert PortalAccount.objects.get(profile=activated.profile).temp_password_hash == ""
+
+    def test_it_works_before_the_first_login_too(
+        self, frontdesk_client: Client, patient: Patient
+    ) -> None:
+        frontdesk_client.post(self.URL.format(patient.profile.public_id))
+        page = frontdesk_client.get(self.URL.format(patient.profile.public_id) + "shown/")
+        client = Client()
+        login = client.post(
+            LOGIN, {"identifier": patient.username, "password": page.context["password"]}
+        )
+        assert login["Location"] == "/portal/welcome/"
+        client.post(
+            "/portal/welcome/",
+            {"last_name": "Johnson", "password1": RESET_PASSWORD, "password2": RESET_PASSWORD},
+        )
+        # Every temporary password died with the first log-in, the card's too.
+        assert Card.objects.get(number=patient.card.number).temp_password_hash == ""
+
+    def test_it_is_a_404_for_another_practices_patient(
+        self, outsider_client: Client, activated: Patient
+    ) -> None:
+        response = outsider_client.post(self.URL.format(activated.profile.public_id))
+        assert response.status_code == 404
+        assert not AuditEvent.objects.filter(action="portal.temp_password").exists()
+
+    def test_it_refuses_a_get(self, frontdesk_client: Client, activated: Patient) -> None:
+        assert frontdesk_client.get(self.URL.format(activated.profile.public_id)).status_code == 405
