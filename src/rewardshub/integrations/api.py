@@ -24,6 +24,7 @@ from ninja.openapi.docs import Swagger
 
 from rewardshub.errors import ActionError
 from rewardshub.integrations.api_patients import router as patients_router
+from rewardshub.integrations.api_points import router as points_router
 from rewardshub.integrations.api_support import KeyAuth, error_response, validation_message
 from rewardshub.integrations.models import SyncAction
 from rewardshub.integrations.schemas import CHART_ID_PATTERN
@@ -95,6 +96,7 @@ api = HubAPI(
     docs=_OfflineSwagger(),
 )
 api.add_router("/", patients_router)
+api.add_router("/", points_router)
 
 
 def _action_of(request: HttpRequest) -> str:
@@ -105,6 +107,8 @@ def _action_of(request: HttpRequest) -> str:
         return SyncAction.LAUNCH
     if path.endswith(":batch"):
         return SyncAction.BATCH
+    if path.endswith("/points"):
+        return SyncAction.POINTS
     return SyncAction.UPDATE if request.method == "PUT" else SyncAction.STATUS
 
 

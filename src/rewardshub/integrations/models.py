@@ -43,6 +43,7 @@ class SyncAction(models.TextChoices):
     LAUNCH = "launch", "Launch"
     STATUS = "status", "Status"
     BATCH = "batch", "Batch sync"
+    POINTS = "points", "Points"
 
 
 class SyncOutcome(models.TextChoices):
@@ -53,6 +54,8 @@ class SyncOutcome(models.TextChoices):
     UNCHANGED = "unchanged", "Unchanged"
     LAUNCHED = "launched", "Launched"
     REPORTED = "reported", "Status reported"
+    AWARDED = "awarded", "Points awarded"
+    PENDING = "pending", "Waiting for approval"
     REPLAYED = "replayed", "Replayed"
     ERROR = "error", "Failed"
 

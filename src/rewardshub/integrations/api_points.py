@@ -1,0 +1,265 @@
+"""The points calls of the integration API (docs/integration-api.md): a PMS gives
+menu rewards or misc points to a synced chart, and reads its balance and history.
+
+Each route validates (ninja schemas), then hands one action to `run_call`,
+which checks the key's system, applies Idempotency-Key and logs refusals; the
+work logs its own success in the Sync log. The awards are points.actions',
+the same the profile page and the chart tab use.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema
+from pydantic import Field, StringConstraints
+
+from rewardshub.errors import ActionError
+from rewardshub.integrations import sync
+from rewardshub.integrations.api_patients import ERRORS, ChartIdPath, IdempotencyHeader, SystemPath
+from rewardshub.integrations.api_support import run_call
+from rewardshub.integrations.models import SyncAction, SyncOutcome
+from rewardshub.integrations.schemas import Short
+from rewardshub.patients.models import Profile
+from rewardshub.points import queries
+from rewardshub.points.actions import MAX_MISC_POINTS, award_items, award_misc
+from rewardshub.points.models import LedgerEntry, PendingAward, RewardItem
+from rewardshub.practices.models import Practice, Role
+
+router = Router(tags=["points"])
+
+MAX_ITEMS = 20
+HISTORY_PAGE_SIZE = 50
+ItemRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class PointsIn(Schema):
+    items: list[ItemRef] | None = Field(
+        None,
+        max_length=MAX_ITEMS,
+        description="Menu rewards to give, by name (as on the menu) or public id.",
+    )
+    amount: int | None = Field(
+        None, ge=1, le=MAX_MISC_POINTS, description="Misc points: a free amount (with description)."
+    )
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = Field(
+        "", description="Why; required with amount."
+    )
+    pms_user: Short | None = Field(None, description="The PMS user, recorded in the audit log.")
+
+
+class EntryOut(Schema):
+    id: str
+    kind: str
+    points: int
+    item: str | None
+    description: str
+    by: str
+    created_at: str
+    reversed: bool | None = None
+
+
+class PendingOut(Schema):
+    id: str
+    points: int
+    description: str
+
+
+class AwardOut(Schema):
+    entries: list[EntryOut]
+    balance: int
+    pending: PendingOut | None = None
+
+
+class HistoryOut(Schema):
+    balance: int
+    entries: list[EntryOut]
+    page: int
+    pages: int
+    total: int
+
+
+class HistoryQuery(Schema):
+    page: int = Field(1, ge=1, le=100_000)
+
+
+def _entry_json(entry: LedgerEntry) -> dict[str, Any]:
+    body = {
+        "id": str(entry.public_id),
+        "kind": entry.kind,
+        "points": entry.points,
+        "item": entry.reward_item.name if entry.reward_item else None,
+        "description": entry.description,
+        "by": entry.actor_label,
+        "created_at": entry.created_at.isoformat(),
+    }
+    if hasattr(entry, "is_reversed"):
+        body["reversed"] = entry.is_reversed
+    return body
+
+
+def _linked_profile(caller: sync.Caller, chart_id: str) -> Profile:
+    link = sync.chart_link(caller, chart_id)
+    if link is None:
+        raise sync.not_synced(caller.system)
+    return link.profile
+
+
+def _as_uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+def menu_items(practice: Practice, refs: list[str]) -> list[RewardItem]:
+    """The active menu items named (case-insensitively) or identified by `refs`, in order."""
+    ids = [found for ref in refs if (found := _as_uuid(ref)) is not None]
+    match = Q(public_id__in=ids)
+    for ref in refs:
+        match |= Q(name__iexact=ref)
+    found = list(RewardItem.objects.filter(match, practice=practice, active=True))
+    items = []
+    for ref in refs:
+        item = next(
+            (i for i in found if i.name.lower() == ref.lower() or str(i.public_id) == ref.lower()),
+            None,
+        )
+        if item is None:
+            raise ActionError(
+                "unknown_item",
+                f"“{ref}” is not on the practice's reward menu (or is no longer active). "
+                "Send a reward's name as the menu shows it, or its id.",
+            )
+        items.append(item)
+    return items
+
+
+@router.post(
+    "/pms/{system}/patients/{chart_id}/points",
+    response={200: AwardOut, 202: AwardOut, **ERRORS},
+    summary="Award points: menu rewards (items) or misc points (amount + description)",
+)
+def award(
+    request: HttpRequest,
+    payload: PointsIn,
+    system: str = SystemPath,
+    chart_id: str = ChartIdPath,
+    idempotency_key: str | None = IdempotencyHeader,
+) -> HttpResponse:
+    def work(caller: sync.Caller) -> tuple[int, dict[str, Any]]:
+        if bool(payload.items) == (payload.amount is not None):
+            raise ActionError(
+                "validation_error",
+                "Send either items (menu rewards by name or id) or amount with a description.",
+            )
+        practice = caller.practice
+        ledger_key = f"pms:{idempotency_key}" if idempotency_key else None
+        with transaction.atomic():
+            profile = _linked_profile(caller, chart_id)
+            if payload.items:
+                entries = award_items(
+                    practice=practice,
+                    profile=profile,
+                    items=menu_items(practice, payload.items),
+                    description=payload.description,
+                    actor=caller.actor,
+                    location=profile.location,
+                    idempotency_key=ledger_key,
+                )
+                result: list[LedgerEntry] | PendingAward = entries
+            else:
+                assert payload.amount is not None
+                given = award_misc(
+                    practice=practice,
+                    profile=profile,
+                    points=payload.amount,
+                    description=payload.description,
+                    actor=caller.actor,
+                    role=Role.REWARDS,  # like staff in the chart tab: approval applies
+                    location=profile.location,
+                    idempotency_key=ledger_key,
+                )
+                result = given if isinstance(given, PendingAward) else [given]
+            profile.refresh_from_db(fields=["points_balance"])
+            if isinstance(result, PendingAward):
+                sync.record_sync(
+                    caller,
+                    chart_id,
+                    SyncAction.POINTS,
+                    SyncOutcome.PENDING,
+                    profile,
+                    f"{result.points} misc points wait for approval by an owner or admin.",
+                )
+                return 202, {
+                    "entries": [],
+                    "balance": profile.points_balance,
+                    "pending": {
+                        "id": str(result.public_id),
+                        "points": result.points,
+                        "description": result.description,
+                    },
+                }
+            total = sum(entry.points for entry in result)
+            sync.record_sync(
+                caller,
+                chart_id,
+                SyncAction.POINTS,
+                SyncOutcome.AWARDED,
+                profile,
+                f"Awarded {total} points to hub patient {profile.username}; "
+                f"balance {profile.points_balance}.",
+            )
+            return 200, {
+                "entries": [_entry_json(entry) for entry in result],
+                "balance": profile.points_balance,
+            }
+
+    return run_call(
+        request,
+        system=system,
+        action=SyncAction.POINTS,
+        chart_id=chart_id,
+        pms_user=payload.pms_user,
+        work=work,
+    )
+
+
+@router.get(
+    "/pms/{system}/patients/{chart_id}/points",
+    response={200: HistoryOut, **ERRORS},
+    summary="Points: the balance and the history, newest first, 50 a page",
+)
+def history(
+    request: HttpRequest,
+    system: str = SystemPath,
+    chart_id: str = ChartIdPath,
+    query: HistoryQuery = Query(...),  # noqa: B008 - ninja's way to declare query params
+) -> HttpResponse:
+    def work(caller: sync.Caller) -> tuple[int, dict[str, Any]]:
+        with transaction.atomic():
+            profile = _linked_profile(caller, chart_id)
+            paginator = Paginator(queries.history(profile), HISTORY_PAGE_SIZE)
+            page = paginator.get_page(query.page)
+            sync.record_sync(
+                caller,
+                chart_id,
+                SyncAction.POINTS,
+                SyncOutcome.REPORTED,
+                profile,
+                f"Read the points of hub patient {profile.username}.",
+            )
+            return 200, {
+                "balance": profile.points_balance,
+                "entries": [_entry_json(entry) for entry in page],
+                "page": page.number,
+                "pages": paginator.num_pages,
+                "total": paginator.count,
+            }
+
+    return run_call(request, system=system, action=SyncAction.POINTS, chart_id=chart_id, work=work)
