@@ -229,6 +229,7 @@ def load_demo(
 ) -> dict[str, Any]:
     """Create whatever of the demo is missing; return the demo.json structure."""
     from rewardshub.integrations import demo as integration
+    from rewardshub.points.demo import ensure_demo_points
 
     described = []
     for demo in DEMO_PRACTICES:
@@ -243,6 +244,7 @@ def load_demo(
                 _ensure_staff(practice, demo)
                 passwords = _previous_passwords(previous, demo.slug)
             integration.ensure_tag_mapping(practice, ACTOR)
+            ensure_demo_points(practice, ACTOR)
             api_key = integration.ensure_key(practice, previous, ACTOR)
             if pms_sim_url and demo.slug == SIMULATED_PRACTICE:
                 integration.ensure_frame_origin(practice, pms_sim_url, ACTOR)
