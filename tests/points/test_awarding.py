@@ -382,3 +382,41 @@ class TestTenancy:
             "One of those rewards is no longer on the menu. Reload the page and tick again."
         ]
         assert balance(emma) == 0
+
+
+class TestChartTab:
+    """The same panel in the PMS chart tab, in a session opened by a launch link."""
+
+    def test_it_awards_from_the_chart_view_and_comes_back_to_it(
+        self,
+        acworth: Practice,
+        issue_cards: Callable[[Practice, int], list[str]],
+        menu: dict[str, RewardItem],
+    ) -> None:
+        from tests.integrations.conftest import CHART, EMMA, Api, make_key
+
+        api = Api(client=Client(), token=make_key(acworth)[1])
+        assert api.set_card(CHART, issue_cards(acworth, 1)[0], **EMMA).status_code == 200
+        emma = Profile.objects.get(practice=acworth)
+        url = api.launch(CHART, "chart", pms_user="FRONTDESK").json()["url"]
+        browser = Client()
+        chart = browser.get(url.removeprefix("http://testserver"), follow=True)
+        chart_path = f"/chart/{emma.public_id}/"
+        assert chart.redirect_chain[-1][0] == chart_path
+        page = chart.content.decode()
+        assert f'name="next" value="{chart_path}"' in page and "Award points" in page
+
+        response = browser.post(
+            award_url(emma), tick(menu["on_time"], menu["elastics"], next=chart_path)
+        )
+        assert response["Location"] == chart_path
+        assert flashes(response) == ["Awarded 8 points. New balance: 8."]
+        entry = LedgerEntry.objects.filter(profile=emma).latest("id")
+        assert entry.actor_label == "FRONTDESK via Orthotrac"
+        page = browser.get(chart_path).content.decode()
+        assert "Wearing elastics" in page and ">+5<" in page
+        assert balance(emma) == 8
+
+        response = browser.post(reverse_url(entry), {"reason": "Misclick", "next": chart_path})
+        assert response["Location"] == chart_path
+        assert balance(emma) == 3

@@ -37,7 +37,9 @@ def award_panel(context: template.Context) -> dict[str, Any]:
         "csrf_token": context.get("csrf_token"),
         "hub": hub,
         "profile": profile,
-        "return_to": context.get("return_to", ""),
+        # Forms come back to the page they were on: the profile, or the chart tab
+        # (whose view also passes `return_to`).
+        "return_to": context.get("return_to") or request.path,
         "groups": queries.menu_groups(items),
         "page": page,
         "rows": rows,
