@@ -25,6 +25,8 @@ from rewardshub.cards.temp_passwords import check_temp_password
 from rewardshub.patients.actions import add_tag, create_profile
 from rewardshub.patients.models import Profile, Tag
 from rewardshub.patients.tag_actions import create_tag, create_tag_group
+from rewardshub.points.models import Prize
+from rewardshub.points.prize_actions import create_prize
 from rewardshub.practices.actions import add_staff, create_practice
 from rewardshub.practices.models import Location, Membership, Practice, Role
 
@@ -157,6 +159,27 @@ def _create(demo: DemoPractice) -> dict[str, str]:
     return {card.number: card.temp_password for card in issued}
 
 
+# Prize catalog: (name, points cost, stock or None for no limit, description).
+DEMO_PRIZES = (
+    ("Sticker pack", 10, None, "A sheet of glow-in-the-dark stickers."),
+    ("Fidget toy", 25, None, "Pick one from the basket at the front desk."),
+    ("Movie tickets", 150, None, "Two tickets for the local cinema."),
+    ("Headphones", 300, 3, "Wireless over-ear headphones."),
+    ("Gift card", 500, None, "A $25 gift card."),
+)
+
+
+def _ensure_prizes(practice: Practice) -> None:
+    """Add the demo prizes a practice lacks (by name); existing ones are left as they are."""
+    have = set(Prize.objects.filter(practice=practice).values_list("name", flat=True))
+    for name, cost, stock, description in DEMO_PRIZES:
+        if name not in have:
+            create_prize(
+                practice=practice, actor=ACTOR, name=name, cost=cost, stock=stock,
+                description=description,
+            )
+
+
 def _previous_passwords(previous: dict[str, Any] | None, slug: str) -> dict[str, str]:
     for entry in (previous or {}).get("practices", []):
         if isinstance(entry, dict) and entry.get("slug") == slug:
@@ -245,6 +268,7 @@ def load_demo(
                 passwords = _previous_passwords(previous, demo.slug)
             integration.ensure_tag_mapping(practice, ACTOR)
             ensure_demo_points(practice, ACTOR)
+            _ensure_prizes(practice)
             api_key = integration.ensure_key(practice, previous, ACTOR)
             if pms_sim_url and demo.slug == SIMULATED_PRACTICE:
                 integration.ensure_frame_origin(practice, pms_sim_url, ACTOR)

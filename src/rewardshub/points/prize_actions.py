@@ -1,0 +1,108 @@
+"""The prize catalog: adding and changing prizes. Each change is audited.
+
+Ordering, fulfilling and cancelling live in points/orders.py.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from rewardshub.audit.actions import record_event
+from rewardshub.audit.actors import Actor
+from rewardshub.errors import ActionError
+from rewardshub.points.models import Prize
+from rewardshub.practices.models import Practice
+
+FIELDS = ("name", "description", "cost", "stock", "active")
+
+
+def _check_name(practice: Practice, name: str, exclude: Prize | None = None) -> None:
+    taken = Prize.objects.filter(practice=practice, name__iexact=name)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    if taken.exists():
+        raise ActionError("prize_name_taken", f"There is already a prize called “{name}”.")
+
+
+def _store_picture(prize: Prize, picture: UploadedFile, extension: str) -> None:
+    # A fresh random name: the uploaded file name never reaches the disk or a URL,
+    # and a replaced picture is not served from a cached address.
+    old = prize.picture.name if prize.picture else ""
+    prize.picture.save(f"{uuid.uuid4().hex}.{extension}", picture, save=False)
+    if old:
+        transaction.on_commit(lambda: prize.picture.storage.delete(old))
+
+
+def create_prize(
+    *,
+    practice: Practice,
+    actor: Actor,
+    name: str,
+    cost: int,
+    description: str = "",
+    stock: int | None = None,
+    active: bool = True,
+    picture: UploadedFile | None = None,
+    picture_extension: str = "",
+) -> Prize:
+    with transaction.atomic():
+        _check_name(practice, name)
+        prize = Prize(
+            practice=practice,
+            name=name,
+            description=description,
+            cost=cost,
+            stock=stock,
+            active=active,
+        )
+        if picture is not None:
+            _store_picture(prize, picture, picture_extension)
+        prize.save()
+        record_event(
+            practice=practice,
+            actor=actor,
+            action="prize.create",
+            detail={"prize": name, "cost": cost, "stock": stock},
+        )
+        return prize
+
+
+def update_prize(
+    *,
+    practice: Practice,
+    prize: Prize,
+    actor: Actor,
+    data: dict[str, Any],
+    picture: UploadedFile | None = None,
+    picture_extension: str = "",
+    remove_picture: bool = False,
+) -> list[str]:
+    """Change the given fields; return the names of those that changed."""
+    with transaction.atomic():
+        prize = Prize.objects.select_for_update().get(pk=prize.pk, practice=practice)
+        if "name" in data and data["name"] != prize.name:
+            _check_name(practice, data["name"], exclude=prize)
+        changed = [f for f in FIELDS if f in data and getattr(prize, f) != data[f]]
+        for f in changed:
+            setattr(prize, f, data[f])
+        if picture is not None:
+            _store_picture(prize, picture, picture_extension)
+            changed.append("picture")
+        elif remove_picture and prize.picture:
+            old = prize.picture.name
+            prize.picture = ""
+            transaction.on_commit(lambda: prize.picture.storage.delete(old))
+            changed.append("picture")
+        if changed:
+            prize.save()
+            record_event(
+                practice=practice,
+                actor=actor,
+                action="prize.update",
+                detail={"prize": prize.name, "fields": changed},
+            )
+        return changed

@@ -1,0 +1,120 @@
+"""Forms for the prize catalog, orders and reports (validation at the edge)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from PIL import Image, UnidentifiedImageError
+
+MAX_PICTURE_BYTES = 2 * 1024 * 1024
+# Pillow format -> (file extension, content type). Nothing else is accepted:
+# the picture view serves with the type stored here, never a guessed one.
+PICTURE_FORMATS = {
+    "JPEG": ("jpg", "image/jpeg"),
+    "PNG": ("png", "image/png"),
+    "GIF": ("gif", "image/gif"),
+    "WEBP": ("webp", "image/webp"),
+}
+CONTENT_TYPES = {ext: content_type for ext, content_type in PICTURE_FORMATS.values()}
+PICTURE_HELP = "A JPEG, PNG, GIF or WebP picture of at most 2 MB."
+
+
+class PrizeForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    description = forms.CharField(
+        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    cost = forms.IntegerField(
+        label="Points cost",
+        min_value=1,
+        max_value=1_000_000,
+        error_messages={"min_value": "A prize costs at least 1 point."},
+    )
+    stock = forms.IntegerField(
+        min_value=0,
+        max_value=1_000_000,
+        required=False,
+        help_text="Leave empty when there is no limit.",
+        error_messages={"min_value": "Stock cannot be negative."},
+    )
+    active = forms.BooleanField(
+        required=False, initial=True, label="Offered to patients"
+    )
+    picture = forms.FileField(required=False, help_text=PICTURE_HELP)
+    remove_picture = forms.BooleanField(required=False, label="Remove the picture")
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("Give the prize a name.")
+        return name
+
+    def clean_picture(self) -> UploadedFile | None:
+        picture = self.cleaned_data.get("picture")
+        self.picture_extension = ""
+        if not picture:
+            return None
+        if picture.size > MAX_PICTURE_BYTES:
+            raise forms.ValidationError(
+                f"The picture is {picture.size / 1024 / 1024:.1f} MB; the limit is 2 MB. "
+                "Save it smaller and upload it again."
+            )
+        try:
+            with Image.open(picture) as image:
+                image_format = image.format or ""
+                image.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            raise forms.ValidationError(
+                "That file is not a picture. " + PICTURE_HELP
+            ) from None
+        if image_format not in PICTURE_FORMATS:
+            raise forms.ValidationError(f"{image_format or 'That'} pictures are not accepted. "
+                                        + PICTURE_HELP)
+        picture.seek(0)
+        self.picture_extension = PICTURE_FORMATS[image_format][0]
+        return picture
+
+    def data_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "description": data["description"].strip(),
+            "cost": data["cost"],
+            "stock": data["stock"],
+            "active": data["active"],
+        }
+
+
+class CancelOrderForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300,
+        error_messages={"required": "Say why the order is cancelled."},
+    )
+
+    def clean_reason(self) -> str:
+        reason = " ".join(self.cleaned_data["reason"].split())
+        if not reason:
+            raise forms.ValidationError("Say why the order is cancelled.")
+        return reason
+
+
+class PeriodForm(forms.Form):
+    """A date range, both days included, in the practice's time zone."""
+
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    MAX_DAYS = 3660
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if isinstance(start, dt.date) and isinstance(end, dt.date):
+            if start > end:
+                raise forms.ValidationError("The start date is after the end date.")
+            if (end - start).days > self.MAX_DAYS:
+                raise forms.ValidationError("Pick a period of at most ten years.")
+        return data
