@@ -110,6 +110,23 @@ class TestStaffTempPassword:
         # Every temporary password died with the first log-in, the card's too.
         assert Card.objects.get(number=patient.card.number).temp_password_hash == ""
 
+    def test_the_profile_page_shows_the_portal_box(
+        self, frontdesk_client: Client, patient: Patient
+    ) -> None:
+        url = f"/patients/{patient.profile.public_id}/"
+        before = frontdesk_client.get(url).content.decode()
+        assert "Patient portal" in before and "Not set up yet" in before
+        assert f'action="{self.URL.format(patient.profile.public_id)}"' in before
+        assert "New portal password" in before
+        client = Client()
+        client.post(LOGIN, {"identifier": patient.username, "password": patient.card.temp_password})
+        client.post(
+            "/portal/welcome/",
+            {"last_name": "Johnson", "password1": RESET_PASSWORD, "password2": RESET_PASSWORD},
+        )
+        after = frontdesk_client.get(url).content.decode()
+        assert "Using the portal since" in after and "No email on file." in after
+
     def test_it_is_a_404_for_another_practices_patient(
         self, outsider_client: Client, activated: Patient
     ) -> None:
