@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from tests.integrations.conftest import CHART, EMMA, SYSTEM, Api
 from tests.integrations.test_update_and_status import NOT_SYNCED
@@ -173,6 +174,30 @@ class TestChartView:
         assert 'class="chart"' in page
         assert "Emma Johnson" in page and emma.username in page
         assert AuditEvent.objects.filter(action="profile.view", profile=emma).exists()
+
+    def test_it_sends_the_card_and_tag_forms_back_to_the_chart_view(
+        self, api: Api, emma: Profile
+    ) -> None:
+        response, _ = self._open_chart(api)
+        page = response.content.decode()
+        back = f'name="next" value="/chart/{emma.public_id}/"'
+        # The orange Connect Card (no card yet) and each tag form come back to the tab.
+        assert 'class="btn btn-connect">Connect Card</button>' in page
+        assert page.count(back) >= 3
+        assert 'href="#tags">Give them one</a>' in page
+        assert 'class="topbar"' not in page
+
+    def test_it_opens_the_card_form_without_the_staff_topbar_inside_the_tab(
+        self, api: Api, emma: Profile
+    ) -> None:
+        _, browser = self._open_chart(api)
+        chart = f"/chart/{emma.public_id}/"
+        response = browser.get(reverse("cards:connect", args=[emma.public_id]), {"next": chart})
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert '<body class="chart">' in page and 'class="topbar"' not in page
+        assert f'name="next" value="{chart}"' in page
+        assert f'href="{chart}">Cancel</a>' in page
 
     def test_it_may_be_framed_by_no_one_by_default(self, api: Api, emma: Profile) -> None:
         response, _ = self._open_chart(api)

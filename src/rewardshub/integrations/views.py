@@ -18,13 +18,12 @@ from django.views.decorators.http import require_GET
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor, client_ip
 from rewardshub.audit.models import ActorKind
-from rewardshub.cards.queries import active_card
 from rewardshub.integrations.framing import allow_framing
 from rewardshub.integrations.launch import consume_token
 from rewardshub.integrations.models import LaunchToken, LaunchView
 from rewardshub.integrations.systems import system_name
 from rewardshub.patients.models import Profile
-from rewardshub.patients.queries import get_profile, missing_tag_kinds
+from rewardshub.patients.queries import get_profile, profile_parts
 from rewardshub.practices.context import SESSION_LAUNCH, get_hub
 
 SESSION_SYNCED = "synced_notice"
@@ -107,11 +106,8 @@ def chart(request: HttpRequest, public_id: Any) -> HttpResponse:
         profile=profile,
         detail={"view": "chart"},
     )
-    context = {
-        "profile": profile,
-        "card": active_card(profile),
-        "tags": list(profile.tags.select_related("group")),
-        "missing": missing_tag_kinds(profile),
-    }
+    # The profile page's own parts; their forms come back here (`return_to`),
+    # so Connect/Replace Card and tag changes stay inside the PMS's frame.
+    context = {**profile_parts(profile), "return_to": request.path, "tags_here": True}
     response = render(request, "integrations/chart.html", context)
     return allow_framing(response, hub.practice.frame_ancestors)
