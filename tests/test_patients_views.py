@@ -12,8 +12,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import formats
 
+from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
-from rewardshub.audit.models import AuditEvent
+from rewardshub.audit.models import ActorKind, AuditEvent
 from rewardshub.cards.actions import connect_card, replace_card
 from rewardshub.cards.models import Card, CardState
 from rewardshub.cards.numbers import USERNAME_PREFIX, luhn_check_digit
@@ -560,6 +561,17 @@ class TestProfile:
         assert "Card connected by frontdesk" in page
         assert f"card …{cards[4][-4:]}" in page
         assert "Profile created by tests" in page
+
+    def test_it_tells_pms_events_in_the_audit_logs_words_without_the_status_reads(
+        self, frontdesk_client: Client, acworth: Practice, mia: Profile
+    ) -> None:
+        pms = Actor(kind=ActorKind.INTEGRATION, label="Orthotrac (FRONTDESK)")
+        for action in ("pms.set_card", "pms.status"):
+            detail = {"chart_id": "OT-10007", "outcome": "created"}
+            record_event(practice=acworth, actor=pms, action=action, profile=mia, detail=detail)
+        page = text_of(frontdesk_client.get(detail_url(mia)))
+        assert "PMS set card for chart OT-10007: created by Orthotrac (FRONTDESK)" in page
+        assert "PMS read the status" not in page and "Pms" not in page
 
     def test_it_warns_which_tags_are_missing(self, frontdesk_client: Client, mia: Profile) -> None:
         page = text_of(frontdesk_client.get(detail_url(mia)))

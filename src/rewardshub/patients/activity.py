@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from rewardshub.audit.wording import describe_action
+
 
 class EventLike(Protocol):
     action: str
@@ -58,6 +60,5 @@ def describe(event: EventLike) -> Described:
         return Described(f"Card replaced by {who}", text)
     if action == "profile.view":
         return Described(f"Profile viewed by {who}", "")
-    # Events of other areas (points, PMS sync): their action name in words.
-    words = action.replace(".", " ").replace("_", " ").strip().capitalize() or "Change"
-    return Described(f"{words} by {who}", "")
+    # Events of other areas (points, PMS sync): the audit log's words for them.
+    return Described(f"{describe_action(action, event.outcome, detail)} by {who}", "")

@@ -24,6 +24,9 @@ from rewardshub.practices.models import Location, Practice
 
 # The audit action of a staff member opening a profile (every PHI read is audited).
 PROFILE_VIEW = "profile.view"
+# Reads are in the audit log, not in a profile's "Recent activity": the PMS asks
+# for the status every time a chart is opened.
+READ_ACTIONS = (PROFILE_VIEW, "pms.status")
 
 
 def get_profile(practice: Practice, public_id: object) -> Profile:
@@ -186,10 +189,10 @@ def tag_board(profile: Profile) -> list[TagGroupBoard]:
 
 
 def recent_activity(profile: Profile, limit: int = 10) -> list[AuditEvent]:
-    """The profile's latest audit events, views left out (they are in the audit log)."""
+    """The profile's latest audit events, reads left out (they are in the audit log)."""
     return list(
         AuditEvent.objects.filter(practice_id=profile.practice_id, profile=profile)
-        .exclude(action=PROFILE_VIEW)
+        .exclude(action__in=READ_ACTIONS)
         .order_by("-created_at", "-id")[:limit]
     )
 
