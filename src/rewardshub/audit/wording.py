@@ -103,7 +103,29 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "pms.launch": lambda d: _with("PMS asked to launch", _chart(d), " ") + _sync_result(d),
     "pms.status": lambda d: _with("PMS read the status", _chart(d), " ") + _sync_result(d),
     "pms.batch": lambda d: _with("PMS batch sync", _chart(d), " ") + _sync_result(d),
+    "pms.points": lambda d: _with("PMS points", _chart(d), " ") + _sync_result(d),
+    # Points and the reward menu.
+    "points.award": lambda d: _with(f"Awarded {_points(d)}", _names(d.get("items"))),
+    "points.misc": lambda d: f"Gave {_points(d)} (misc)",
+    "points.misc_requested": lambda d: f"Asked for {_points(d)} (misc, waiting for approval)",
+    "points.misc_approved": lambda d: f"Approved {_points(d)} (misc)",
+    "points.misc_voided": lambda d: f"Voided {_points(d)} (misc)",
+    "points.reverse": lambda d: f"Reversed an entry ({_points(d, signed=True)})",
+    "menu.category_create": lambda d: f"Added reward category “{d.get('name', '')}”",
+    "menu.category_update": lambda d: f"Changed reward category “{d.get('name', '')}”",
+    "menu.item_create": lambda d: (
+        f"Added reward “{d.get('name', '')}” ({d.get('points', '?')} points)"
+    ),
+    "menu.item_update": lambda d: _with(f"Changed reward “{d.get('name', '')}”", _fields(d)),
 }
+
+
+def _points(detail: Detail, signed: bool = False) -> str:
+    points = detail.get("points")
+    if not isinstance(points, int):
+        return "points"
+    text = f"{points:+,d}" if signed else f"{abs(points):,}"
+    return f"{text} point" if abs(points) == 1 else f"{text} points"
 
 
 def _field(detail: Detail) -> str:
