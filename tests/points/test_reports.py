@@ -102,6 +102,7 @@ class TestReportPage:
             411, 310, 2, 103
         )
         tables = {table.key: table.rows for table in response.context["tables"]}
+        assert tables["dates"] == [(today.isoformat(), 411, 310, 2, 103)]
         assert tables["kinds"] == [
             ("Adjustment", 1, 400), ("Award", 3, 11), ("Redeem", 3, -310), ("Reversal", 2, 2),
         ]
@@ -156,6 +157,14 @@ class TestReportPage:
         april = owner_client.get(self.url, {"start": "2026-04-01", "end": "2026-04-30"})
         assert march.context["summary"].awarded == 400
         assert april.context["summary"].awarded == 5
+        dates = {t.key: t for t in march.context["tables"]}["dates"]
+        assert (dates.title, dates.rows) == ("Points by day", [("2026-03-31", 400, 0, 0, 400)])
+        dates = {t.key: t for t in april.context["tables"]}["dates"]
+        assert dates.rows == [("2026-04-01", 5, 0, 0, 5)]
+        spring = owner_client.get(self.url, {"start": "2026-01-01", "end": "2026-04-30"})
+        dates = {t.key: t for t in spring.context["tables"]}["dates"]
+        assert (dates.title, dates.headers[0]) == ("Points by month", "Month")
+        assert dates.rows == [("2026-03", 400, 0, 0, 400), ("2026-04", 5, 0, 0, 5)]
 
     def test_it_refuses_a_backwards_period(self, owner_client: Client) -> None:
         response = owner_client.get(self.url, {"start": "2026-05-02", "end": "2026-05-01"})
@@ -206,13 +215,13 @@ class TestExport:
 
     def test_it_downloads_every_table(self, owner_client: Client, activity: Profile) -> None:
         for key, header in [
-            ("kinds", "Kind"), ("locations", "Location"), ("items", "Menu item"),
+            ("dates", "Day"), ("kinds", "Kind"), ("locations", "Location"), ("items", "Menu item"),
             ("order_status", "Status"), ("order_prizes", "Prize"),
         ]:
             response = owner_client.get(f"/reports/{key}.csv")
             assert response.status_code == 200
             assert rows(response)[0][0] == header
-        assert AuditEvent.objects.filter(action="report.export").count() == 5
+        assert AuditEvent.objects.filter(action="report.export").count() == 6
 
     def test_it_quotes_cells_a_spreadsheet_would_run(
         self, owner_client: Client, acworth: Practice, make_profile: Callable[..., Profile],

@@ -1,4 +1,4 @@
-"""Report tables: points by kind, staff member, location and menu item; orders.
+"""Report tables: points by day or month, kind, staff member, location and menu item; orders.
 
 Each table is one aggregate query (GROUP BY in the database) over the ledger
 or the orders of one practice inside a period. A period is a range of whole
@@ -12,7 +12,7 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 
 from rewardshub.points.models import EntryKind, LedgerEntry, OrderStatus, PrizeOrder
 from rewardshub.practices.models import Practice
@@ -135,6 +135,35 @@ def by_item(practice: Practice, period: Period) -> Table:
     return Table("items", "Points by menu item", headers, rows)
 
 
+# Up to this many days a period is shown day by day, longer ones month by month.
+DAILY_UP_TO = 62
+
+
+def by_date(practice: Practice, period: Period) -> Table:
+    daily = (period.end - period.start).days < DAILY_UP_TO
+    zone = zoneinfo.ZoneInfo(period.time_zone)
+    trunc = TruncDate("created_at", tzinfo=zone) if daily else TruncMonth(
+        "created_at", tzinfo=zone
+    )
+    found = (
+        entries(practice, period)
+        .annotate(when=trunc)
+        .values("when")
+        .annotate(awarded=_awarded(), redeemed=_redeemed(), reversed=_reversed(),
+                  net=Sum("points"))
+        .order_by("when")
+    )
+    rows: list[tuple[object, ...]] = []
+    for row in found:
+        when = row["when"]
+        if isinstance(when, dt.datetime):
+            when = when.astimezone(zone).date()
+        label = when.isoformat() if daily else when.strftime("%Y-%m")
+        rows.append((label, row["awarded"], -row["redeemed"], row["reversed"], row["net"]))
+    headers = ("Day" if daily else "Month", "Awarded", "Redeemed", "Reversed", "Net")
+    return Table("dates", "Points by day" if daily else "Points by month", headers, rows)
+
+
 def orders(practice: Practice, period: Period) -> QuerySet[PrizeOrder]:
     since, until = period.bounds
     return PrizeOrder.objects.filter(
@@ -176,6 +205,7 @@ def orders_by_prize(practice: Practice, period: Period) -> Table:
 
 
 TABLES = {
+    "dates": by_date,
     "kinds": by_kind,
     "staff": by_staff,
     "locations": by_location,
