@@ -102,6 +102,13 @@ class TestAward:
         )
         assert evil["Location"] == f"/patients/{emma.public_id}/"
 
+    def test_it_counts_a_repeated_tick_once(
+        self, frontdesk_client: Client, emma: Profile, menu: dict[str, RewardItem]
+    ) -> None:
+        response = frontdesk_client.post(award_url(emma), tick(menu["on_time"], menu["on_time"]))
+        assert flashes(response) == ["Awarded 3 points. New balance: 3."]
+        assert LedgerEntry.objects.filter(profile=emma).count() == 1
+
     def test_it_asks_for_at_least_one_item(
         self, frontdesk_client: Client, emma: Profile, menu: dict[str, RewardItem]
     ) -> None:

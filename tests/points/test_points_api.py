@@ -50,7 +50,7 @@ class TestAward:
         self, api: Api, emma: Profile, menu: dict[str, RewardItem]
     ) -> None:
         body = {
-            "items": ["on time", str(menu["elastics"].public_id)],
+            "items": ["on time", menu["elastics"].public_id.hex.upper()],
             "description": "Adjustment visit",
             "pms_user": "FRONTDESK",
         }

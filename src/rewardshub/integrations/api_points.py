@@ -126,9 +126,9 @@ def menu_items(practice: Practice, refs: list[str]) -> list[RewardItem]:
     found = list(RewardItem.objects.filter(match, practice=practice, active=True))
     items = []
     for ref in refs:
+        as_id = _as_uuid(ref)
         item = next(
-            (i for i in found if i.name.lower() == ref.lower() or str(i.public_id) == ref.lower()),
-            None,
+            (i for i in found if i.name.lower() == ref.lower() or i.public_id == as_id), None
         )
         if item is None:
             raise ActionError(

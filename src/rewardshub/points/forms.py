@@ -159,7 +159,8 @@ class AwardForm(forms.Form):
         )
 
     def clean_items(self) -> list[RewardItem]:
-        chosen = [self.menu[key] for key in self.cleaned_data["items"]]
+        # A checkbox is ticked once: a repeated value in a crafted post counts once.
+        chosen = [self.menu[key] for key in dict.fromkeys(self.cleaned_data["items"])]
         if not chosen:
             raise forms.ValidationError("Tick at least one reward to give.")
         return chosen
