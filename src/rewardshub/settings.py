@@ -90,6 +90,9 @@ TEMPLATES = [
 _default_db = f"sqlite:///{VAR_DIR / 'rewardshub.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", _default_db))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded database must just work on a fresh checkout: SQLite creates
+    # the file, not the folder, so make the folder.
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Several gunicorn workers share one file: WAL lets readers run beside a
     # writer, IMMEDIATE takes the write lock at BEGIN so two writers queue on
     # the busy timeout instead of failing half-way with "database is locked".
