@@ -210,3 +210,24 @@ class TestIsolation:
 
         portal_client.post("/login/", {"username": "frontdesk", "password": PASSWORD})
         assert portal_client.get("/portal/")["Location"] == "/portal/login/"
+
+
+def test_it_shows_prize_pictures_through_the_picture_view(
+    portal_client: Client, prizes: dict[str, Prize], settings: Any, tmp_path: Any
+) -> None:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (10, 20, 30)).save(buffer, format="PNG")
+    sticker = prizes["sticker"]
+    sticker.picture.save("sticker.png", SimpleUploadedFile("sticker.png", buffer.getvalue()))
+
+    page = portal_client.get("/portal/prizes/")
+    src = f"/settings/prizes/{sticker.public_id}/picture"
+    assert f'src="{src}"' in page.content.decode()
+    picture = portal_client.get(src)
+    assert picture.status_code == 200 and picture["Content-Type"] == "image/png"

@@ -117,6 +117,18 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
         f"Added reward “{d.get('name', '')}” ({d.get('points', '?')} points)"
     ),
     "menu.item_update": lambda d: _with(f"Changed reward “{d.get('name', '')}”", _fields(d)),
+    # Prize orders.
+    "order.create": lambda d: _with(f"Ordered a prize ({_points(d)})", str(d.get("prize", ""))),
+    "order.fulfil": lambda d: _with("Handed over a prize", str(d.get("prize", ""))),
+    "order.cancel": lambda d: _with("Cancelled a prize order", str(d.get("prize", ""))),
+    # The patient portal.
+    "portal.login": lambda d: "Signed in to the patient portal",
+    "portal.logout": lambda d: "Signed out of the patient portal",
+    "portal.view": lambda d: _with("Viewed the patient portal", str(d.get("page", "")), " · "),
+    "portal.activate": lambda d: "Set up the patient portal (first sign-in)",
+    "portal.reset_request": lambda d: "Asked for a portal password reset email",
+    "portal.password_reset": lambda d: "Reset the portal password",
+    "portal.temp_password": lambda d: "Issued a new temporary portal password",
 }
 
 

@@ -26,7 +26,7 @@ from rewardshub.practices.models import Location, Practice
 PROFILE_VIEW = "profile.view"
 # Reads are in the audit log, not in a profile's "Recent activity": the PMS asks
 # for the status every time a chart is opened.
-READ_ACTIONS = (PROFILE_VIEW, "pms.status")
+READ_ACTIONS = (PROFILE_VIEW, "pms.status", "portal.view")
 
 
 def get_profile(practice: Practice, public_id: object) -> Profile:
