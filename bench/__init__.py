@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench [--quick] [--db sqlite|postgres|both]` (see BENCHMARKS.md)."""

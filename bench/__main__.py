@@ -1,0 +1,81 @@
+"""`python -m bench [--quick] [--db sqlite|postgres|both]`: run, save JSON, write BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import report
+from bench.pg import scratch_database
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+PG_ENV = "REWARDSHUB_BENCH_POSTGRES_URL"
+
+
+def run_one(db: str, url: str, scale: str, workdir: Path) -> dict:
+    out = workdir / "result.json"
+    cmd = [sys.executable, "-m", "bench.run", "--db", db, "--url", url, "--scale", scale,
+           "--workdir", str(workdir), "--out", str(out)]
+    subprocess.run(cmd, cwd=ROOT, check=True)
+    return json.loads(out.read_text())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="small data, short runs (< 2 min)")
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch files")
+    opts = parser.parse_args(argv)
+    scale = "quick" if opts.quick else "full"
+    started = time.time()
+    runs: list[dict] = []
+    skipped: list[str] = []
+    if opts.db in ("sqlite", "both"):
+        workdir = Path(tempfile.mkdtemp(prefix="rh-bench-sqlite-"))
+        url = f"sqlite:///{workdir / 'bench.sqlite3'}"
+        try:
+            runs.append(run_one("sqlite", url, scale, workdir))
+        finally:
+            if not opts.keep:
+                shutil.rmtree(workdir, ignore_errors=True)
+    if opts.db in ("postgres", "both"):
+        base = os.environ.get(PG_ENV, "")
+        if not base:
+            message = f"PostgreSQL skipped: set {PG_ENV} (e.g. postgres://postgres@127.0.0.1/postgres)"
+            print(message, flush=True)
+            skipped.append(message)
+        else:
+            workdir = Path(tempfile.mkdtemp(prefix="rh-bench-pg-"))
+            with scratch_database(base) as url:
+                try:
+                    runs.append(run_one("postgres", url, scale, workdir))
+                finally:
+                    if not opts.keep:
+                        shutil.rmtree(workdir, ignore_errors=True)
+    result = {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "mode": scale,
+        "elapsed_s": round(time.time() - started, 1),
+        "machine": report.machine(),
+        "runs": runs,
+        "skipped": skipped,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(started))
+    (RESULTS / f"{stamp}.json").write_text(json.dumps(result, indent=2))
+    report.write_markdown(result, ROOT / "BENCHMARKS.md")
+    print(report.summary(result), flush=True)
+    failed = [row["scenario"] for run in runs for row in run["rows"] if row.get("passed") is False]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

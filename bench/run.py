@@ -1,0 +1,272 @@
+"""One database's run: `python -m bench.run --db sqlite|postgres --url ... --out file.json`.
+
+A process of its own per database, because Django reads DATABASE_URL once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+SCALES = {
+    # small/large: scenario 5; main: scenario 1's profiles.
+    "quick": {"small": 10_000, "main": 30_000, "large": 100_000, "seconds": 4,
+              "cards": 6_000, "ledger": 5_000, "batch_rows": 1000, "raw": 20_000},
+    "full": {"small": 10_000, "main": 100_000, "large": 1_000_000, "seconds": 12,
+             "cards": 20_000, "ledger": 5_000, "batch_rows": 1000, "raw": 100_000},
+}
+HOT = 10
+CONNECTIONS = 16
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--scale", choices=sorted(SCALES), default="full")
+    parser.add_argument("--workdir", required=True)
+    parser.add_argument("--out", required=True)
+    opts = parser.parse_args()
+    workdir = Path(opts.workdir)
+    env = {
+        "DATABASE_URL": opts.url,
+        "DJANGO_SETTINGS_MODULE": "rewardshub.settings",
+        "REWARDSHUB_VAR_DIR": str(workdir),
+        "REWARDSHUB_DEBUG": "false",
+        "REWARDSHUB_LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    result = Runner(opts.db, SCALES[opts.scale], workdir, env).run()
+    Path(opts.out).write_text(json.dumps(result, indent=2))
+
+
+class Runner:
+    def __init__(self, db: str, scale: dict[str, int], workdir: Path, env: dict[str, str]):
+        self.db = db
+        self.scale = scale
+        self.workdir = workdir
+        self.env = env
+        self.seconds = scale["seconds"]
+        self.rows: list[dict[str, Any]] = []
+        self.info: dict[str, Any] = {"db": db, "scale": scale}
+
+    # -- helpers -------------------------------------------------------------
+
+    def _serve(self, app: str) -> Any:
+        from bench.server import Server
+
+        return Server(app, self.env, self.workdir / f"{app}.log")
+
+    def _wrk(self, server: Any, path: str = "/", **kwargs: Any) -> dict[str, Any]:
+        from bench import wrkout
+
+        kwargs.setdefault("seconds", self.seconds)
+        kwargs.setdefault("connections", CONNECTIONS)
+        result, text = wrkout.run(server.url + path, **kwargs)
+        (self.workdir / "wrk.log").open("a").write(text + "\n")
+        out = result.as_dict()
+        out["peak_rss_mb"] = server.peak_rss_mb()
+        return out
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.hub.token}"}
+
+    def _row(self, scenario: str, measured: dict[str, Any], **extra: Any) -> None:
+        row = {"scenario": scenario, **measured, **extra}
+        self.rows.append(row)
+        log(f"{scenario}: {json.dumps(row)}")
+
+    # -- the run -------------------------------------------------------------
+
+    def run(self) -> dict[str, Any]:
+        from django.core.management import call_command
+        from django.db import connection
+
+        from bench import data
+
+        log(f"{self.db}: migrating")
+        call_command("migrate", verbosity=0)
+        self.info["db_version"] = self._db_version(connection)
+        self.hub = data.setup_hub()
+        self.hot_ids = data.add_hot_profiles(self.hub, HOT)
+        self.cards_file = self.workdir / "cards.txt"
+        data.add_available_cards(self.hub, self.scale["cards"], self.cards_file)
+        self.ledger_profile = data.add_ledger_profile(self.hub, self.scale["ledger"])
+        gen = {"small": data.add_linked_profiles(self.hub, self.scale["small"])}
+        log(f"{self.db}: {self.scale['small']} linked profiles in {gen['small']:.1f} s")
+
+        with self._serve("bare") as bare:
+            self.bare = self._wrk(bare, "/api/v1/pms/orthotrac/patients/CH0000001")
+        self._row("baseline: bare Django view", self.bare)
+
+        small = self._lookup(self.scale["small"])
+        gen["main"] = data.add_linked_profiles(self.hub, self.scale["main"])
+        log(f"{self.db}: {self.scale['main']} linked profiles in {gen['main']:.1f} s")
+        self.scenario_lookup()
+        self.scenario_set_card()
+        self.scenario_points()
+        self.scenario_profile_page()
+        self.scenario_batch()
+        gen["large"] = data.add_linked_profiles(self.hub, self.scale["large"])
+        log(f"{self.db}: {self.scale['large']} linked profiles in {gen['large']:.1f} s")
+        self.scenario_scale(small)
+        self.info["generation_seconds"] = {k: round(v, 1) for k, v in gen.items()}
+        return {**self.info, "rows": self.rows}
+
+    def _db_version(self, connection: Any) -> str:
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("select sqlite_version()")
+                return "SQLite " + cursor.fetchone()[0]
+            cursor.execute("show server_version")
+            return "PostgreSQL " + cursor.fetchone()[0]
+
+    def _lookup(self, count: int) -> dict[str, Any]:
+        with self._serve("hub") as hub:
+            return self._wrk(hub, "/", script="lookup.lua", script_args=[str(count), "CH"],
+                             headers=self._auth())
+
+    def scenario_lookup(self) -> None:
+        m = self._lookup(self.scale["main"])
+        ratio = m["rps"] / self.bare["rps"]
+        ok = ratio >= 0.35 and m["p99_ms"] <= 25 and m["non_2xx"] == 0
+        self._row(f"1. lookup ({self.scale['main']:,} linked profiles)", m,
+                  baseline="bare", ratio=round(ratio, 3),
+                  target="≥ 0.35 × bare, p99 ≤ 25 ms", passed=ok)
+
+    def scenario_set_card(self) -> None:
+        with self._serve("hub") as hub:
+            m = self._wrk(hub, "/", script="setcard.lua",
+                          script_args=[str(self.cards_file), "2", f"NEW{int(time.time())}"],
+                          headers=self._auth())
+        ratio = m["rps"] / self.bare["rps"]
+        ok = ratio >= 0.20 and m["p99_ms"] <= 50 and m["non_2xx"] == 0
+        if m["requests"] > self.scale["cards"]:
+            ok = False  # ran out of new cards: later answers were conflicts
+        self._row("2. set card (new chart, new card)", m, baseline="bare",
+                  ratio=round(ratio, 3), target="≥ 0.20 × bare, p99 ≤ 50 ms", passed=ok)
+
+    def scenario_points(self) -> None:
+        from django.db import connection
+
+        from bench.invariant import check_database
+        from rewardshub.errors import ActionError
+        from rewardshub.patients.models import Profile
+        from rewardshub.points.orders import order_prize
+
+        redeemed = {"ok": 0, "refused": 0}
+        stop = threading.Event()
+
+        def redeemer() -> None:
+            # Redeems have no API call (prizes are ordered in the hub or the
+            # portal), so they run through the same action, beside the awards.
+            rng = random.Random(5)
+            try:
+                while not stop.is_set():
+                    profile = Profile.objects.get(pk=rng.choice(self.hot_ids))
+                    try:
+                        order_prize(practice=self.hub.practice, profile=profile,
+                                    prize=self.hub.prize, actor=self._actor())
+                        redeemed["ok"] += 1
+                    except ActionError:
+                        redeemed["refused"] += 1
+            finally:
+                connection.close()
+
+        with self._serve("hub") as hub:
+            thread = threading.Thread(target=redeemer)
+            thread.start()
+            try:
+                m = self._wrk(hub, "/", script="points.lua", script_args=[str(HOT), "HOT-"],
+                              headers=self._auth())
+            finally:
+                stop.set()
+                thread.join()
+        found = check_database()
+        ops = m["requests"] + redeemed["ok"] + redeemed["refused"]
+        m["ops_per_s"] = round(ops / m["seconds"], 1)
+        ok = not found and m["non_2xx"] == 0 and (self.db != "postgres" or m["ops_per_s"] >= 800)
+        self._row(f"4. points under contention ({HOT} hot profiles)", m,
+                  redeems=redeemed, invariant_violations=len(found),
+                  violations=[v.__dict__ for v in found[:10]],
+                  target="≥ 800 ops/s on PostgreSQL; balance == ledger sum",
+                  passed=ok)
+
+    def _actor(self) -> Any:
+        from bench.data import ACTOR
+
+        return ACTOR
+
+    def scenario_profile_page(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.db import connection
+        from django.test import Client
+        from django.test.utils import CaptureQueriesContext
+
+        from bench.data import STAFF_USER
+
+        client = Client(SERVER_NAME="127.0.0.1")
+        client.force_login(get_user_model().objects.get(username=STAFF_USER))
+        path = f"/patients/{self.ledger_profile.public_id}/"
+        client.get(path)  # first request: session practice choice, caches
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        queries = len(captured.captured_queries)
+        (self.workdir / "profile-queries.sql").write_text(
+            "\n".join(q["sql"] for q in captured.captured_queries)
+        )
+        cookie = client.cookies["sessionid"].value
+        with self._serve("hub") as hub:
+            m = self._wrk(hub, path, headers={"Cookie": f"sessionid={cookie}"})
+        m["queries"] = queries
+        m["status"] = response.status_code
+        ok = response.status_code == 200 and queries <= 20 and m["p50_ms"] <= 30
+        ok = ok and m["non_2xx"] == 0
+        self._row(f"6. profile page ({self.scale['ledger']:,} ledger entries)", m,
+                  baseline="bare", ratio=round(m["rps"] / self.bare["rps"], 3),
+                  target="≤ 20 queries, p50 ≤ 30 ms", passed=ok)
+
+    def scenario_batch(self) -> None:
+        from bench import data
+
+        rows = self.scale["batch_rows"]
+        with self._serve("hub") as hub:
+            m = self._wrk(hub, "/", script="batch.lua", connections=4,
+                          script_args=[str(rows), f"B{int(time.time())}"],
+                          headers=self._auth(), timeout_s=60)
+        charts = (m["requests"] - m["non_2xx"]) * rows
+        m["charts"] = charts
+        m["charts_per_s"] = round(charts / m["seconds"], 1)
+        raw = data.raw_insert(self.hub, self.scale["raw"])
+        ratio = m["charts_per_s"] / raw
+        ok = m["charts_per_s"] >= 5000 and ratio >= 0.25 and m["non_2xx"] == 0
+        self._row(f"3. onboarding batch ({rows} charts a call, 4 connections)", m,
+                  baseline="raw insert", baseline_charts_per_s=round(raw, 1),
+                  ratio=round(ratio, 3),
+                  target="≥ 5,000 charts/s, ≥ 0.25 × raw insert", passed=ok)
+
+    def scenario_scale(self, small: dict[str, Any]) -> None:
+        large = self._lookup(self.scale["large"])
+        ratio = large["p50_ms"] / small["p50_ms"]
+        ok = ratio <= 1.3 and large["non_2xx"] == 0 and small["non_2xx"] == 0
+        self._row(f"5a. scale: lookup at {self.scale['small']:,} profiles", small)
+        self._row(f"5b. scale: lookup at {self.scale['large']:,} profiles", large,
+                  baseline="5a p50", ratio=round(ratio, 3),
+                  target="p50 ≤ 1.3 × p50 at small", passed=ok)
+
+
+if __name__ == "__main__":
+    main()
