@@ -31,6 +31,7 @@ test: install chromium lint
 	@scripts/test.sh
 
 bench: install
+	@bench/ensure-wrk.sh
 	$(BIN)/python -m bench $(if $(QUICK),--quick,)
 
 clean:
