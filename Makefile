@@ -24,7 +24,7 @@ chromium:
 	@scripts/ensure-chromium.sh
 
 lint: install
-	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff check src tests scripts $(wildcard bench)
 
 test: install chromium lint
 	$(BIN)/rewardshub makemigrations --check --dry-run
