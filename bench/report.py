@@ -83,6 +83,8 @@ def _notes(row: dict[str, Any]) -> str:
         notes.append(f"invariant violations: {row['invariant_violations']}")
     if "charts" in row:
         notes.append(f"{row['charts']:,} charts")
+    if "load" in row:
+        notes.append(f"load {row['load']}")
     if row.get("non_2xx"):
         notes.append(f"{row['non_2xx']} non-2xx")
     if row.get("socket_errors"):
