@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from rewardshub.practices.models import Practice
 
@@ -19,6 +24,36 @@ class Outcome(models.TextChoices):
     OK = "ok", "OK"
     DENIED = "denied", "Denied"
     FAILED = "failed", "Failed"
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def bulk_create(  # type: ignore[override]
+        self, objs: Iterable[AuditEvent], *args: Any, **kwargs: Any
+    ) -> list[AuditEvent]:
+        # Bulk writers (tag deletion, batch sync) get their links in the same
+        # transaction as the rows, so a bulk insert can never leave a gap.
+        objs = list(objs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            from rewardshub.audit.chain import link_events
+
+            link_events(objs, using=self.db)
+            return super().bulk_create(objs, *args, **kwargs)
+
+
+class AuditChainHead(models.Model):
+    """The newest link of one practice's audit chain, locked while a link is added.
+
+    Keyed by the practice's id, with 0 for the chain of events no practice can
+    be named for: a plain integer key, because a nullable one-to-one cannot
+    name "the null practice" as one row.
+    """
+
+    chain = models.BigIntegerField(primary_key=True)
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="")
+
+    def __str__(self) -> str:
+        return f"chain {self.chain} at {self.last_seq}"
 
 
 class AuditEvent(models.Model):
@@ -42,13 +77,29 @@ class AuditEvent(models.Model):
     # What changed, by field name and non-identifying values; never free patient data.
     detail = models.JSONField(default=dict, blank=True)
     source_ip = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set when the event is linked into its chain (not auto_now_add, which
+    # would change it after the hash that covers it was computed).
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The tamper-evident chain (audit/chain.py): 1, 2, 3... within the practice,
+    # and sha256 over the previous link's hash and this event's fields.
+    seq = models.BigIntegerField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["practice", "-created_at"], name="audit_practice_time_idx"),
             models.Index(fields=["practice", "profile"], name="audit_practice_profile_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "seq"], name="audit_practice_seq_uniq"),
+            # NULLs are distinct in a unique index: the no-practice chain needs its own.
+            models.UniqueConstraint(
+                fields=["seq"], condition=Q(practice__isnull=True), name="audit_nopractice_seq_uniq"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -57,7 +108,12 @@ class AuditEvent(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             raise ValueError("Audit events are append-only; they cannot be changed.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        using = kwargs.get("using") or "default"
+        with transaction.atomic(using=using, savepoint=False):  # type: ignore[arg-type]
+            from rewardshub.audit.chain import link_events
+
+            link_events([self], using=using)  # type: ignore[arg-type]
+            super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ValueError("Audit events are append-only; they cannot be deleted.")

@@ -1,0 +1,253 @@
+"""The tamper-evident audit chain: linking, `rewardshub audit verify`, and tampering caught."""
+
+from __future__ import annotations
+
+import threading
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
+
+from rewardshub.audit.actions import record_event
+from rewardshub.audit.actors import Actor
+from rewardshub.audit.chain import GENESIS, event_hash, verify_all
+from rewardshub.audit.models import AuditChainHead, AuditEvent
+from rewardshub.practices.actions import create_practice
+from rewardshub.practices.models import Practice
+
+ACTOR = Actor(kind="staff", label="frontdesk", source_ip="2001:0db8::0001")
+
+
+def verify(*args: str) -> tuple[int, str, str]:
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("audit", "verify", *args, stdout=out, stderr=err)
+    except CommandError as exc:
+        return exc.returncode, out.getvalue(), err.getvalue() + str(exc)
+    return 0, out.getvalue(), err.getvalue()
+
+
+def write(practice: Practice | None, n: int, action: str = "profile.view") -> list[AuditEvent]:
+    return [
+        record_event(practice=practice, actor=ACTOR, action=action, detail={"n": i, 7: "x"})
+        for i in range(n)
+    ]
+
+
+def chain(practice: Practice | None) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(practice=practice).order_by("seq"))
+
+
+def raw(sql: str, params: list[Any]) -> None:
+    # Straight to the database, past the model's append-only guard: what an
+    # intruder with database access would do.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+class TestLinking:
+    def test_it_numbers_each_practices_events_from_one(
+        self, acworth: Practice, riverside: Practice
+    ) -> None:
+        write(acworth, 3)
+        write(riverside, 2)
+        for practice in (acworth, riverside):
+            seqs = [e.seq for e in chain(practice)]
+            assert seqs == list(range(1, len(seqs) + 1))
+        assert AuditChainHead.objects.get(chain=acworth.pk).last_seq == len(chain(acworth))
+
+    def test_it_links_each_event_to_the_one_before(self, acworth: Practice) -> None:
+        write(acworth, 3)
+        events = chain(acworth)
+        assert events[0].prev_hash == GENESIS
+        for before, after in zip(events, events[1:], strict=False):
+            assert after.prev_hash == before.hash
+        for event in events:
+            assert event.hash == event_hash(event.prev_hash, event)
+            assert len(event.hash) == 64
+
+    def test_it_hashes_what_the_database_gives_back(self, acworth: Practice) -> None:
+        # Integer keys in detail and a long-form IPv6 address come back changed.
+        event = write(acworth, 1)[0]
+        stored = AuditEvent.objects.get(pk=event.pk)
+        assert stored.hash == event_hash(stored.prev_hash, stored) == event.hash
+
+    def test_it_gives_events_without_a_practice_their_own_chain(self, acworth: Practice) -> None:
+        write(None, 2)
+        assert [e.seq for e in chain(None)] == [1, 2]
+        assert verify()[0] == 0
+
+    def test_it_links_bulk_writes(self, acworth: Practice) -> None:
+        before = len(chain(acworth))
+        AuditEvent.objects.bulk_create(
+            [
+                AuditEvent(practice=acworth, actor_kind="system", actor_label="t", action="bulk")
+                for _ in range(3)
+            ]
+        )
+        assert [e.seq for e in chain(acworth)][-3:] == [before + 1, before + 2, before + 3]
+        assert verify()[0] == 0
+
+    def test_it_refuses_a_second_event_with_the_same_seq(self, acworth: Practice) -> None:
+        from django.db import IntegrityError
+
+        event = write(acworth, 1)[0]
+        with pytest.raises(IntegrityError), transaction.atomic():
+            raw(
+                "INSERT INTO audit_auditevent (practice_id, actor_kind, actor_label, action,"
+                " outcome, detail, created_at, seq, prev_hash, hash)"
+                " VALUES (%s, 'system', 'x', 'x', 'ok', '{}', %s, %s, '', '')",
+                [acworth.pk, event.created_at, event.seq],
+            )
+
+
+class TestVerify:
+    def test_it_passes_an_intact_chain(self, acworth: Practice, riverside: Practice) -> None:
+        write(acworth, 3)
+        total = AuditEvent.objects.count()
+        code, out, _ = verify()
+        assert code == 0
+        assert out.strip() == f"Audit chain intact: {total} events in 2 practices"
+
+    def test_it_reports_an_edited_event_by_its_seq(
+        self, acworth: Practice, riverside: Practice
+    ) -> None:
+        target = write(acworth, 5)[2]
+        raw("UPDATE audit_auditevent SET action = 'profile.update' WHERE id = %s", [target.pk])
+        code, _, err = verify()
+        assert code == 1
+        assert (
+            f"BROKEN practice acworth: at seq {target.seq}, written "
+            f"{target.created_at:%Y-%m-%d %H:%M:%S} UTC: hash does not match its contents"
+        ) in err
+        assert "riverside" not in err
+        print(f"edited event at seq {target.seq} detected")
+
+    def test_it_reports_a_deleted_event_as_a_gap(self, acworth: Practice) -> None:
+        target = write(acworth, 5)[2]
+        raw("DELETE FROM audit_auditevent WHERE id = %s", [target.pk])
+        code, _, err = verify()
+        assert code == 1
+        assert f"at seq {target.seq}," in err
+        assert f"sequence gap: {target.seq} is missing" in err
+
+    def test_it_reports_events_deleted_from_the_end(self, acworth: Practice) -> None:
+        events = write(acworth, 4)
+        raw("DELETE FROM audit_auditevent WHERE id IN (%s, %s)", [events[2].pk, events[3].pk])
+        code, _, err = verify()
+        assert code == 1
+        assert f"sequence gap: {events[2].seq} to {events[3].seq} are missing (at the end)" in err
+
+    def test_it_reports_a_deleted_chain_head(self, acworth: Practice) -> None:
+        events = write(acworth, 2)
+        raw("DELETE FROM audit_auditchainhead WHERE chain = %s", [acworth.pk])
+        code, _, err = verify()
+        assert code == 1
+        assert f"at seq {events[1].seq}," in err
+        assert "the chain head is missing" in err
+
+    def test_it_reports_an_edit_whose_hash_was_recomputed(self, acworth: Practice) -> None:
+        events = write(acworth, 3)
+        forged = AuditEvent.objects.get(pk=events[1].pk)
+        forged.action = "profile.update"
+        raw(
+            "UPDATE audit_auditevent SET action = %s, hash = %s WHERE id = %s",
+            [forged.action, event_hash(forged.prev_hash, forged), forged.pk],
+        )
+        code, _, err = verify()
+        assert code == 1
+        assert f"at seq {events[2].seq}," in err
+        assert "previous-hash mismatch" in err
+
+    def test_it_checks_one_practice_when_asked(
+        self, acworth: Practice, riverside: Practice
+    ) -> None:
+        target = write(acworth, 2)[0]
+        raw("UPDATE audit_auditevent SET detail = %s WHERE id = %s", ['{"n": 9}', target.pk])
+        assert verify("--practice", "riverside")[0] == 0
+        assert verify("--practice", "acworth")[0] == 1
+
+    def test_it_refuses_an_unknown_practice(self, acworth: Practice) -> None:
+        code, _, err = verify("--practice", "nowhere")
+        assert code == 1
+        assert "No practice has the slug 'nowhere'." in err
+
+    def test_it_reports_every_broken_chain(self, acworth: Practice, riverside: Practice) -> None:
+        for practice in (acworth, riverside):
+            raw(
+                "UPDATE audit_auditevent SET actor_label = 'someone else'"
+                " WHERE practice_id = %s AND seq = 1",
+                [practice.pk],
+            )
+        reports = [r for r in verify_all() if r.broken]
+        assert {r.practice_id for r in reports} == {acworth.pk, riverside.pk}
+
+
+THREADS = 4
+EACH = 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_keeps_the_chain_whole_under_concurrent_writers() -> None:
+    practices = [
+        create_practice(name=f"P{i}", slug=f"p{i}", actor=Actor.system("t")) for i in range(2)
+    ]
+    ids = [p.pk for p in practices]
+    errors: list[BaseException] = []
+    start = threading.Barrier(THREADS)
+
+    def writer(n: int) -> None:
+        try:
+            start.wait()
+            for i in range(EACH):
+                with transaction.atomic():
+                    # Every writer alternates practices; some events span both.
+                    practice = Practice.objects.get(pk=ids[(n + i) % 2])
+                    record_event(practice=practice, actor=ACTOR, action=f"t{n}.{i}")
+                    if i % 3 == 0:
+                        record_event(practice=None, actor=ACTOR, action=f"none{n}.{i}")
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    written = AuditEvent.objects.filter(action__startswith="t").count()
+    assert written == THREADS * EACH
+    reports = list(verify_all())
+    assert [r.broken for r in reports] == [None] * len(reports)
+    for pid in [*ids, None]:
+        seqs = list(AuditEvent.objects.filter(practice_id=pid).values_list("seq", flat=True))
+        assert sorted(seqs) == list(range(1, len(seqs) + 1))
+    print(f"concurrent appends: {THREADS} threads x {EACH} events, chain intact")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_chains_events_written_before_it() -> None:
+    practice = create_practice(name="Old", slug="old", actor=Actor.system("t"))
+    write(practice, 3)
+    write(None, 1)
+    before = {e.pk: e.hash for e in AuditEvent.objects.all()}
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes("audit")
+    try:
+        executor.migrate([("audit", "0001_initial")])
+        executor = MigrationExecutor(connection)
+        executor.migrate(latest)
+    finally:
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(latest):
+            executor.migrate(latest)
+    assert AuditChainHead.objects.get(chain=practice.pk).last_seq == 4
+    assert verify()[0] == 0
+    # Rebuilt in id order from the same fields: the very same hashes.
+    assert {e.pk: e.hash for e in AuditEvent.objects.all()} == before
