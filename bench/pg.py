@@ -7,6 +7,8 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 SCRATCH = "rh_bench"
+# Scenario 5's copy at the small profile count (made by bench.run).
+SCRATCH_SMALL = "rh_bench_small"
 
 
 def with_database(url: str, name: str) -> str:
@@ -25,9 +27,11 @@ def scratch_database(url: str) -> Iterator[str]:
         with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute(sql)
 
+    run(f"DROP DATABASE IF EXISTS {SCRATCH_SMALL} WITH (FORCE)")
     run(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
     run(f"CREATE DATABASE {SCRATCH}")
     try:
         yield with_database(url, SCRATCH)
     finally:
+        run(f"DROP DATABASE IF EXISTS {SCRATCH_SMALL} WITH (FORCE)")
         run(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")

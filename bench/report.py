@@ -75,6 +75,8 @@ def _ratio(row: dict[str, Any]) -> str:
 
 def _notes(row: dict[str, Any]) -> str:
     notes = []
+    if "note" in row:
+        notes.append(row["note"])
     if "queries" in row:
         notes.append(f"{row['queries']} queries")
     if "redeems" in row:

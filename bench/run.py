@@ -135,7 +135,7 @@ class Runner:
             self.bare = self._wrk(bare, "/api/v1/pms/orthotrac/patients/CH0000001")
         self._row("baseline: bare Django view", self.bare)
 
-        small = self._lookup(self.scale["small"])
+        self.small_url = self._snapshot_small()
         gen["main"] = data.add_linked_profiles(self.hub, self.scale["main"])
         log(f"{self.db}: {self.scale['main']} linked profiles in {gen['main']:.1f} s")
         self.scenario_lookup()
@@ -145,7 +145,7 @@ class Runner:
         self.scenario_batch()
         gen["large"] = data.add_linked_profiles(self.hub, self.scale["large"])
         log(f"{self.db}: {self.scale['large']} linked profiles in {gen['large']:.1f} s")
-        self.scenario_scale(small)
+        self.scenario_scale()
         self.info["generation_seconds"] = {k: round(v, 1) for k, v in gen.items()}
         return {**self.info, "rows": self.rows}
 
@@ -271,6 +271,11 @@ class Runner:
                           seconds=self.scale["batch_seconds"],
                           script_args=[str(rows), f"B{int(time.time())}"],
                           headers=self._auth(), timeout_s=60)
+        if self.shared is not None:
+            # wrk stops with 1,000-chart calls still running; a graceful stop
+            # lets them finish so they do not overlap the raw insert or 5b.
+            self.shared.stop()
+            self.shared = None
         charts = (m["requests"] - m["non_2xx"]) * rows
         m["charts"] = charts
         m["charts_per_s"] = round(charts / m["seconds"], 1)
@@ -282,14 +287,76 @@ class Runner:
                   ratio=round(ratio, 3),
                   target="≥ 5,000 charts/s, ≥ 0.25 × raw insert", passed=ok)
 
-    def scenario_scale(self, small: dict[str, Any]) -> None:
-        large = self._lookup(self.scale["large"])
+    def _snapshot_small(self) -> str:
+        """A copy of the database at the small profile count, so scenario 5 can
+        alternate runs against both sizes and load drift hits both alike."""
+        from django.db import connection
+
+        if connection.vendor == "sqlite":
+            import sqlite3
+
+            path = self.workdir / "small.sqlite3"
+            connection.ensure_connection()
+            with sqlite3.connect(path) as target:
+                connection.connection.backup(target)
+            target.close()
+            return f"sqlite:///{path}"
+        import psycopg
+
+        from bench.pg import SCRATCH_SMALL, with_database
+
+        source = connection.settings_dict["NAME"]
+        connection.close()  # CREATE DATABASE ... TEMPLATE needs the source unused
+        url = self.env["DATABASE_URL"]
+        with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {SCRATCH_SMALL} TEMPLATE {source}")
+        return with_database(url, SCRATCH_SMALL)
+
+    def scenario_scale(self) -> None:
+        from bench.server import Server
+
+        if self.shared is not None:
+            self.shared.stop()
+            self.shared = None
+        rounds = 3
+        seconds = max(2, self.seconds * 2 // 3)
+        runs: dict[str, list[dict[str, Any]]] = {"small": [], "large": []}
+        small_env = {**self.env, "DATABASE_URL": self.small_url}
+        with Server("hub", small_env, self.workdir / "hub-small.log") as small_hub, \
+                self._serve("hub") as large_hub:
+            for _ in range(rounds):
+                for size, server in (("small", small_hub), ("large", large_hub)):
+                    runs[size].append(self._wrk(
+                        server, "/", script="lookup.lua", seconds=seconds,
+                        script_args=[str(self.scale[size]), "CH"], headers=self._auth()))
+        small, large = (self._combine(runs[size]) for size in ("small", "large"))
         ratio = large["p50_ms"] / small["p50_ms"]
         ok = ratio <= 1.3 and large["non_2xx"] == 0 and small["non_2xx"] == 0
-        self._row(f"5a. scale: lookup at {self.scale['small']:,} profiles", small)
+        self._row(f"5a. scale: lookup at {self.scale['small']:,} profiles", small,
+                  note=f"{rounds} runs of {seconds} s alternating with 5b; median p50")
         self._row(f"5b. scale: lookup at {self.scale['large']:,} profiles", large,
                   baseline="5a p50", ratio=round(ratio, 3),
                   target="p50 ≤ 1.3 × p50 at small", passed=ok)
+
+
+    @staticmethod
+    def _combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
+        """Alternated runs as one: summed requests, the median p50 and p99, the
+        highest memory and load."""
+        import statistics
+
+        return {
+            "requests": sum(r["requests"] for r in runs),
+            "seconds": round(sum(r["seconds"] for r in runs), 2),
+            "rps": round(sum(r["requests"] for r in runs) / sum(r["seconds"] for r in runs), 2),
+            "p50_ms": statistics.median(r["p50_ms"] for r in runs),
+            "p99_ms": statistics.median(r["p99_ms"] for r in runs),
+            "p50_runs_ms": [r["p50_ms"] for r in runs],
+            "non_2xx": sum(r["non_2xx"] for r in runs),
+            "socket_errors": sum(r["socket_errors"] for r in runs),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+            "load": max(r["load"] for r in runs),
+        }
 
 
 if __name__ == "__main__":
