@@ -14,7 +14,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
-from rewardshub.audit.chain import GENESIS, event_hash, verify_all
+from rewardshub.audit.chain import GENESIS, event_hash, seal_all, verify_all
 from rewardshub.audit.models import AuditChainHead, AuditEvent
 from rewardshub.practices.actions import create_practice
 from rewardshub.practices.models import Practice
@@ -32,13 +32,19 @@ def verify(*args: str) -> tuple[int, str, str]:
 
 
 def write(practice: Practice | None, n: int, action: str = "profile.view") -> list[AuditEvent]:
-    return [
-        record_event(practice=practice, actor=ACTOR, action=action, detail={"n": i, 7: "x"})
+    """Write and seal `n` events (a test's transaction never commits, so seal by hand)."""
+    ids = [
+        record_event(practice=practice, actor=ACTOR, action=action, detail={"n": i, 7: "x"}).pk
         for i in range(n)
     ]
+    seal_all()
+    return list(AuditEvent.objects.filter(pk__in=ids).order_by("id"))
 
 
 def chain(practice: Practice | None) -> list[AuditEvent]:
+    # Inside a test's transaction nothing commits, so the after-commit sealing
+    # never runs by itself: seal here, as `audit verify` does.
+    seal_all()
     return list(AuditEvent.objects.filter(practice=practice).order_by("seq"))
 
 
@@ -72,9 +78,11 @@ class TestLinking:
 
     def test_it_hashes_what_the_database_gives_back(self, acworth: Practice) -> None:
         # Integer keys in detail and a long-form IPv6 address come back changed.
-        event = write(acworth, 1)[0]
+        event = record_event(practice=acworth, actor=ACTOR, action="x", detail={7: "x"})
+        assert event.hash is None  # sealed only after the action's transaction commits
+        seal_all()
         stored = AuditEvent.objects.get(pk=event.pk)
-        assert stored.hash == event_hash(stored.prev_hash, stored) == event.hash
+        assert stored.hash == event_hash(stored.prev_hash, stored)
 
     def test_it_gives_events_without_a_practice_their_own_chain(self, acworth: Practice) -> None:
         write(None, 2)
@@ -177,6 +185,7 @@ class TestVerify:
         assert "No practice has the slug 'nowhere'." in err
 
     def test_it_reports_every_broken_chain(self, acworth: Practice, riverside: Practice) -> None:
+        seal_all()
         for practice in (acworth, riverside):
             raw(
                 "UPDATE audit_auditevent SET actor_label = 'someone else'"
@@ -251,3 +260,14 @@ def test_the_migration_chains_events_written_before_it() -> None:
     assert verify()[0] == 0
     # Rebuilt in id order from the same fields: the very same hashes.
     assert {e.pk: e.hash for e in AuditEvent.objects.all()} == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_seals_an_event_as_soon_as_its_transaction_commits() -> None:
+    practice = create_practice(name="Now", slug="now", actor=Actor.system("t"))
+    with transaction.atomic():
+        event = record_event(practice=practice, actor=ACTOR, action="profile.view")
+        assert AuditEvent.objects.get(pk=event.pk).seq is None
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert stored.seq is not None and stored.hash == event_hash(stored.prev_hash, stored)
+    assert AuditEvent.objects.filter(seq__isnull=True).count() == 0

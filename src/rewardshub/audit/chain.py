@@ -5,10 +5,12 @@ fields in a canonical form, so editing an event changes its hash, deleting one
 leaves a gap in the sequence numbers, and rewriting either breaks the next
 link. Events with no practice form a chain of their own (chain key 0).
 
-Linking happens inside the writer's transaction, holding the practice's
-AuditChainHead row locked (SELECT ... FOR UPDATE on PostgreSQL; on SQLite the
-IMMEDIATE transaction already holds the only write lock), so concurrent
-writers queue and each link follows the last committed one.
+An event is written unlinked, inside its action's transaction; right after
+that transaction commits, a short sealing transaction locks the practice's
+AuditChainHead row (SELECT ... FOR UPDATE on PostgreSQL; on SQLite the
+IMMEDIATE transaction already holds the only write lock) and links every
+committed event not yet linked, in id order. Until then (milliseconds) an
+event carries no hash; `audit verify` seals whatever is pending first.
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ import datetime as dt
 import hashlib
 import ipaddress
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import timezone
+from django.db import transaction
 
 NO_PRACTICE = 0
 GENESIS = ""
@@ -86,33 +88,65 @@ def event_hash(prev_hash: str, event: Any) -> str:
     return hashlib.sha256((prev_hash + canonical(event)).encode("utf-8")).hexdigest()
 
 
-def link_events(events: Sequence[Any], *, using: str = "default") -> None:
-    """Give unsaved events their seq, prev_hash and hash; call inside the writing transaction."""
-    from rewardshub.audit.models import AuditChainHead
+def schedule_seal(practice_ids: Iterable[int | None], *, using: str = "default") -> None:
+    """Seal these practices' new events once the writing transaction commits."""
+    keys = sorted({chain_key(practice_id) for practice_id in practice_ids})
+    transaction.on_commit(lambda: seal(keys, using=using), using=using)
 
-    if not events:
-        return
-    by_chain: dict[int, list[Any]] = {}
-    for event in events:
-        by_chain.setdefault(chain_key(event.practice_id), []).append(event)
-    now = timezone.now()
+
+def seal(keys: Iterable[int], *, using: str = "default") -> int:
+    """Link every not-yet-linked event of these chains, in id order; return how many.
+
+    Each chain is sealed in a short transaction of its own that holds the
+    chain head locked only for the few rows it links. Linking inside the
+    writer's transaction instead would hold that lock for the rest of every
+    action, queueing every audited request of a practice behind the slowest.
+    """
+    from rewardshub.audit.models import AuditChainHead, AuditEvent
+
     heads = AuditChainHead.objects.using(using)
-    # Lock heads in key order so two multi-practice writers cannot deadlock.
-    for key in sorted(by_chain):
-        head = heads.select_for_update().filter(chain=key).first()
-        if head is None:
-            # First event of the chain: create its head, ignoring a racing creator's.
-            heads.bulk_create([AuditChainHead(chain=key)], ignore_conflicts=True)
-            head = heads.select_for_update().get(chain=key)
-        seq, prev = head.last_seq, head.last_hash
-        for event in by_chain[key]:
-            seq += 1
-            # Like auto_now_add: the time it was written, which the hash covers.
-            event.created_at = now
-            event.seq = seq
-            event.prev_hash = prev
-            event.hash = prev = event_hash(prev, event)
-        heads.filter(chain=key).update(last_seq=seq, last_hash=prev)
+    events = AuditEvent.objects.using(using)
+    sealed = 0
+    # Key order, so two sealers of several chains cannot deadlock.
+    for key in sorted(set(keys)):
+        with transaction.atomic(using=using):
+            head = heads.select_for_update().filter(chain=key).first()
+            if head is None:
+                # First event of the chain: create its head, ignoring a racing creator's.
+                heads.bulk_create([AuditChainHead(chain=key)], ignore_conflicts=True)
+                head = heads.select_for_update().get(chain=key)
+            pending = list(
+                events.filter(practice_id=None if key == NO_PRACTICE else key, seq__isnull=True)
+                .order_by("id")
+                .only(*HASHED_FIELDS)
+            )
+            if not pending:
+                continue
+            seq, prev = head.last_seq, head.last_hash
+            for event in pending:
+                seq += 1
+                event.seq = seq
+                event.prev_hash = prev
+                event.hash = prev = event_hash(prev, event)
+                events.filter(pk=event.pk).update(
+                    seq=event.seq, prev_hash=event.prev_hash, hash=event.hash
+                )
+            heads.filter(chain=key).update(last_seq=seq, last_hash=prev)
+            sealed += len(pending)
+    return sealed
+
+
+def seal_all(*, using: str = "default") -> int:
+    """Seal every chain that has events not yet linked (verify does this first)."""
+    from rewardshub.audit.models import AuditEvent
+
+    practice_ids = (
+        AuditEvent.objects.using(using)
+        .filter(seq__isnull=True)
+        .values_list("practice_id", flat=True)
+        .distinct()
+    )
+    return seal([chain_key(pid) for pid in practice_ids], using=using)
 
 
 @dataclass(frozen=True)
@@ -180,9 +214,13 @@ def verify_chain(
 
 
 def verify_all(practice_ids: list[int | None] | None = None) -> Iterator[ChainReport]:
-    """Verify every chain (or the given practices'), one report per chain."""
+    """Verify every chain (or the given practices'), one report per chain.
+
+    Seals whatever is still pending first, so every committed event is checked.
+    """
     from rewardshub.audit.models import AuditChainHead, AuditEvent
 
+    seal_all()
     heads = {h.chain: (h.last_seq, h.last_hash) for h in AuditChainHead.objects.all()}
     if practice_ids is None:
         present = set(AuditEvent.objects.values_list("practice_id", flat=True).distinct())

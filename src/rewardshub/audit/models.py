@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -30,14 +30,12 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def bulk_create(  # type: ignore[override]
         self, objs: Iterable[AuditEvent], *args: Any, **kwargs: Any
     ) -> list[AuditEvent]:
-        # Bulk writers (tag deletion, batch sync) get their links in the same
-        # transaction as the rows, so a bulk insert can never leave a gap.
-        objs = list(objs)
-        with transaction.atomic(using=self.db, savepoint=False):
-            from rewardshub.audit.chain import link_events
+        # Bulk writers (tag deletion, batch sync) are sealed like single events.
+        from rewardshub.audit.chain import schedule_seal
 
-            link_events(objs, using=self.db)
-            return super().bulk_create(objs, *args, **kwargs)
+        created = super().bulk_create(objs, *args, **kwargs)
+        schedule_seal([obj.practice_id for obj in created], using=self.db)
+        return created
 
 
 class AuditChainHead(models.Model):
@@ -77,14 +75,14 @@ class AuditEvent(models.Model):
     # What changed, by field name and non-identifying values; never free patient data.
     detail = models.JSONField(default=dict, blank=True)
     source_ip = models.GenericIPAddressField(null=True, blank=True)
-    # Set when the event is linked into its chain (not auto_now_add, which
-    # would change it after the hash that covers it was computed).
+    # Not auto_now_add: the hash covers it, so it must be final when written.
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     # The tamper-evident chain (audit/chain.py): 1, 2, 3... within the practice,
-    # and sha256 over the previous link's hash and this event's fields.
-    seq = models.BigIntegerField()
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    # and sha256 over the previous link's hash and this event's fields. Null for
+    # the moment between the action's commit and the sealing right after it.
+    seq = models.BigIntegerField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64, null=True, blank=True)
+    hash = models.CharField(max_length=64, null=True, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -108,12 +106,10 @@ class AuditEvent(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             raise ValueError("Audit events are append-only; they cannot be changed.")
-        using = kwargs.get("using") or "default"
-        with transaction.atomic(using=using, savepoint=False):  # type: ignore[arg-type]
-            from rewardshub.audit.chain import link_events
+        from rewardshub.audit.chain import schedule_seal
 
-            link_events([self], using=using)  # type: ignore[arg-type]
-            super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        schedule_seal([self.practice_id], using=str(kwargs.get("using") or "default"))
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ValueError("Audit events are append-only; they cannot be deleted.")
