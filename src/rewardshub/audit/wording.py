@@ -55,8 +55,10 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "profile.create": lambda d: "Created profile" + (f" with card{_card(d)}" if _card(d) else ""),
     "profile.update": lambda d: _with("Changed details", _fields(d)),
     "profile.tag": _tag_change,
-    "profile.untag": lambda d: _with("Removed tag", _names(d.get("removed")))
-    + (" (tag deleted)" if d.get("reason") == "tag deleted" else ""),
+    "profile.untag": lambda d: (
+        _with("Removed tag", _names(d.get("removed")))
+        + (" (tag deleted)" if d.get("reason") == "tag deleted" else "")
+    ),
     "card.connect": lambda d: f"Connected card{_card(d)}",
     "card.replace": lambda d: f"Replaced card{_card(d, 'old_card_last4')} with card{_card(d)}",
     "cards.issue": lambda d: f"Issued a batch of {d.get('count', '?')} cards",
@@ -78,8 +80,10 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "taggroup.delete": lambda d: f"Deleted tag group “{d.get('name', '')}”",
     "tag.create": lambda d: f"Added tag “{d.get('name', '')}” to {d.get('group', '')}",
     "tag.rename": lambda d: _from_to("Renamed tag", d),
-    "tag.delete": lambda d: f"Deleted tag “{d.get('name', '')}”"
-    + (f" (removed from {_patients(d['patients'])})" if d.get("patients") else ""),
+    "tag.delete": lambda d: (
+        f"Deleted tag “{d.get('name', '')}”"
+        + (f" (removed from {_patients(d['patients'])})" if d.get("patients") else "")
+    ),
     "audit.view": lambda d: "Viewed the audit log",
     # The PMS integration's events.
     "profile.promote": lambda d: "Gave the profile its card number as username",
@@ -96,8 +100,10 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "practice.frame_ancestors": lambda d: _with(
         "Changed the sites allowed to show the chart tab", _names(d.get("after")) or "none"
     ),
-    "pms.launch_open": lambda d: _with("Opened from the PMS", _chart(d), " ")
-    + (" (chart tab)" if d.get("view") == "chart" else ""),
+    "pms.launch_open": lambda d: (
+        _with("Opened from the PMS", _chart(d), " ")
+        + (" (chart tab)" if d.get("view") == "chart" else "")
+    ),
     "pms.set_card": lambda d: _with("PMS set card", _chart(d), " ") + _sync_result(d),
     "pms.update": lambda d: _with("PMS updated details", _chart(d), " ") + _sync_result(d),
     "pms.launch": lambda d: _with("PMS asked to launch", _chart(d), " ") + _sync_result(d),
@@ -153,6 +159,7 @@ def _sync_result(detail: Detail) -> str:
     # Outcome codes ("created", "already_linked", "not_synced") read as words.
     result = detail.get("error") or detail.get("outcome")
     return f": {str(result).replace('_', ' ')}" if result else ""
+
 
 _ROLES = {
     "owner": "Owner",
