@@ -63,6 +63,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "rewardshub.practices.context.HubContextMiddleware",
+    # Reads the practice (its idle timeout) from the hub context; ends idle sessions.
+    "rewardshub.practices.idle.IdleLogoffMiddleware",
+    "rewardshub.headers.PermissionsPolicyMiddleware",
     # After CSP and X-Frame-Options: lets the PMS frame a chart-tab session's pages.
     "rewardshub.integrations.framing.LaunchFramingMiddleware",
 ]
@@ -148,10 +151,17 @@ if env_bool("REWARDSHUB_FRAME_COOKIES", False):
     SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "None"
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_AGE = 12 * 60 * 60
+# No script reads the CSRF cookie (forms carry the token), so keep it from scripts.
+CSRF_COOKIE_HTTPONLY = True
+# Staff sessions end after the practice's idle_timeout_minutes; portal sessions after this.
+PORTAL_IDLE_MINUTES = env_int("REWARDSHUB_PORTAL_IDLE_MINUTES", 30, minimum=1)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=()"
+)
 SECURE_HSTS_SECONDS = env_int("REWARDSHUB_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
 
 CONTENT_SECURITY_POLICY = {
