@@ -168,12 +168,15 @@ class TestIsolation:
         give_points: Callable[..., None],
     ) -> None:
         other = self._other(riverside, make_profile, None)
-        give_points(other, 77)
+        # A number unlikely to turn up by chance in usernames or tokens on the page.
+        give_points(other, 98765)
         mine = Prize.objects.create(practice=activated.profile.practice, name="Mine", cost=1)
         theirs = Prize.objects.create(practice=riverside, name="Theirs", cost=1)
         home = _html(portal_client.get("/portal/"))
         history = _html(portal_client.get("/portal/history/"))
-        assert "77" not in home and "77" not in history and "Lucas" not in home
+        for page in (home, history):
+            assert "98765" not in page and "98,765" not in page
+        assert "Lucas" not in home
         # Another practice's prize is a 404, even with points enough.
         give_points(activated.profile, 5)
         assert portal_client.post(f"/portal/prizes/{theirs.public_id}/order/").status_code == 404
