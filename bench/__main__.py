@@ -28,6 +28,24 @@ def run_one(db: str, url: str, scale: str, workdir: Path) -> dict:
     return json.loads(out.read_text())
 
 
+def code_state() -> dict[str, object]:
+    """The commit measured and whether src/ had uncommitted changes: other work in
+    the same checkout changes what the servers run."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
+                              check=False)
+        return done.stdout.strip()
+
+    return {"commit": git("rev-parse", "--short", "HEAD"),
+            "src_tree": git("rev-parse", "HEAD:src"),
+            "src_changed": bool(git("status", "--porcelain", "--", "src"))}
+
+
+def _src(state: dict[str, object]) -> tuple[object, object]:
+    return state["src_tree"], state["src_changed"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="small data, short runs (< 2 min)")
@@ -36,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     opts = parser.parse_args(argv)
     scale = "quick" if opts.quick else "full"
     started = time.time()
+    code_before = code_state()
     runs: list[dict] = []
     skipped: list[str] = []
     if opts.db in ("sqlite", "both"):
@@ -65,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         "mode": scale,
         "elapsed_s": round(time.time() - started, 1),
         "machine": report.machine(),
+        "code": code_before,
+        # Commits elsewhere (docs, tests) do not matter; a change under src/ does.
+        "code_changed_during_run": _src(code_state()) != _src(code_before),
         "runs": runs,
         "skipped": skipped,
     }

@@ -124,6 +124,12 @@ def results_section(result: dict[str, Any]) -> str:
         f"Machine: {m['cores']} cores, {m['cpu']}; Python {m['python']}; {m['os']}.",
         "",
     ]
+    code = result.get("code")
+    if code:
+        dirty = " with uncommitted changes under src/" if code["src_changed"] else ""
+        out += [f"Code: `{code['commit']}`{dirty}.", ""]
+    if result.get("code_changed_during_run"):
+        out += ["**The checkout changed during the run: rows may mix two versions.**", ""]
     for run in result["runs"]:
         gen = run.get("generation_seconds", {})
         scale = run["scale"]
