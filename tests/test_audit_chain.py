@@ -271,3 +271,33 @@ def test_it_seals_an_event_as_soon_as_its_transaction_commits() -> None:
     stored = AuditEvent.objects.get(pk=event.pk)
     assert stored.seq is not None and stored.hash == event_hash(stored.prev_hash, stored)
     assert AuditEvent.objects.filter(seq__isnull=True).count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_leaves_nothing_unsealed_when_many_requests_commit_at_once() -> None:
+    # A request that finds the chain head busy does not wait; the sealer that
+    # holds it must then pick up that request's event before it lets go.
+    practice = create_practice(name="Busy", slug="busy", actor=Actor.system("t"))
+    start = threading.Barrier(12)
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            start.wait()
+            for i in range(8):
+                with transaction.atomic():
+                    record_event(practice=practice, actor=ACTOR, action=f"w{n}.{i}")
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert AuditEvent.objects.filter(seq__isnull=True).count() == 0
+    seqs = sorted(AuditEvent.objects.filter(practice=practice).values_list("seq", flat=True))
+    assert seqs == list(range(1, len(seqs) + 1))

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
 
 NO_PRACTICE = 0
 GENESIS = ""
@@ -97,43 +97,57 @@ def schedule_seal(practice_ids: Iterable[int | None], *, using: str = "default")
 def seal(keys: Iterable[int], *, using: str = "default") -> int:
     """Link every not-yet-linked event of these chains, in id order; return how many.
 
-    Each chain is sealed in a short transaction of its own that holds the
-    chain head locked only for the few rows it links. Linking inside the
-    writer's transaction instead would hold that lock for the rest of every
-    action, queueing every audited request of a practice behind the slowest.
+    Each chain is sealed in short transactions of their own that hold the
+    chain head locked only for the few rows they link; linking inside the
+    writer's transaction instead would queue every audited request of a
+    practice behind the slowest. Where the database can skip a locked row
+    (PostgreSQL), a request whose chain is being sealed by another does not
+    wait: the sealer holding the head keeps sealing until nothing committed
+    is left, which includes this request's events, committed before it
+    looked. On SQLite the IMMEDIATE transaction serialises sealers anyway.
     """
-    from rewardshub.audit.models import AuditChainHead, AuditEvent
-
-    heads = AuditChainHead.objects.using(using)
-    events = AuditEvent.objects.using(using)
     sealed = 0
     # Key order, so two sealers of several chains cannot deadlock.
     for key in sorted(set(keys)):
-        with transaction.atomic(using=using):
-            head = heads.select_for_update().filter(chain=key).first()
-            if head is None:
-                # First event of the chain: create its head, ignoring a racing creator's.
-                heads.bulk_create([AuditChainHead(chain=key)], ignore_conflicts=True)
-                head = heads.select_for_update().get(chain=key)
-            pending = list(
-                events.filter(practice_id=None if key == NO_PRACTICE else key, seq__isnull=True)
-                .order_by("id")
-                .only(*HASHED_FIELDS)
-            )
-            if not pending:
-                continue
-            seq, prev = head.last_seq, head.last_hash
-            for event in pending:
-                seq += 1
-                event.seq = seq
-                event.prev_hash = prev
-                event.hash = prev = event_hash(prev, event)
-                events.filter(pk=event.pk).update(
-                    seq=event.seq, prev_hash=event.prev_hash, hash=event.hash
-                )
-            heads.filter(chain=key).update(last_seq=seq, last_hash=prev)
-            sealed += len(pending)
+        while True:
+            count = _seal_once(key, using)
+            if count is None or count == 0:
+                break
+            sealed += count
     return sealed
+
+
+def _seal_once(key: int, using: str) -> int | None:
+    """Seal one batch of the chain's pending events; None when another sealer holds it."""
+    from rewardshub.audit.models import AuditChainHead, AuditEvent
+
+    heads = AuditChainHead.objects.using(using)
+    skip = connections[using].features.has_select_for_update_skip_locked
+    with transaction.atomic(using=using):
+        if not heads.filter(chain=key).exists():
+            # First event of the chain: create its head, ignoring a racing creator's.
+            heads.bulk_create([AuditChainHead(chain=key)], ignore_conflicts=True)
+        head = heads.select_for_update(skip_locked=skip).filter(chain=key).first()
+        if head is None:
+            return None
+        pending = list(
+            AuditEvent.objects.using(using)
+            .filter(practice_id=None if key == NO_PRACTICE else key, seq__isnull=True)
+            .order_by("id")
+            .only(*HASHED_FIELDS)
+        )
+        seq, prev = head.last_seq, head.last_hash
+        for event in pending:
+            seq += 1
+            event.seq = seq
+            event.prev_hash = prev
+            event.hash = prev = event_hash(prev, event)
+            AuditEvent.objects.using(using).filter(pk=event.pk).update(
+                seq=event.seq, prev_hash=event.prev_hash, hash=event.hash
+            )
+        if pending:
+            heads.filter(chain=key).update(last_seq=seq, last_hash=prev)
+        return len(pending)
 
 
 def seal_all(*, using: str = "default") -> int:

@@ -91,6 +91,8 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["practice", "-created_at"], name="audit_practice_time_idx"),
             models.Index(fields=["practice", "profile"], name="audit_practice_profile_idx"),
+            # A profile's recent activity, newest first, without walking the practice's log.
+            models.Index(fields=["profile", "-created_at"], name="audit_profile_time_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["practice", "seq"], name="audit_practice_seq_uniq"),
