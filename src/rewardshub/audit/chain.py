@@ -107,13 +107,18 @@ def seal(keys: Iterable[int], *, using: str = "default") -> int:
     looked. On SQLite the IMMEDIATE transaction serialises sealers anyway.
     """
     sealed = 0
+    # Only where sealers skip a held head can an event be left behind by its
+    # own request; there the holder goes round again until nothing is left.
+    again = connections[using].features.has_select_for_update_skip_locked
     # Key order, so two sealers of several chains cannot deadlock.
     for key in sorted(set(keys)):
         while True:
             count = _seal_once(key, using)
-            if count is None or count == 0:
+            if not count:
                 break
             sealed += count
+            if not again:
+                break
     return sealed
 
 
@@ -124,12 +129,15 @@ def _seal_once(key: int, using: str) -> int | None:
     heads = AuditChainHead.objects.using(using)
     skip = connections[using].features.has_select_for_update_skip_locked
     with transaction.atomic(using=using):
-        if not heads.filter(chain=key).exists():
-            # First event of the chain: create its head, ignoring a racing creator's.
-            heads.bulk_create([AuditChainHead(chain=key)], ignore_conflicts=True)
         head = heads.select_for_update(skip_locked=skip).filter(chain=key).first()
         if head is None:
-            return None
+            if heads.filter(chain=key).exists():
+                return None  # another sealer holds it and will seal ours too
+            # First event of the chain: create its head, ignoring a racing creator's.
+            heads.bulk_create([AuditChainHead(chain=key)], ignore_conflicts=True)
+            head = heads.select_for_update(skip_locked=skip).filter(chain=key).first()
+            if head is None:
+                return None
         pending = list(
             AuditEvent.objects.using(using)
             .filter(practice_id=None if key == NO_PRACTICE else key, seq__isnull=True)
