@@ -63,9 +63,7 @@ def search_by_name(practice: Practice, text: str) -> QuerySet[Profile]:
 
 
 def _has_exclusive_tag(kind: str) -> Exists:
-    return Exists(
-        ProfileTag.objects.filter(profile=OuterRef("pk"), exclusive_group__kind=kind)
-    )
+    return Exists(ProfileTag.objects.filter(profile=OuterRef("pk"), exclusive_group__kind=kind))
 
 
 def with_tag_flags(found: QuerySet[Profile]) -> QuerySet[Profile]:
@@ -80,17 +78,9 @@ def missing_tags(practice: Practice) -> QuerySet[Profile]:
     return with_tag_flags(profiles(practice)).filter(Q(has_status=False) | Q(has_location=False))
 
 
-def missing_tag_kinds(profile: Profile) -> list[str]:
+def missing_tag_kinds(board: list[TagGroupBoard]) -> list[str]:
     """Names of the exclusive groups ("Status", "Location") the profile has no tag in."""
-    have = set(
-        ProfileTag.objects.filter(profile=profile, exclusive_group__isnull=False).values_list(
-            "exclusive_group__kind", flat=True
-        )
-    )
-    groups = TagGroup.objects.filter(
-        practice_id=profile.practice_id, kind__in=[TagGroupKind.STATUS, TagGroupKind.LOCATION]
-    ).order_by("position", "name")
-    return [group.name for group in groups if group.kind not in have]
+    return [entry.group.name for entry in board if entry.exclusive and not entry.chosen]
 
 
 # --- Staff pages: the patients list, the search box and the profile's parts ---
@@ -144,9 +134,11 @@ def location_tag(practice: Practice, location: Location | None) -> Tag | None:
     """The location's system tag ("*Acworth"), if the practice has it."""
     if location is None:
         return None
-    return exclusive_group_tags(practice, TagGroupKind.LOCATION).filter(
-        name=location_tag_name(location.name)
-    ).first()
+    return (
+        exclusive_group_tags(practice, TagGroupKind.LOCATION)
+        .filter(name=location_tag_name(location.name))
+        .first()
+    )
 
 
 def active_locations(practice: Practice) -> QuerySet[Location]:
@@ -261,22 +253,23 @@ def search(practice: Practice, text: str) -> SearchOutcome:
     return SearchOutcome(error=unknown_number_error(number), number=number)
 
 
-def retired_cards(profile: Profile) -> list[Card]:
-    return list(
-        Card.objects.filter(profile=profile, state=CardState.RETIRED).order_by("-retired_at", "-id")
-    )
-
-
 def profile_parts(profile: Profile) -> dict[str, object]:
     """The context of the profile partials (_profile_header, _card_button, _tags).
 
     Shared by the profile page and the PMS chart tab, which add `return_to`.
     """
-    active = Card.objects.filter(profile=profile, state=CardState.ACTIVE).first()
+    # One query for the active and the retired cards, and the tag warnings
+    # read off the tag board the page shows anyway.
+    cards = list(
+        Card.objects.filter(
+            profile=profile, state__in=[CardState.ACTIVE, CardState.RETIRED]
+        ).order_by("-retired_at", "-id")
+    )
+    board = tag_board(profile)
     return {
         "profile": profile,
-        "active_card": active,
-        "retired_cards": retired_cards(profile),
-        "tag_groups": tag_board(profile),
-        "missing_tag_kinds": missing_tag_kinds(profile),
+        "active_card": next((c for c in cards if c.state == CardState.ACTIVE), None),
+        "retired_cards": [c for c in cards if c.state == CardState.RETIRED],
+        "tag_groups": board,
+        "missing_tag_kinds": missing_tag_kinds(board),
     }
