@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -106,34 +108,64 @@ class ImportProblem:
     message: str
 
 
+TOO_LONG = "This line is too long to hold a card number. Check that the file is a card list."
+UNREADABLE = "This line cannot be read as CSV. Check its quotes and commas."
+
+
+def _csv_rows(text: str) -> Iterator[tuple[int, list[str] | None, str]]:
+    """(line number, cells or None, problem) for each row of `text`.
+
+    Any line ending counts (old Macs end lines with a bare CR), and a line the
+    csv module refuses (a huge one, for instance) becomes a problem on that
+    line instead of an exception.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            too_long = "field larger than field limit" in str(exc)
+            yield reader.line_num, None, TOO_LONG if too_long else UNREADABLE
+            continue
+        yield reader.line_num, cells, ""
+
+
 def read_import_csv(text: str) -> tuple[list[str], list[ImportProblem]]:
     """Card numbers from a CSV (a `card_number` column, or the first column); problems by line."""
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows:
+    rows = _csv_rows(text)
+    first = next(rows, None)
+    if first is None:
         return [], [ImportProblem(0, "The file is empty: it needs one card number per line.")]
-    header = [cell.strip().lower() for cell in rows[0]]
+    header = [cell.strip().lower() for cell in first[1] or []]
     column = header.index("card_number") if "card_number" in header else 0
-    start = 1 if not (header and header[column].replace(" ", "").replace("-", "").isdigit()) else 0
+    is_number = bool(header) and header[column].replace(" ", "").replace("-", "").isdigit()
     numbers: list[str] = []
     problems: list[ImportProblem] = []
     seen: dict[str, int] = {}
-    for offset, row in enumerate(rows[start:], start=start + 1):
+    for line, row, problem in itertools.chain(
+        [first] if is_number or first[1] is None else [], rows
+    ):
+        if row is None:
+            problems.append(ImportProblem(line, problem))
+            continue
         if not row or not "".join(row).strip():
             continue
         raw = row[column] if column < len(row) else ""
         try:
             number = parse_card_input(raw).number
         except CardInputError as exc:
-            problems.append(ImportProblem(offset, exc.message))
+            problems.append(ImportProblem(line, exc.message))
             continue
         if is_reserved_username(number):
             problems.append(
-                ImportProblem(offset, "Numbers starting with 0000 are reserved for hub usernames.")
+                ImportProblem(line, "Numbers starting with 0000 are reserved for hub usernames.")
             )
         elif number in seen:
-            problems.append(ImportProblem(offset, f"This number is also on line {seen[number]}."))
+            problems.append(ImportProblem(line, f"This number is also on line {seen[number]}."))
         else:
-            seen[number] = offset
+            seen[number] = line
             numbers.append(number)
     if not numbers and not problems:
         problems.append(ImportProblem(0, "The file has no card numbers."))

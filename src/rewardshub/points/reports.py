@@ -236,8 +236,10 @@ def summary(practice: Practice, period: Period) -> Summary:
     )
 
 
-# Spreadsheet programs run a cell that starts with one of these as a formula.
+# Spreadsheet programs run a cell that starts with one of these as a formula,
+# also after leading blanks, and some read the full-width forms as the same.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FULL_WIDTH_STARTS = ("\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def csv_cell(value: object) -> str:
@@ -246,6 +248,8 @@ def csv_cell(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS):
+    if text.startswith(FORMULA_STARTS) or text.lstrip().startswith(
+        FORMULA_STARTS + FULL_WIDTH_STARTS
+    ):
         return "'" + text
     return text
