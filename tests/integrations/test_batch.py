@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,7 @@ from tests.integrations.conftest import CHART, EMMA, Api
 
 from rewardshub.audit.models import AuditEvent
 from rewardshub.integrations.models import PmsLink, SyncEvent, TagRule
-from rewardshub.patients.models import Profile, ProfileKind
+from rewardshub.patients.models import Profile, ProfileKind, ProfileTag
 from rewardshub.practices.models import Practice
 
 
@@ -159,3 +160,93 @@ def test_it_keeps_each_practice_to_its_own_charts(
     response = riverside_api.batch(_charts(2))
     assert [r["outcome"] for r in response.json()["results"]] == ["created", "created"]
     assert Profile.objects.filter(practice=riverside).count() == 2
+
+
+def _written_rows(chart_id: str) -> dict[str, Any]:
+    """What a sync of one chart left in every table, without ids, numbers and times."""
+    link = PmsLink.objects.select_related("profile").get(chart_id=chart_id)
+    profile = link.profile
+    username = profile.username
+
+    def words(text: str) -> str:
+        return text.replace(username, "<username>")
+
+    return {
+        "profile": {
+            name: getattr(profile, name)
+            for name in (
+                "practice_id",
+                "first_name",
+                "last_name",
+                "preferred_name",
+                "birth_date",
+                "email",
+                "phone_mobile",
+                "phone_home",
+                "responsible_party",
+                "kind",
+                "location_id",
+                "points_balance",
+            )
+        },
+        "link": (link.practice_id, link.system),
+        "tags": sorted(
+            ProfileTag.objects.filter(profile=profile).values_list(
+                "practice_id", "tag__name", "exclusive_group__name"
+            )
+        ),
+        "audit": sorted(
+            (
+                e.action,
+                e.outcome,
+                e.actor_kind,
+                e.actor_label,
+                e.actor_user_id,
+                e.source_ip,
+                json.dumps(e.detail, sort_keys=True).replace(chart_id, "<chart>"),
+            )
+            for e in AuditEvent.objects.filter(profile=profile)
+        ),
+        "sync_log": list(
+            (e.key_id, e.system, e.action, e.outcome, e.error, words(e.message), e.pms_user)
+            for e in SyncEvent.objects.filter(profile=profile)
+        ),
+    }
+
+
+def test_it_writes_the_same_rows_as_the_one_chart_path(
+    api: Api, monkeypatch: pytest.MonkeyPatch, tag_rules: list[TagRule]
+) -> None:
+    from django.db import IntegrityError
+
+    from rewardshub.integrations import batch
+
+    row = {
+        "first_name": "Ava",
+        "last_name": "Lee",
+        "preferred_name": "Avie",
+        "birth_date": "2011-05-06",
+        "email": "ava@example.com",
+        "phone_mobile": "770-555-0101",
+        "responsible_party": "Kim Lee",
+        "pms_status": "Active Tx",
+        "office": "MAR",
+    }
+    path = "/api/v1/pms/orthotrac/patients:batch"
+    # The second chart's status has no tag mapping: a note in the Sync log.
+    bulk_1, bulk_2 = {"chart_id": "BULK-1", **row}, {"chart_id": "BULK-2", **row, "pms_status": "X"}
+    one_1, one_2 = {**bulk_1, "chart_id": "ONE-1"}, {**bulk_2, "chart_id": "ONE-2"}
+    api.call("POST", path, {"patients": [bulk_1, bulk_2], "pms_user": "FRONTDESK"})
+
+    def collide(*args: Any, **kwargs: Any) -> Any:
+        raise IntegrityError("simulated concurrent insert")
+
+    monkeypatch.setattr(batch, "_bulk_chunk", collide)
+    api.call("POST", path, {"patients": [one_1, one_2], "pms_user": "FRONTDESK"})
+
+    for bulk, one in (("BULK-1", "ONE-1"), ("BULK-2", "ONE-2")):
+        assert _written_rows(bulk)["audit"] == _written_rows(one)["audit"]
+        assert _written_rows(bulk) == _written_rows(one)
+    written = _written_rows("BULK-1")
+    assert [a[0] for a in written["audit"]] == ["pms.batch", "profile.create"]
+    assert [t[1] for t in written["tags"]] == ["*Marietta", "*Orthodontic Patient"]
