@@ -97,8 +97,21 @@ class AddMemberForm(ProfileForm):
         return cleaned
 
 
+SEARCH_MAX = 300
+
+
 class SearchForm(forms.Form):
-    q = forms.CharField(label="Search patients", max_length=300, required=False)
+    q = forms.CharField(
+        label="Search patients",
+        max_length=SEARCH_MAX,
+        required=False,
+        error_messages={
+            "max_length": f"A search holds at most {SEARCH_MAX} characters. Type part of the "
+            "name, the username or the card number, or swipe the card.",
+            "null_characters_not_allowed": "The search holds a null character, which no name "
+            "or card has. Type it again, or swipe the card.",
+        },
+    )
 
 
 class TagChangeForm(forms.Form):

@@ -108,7 +108,11 @@ def search_view(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
     if request.method == "GET":
         return redirect("patients:list")
     form = SearchForm(request.POST)
-    text = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    if not form.is_valid():
+        # Too long, or a character no name has: say so rather than show the list.
+        messages.error(request, " ".join(form.errors.get("q", [])))
+        return redirect("patients:list")
+    text = form.cleaned_data["q"].strip()
     if not text:
         return redirect("patients:list")
     outcome = queries.search(hub.practice, text)
