@@ -36,6 +36,16 @@ def get_profile(practice: Practice, public_id: object) -> Profile:
     )
 
 
+def get_profile_for_page(practice: Practice, public_id: object) -> Profile:
+    """`get_profile` with what the staff profile page also shows (location, portal
+    account) in the same query."""
+    return get_object_or_404(
+        Profile.objects.select_related("location", "portal_account"),
+        practice=practice,
+        public_id=public_id,
+    )
+
+
 def get_tag(practice: Practice, public_id: object) -> Tag:
     return get_object_or_404(
         Tag.objects.select_related("group"), practice=practice, public_id=public_id
@@ -167,16 +177,45 @@ class TagGroupBoard:
         return [tag for tag in self.tags if tag.pk not in chosen]
 
 
+_BOARD_GROUP_FIELDS = ("id", "public_id", "name", "kind", "is_system", "position")
+_BOARD_TAG_FIELDS = ("id", "public_id", "name", "is_system", "position")
+
+
 def tag_board(profile: Profile) -> list[TagGroupBoard]:
-    """The practice's tag groups with the profile's tags in each (three queries)."""
-    groups = TagGroup.objects.filter(practice_id=profile.practice_id).prefetch_related(
-        Prefetch("tags", queryset=Tag.objects.order_by("position", "name"))
+    """The practice's tag groups with the profile's tags in each, in one query.
+
+    Groups LEFT JOIN their tags, so a group with no tags yet still shows; each
+    tag row says whether the profile has it (an EXISTS in the same query).
+    """
+    has = ProfileTag.objects.filter(profile_id=profile.pk, tag_id=OuterRef("tags__id"))
+    rows = (
+        TagGroup.objects.filter(practice_id=profile.practice_id)
+        .annotate(chosen=Exists(has))
+        .order_by("position", "name", "id", "tags__position", "tags__name")
+        .values_list(
+            *_BOARD_GROUP_FIELDS, *(f"tags__{name}" for name in _BOARD_TAG_FIELDS), "chosen"
+        )
     )
-    have = set(ProfileTag.objects.filter(profile=profile).values_list("tag_id", flat=True))
-    board = []
-    for group in groups:
-        tags = list(group.tags.all())
-        board.append(TagGroupBoard(group, tags, [tag for tag in tags if tag.pk in have]))
+    board: list[TagGroupBoard] = []
+    width = len(_BOARD_GROUP_FIELDS)
+    for row in rows:
+        if not board or board[-1].group.pk != row[0]:
+            group = TagGroup(
+                practice_id=profile.practice_id,
+                **dict(zip(_BOARD_GROUP_FIELDS, row[:width], strict=True)),
+            )
+            board.append(TagGroupBoard(group, [], []))
+        entry = board[-1]
+        tag_values = row[width:-1]
+        if tag_values[0] is None:  # a group with no tags
+            continue
+        tag = Tag(
+            practice_id=profile.practice_id, **dict(zip(_BOARD_TAG_FIELDS, tag_values, strict=True))
+        )
+        tag.group = entry.group
+        entry.tags.append(tag)
+        if row[-1]:
+            entry.chosen.append(tag)
     return board
 
 

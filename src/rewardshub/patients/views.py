@@ -196,7 +196,7 @@ def _events(profile: Profile) -> list[dict[str, Any]]:
 @require_GET
 @patient_view
 def detail_view(request: HttpRequest, public_id: uuid.UUID, *, hub: HubContext) -> HttpResponse:
-    profile = queries.get_profile(hub.practice, public_id)
+    profile = queries.get_profile_for_page(hub.practice, public_id)
     record_profile_view(practice=hub.practice, profile=profile, actor=hub.actor)
     context = {
         "nav": "patients",

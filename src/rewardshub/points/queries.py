@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from rewardshub.patients.models import Profile
@@ -45,12 +47,93 @@ def menu_groups(items: list[RewardItem]) -> list[MenuGroup]:
 
 
 def history(profile: Profile) -> QuerySet[LedgerEntry]:
-    """Newest first; each entry knows its item and whether it was reversed (one query a page)."""
+    """Newest first; each entry knows its item and whether it was reversed (one query a page).
+
+    By profile alone: the profile was read inside its practice, and its entries
+    are that practice's. With the practice in the WHERE clause too, SQLite
+    (no planner statistics) walks the practice's (practice, created_at) index
+    and reads every entry of every patient until it has a page, and a COUNT
+    reads the whole practice's ledger; by profile it reads the profile's
+    (profile, -created_at, -id) index only.
+    """
     return (
-        LedgerEntry.objects.filter(practice_id=profile.practice_id, profile=profile)
+        LedgerEntry.objects.filter(profile=profile)
         .select_related("reward_item")
         .annotate(is_reversed=Exists(LedgerEntry.objects.filter(reverses=OuterRef("pk"))))
         .order_by("-created_at", "-id")
+    )
+
+
+class _CountedPaginator(Paginator):
+    """A Paginator told its count, for a page whose rows were read with the total."""
+
+    def __init__(self, total: int, per_page: int) -> None:
+        super().__init__([], per_page)
+        self._total = total
+
+    @cached_property
+    def count(self) -> int:
+        return self._total
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    page: Page
+    # Whether the profile has points waiting for approval; None when not read.
+    any_waiting: bool | None
+
+
+def history_page(profile: Profile, number: object) -> HistoryPage:
+    """A page of `history` as Paginator.get_page gives it, usually in one query.
+
+    The page's own query also reads the number of entries and whether points
+    wait for approval (uncorrelated subqueries, evaluated once): no separate
+    COUNT, and no query for pending awards when there are none. Only a page
+    past the end (or an empty history) costs a COUNT and a second read.
+    """
+    size = HISTORY_PAGE_SIZE
+    try:
+        wanted = int(number)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        wanted = 1
+    entries = LedgerEntry.objects.filter(profile=profile)  # see `history`
+    total_q = entries.order_by().values("profile_id").annotate(n=Count("id")).values("n")
+    waiting_q = PendingAward.objects.filter(
+        profile_id=profile.pk, decision=PendingAward.Decision.PENDING
+    )
+    rows: list[LedgerEntry] = []
+    if wanted >= 1:
+        rows = list(
+            history(profile).annotate(total=Subquery(total_q), any_waiting=Exists(waiting_q))[
+                (wanted - 1) * size : wanted * size
+            ]
+        )
+    if rows:
+        total, any_waiting, number = rows[0].total, bool(rows[0].any_waiting), wanted
+    else:
+        total, any_waiting = entries.count(), None
+        last = max(1, -(-total // size))
+        number = wanted if 1 <= wanted <= last else last
+        if total and number != wanted:
+            rows = list(history(profile)[(number - 1) * size : number * size])
+    paginator = _CountedPaginator(total, size)
+    return HistoryPage(Page(rows, number, paginator), any_waiting)
+
+
+def menu_items(practice: Practice) -> list[RewardItem]:
+    """`active_items` as the points panel shows them (no auto tag)."""
+    return list(
+        RewardItem.objects.filter(practice=practice, active=True)
+        .select_related("category")
+        .order_by("category__position", "category__name", "category_id", "position", "name")
+    )
+
+
+def pending_for(profile: Profile) -> list[PendingAward]:
+    return list(
+        PendingAward.objects.filter(
+            profile_id=profile.pk, decision=PendingAward.Decision.PENDING
+        ).order_by("created_at")
     )
 
 
