@@ -186,6 +186,10 @@ def _converter(f: Field[Any, Any]) -> Callable[[Any], Any] | None:
     return lambda value: f.get_db_prep_save(value, connection)
 
 
+# Parameters in one multi-row INSERT (PostgreSQL allows 65,535).
+_MAX_PARAMS = 10_000
+
+
 class _Insert:
     """One table's new rows, written in one executemany.
 
@@ -218,11 +222,11 @@ class _Insert:
         self.slots = [(position[name], _converter(by_name[name])) for name in varying]
         quote = connection.ops.quote_name
         # Names from the model's own meta, values as parameters: nothing from a request.
-        self.sql = (
+        self.head = (
             f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
-            f"({', '.join(quote(f.column) for f in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))})"
+            f"({', '.join(quote(f.column) for f in fields)}) VALUES "
         )
+        self.marks = f"({', '.join(['%s'] * len(fields))})"
         self.rows: list[tuple[Any, ...]] = []
 
     def add(self, *values: Any) -> None:
@@ -238,7 +242,19 @@ class _Insert:
                 values[index] = value if convert is None else convert(value)
             params.append(values)
         with connection.cursor() as cursor:
-            cursor.executemany(self.sql, params)
+            if connection.vendor == "sqlite":
+                # In-process: one prepared statement run per row costs least.
+                cursor.executemany(self.head + self.marks, params)
+            else:
+                # Over the network, and psycopg binds client-side (each row would
+                # be a statement of its own to parse): many rows a statement.
+                step = max(1, _MAX_PARAMS // len(self.template))
+                for start in range(0, len(params), step):
+                    part = params[start : start + step]
+                    cursor.execute(
+                        self.head + ", ".join([self.marks] * len(part)),
+                        [value for values in part for value in values],
+                    )
         self.rows.clear()
 
 
