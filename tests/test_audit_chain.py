@@ -301,3 +301,59 @@ def test_it_leaves_nothing_unsealed_when_many_requests_commit_at_once() -> None:
     assert AuditEvent.objects.filter(seq__isnull=True).count() == 0
     seqs = sorted(AuditEvent.objects.filter(practice=practice).values_list("seq", flat=True))
     assert seqs == list(range(1, len(seqs) + 1))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_server_seals_in_the_background_and_misses_nothing(settings: Any) -> None:
+    # `rewardshub serve` links the chain from a thread of its own: requests do
+    # not wait for it, and every committed event still ends up linked.
+    from rewardshub.audit.chain import background
+
+    settings.AUDIT_SEAL_IN_BACKGROUND = True
+    practice = create_practice(name="Bg", slug="bg", actor=Actor.system("t"))
+    start = threading.Barrier(6)
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            start.wait()
+            for i in range(10):
+                with transaction.atomic():
+                    record_event(practice=practice, actor=ACTOR, action=f"b{n}.{i}")
+                    record_event(practice=None, actor=ACTOR, action=f"bn{n}.{i}")
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert background.wait_idle(timeout=30)
+    background.stop()
+    assert AuditEvent.objects.filter(seq__isnull=True).count() == 0
+    for pid in (practice.pk, None):
+        seqs = sorted(AuditEvent.objects.filter(practice_id=pid).values_list("seq", flat=True))
+        assert seqs == list(range(1, len(seqs) + 1))
+    assert verify()[0] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backlog_longer_than_one_sealing_step_is_sealed_whole(monkeypatch: Any) -> None:
+    # A batch sync leaves thousands of events at once; sealing takes them in
+    # steps of SEAL_BATCH and must not stop after the first step.
+    from rewardshub.audit import chain as chain_module
+
+    monkeypatch.setattr(chain_module, "SEAL_BATCH", 7)
+    practice = create_practice(name="Backlog", slug="backlog", actor=Actor.system("t"))
+    with transaction.atomic():
+        AuditEvent.objects.bulk_create(
+            AuditEvent(practice=practice, actor_kind="system", actor_label="t", action=f"x{i}")
+            for i in range(30)
+        )
+    assert AuditEvent.objects.filter(seq__isnull=True).count() == 0
+    assert AuditChainHead.objects.get(chain=practice.pk).last_seq == 31  # with the creation
+    assert verify()[0] == 0

@@ -16,6 +16,8 @@ def serve(argv: list[str]) -> None:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("HUB_WORKERS", "2")))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("HUB_THREADS", "4")))
     opts = parser.parse_args(argv)
+    # Requests leave linking the audit chain to a thread of their worker.
+    os.environ.setdefault("REWARDSHUB_AUDIT_SEAL_IN_BACKGROUND", "true")
     sys.argv = [
         "gunicorn",
         "rewardshub.wsgi:application",

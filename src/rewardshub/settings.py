@@ -33,6 +33,9 @@ ALLOWED_HOSTS = env_list("REWARDSHUB_ALLOWED_HOSTS", ["127.0.0.1", "localhost", 
 CSRF_TRUSTED_ORIGINS = env_list("REWARDSHUB_CSRF_TRUSTED_ORIGINS", [])
 # The public address the hub prints in launch links (browser_url) for a PMS.
 PUBLIC_URL = env_str("REWARDSHUB_PUBLIC_URL", "")
+# Link new audit events into the chain from a thread of the server process
+# instead of right after each request's commit (`rewardshub serve` turns it on).
+AUDIT_SEAL_IN_BACKGROUND = env_bool("REWARDSHUB_AUDIT_SEAL_IN_BACKGROUND", False)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -97,8 +100,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # the file, not the folder, so make the folder.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Several gunicorn workers share one file: WAL lets readers run beside a
-    # writer, IMMEDIATE takes the write lock at BEGIN so two writers queue on
-    # the busy timeout instead of failing half-way with "database is locked".
+    # writer, IMMEDIATE takes the write lock at BEGIN so two writers queue
+    # instead of failing half-way with "database is locked", and our backend
+    # queues them on a lock that wakes the next one at once (sqlite_backend).
+    DATABASES["default"]["ENGINE"] = "rewardshub.sqlite_backend"
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -112,8 +117,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": str(Path(tempfile.gettempdir()) / f"rewardshub-test-{os.getpid()}.sqlite3")
     }
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env_int("REWARDSHUB_DB_CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Each server thread keeps its connection: opening one costs a PostgreSQL
+# handshake, or on SQLite the PRAGMAs and Django's SQL functions, per request.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("REWARDSHUB_DB_CONN_MAX_AGE", 60)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

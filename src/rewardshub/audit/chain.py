@@ -19,11 +19,21 @@ import datetime as dt
 import hashlib
 import ipaddress
 import json
+import logging
+import os
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connections, transaction
+
+from rewardshub.audit.models import AuditEvent
+from rewardshub.fastsql import Select
+
+logger = logging.getLogger(__name__)
 
 NO_PRACTICE = 0
 GENESIS = ""
@@ -91,7 +101,14 @@ def event_hash(prev_hash: str, event: Any) -> str:
 def schedule_seal(practice_ids: Iterable[int | None], *, using: str = "default") -> None:
     """Seal these practices' new events once the writing transaction commits."""
     keys = sorted({chain_key(practice_id) for practice_id in practice_ids})
-    transaction.on_commit(lambda: seal(keys, using=using), using=using)
+    transaction.on_commit(lambda: _after_commit(keys, using), using=using)
+
+
+def _after_commit(keys: list[int], using: str) -> None:
+    if settings.AUDIT_SEAL_IN_BACKGROUND:
+        background.submit(keys, using)
+    else:
+        seal(keys, using=using)
 
 
 def seal(keys: Iterable[int], *, using: str = "default") -> int:
@@ -117,14 +134,44 @@ def seal(keys: Iterable[int], *, using: str = "default") -> int:
             if not count:
                 break
             sealed += count
-            if not again:
+            if not again and count < SEAL_BATCH:
                 break
     return sealed
 
 
+# At most this many events a sealing transaction, so a backlog (a batch sync of
+# thousands of charts) is sealed in steps that never hold the head for long.
+SEAL_BATCH = 2000
+_PENDING_COLUMNS = """
+    SELECT id, seq, practice_id, actor_kind, actor_user_id, actor_label, profile_id,
+           action, outcome, detail, source_ip, created_at
+    FROM audit_auditevent
+"""
+_PENDING_FIELDS = [(AuditEvent, name) for name in ("id", *HASHED_FIELDS)]
+# Not yet linked, oldest first: one statement per chain kind, no ORM compile each round.
+_PENDING = Select(
+    _PENDING_COLUMNS + "WHERE practice_id = %s AND seq IS NULL ORDER BY id LIMIT %s",
+    _PENDING_FIELDS,
+)
+_PENDING_NO_PRACTICE = Select(
+    _PENDING_COLUMNS + "WHERE practice_id IS NULL AND seq IS NULL ORDER BY id LIMIT %s",
+    _PENDING_FIELDS,
+)
+_LINK = "UPDATE audit_auditevent SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s"
+
+
+class _Pending:
+    """One unsealed event, as the hash reads it (attribute names of the model)."""
+
+    def __init__(self, row: tuple[Any, ...]) -> None:
+        self.id = row[0]
+        for name, value in zip(HASHED_FIELDS, row[1:], strict=True):
+            setattr(self, name, value)
+
+
 def _seal_once(key: int, using: str) -> int | None:
     """Seal one batch of the chain's pending events; None when another sealer holds it."""
-    from rewardshub.audit.models import AuditChainHead, AuditEvent
+    from rewardshub.audit.models import AuditChainHead
 
     heads = AuditChainHead.objects.using(using)
     skip = connections[using].features.has_select_for_update_skip_locked
@@ -138,24 +185,111 @@ def _seal_once(key: int, using: str) -> int | None:
             head = heads.select_for_update(skip_locked=skip).filter(chain=key).first()
             if head is None:
                 return None
-        pending = list(
-            AuditEvent.objects.using(using)
-            .filter(practice_id=None if key == NO_PRACTICE else key, seq__isnull=True)
-            .order_by("id")
-            .only(*HASHED_FIELDS)
-        )
+        if key == NO_PRACTICE:
+            rows = _PENDING_NO_PRACTICE.rows([SEAL_BATCH], using=using)
+        else:
+            rows = _PENDING.rows([key, SEAL_BATCH], using=using)
+        pending = [_Pending(row) for row in rows]
         seq, prev = head.last_seq, head.last_hash
+        links = []
         for event in pending:
             seq += 1
             event.seq = seq
-            event.prev_hash = prev
-            event.hash = prev = event_hash(prev, event)
-            AuditEvent.objects.using(using).filter(pk=event.pk).update(
-                seq=event.seq, prev_hash=event.prev_hash, hash=event.hash
-            )
-        if pending:
+            this = event_hash(prev, event)
+            links.append((seq, prev, this, event.id))
+            prev = this
+        if links:
+            with connections[using].cursor() as cursor:
+                cursor.executemany(_LINK, links)
             heads.filter(chain=key).update(last_seq=seq, last_hash=prev)
         return len(pending)
+
+
+class BackgroundSealer:
+    """Seals in a thread of the server process, so no request waits for the chain.
+
+    Commits that land while a round runs are sealed together in the next
+    round: under load, one short sealing transaction links the events of many
+    requests. A failed round (the database busy or gone) leaves its events
+    pending, and the next round of their chain, or `audit verify`, links them.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._todo: dict[str, set[int]] = {}
+        self._busy = False
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def submit(self, keys: Iterable[int], using: str) -> None:
+        with self._lock:
+            self._todo.setdefault(using, set()).update(keys)
+            # A forked server worker inherits the object but not the thread.
+            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, name="audit-sealer", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until everything submitted is sealed (tests, shutdown); False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self._todo or self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._wake.wait(min(left, 0.05))
+        return True
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Seal what is submitted, end the thread and close its connections.
+
+        A later submit starts a new thread; tests stop it so no connection of
+        the thread outlives them.
+        """
+        with self._lock:
+            thread, self._stopping = self._thread, True
+            self._wake.notify_all()
+        if thread is not None and thread.is_alive() and self._pid == os.getpid():
+            thread.join(timeout)
+        with self._lock:
+            self._thread, self._stopping = None, False
+
+    def _run(self) -> None:
+        try:
+            while True:
+                with self._lock:
+                    while not self._todo and not self._stopping:
+                        self._wake.wait()
+                    if not self._todo:
+                        return
+                    todo, self._todo = self._todo, {}
+                    self._busy = True
+                try:
+                    for using, keys in todo.items():
+                        self._round(using, keys)
+                finally:
+                    with self._lock:
+                        self._busy = False
+                        self._wake.notify_all()
+        finally:
+            connections.close_all()
+
+    @staticmethod
+    def _round(using: str, keys: set[int]) -> None:
+        try:
+            seal(keys, using=using)
+        except Exception:
+            # Not lost: the events stay pending and any later seal of the chain takes them.
+            logger.exception("Audit sealing failed; the events stay pending for the next round.")
+            connections[using].close_if_unusable_or_obsolete()
+            time.sleep(0.1)
+
+
+background = BackgroundSealer()
 
 
 def seal_all(*, using: str = "default") -> int:

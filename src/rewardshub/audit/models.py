@@ -37,6 +37,16 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         schedule_seal([obj.practice_id for obj in created], using=self.db)
         return created
 
+    def append(self, objs: Iterable[AuditEvent]) -> None:
+        """Write events nobody reads back in this request, without compiling an INSERT
+        (the Sync log's audit rows on every PMS call); sealed like the others."""
+        from rewardshub.audit.chain import schedule_seal
+        from rewardshub.fastsql import insert
+
+        objs = list(objs)
+        insert(objs, using=self.db)
+        schedule_seal([obj.practice_id for obj in objs], using=self.db)
+
 
 class AuditChainHead(models.Model):
     """The newest link of one practice's audit chain, locked while a link is added.

@@ -46,7 +46,10 @@ IdempotencyHeader = Header(
     alias="Idempotency-Key",
     description="Makes a retry harmless: the same key and body replay the first answer.",
 )
-ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+# Every refusal the routes answer, so the OpenAPI document declares what a PMS
+# may get: 400 a body that is not JSON, 401 the key, 404 unknown_system or
+# not_synced, 409 a conflict, 422 a value the call cannot take.
+ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 404, 409, 422)}
 
 
 def _profile_json(profile: Profile) -> dict[str, str]:
@@ -172,16 +175,17 @@ def status(
 ) -> HttpResponse:
     def work(caller: sync.Caller) -> tuple[int, dict[str, Any]]:
         found = sync.status(caller=caller, chart_id=chart_id)
-        if found.link is None:
+        if not found.linked:
             return 200, {"linked": False}
-        profile = found.link.profile
+        assert found.last_sync is not None
         return 200, {
             "linked": True,
-            **_profile_json(profile),
+            "username": found.username,
+            "profile_id": found.profile_id,
             "card_state": found.card_state,
             "tags": found.tags,
-            "points": profile.points_balance,
-            "last_sync": found.link.last_synced_at.isoformat(),
+            "points": found.points,
+            "last_sync": found.last_sync.isoformat(),
         }
 
     return run_call(request, system=system, action=SyncAction.STATUS, chart_id=chart_id, work=work)

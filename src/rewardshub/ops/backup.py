@@ -32,9 +32,10 @@ def _settings(alias: str = "default") -> dict[str, Any]:
 
 def database_kind(alias: str = "default") -> str:
     engine = _settings(alias)["ENGINE"]
-    if engine == "django.db.backends.sqlite3":
+    vendor = connections[alias].vendor
+    if vendor == "sqlite":
         return SQLITE
-    if engine.startswith("django.db.backends.postgresql"):
+    if vendor == "postgresql":
         return POSTGRES
     raise BackupError(f"Backups support SQLite and PostgreSQL, not {engine}.")
 
