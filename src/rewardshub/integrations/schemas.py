@@ -17,9 +17,14 @@ CHART_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 CHART_ID_RULE = "1 to 64 letters, digits, '-', '_' or '.'"
 MAX_BATCH = 1000
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)]
+# No text field may hold a NUL: PostgreSQL cannot store one (a 500 otherwise)
+# and no PMS has a reason to send it.
+NO_NUL = r"^[^\x00]*$"
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NO_NUL)
+]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100, pattern=NO_NUL)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32, pattern=NO_NUL)]
 ChartId = Annotated[str, StringConstraints(pattern=CHART_ID_PATTERN)]
 
 # Every field a PMS may send about a patient. Demographics land on the profile;
@@ -45,7 +50,8 @@ class Demographics(Schema):
     phone_mobile: Phone | None = None
     phone_home: Phone | None = None
     responsible_party: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=NO_NUL)]
+        | None
     ) = None
     pms_status: Short | None = None
     office: Short | None = None
