@@ -43,7 +43,8 @@ def _patient_matches(request: HttpRequest, practice: Practice) -> tuple[str, lis
     """The patient chooser: names typed into a POST form, answered with links by public id."""
     if request.method != "POST":
         return "", None
-    text = request.POST.get("patient", "").strip()[:100]
+    # No name holds a NUL, and PostgreSQL refuses one in a query (a 500).
+    text = request.POST.get("patient", "").replace("\x00", "").strip()[:100]
     if not text:
         return text, []
     found = search_by_name(practice, text).order_by("last_name", "first_name")
@@ -52,7 +53,11 @@ def _patient_matches(request: HttpRequest, practice: Practice) -> tuple[str, lis
 
 def _page_number(request: HttpRequest) -> int:
     raw = request.GET.get("page", "1")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    # isdecimal, not isdigit: "²" is a digit that int() refuses; and no page
+    # number has more digits than a page count could.
+    if not raw.isdecimal() or len(raw) > 9:
+        return 1
+    return max(int(raw), 1)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -83,6 +83,9 @@ class HistoryPage:
     any_waiting: bool | None
 
 
+MAX_HISTORY_PAGE = 1_000_000
+
+
 def history_page(profile: Profile, number: object) -> HistoryPage:
     """A page of `history` as Paginator.get_page gives it, usually in one query.
 
@@ -96,6 +99,9 @@ def history_page(profile: Profile, number: object) -> HistoryPage:
         wanted = int(number)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         wanted = 1
+    # A page past any real history (a hand-made ?page=) reads as the last page
+    # below, instead of an offset too big for the database (a 500).
+    wanted = min(wanted, MAX_HISTORY_PAGE)
     entries = LedgerEntry.objects.filter(profile=profile)  # see `history`
     total_q = entries.order_by().values("profile_id").annotate(n=Count("id")).values("n")
     waiting_q = PendingAward.objects.filter(
