@@ -250,3 +250,47 @@ def test_it_writes_the_same_rows_as_the_one_chart_path(
     written = _written_rows("BULK-1")
     assert [a[0] for a in written["audit"]] == ["pms.batch", "profile.create"]
     assert [t[1] for t in written["tags"]] == ["*Marietta", "*Orthodontic Patient"]
+
+
+def test_it_plans_again_when_a_chart_is_linked_between_planning_and_writing(
+    api: Api, monkeypatch: pytest.MonkeyPatch, cards: list[str]
+) -> None:
+    # New leads are planned before the chunk's transaction; a set-card that
+    # links one of the charts in between must win, without a second profile and
+    # without a unique-constraint failure sending the chunk down the slow path.
+    from rewardshub.integrations import batch
+    from rewardshub.integrations.set_card import set_card
+
+    plan = batch._plan
+
+    def plan_then_link(caller: Any, chunk: Any, mapping: Any, links: Any = None) -> Any:
+        planned = plan(caller, chunk, mapping, links)
+        if links is None:  # the plan made outside the transaction
+            set_card(
+                caller=caller,
+                chart_id="LATE-1",
+                card_raw=cards[0],
+                data={"first_name": "Late", "last_name": "Comer"},
+            )
+        return planned
+
+    def no_fallback(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the chunk was redone chart by chart")
+
+    monkeypatch.setattr(batch, "_plan", plan_then_link)
+    monkeypatch.setattr(batch, "_one", no_fallback)
+    response = api.batch(
+        [
+            {"chart_id": "LATE-1", "first_name": "Late", "last_name": "Comer"},
+            {"chart_id": "NEW-1", "first_name": "New", "last_name": "Lead"},
+        ]
+    )
+
+    late, new = response.json()["results"]
+    assert (late["outcome"], late["username"]) == ("unchanged", cards[0])
+    assert new["outcome"] == "created"
+    assert Profile.objects.count() == 2
+    assert dict(PmsLink.objects.values_list("chart_id", "profile__username")) == {
+        "LATE-1": cards[0],
+        "NEW-1": new["username"],
+    }

@@ -94,8 +94,9 @@ def sync_batch(*, caller: Caller, items: list[BatchItem]) -> list[ItemResult]:
     for start in range(0, len(todo), CHUNK):
         chunk = todo[start : start + CHUNK]
         try:
+            plan = _plan(caller, chunk, mapping)
             with transaction.atomic():
-                results.update(_bulk_chunk(caller, chunk, mapping))
+                results.update(_bulk_chunk(caller, chunk, mapping, plan))
         except IntegrityError:
             for index, item in chunk:
                 results[index] = _one(caller, item, mapping)
@@ -227,20 +228,23 @@ class _Insert:
             f"({', '.join(quote(f.column) for f in fields)}) VALUES "
         )
         self.marks = f"({', '.join(['%s'] * len(fields))})"
-        self.rows: list[tuple[Any, ...]] = []
+        self.position = position
+        self.rows: list[list[Any]] = []
+
+    def row(self, *values: Any) -> list[Any]:
+        """One row's parameters, converted (built ahead, outside the write transaction)."""
+        row = self.template.copy()
+        for (index, convert), value in zip(self.slots, values, strict=True):
+            row[index] = value if convert is None else convert(value)
+        return row
 
     def add(self, *values: Any) -> None:
-        self.rows.append(values)
+        self.rows.append(self.row(*values))
 
     def write(self) -> None:
         if not self.rows:
             return
-        params = []
-        for row in self.rows:
-            values = self.template.copy()
-            for (index, convert), value in zip(self.slots, row, strict=True):
-                values[index] = value if convert is None else convert(value)
-            params.append(values)
+        params = self.rows
         with connection.cursor() as cursor:
             if connection.vendor == "sqlite":
                 # In-process: one prepared statement run per row costs least.
@@ -255,7 +259,7 @@ class _Insert:
                         self.head + ", ".join([self.marks] * len(part)),
                         [value for values in part for value in values],
                     )
-        self.rows.clear()
+        self.rows = []
 
 
 _PROFILE_FIELDS = tuple(
@@ -337,20 +341,37 @@ class _Writes:
         message: str,
         error: str = "",
     ) -> None:
+        for insert, row in self.log_rows(chart_id, outcome, profile_id, message, error):
+            insert.rows.append(row)
+
+    def log_rows(
+        self,
+        chart_id: str,
+        outcome: str,
+        profile_id: int | None,
+        message: str,
+        error: str = "",
+    ) -> list[tuple[_Insert, list[Any]]]:
         """The Sync log row and the audit row of one chart (what sync.sync_rows builds)."""
         chart_id = chart_id[:64]
-        self.events.add(chart_id, profile_id, outcome, error, message)
-        self.audits.add(
-            profile_id,
-            f"pms.{SyncAction.BATCH}",
-            Outcome.FAILED if error else Outcome.OK,
-            {
-                "system": self.caller.system,
-                "chart_id": chart_id,
-                "outcome": outcome,
-                "error": error,
-            },
-        )
+        detail = {
+            "system": self.caller.system,
+            "chart_id": chart_id,
+            "outcome": outcome,
+            "error": error,
+        }
+        return [
+            (self.events, self.events.row(chart_id, profile_id, outcome, error, message)),
+            (
+                self.audits,
+                self.audits.row(
+                    profile_id,
+                    f"pms.{SyncAction.BATCH}",
+                    Outcome.FAILED if error else Outcome.OK,
+                    detail,
+                ),
+            ),
+        ]
 
     def insert_logs(self) -> None:
         if self.audits.rows:
@@ -359,27 +380,73 @@ class _Writes:
         self.events.write()
 
 
-@dataclass
-class _NewLead:
-    index: int
-    item: BatchItem
-    mapped: Mapped
-    fields: dict[str, Any]
-
-
-def _bulk_chunk(
-    caller: Caller, chunk: list[tuple[int, BatchItem]], mapping: TagMapping
-) -> dict[int, ItemResult]:
-    practice = caller.practice
-    writes = _Writes(caller)
-    links = {
+def _read_links(caller: Caller, chunk: list[tuple[int, BatchItem]]) -> dict[str, tuple[int, int]]:
+    """The chunk's linked charts: chart id -> (link id, profile id)."""
+    return {
         chart_id: (link_pk, profile_id)
         for chart_id, link_pk, profile_id in PmsLink.objects.filter(
-            practice=practice,
+            practice=caller.practice,
             system=caller.system,
             chart_id__in=[item.chart_id for _, item in chunk],
         ).values_list("chart_id", "pk", "profile_id")
     }
+
+
+@dataclass
+class _NewLead:
+    """A new lead's rows, built ahead; `rows` name the profile, whose id comes last."""
+
+    index: int
+    chart_id: str
+    username: str
+    public_id: uuid.UUID
+    profile_row: list[Any]
+    rows: list[tuple[_Insert, list[Any]]]
+
+
+@dataclass
+class _Plan:
+    """What a chunk will write, as far as it can be known before its transaction."""
+
+    writes: _Writes
+    links: dict[str, tuple[int, int]]
+    mapped: dict[int, Mapped]
+    leads: dict[int, _NewLead]
+
+
+def _plan(
+    caller: Caller,
+    chunk: list[tuple[int, BatchItem]],
+    mapping: TagMapping,
+    links: dict[str, tuple[int, int]] | None = None,
+) -> _Plan:
+    """Everything about the chunk that needs no lock: run before the write transaction,
+    so that (SQLite: one writer at a time) the lock is held only for the reads that
+    must be current and the writes. The transaction reads the links again and
+    plans anew if they changed meanwhile."""
+    writes = _Writes(caller)
+    if links is None:
+        links = _read_links(caller, chunk)
+    mapped = {index: mapping.apply_to(item.pms_status, item.office) for index, item in chunk}
+    wanted = [
+        (index, item)
+        for index, item in chunk
+        if item.chart_id not in links and item.data.get("first_name") and item.data.get("last_name")
+    ]
+    leads = {
+        index: _new_lead(writes, index, item, mapped[index], username)
+        for (index, item), username in zip(wanted, _free_usernames(len(wanted)), strict=True)
+    }
+    return _Plan(writes, links, mapped, leads)
+
+
+def _bulk_chunk(
+    caller: Caller, chunk: list[tuple[int, BatchItem]], mapping: TagMapping, plan: _Plan
+) -> dict[int, ItemResult]:
+    links = _read_links(caller, chunk)
+    if links != plan.links:
+        plan = _plan(caller, chunk, mapping, links)
+    writes = plan.writes
     # Locked so a staff edit cannot land between our read and our bulk write.
     profiles = Profile.objects.select_for_update().in_bulk(
         [profile_id for _, profile_id in links.values()]
@@ -393,15 +460,16 @@ def _bulk_chunk(
     results: dict[int, ItemResult] = {}
     new_leads: list[_NewLead] = []
     for index, item in chunk:
-        mapped = mapping.apply_to(item.pms_status, item.office)
+        mapped = plan.mapped[index]
         link = links.get(item.chart_id)
         if link is None:
-            if not item.data.get("first_name") or not item.data.get("last_name"):
+            lead = plan.leads.get(index)
+            if lead is None:
                 error = names_required()
                 results[index] = ItemResult(item.chart_id, SyncOutcome.ERROR, error=error)
                 writes.log(item.chart_id, SyncOutcome.ERROR, None, error.message, error.code)
-                continue
-            new_leads.append(_NewLead(index, item, mapped, _lead_fields(item, mapped)))
+            else:
+                new_leads.append(lead)
             continue
         link_pk, profile_id = link
         profile = profiles[profile_id]
@@ -466,8 +534,12 @@ def _diff_tags(
     return bool(added)
 
 
+def _tag_row(writes: _Writes, profile_id: int | None, tag: Tag) -> list[Any]:
+    return writes.tags.row(profile_id, tag.pk, tag.group_id if tag.group.exclusive else None)
+
+
 def _add_tag(writes: _Writes, profile_id: int, tag: Tag) -> None:
-    writes.tags.add(profile_id, tag.pk, tag.group_id if tag.group.exclusive else None)
+    writes.tags.rows.append(_tag_row(writes, profile_id, tag))
 
 
 def _one_per_group(tags: list[Tag]) -> list[Tag]:
@@ -512,44 +584,49 @@ def _column_value(value: Any) -> Any:
     return value.pk if isinstance(value, Model) else value
 
 
+def _new_lead(
+    writes: _Writes, index: int, item: BatchItem, mapped: Mapped, username: str
+) -> _NewLead:
+    """A lead's profile row and every row naming it (tags, audit, link, Sync log)."""
+    fields = _lead_fields(item, mapped)
+    public_id = uuid.uuid4()
+    values = [fields.get(name, _PROFILE_DEFAULTS[name]) for name in DEMOGRAPHIC_FIELDS]
+    profile_row = writes.profiles.row(public_id, username, *map(_column_value, values))
+    tags = _one_per_group(mapped.tags)
+    rows = [(writes.tags, _tag_row(writes, None, tag)) for tag in tags]
+    detail = {
+        "fields": sorted(k for k, v in fields.items() if v not in ("", None)),
+        "card_last4": None,
+        # In the order create_profile lists them (Tag's ordering).
+        "tags": [
+            tag.name for tag in sorted(tags, key=lambda t: (t.group.position, t.position, t.name))
+        ],
+    }
+    rows.append((writes.audits, writes.audits.row(None, "profile.create", Outcome.OK, detail)))
+    rows.append((writes.links, writes.links.row(item.chart_id, None)))
+    message = _message(SyncOutcome.CREATED, username, [], mapped)
+    rows.extend(writes.log_rows(item.chart_id, SyncOutcome.CREATED, None, message))
+    return _NewLead(index, item.chart_id, username, public_id, profile_row, rows)
+
+
 def _save_new(writes: _Writes, leads: list[_NewLead], results: dict[int, ItemResult]) -> None:
     if not leads:
         return
-    usernames = _free_usernames(len(leads))
-    public_ids = [uuid.uuid4() for _ in leads]
-    for lead, username, public_id in zip(leads, usernames, public_ids, strict=True):
-        values = [lead.fields.get(name, _PROFILE_DEFAULTS[name]) for name in DEMOGRAPHIC_FIELDS]
-        writes.profiles.add(public_id, username, *map(_column_value, values))
+    writes.profiles.rows.extend(lead.profile_row for lead in leads)
     writes.profiles.write()
     # executemany returns no ids: read them back by the (unique) usernames.
-    ids = dict(Profile.objects.filter(username__in=usernames).values_list("username", "pk"))
-    for lead, username, public_id in zip(leads, usernames, public_ids, strict=True):
-        profile_id = ids[username]
-        tags = _one_per_group(lead.mapped.tags)
-        for tag in tags:
-            _add_tag(writes, profile_id, tag)
-        writes.audit(
-            profile_id,
-            "profile.create",
-            {
-                "fields": sorted(k for k, v in lead.fields.items() if v not in ("", None)),
-                "card_last4": None,
-                # In the order create_profile lists them (Tag's ordering).
-                "tags": [
-                    tag.name
-                    for tag in sorted(tags, key=lambda t: (t.group.position, t.position, t.name))
-                ],
-            },
+    ids = dict(
+        Profile.objects.filter(username__in=[lead.username for lead in leads]).values_list(
+            "username", "pk"
         )
-        writes.links.add(lead.item.chart_id, profile_id)
+    )
+    for lead in leads:
+        profile_id = ids[lead.username]
+        for insert, row in lead.rows:
+            row[insert.position["profile_id"]] = profile_id
+            insert.rows.append(row)
         results[lead.index] = ItemResult(
-            lead.item.chart_id, SyncOutcome.CREATED, username, public_id
-        )
-        writes.log(
-            lead.item.chart_id,
-            SyncOutcome.CREATED,
-            profile_id,
-            _message(SyncOutcome.CREATED, username, [], lead.mapped),
+            lead.chart_id, SyncOutcome.CREATED, lead.username, lead.public_id
         )
     writes.links.write()
 
