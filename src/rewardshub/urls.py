@@ -6,6 +6,8 @@ from rewardshub.integrations.api import api
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # First: the PMS calls it most, and every pattern before it is tried in turn.
+    path("api/v1/", api.urls),
     path("", include("rewardshub.practices.urls")),
     path("patients/", include("rewardshub.patients.urls")),
     path("cards/", include("rewardshub.cards.urls")),
@@ -14,7 +16,6 @@ urlpatterns = [
     path("orders/", include("rewardshub.points.urls_orders")),
     path("reports/", include("rewardshub.points.urls_reports")),
     path("settings/prizes/", include("rewardshub.points.urls_prizes")),
-    path("api/v1/", api.urls),
     path("", include("rewardshub.integrations.urls")),
     path("portal/", include("rewardshub.portal.urls")),
 ]

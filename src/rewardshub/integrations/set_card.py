@@ -199,9 +199,11 @@ def _set_card_once(
             link.save(update_fields=["profile"])
             changed = sync_fields(caller, profile, data, mapped)
 
-        PmsLink.objects.filter(practice=practice, system=caller.system, chart_id=chart_id).update(
-            last_synced_at=timezone.now()
-        )
+        if outcome != SyncOutcome.CREATED:
+            # A new link was written with the time already.
+            PmsLink.objects.filter(
+                practice=practice, system=caller.system, chart_id=chart_id
+            ).update(last_synced_at=timezone.now())
         token = create_token(
             practice=practice,
             key=caller.key,
