@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
@@ -77,8 +80,38 @@ class _CountedPaginator(Paginator):
 
 
 @dataclass(frozen=True)
+class HistoryEntry:
+    """A history line as the points panel shows it, read as plain values (a page
+    of model instances, with their items, costs more than the rest of the query)."""
+
+    public_id: uuid.UUID
+    kind: str
+    points: int
+    description: str
+    actor_label: str
+    created_at: dt.datetime
+    item_name: str | None
+    is_reversed: bool
+
+    def get_kind_display(self) -> str:
+        return str(EntryKind(self.kind).label)
+
+
+_ENTRY_FIELDS = (
+    "public_id",
+    "kind",
+    "points",
+    "description",
+    "actor_label",
+    "created_at",
+    "reward_item__name",
+    "is_reversed",
+)
+
+
+@dataclass(frozen=True)
 class HistoryPage:
-    page: Page
+    page: Page  # of HistoryEntry
     # Whether the profile has points waiting for approval; None when not read.
     any_waiting: bool | None
 
@@ -107,23 +140,29 @@ def history_page(profile: Profile, number: object) -> HistoryPage:
     waiting_q = PendingAward.objects.filter(
         profile_id=profile.pk, decision=PendingAward.Decision.PENDING
     )
-    rows: list[LedgerEntry] = []
+    rows: list[tuple[Any, ...]] = []
     if wanted >= 1:
         rows = list(
-            history(profile).annotate(total=Subquery(total_q), any_waiting=Exists(waiting_q))[
+            history(profile)
+            .annotate(total=Subquery(total_q), any_waiting=Exists(waiting_q))
+            .values_list(*_ENTRY_FIELDS, "total", "any_waiting")[
                 (wanted - 1) * size : wanted * size
             ]
         )
     if rows:
-        total, any_waiting, number = rows[0].total, bool(rows[0].any_waiting), wanted
+        total, any_waiting, number = rows[0][-2], bool(rows[0][-1]), wanted
+        rows = [row[:-2] for row in rows]
     else:
         total, any_waiting = entries.count(), None
         last = max(1, -(-total // size))
         number = wanted if 1 <= wanted <= last else last
         if total and number != wanted:
-            rows = list(history(profile)[(number - 1) * size : number * size])
+            rows = list(
+                history(profile).values_list(*_ENTRY_FIELDS)[(number - 1) * size : number * size]
+            )
+    page_entries = [HistoryEntry(*row[:-1], is_reversed=bool(row[-1])) for row in rows]
     paginator = _CountedPaginator(total, size)
-    return HistoryPage(Page(rows, number, paginator), any_waiting)
+    return HistoryPage(Page(page_entries, number, paginator), any_waiting)
 
 
 def menu_items(practice: Practice) -> list[RewardItem]:
@@ -143,7 +182,7 @@ def pending_for(profile: Profile) -> list[PendingAward]:
     )
 
 
-def can_reverse(entry: LedgerEntry) -> bool:
+def can_reverse(entry: LedgerEntry | HistoryEntry) -> bool:
     # Redeems are undone by cancelling their order (which also restores stock).
     return entry.kind not in (EntryKind.REVERSAL, EntryKind.REDEEM) and not getattr(
         entry, "is_reversed", False

@@ -23,7 +23,8 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from rewardshub.points import queries
-from rewardshub.points.models import EntryKind, LedgerEntry
+from rewardshub.points.models import EntryKind
+from rewardshub.points.queries import HistoryEntry
 
 register = template.Library()
 
@@ -47,14 +48,14 @@ class HistoryRow:
     reverse_url: str  # "" when the entry cannot be reversed here
 
 
-def _what(entry: LedgerEntry) -> str:
-    item = entry.reward_item
+def _what(entry: HistoryEntry) -> str:
+    item = entry.item_name
     if entry.kind == EntryKind.REVERSAL:
-        return f"Reversal of {item.name}" if item else "Reversal"
-    return item.name if item else entry.get_kind_display()
+        return f"Reversal of {item}" if item is not None else "Reversal"
+    return item if item is not None else entry.get_kind_display()
 
 
-def history_rows(entries: list[LedgerEntry]) -> list[HistoryRow]:
+def history_rows(entries: list[HistoryEntry]) -> list[HistoryRow]:
     """The rows as `{{ created_at|date:'c' }}`, `|date:"N j, Y"` and `{% url %}` would print
     them, in the current time zone (the practice's, on staff pages)."""
     reverse_url = reverse("points:reverse", args=[_PLACEHOLDER])
@@ -72,7 +73,7 @@ def history_rows(entries: list[LedgerEntry]) -> list[HistoryRow]:
                 kind=entry.kind,
                 what=_what(entry),
                 description=entry.description,
-                is_reversed=bool(getattr(entry, "is_reversed", False)),
+                is_reversed=entry.is_reversed,
                 points=f"{entry.points:+d}",
                 actor_label=entry.actor_label,
                 when_iso=local.isoformat(),
