@@ -60,3 +60,80 @@ def test_it_serves_with_gunicorn_and_keeps_chart_ids_out_of_the_access_log(tmp_p
     assert '"GET /healthz" 200' in written
     assert "/api/v1/pms/orthotrac/patients/<chart>" in written
     assert "CHART-SECRET-77" not in written
+
+
+@pytest.mark.slow
+def test_the_server_links_every_audit_event_into_the_chain_without_being_asked(
+    tmp_path: Path,
+) -> None:
+    # `rewardshub serve` seals the audit chain from a thread of each worker,
+    # not in the request: after a burst of calls, every event is linked
+    # shortly after, with no `audit verify` to do it.
+    import json
+    import sqlite3
+    from concurrent.futures import ThreadPoolExecutor
+
+    database = tmp_path / "hub.sqlite3"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "REWARDSHUB_VAR_DIR": str(tmp_path),
+    }
+    env.pop("REWARDSHUB_AUDIT_SEAL_IN_BACKGROUND", None)
+    subprocess.run([sys.executable, "-m", "rewardshub", "migrate", "-v", "0"], env=env, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "rewardshub", "demo", "--out", str(tmp_path / "demo.json")],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    key = json.loads((tmp_path / "demo.json").read_text())["practices"][0]["api_key"]
+    port = _free_port()
+    log = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "rewardshub", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    calls = 60
+
+    def lookup(n: int) -> int:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/pms/orthotrac/patients/BURST{n}",
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        with urllib.request.urlopen(request, timeout=20) as response:
+            return int(response.status)
+
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        with ThreadPoolExecutor(8) as pool:
+            assert set(pool.map(lookup, range(calls))) == {200}
+        with sqlite3.connect(database) as db:
+            for _ in range(100):
+                pending = db.execute(
+                    "SELECT count(*) FROM audit_auditevent WHERE seq IS NULL"
+                ).fetchone()[0]
+                if pending == 0:
+                    break
+                time.sleep(0.1)
+            logged = db.execute(
+                "SELECT count(*) FROM audit_auditevent WHERE action = 'pms.status'"
+            ).fetchone()[0]
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+    assert logged == calls
+    assert pending == 0
+    verify = subprocess.run(
+        [sys.executable, "-m", "rewardshub", "audit", "verify"], env=env, capture_output=True
+    )
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    print(f"serve: {calls} lookups over 2 workers, {logged} audit rows, all linked in the chain")
