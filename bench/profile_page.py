@@ -100,8 +100,10 @@ def run(opts: argparse.Namespace, workdir: Path) -> None:
     assert first.status_code == 200, first.status_code
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)
-    print(f"{path}: status {response.status_code}, {len(response.content):,} bytes, "
-          f"{len(captured.captured_queries)} queries ({connection.vendor}, data in {workdir})")
+    print(
+        f"{path}: status {response.status_code}, {len(response.content):,} bytes, "
+        f"{len(captured.captured_queries)} queries ({connection.vendor}, data in {workdir})"
+    )
     if opts.sql:
         for query in captured.captured_queries:
             print(f"  {query['time']} s  {' '.join(query['sql'].split())[:300]}")
@@ -111,9 +113,11 @@ def run(opts: argparse.Namespace, workdir: Path) -> None:
         client.get(path)
         wall.append((time.perf_counter() - started) * 1000)
         cpu.append((time.process_time() - cpu_started) * 1000)
-    print(f"{opts.requests} requests: wall median {statistics.median(wall):.2f} ms "
-          f"(min {min(wall):.2f}), CPU median {statistics.median(cpu):.2f} ms; "
-          f"load {os.getloadavg()[0]:.1f}")
+    print(
+        f"{opts.requests} requests: wall median {statistics.median(wall):.2f} ms "
+        f"(min {min(wall):.2f}), CPU median {statistics.median(cpu):.2f} ms; "
+        f"load {os.getloadavg()[0]:.1f}"
+    )
     if opts.profile:
         from pyinstrument import Profiler
 
