@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
@@ -22,14 +23,19 @@ from tests.fuzz.conftest import Fuzz
 from tests.fuzz.names import email_text, name_text, storable_name
 from tests.integrations.conftest import Api, make_key
 
+from rewardshub.audit.actors import Actor
+from rewardshub.cards.batches import IssuedCard, issue_batch
 from rewardshub.cards.models import Card, CardBatch
 from rewardshub.integrations.models import PmsLink
+from rewardshub.patients.actions import create_profile
 from rewardshub.patients.models import Profile
 from rewardshub.portal.models import PortalAccount
 from rewardshub.portal.session import SESSION_PROFILE
 from rewardshub.practices.models import Practice
 
 FUZZ = settings(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+SYSTEM = Actor.system("tests")
+NEW_PASSWORD = "sparkly-braces-42"
 API_NAME_FIELDS = ("first_name", "last_name", "preferred_name", "responsible_party")
 
 
@@ -105,6 +111,74 @@ class TestPortalForms:
             assert errors and _page_says(response, *errors)
 
         check()
+
+
+class TestPortalActivation:
+    def test_it_activates_on_the_exact_last_name_or_says_what_is_wrong(
+        self, fuzz: Fuzz, acworth: Practice
+    ) -> None:
+        pool: list[IssuedCard] = []
+
+        def next_card() -> IssuedCard:
+            # Shrinking a failure runs more examples than max_examples: never run dry.
+            if not pool:
+                pool.extend(issue_batch(practice=acworth, count=20, actor=SYSTEM))
+            return pool.pop()
+
+        outcomes = {"activated": 0, "refused": 0}
+
+        @fuzz_settings(40)
+        @given(
+            last=storable_name.filter(lambda text: len(text.strip()) <= 100),
+            typed=st.one_of(st.none(), name_text),
+            blanks=st.sampled_from(["", " ", "  \t"]),
+            email=st.one_of(st.just(""), st.emails(), email_text),
+        )
+        def check(last: str, typed: str | None, blanks: str, email: str) -> None:
+            fuzz.tried("portal forms")
+            # Wrong last names lock the address out after a few tries: each
+            # example is a first visit.
+            cache.clear()
+            card = next_card()
+            profile = create_profile(
+                practice=acworth,
+                data={"first_name": "Pat", "last_name": last.strip()},
+                actor=SYSTEM,
+                card_raw=card.number,
+            )
+            client = Client()
+            login = client.post(
+                "/portal/login/", {"identifier": card.number, "password": card.temp_password}
+            )
+            assert login.status_code == 302 and login["Location"] == "/portal/welcome/"
+            # The patient types their last name (maybe in other case, with blanks), or anything.
+            answer = blanks + last.strip().upper() + blanks if typed is None else typed
+            response = client.post(
+                "/portal/welcome/",
+                {
+                    "last_name": answer,
+                    "password1": NEW_PASSWORD,
+                    "password2": NEW_PASSWORD,
+                    "email": email,
+                },
+            )
+            assert response.status_code in (302, 422, 200), response.status_code
+            account = PortalAccount.objects.filter(profile=profile).first()
+            if response.status_code == 302 and response["Location"] == "/portal/":
+                assert account is not None and account.email == email.strip().lower()
+                outcomes["activated"] += 1
+                return
+            assert account is None or not account.password
+            assert response.status_code != 302 or response["Location"] == "/portal/login/"
+            if response.status_code != 302:
+                form_errors = [
+                    str(e) for es in response.context["form"].errors.values() for e in es
+                ]
+                assert _page_says(response, response.context.get("error") or "", *form_errors)
+            outcomes["refused"] += 1
+
+        check()
+        assert outcomes["activated"] and outcomes["refused"], outcomes
 
 
 @pytest.fixture
@@ -183,7 +257,6 @@ class TestApiDemographics:
             assert (profile.first_name, profile.last_name) == (_api_strip(first), _api_strip(last))
 
         check()
-
 
     def test_it_refuses_a_null_character_in_any_text_field(
         self, api: Api, cards: list[str]
