@@ -294,3 +294,39 @@ def test_it_plans_again_when_a_chart_is_linked_between_planning_and_writing(
         "LATE-1": cards[0],
         "NEW-1": new["username"],
     }
+
+
+def test_it_redoes_a_chunk_chart_by_chart_when_a_write_meets_a_unique_constraint(
+    api: Api, monkeypatch: pytest.MonkeyPatch, acworth: Practice
+) -> None:
+    # A real conflict, not a simulated one: another writer takes a username
+    # the chunk planned for a new lead, so the chunk's profile insert fails
+    # on the database's unique index, rolls back, and each chart is redone.
+    from rewardshub.integrations import batch
+
+    plan = batch._plan
+    taken: list[str] = []
+
+    def plan_then_take(caller: Any, chunk: Any, mapping: Any, links: Any = None) -> Any:
+        planned = plan(caller, chunk, mapping, links)
+        if not taken:
+            username = next(iter(planned.leads.values())).username
+            Profile.objects.create(
+                practice=acworth, username=username, first_name="Other", last_name="Writer"
+            )
+            taken.append(username)
+        return planned
+
+    monkeypatch.setattr(batch, "_plan", plan_then_take)
+    response = api.batch(_charts(5))
+
+    results = response.json()["results"]
+    assert [r["outcome"] for r in results] == ["created"] * 5
+    assert taken[0] not in {r["username"] for r in results}
+    assert Profile.objects.count() == 6
+    assert PmsLink.objects.count() == 5
+    # The rolled-back chunk left nothing behind: one Sync log row per chart.
+    assert sorted(SyncEvent.objects.filter(action="batch").values_list("chart_id", "outcome")) == [
+        (f"B-{i:04d}", "created") for i in range(5)
+    ]
+    assert AuditEvent.objects.filter(action="profile.create").count() == 5

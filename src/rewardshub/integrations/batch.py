@@ -187,10 +187,6 @@ def _converter(f: Field[Any, Any]) -> Callable[[Any], Any] | None:
     return lambda value: f.get_db_prep_save(value, connection)
 
 
-# Parameters in one multi-row INSERT (PostgreSQL allows 65,535).
-_MAX_PARAMS = 10_000
-
-
 class _Insert:
     """One table's new rows, written in one executemany.
 
@@ -228,6 +224,10 @@ class _Insert:
             f"({', '.join(quote(f.column) for f in fields)}) VALUES "
         )
         self.marks = f"({', '.join(['%s'] * len(fields))})"
+        self.copy = (
+            f"COPY {quote(model._meta.db_table)} "
+            f"({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
+        )
         self.position = position
         self.rows: list[list[Any]] = []
 
@@ -250,15 +250,13 @@ class _Insert:
                 # In-process: one prepared statement run per row costs least.
                 cursor.executemany(self.head + self.marks, params)
             else:
-                # Over the network, and psycopg binds client-side (each row would
-                # be a statement of its own to parse): many rows a statement.
-                step = max(1, _MAX_PARAMS // len(self.template))
-                for start in range(0, len(params), step):
-                    part = params[start : start + step]
-                    cursor.execute(
-                        self.head + ", ".join([self.marks] * len(part)),
-                        [value for values in part for value in values],
-                    )
+                # PostgreSQL: COPY, a stream of rows with no statement to parse
+                # per row (psycopg binds client-side) and no planning: several
+                # times faster than multi-row INSERTs for the thousands of rows
+                # a batch adds. Errors come back as Django's (IntegrityError).
+                with connection.wrap_database_errors, cursor.cursor.copy(self.copy) as copy:
+                    for row in params:
+                        copy.write_row(row)
         self.rows = []
 
 
