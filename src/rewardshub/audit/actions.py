@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from rewardshub.audit.actors import Actor
+from rewardshub.audit.chain import schedule_seal
 from rewardshub.audit.models import AuditEvent, Outcome
+from rewardshub.fastsql import create
 from rewardshub.practices.models import Practice
 
 
@@ -18,7 +20,7 @@ def record_event(
     detail: dict[str, Any] | None = None,
     outcome: str = Outcome.OK,
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         practice=practice,
         actor_kind=actor.kind,
         actor_user_id=actor.user_id,
@@ -29,3 +31,8 @@ def record_event(
         detail=detail or {},
         source_ip=actor.source_ip,
     )
+    # Every read and write of patient data comes through here: one fixed
+    # INSERT (fastsql.py says why), then sealed like any other event.
+    create(event)
+    schedule_seal([event.practice_id])
+    return event

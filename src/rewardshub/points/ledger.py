@@ -11,19 +11,40 @@ not write a negative balance.
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.db.models import F
+from typing import cast
+
+from django.db import connection, transaction
 
 from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError
+from rewardshub.fastsql import Select, columns, create, instance
 from rewardshub.patients.models import Profile
 from rewardshub.points.models import LedgerEntry, RewardItem
 from rewardshub.practices.models import Location, Practice
 
+_PROFILE = columns(Profile, "p")
+_LOCK_SQL = f"SELECT {_PROFILE[0]} FROM patients_profile p WHERE p.id = %s AND p.practice_id = %s"  # noqa: S608 - names from the model
+# Every award and redeem starts here, so it is one fixed statement (fastsql.py).
+_LOCK = Select(_LOCK_SQL, _PROFILE[1])
+_LOCK_FOR_UPDATE = Select(_LOCK_SQL + " FOR UPDATE", _PROFILE[1])
+_MOVE_BALANCE = (
+    "UPDATE patients_profile SET points_balance = points_balance + %s "
+    "WHERE id = %s AND practice_id = %s"
+)
+
 
 def lock_profile(practice: Practice, profile: Profile) -> Profile:
-    """Re-read the profile under a row lock; must run inside a transaction."""
-    return Profile.objects.select_for_update().get(pk=profile.pk, practice=practice)
+    """Re-read the profile under a row lock; must run inside a transaction.
+
+    PostgreSQL locks the row (FOR UPDATE); on SQLite the IMMEDIATE transaction
+    already holds the database's only write lock.
+    """
+    assert transaction.get_connection().in_atomic_block, "lock_profile() needs a transaction"
+    lock = _LOCK_FOR_UPDATE if connection.features.has_select_for_update else _LOCK
+    row = lock.one([profile.pk, practice.pk])
+    if row is None:
+        raise Profile.DoesNotExist("No such profile in this practice.")
+    return cast(Profile, instance(Profile, row))
 
 
 def not_enough_points(profile: Profile, needed: int) -> ActionError:
@@ -54,7 +75,7 @@ def post(
         raise ActionError("zero_points", "An entry must add or take away at least one point.")
     if profile.points_balance + points < 0:
         raise not_enough_points(profile, -points)
-    entry = LedgerEntry.objects.create(
+    entry = LedgerEntry(
         practice=practice,
         profile=profile,
         points=points,
@@ -68,6 +89,8 @@ def post(
         reverses=reverses,
         idempotency_key=idempotency_key,
     )
-    Profile.objects.filter(pk=profile.pk).update(points_balance=F("points_balance") + points)
+    create(entry)
+    with connection.cursor() as cursor:
+        cursor.execute(_MOVE_BALANCE, [points, profile.pk, practice.pk])
     profile.points_balance += points
     return entry
