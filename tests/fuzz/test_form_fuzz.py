@@ -250,7 +250,7 @@ class TestSearchBox:
             st.text(min_size=290, max_size=400),
         )
 
-        @fuzz_settings(200)
+        @fuzz_settings(150)
         @given(text=searches)
         @example(text="x" * 301)
         @example(text="Emma\x00")
