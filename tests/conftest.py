@@ -132,3 +132,19 @@ def make_profile(db: Any) -> Callable[..., Profile]:
         return profile
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print what a test recorded with record_property("summary", line) (e.g. how many
+    cases the API fuzzing ran): the report crosses from xdist workers, print() does not."""
+    lines = [
+        str(value)
+        for kind in ("passed", "failed")
+        for report in terminalreporter.getreports(kind)
+        for name, value in getattr(report, "user_properties", ())
+        if name == "summary"
+    ]
+    if lines:
+        terminalreporter.write_sep("-", "summaries")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -11,7 +11,9 @@ from tests.integrations.conftest import CHART, EMMA, SYSTEM, Api, make_key
 
 from rewardshub.integrations.actions import revoke_key
 from rewardshub.integrations.keys import LAST_USED_RESOLUTION, authenticate, hash_token
-from rewardshub.integrations.models import SyncEvent
+from rewardshub.integrations.models import LaunchToken, SyncEvent
+from rewardshub.patients.models import Profile
+from rewardshub.points.models import LedgerEntry
 from rewardshub.practices.models import IntegrationKey, Practice
 
 
@@ -162,6 +164,136 @@ class TestOtherErrors:
         assert body["error"] == "server_error"
         assert "database on fire" not in body["message"]
         assert response["X-Request-Id"] in body["message"]
+
+
+class TestBodiesTheFuzzerSent:
+    """Found by tests/test_api_fuzz.py: each is refused with a sentence, changing nothing."""
+
+    @pytest.fixture
+    def synced(self, api: Api, cards: list[str]) -> Profile:
+        assert api.set_card(CHART, cards[0], **EMMA).status_code == 200
+        return Profile.objects.get(pms_links__chart_id=CHART)
+
+    @pytest.mark.parametrize(
+        ("method", "suffix", "body"),
+        [
+            ("POST", "/launch", "[]"),
+            ("PUT", "", "5"),
+            ("POST", "/card", '"6277"'),
+            ("POST", "/points", "[]"),
+            ("POST", ":batch", "null"),
+        ],
+    )
+    def test_it_refuses_a_body_that_is_not_a_json_object(
+        self, api: Api, synced: Profile, method: str, suffix: str, body: str
+    ) -> None:
+        path = (
+            "/api/v1/pms/orthotrac/patients:batch"
+            if suffix == ":batch"
+            else api.path(CHART, suffix)
+        )
+        tokens, events = LaunchToken.objects.count(), SyncEvent.objects.count()
+
+        response = getattr(api.client, method.lower())(
+            path,
+            data=body,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {api.token}",
+        )
+
+        assert response.status_code == 422
+        assert response.json() == {
+            "error": "validation_error",
+            "message": "The request body must be a JSON object.",
+        }
+        assert LaunchToken.objects.count() == tokens
+        assert SyncEvent.objects.count() == events + 1  # the refusal, in the Sync log
+        assert SyncEvent.objects.latest("id").error == "validation_error"
+
+    @pytest.mark.parametrize(
+        ("method", "suffix", "body", "field"),
+        [
+            ("POST", "/card", {"card": "", **EMMA, "last_name": "John\x00son"}, "last_name"),
+            ("PUT", "", {"responsible_party": "Ann\x00"}, "responsible_party"),
+            ("POST", "/launch", {"view": "chart", "pms_user": "\x00"}, "pms_user"),
+            ("POST", "/points", {"amount": 5, "description": "Fair\x00"}, "description"),
+            ("POST", "/points", {"items": ["On time\x00"]}, "items[0]"),
+            ("POST", ":batch", {"patients": [{"chart_id": "X1"}], "pms_user": "\x00"}, "pms_user"),
+        ],
+    )
+    def test_it_refuses_a_nul_character(
+        self,
+        api: Api,
+        synced: Profile,
+        cards: list[str],
+        method: str,
+        suffix: str,
+        body: dict[str, object],
+        field: str,
+    ) -> None:
+        # PostgreSQL cannot store a NUL: this was a 500 there (and stored as sent on SQLite).
+        if suffix == "/card":
+            body = {**body, "card": cards[1]}
+        path = (
+            "/api/v1/pms/orthotrac/patients:batch"
+            if suffix == ":batch"
+            else api.path(CHART, suffix)
+        )
+        before = Profile.objects.values().get(pk=synced.pk)
+
+        response = api.call(method, path, body)
+
+        assert response.status_code == 422
+        assert response.json() == {
+            "error": "validation_error",
+            "message": f"{field} must not contain NUL characters (\\u0000).",
+        }
+        assert Profile.objects.count() == 1
+        assert Profile.objects.values().get(pk=synced.pk) == before
+        assert not LedgerEntry.objects.exists()
+        assert not LaunchToken.objects.filter(view="chart").exists()
+
+    def test_it_refuses_a_nul_character_in_one_batch_row_only(
+        self, api: Api, synced: Profile
+    ) -> None:
+        response = api.batch(
+            [
+                {"chart_id": "X1", "first_name": "Ann\x00", "last_name": "Lee"},
+                {"chart_id": "X2", "first_name": "Bo", "last_name": "Lee"},
+            ]
+        )
+        assert response.status_code == 200
+        first, second = response.json()["results"]
+        assert first == {
+            "chart_id": "X1",
+            "outcome": "error",
+            "error": "validation_error",
+            "message": "first_name must not contain NUL characters (\\u0000).",
+        }
+        assert second["outcome"] == "created"
+        assert not Profile.objects.filter(pms_links__chart_id="X1").exists()
+
+    def test_it_does_not_take_true_for_a_number_of_points(self, api: Api, synced: Profile) -> None:
+        response = api.call(
+            "POST", api.path(CHART, "/points"), {"amount": True, "description": "Science fair"}
+        )
+        assert response.status_code == 422
+        assert response.json()["message"] == "amount must be a whole number."
+        synced.refresh_from_db()
+        assert synced.points_balance == 0
+        assert not LedgerEntry.objects.exists()
+
+    def test_it_says_what_range_an_amount_must_be_in(self, api: Api, synced: Profile) -> None:
+        response = api.call("POST", api.path(CHART, "/points"), {"amount": 0, "description": "x"})
+        assert response.status_code == 422
+        assert response.json()["message"] == "amount must be at least 1."
+
+    def test_it_documents_the_400_of_a_body_that_is_not_json(self, db: object) -> None:
+        document = Client().get("/api/v1/openapi.json").json()
+        for path, operations in document["paths"].items():
+            for method, operation in operations.items():
+                if "requestBody" in operation:
+                    assert "400" in operation["responses"], f"{method} {path}"
 
 
 class TestDocs:

@@ -24,7 +24,7 @@ from rewardshub.integrations import sync
 from rewardshub.integrations.api_patients import ERRORS, ChartIdPath, IdempotencyHeader, SystemPath
 from rewardshub.integrations.api_support import run_call
 from rewardshub.integrations.models import SyncAction, SyncOutcome
-from rewardshub.integrations.schemas import Short
+from rewardshub.integrations.schemas import NO_NUL, BodyIn, Short
 from rewardshub.patients.models import Profile
 from rewardshub.points import queries
 from rewardshub.points.actions import MAX_MISC_POINTS, award_items, award_misc
@@ -35,21 +35,27 @@ router = Router(tags=["points"])
 
 MAX_ITEMS = 20
 HISTORY_PAGE_SIZE = 50
-ItemRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ItemRef = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NO_NUL)
+]
 
 
-class PointsIn(Schema):
+class PointsIn(BodyIn):
     items: list[ItemRef] | None = Field(
         None,
         max_length=MAX_ITEMS,
         description="Menu rewards to give, by name (as on the menu) or public id.",
     )
     amount: int | None = Field(
-        None, ge=1, le=MAX_MISC_POINTS, description="Misc points: a free amount (with description)."
+        None,
+        ge=1,
+        le=MAX_MISC_POINTS,
+        strict=True,  # JSON true is not 1 point
+        description="Misc points: a free amount (with description).",
     )
-    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = Field(
-        "", description="Why; required with amount."
-    )
+    description: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=300, pattern=NO_NUL)
+    ] = Field("", description="Why; required with amount.")
     pms_user: Short | None = Field(None, description="The PMS user, recorded in the audit log.")
 
 

@@ -16,7 +16,7 @@ from rewardshub.audit.actors import client_ip
 from rewardshub.errors import ActionError
 from rewardshub.integrations import idempotency
 from rewardshub.integrations.keys import find_key, touch
-from rewardshub.integrations.schemas import CHART_ID_RULE
+from rewardshub.integrations.schemas import CHART_ID_RULE, NO_NUL
 from rewardshub.integrations.sync import Caller, record_failure, record_replay
 from rewardshub.integrations.systems import system_name
 from rewardshub.practices.models import IntegrationKey
@@ -149,7 +149,7 @@ def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
             continue
         else:
             name += f".{item}" if name else str(item)
-    return name or "the request body"
+    return name or "The request body"
 
 
 def _sentence(error: dict[str, Any]) -> str:
@@ -167,6 +167,8 @@ def _sentence(error: dict[str, Any]) -> str:
     if kind == "string_pattern_mismatch":
         if field.endswith("chart_id"):
             return f"{field} must be {CHART_ID_RULE}."
+        if ctx.get("pattern") == NO_NUL:
+            return f"{field} must not contain NUL characters (\\u0000)."
         return f"{field} has characters that are not allowed."
     if kind.startswith("date_"):
         return f"{field} must be a date written YYYY-MM-DD."
@@ -174,6 +176,12 @@ def _sentence(error: dict[str, Any]) -> str:
         return f"{field} must hold at most {ctx.get('max_length')} items."
     if kind == "too_short":
         return f"{field} must hold at least {ctx.get('min_length')} item(s)."
+    if kind in ("int_type", "int_parsing", "int_from_float", "int_parsing_size"):
+        return f"{field} must be a whole number."
+    if kind == "greater_than_equal":
+        return f"{field} must be at least {ctx.get('ge')}."
+    if kind == "less_than_equal":
+        return f"{field} must be at most {ctx.get('le')}."
     if kind == "literal_error":
         return f"{field} must be one of {ctx.get('expected')}."
     if kind == "string_type":

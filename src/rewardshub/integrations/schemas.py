@@ -11,7 +11,9 @@ from typing import Annotated, Any, Literal
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from ninja import Schema
-from pydantic import Field, StringConstraints, WithJsonSchema, field_validator
+from ninja.schema import DjangoGetter
+from pydantic import Field, StringConstraints, WithJsonSchema, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 CHART_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 CHART_ID_RULE = "1 to 64 letters, digits, '-', '_' or '.'"
@@ -41,7 +43,21 @@ PROFILE_FIELDS = (
 )
 
 
-class Demographics(Schema):
+class BodyIn(Schema):
+    """A request body, which must be a JSON object. (ninja's Schema reads fields
+    as attributes of whatever it is given, wrapped in a DjangoGetter, so a body
+    of `[]` or `5` would otherwise pass as an empty object.)"""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _json_object(cls, value: Any) -> Any:
+        sent = value._obj if isinstance(value, DjangoGetter) else value
+        if not isinstance(sent, dict):
+            raise PydanticCustomError("dict_type", "Input should be a JSON object")
+        return value
+
+
+class Demographics(BodyIn):
     first_name: Name | None = None
     last_name: Name | None = None
     preferred_name: Short | None = None
@@ -91,7 +107,7 @@ class UpdateIn(Demographics):
     pms_user: Short | None = None
 
 
-class LaunchIn(Schema):
+class LaunchIn(BodyIn):
     view: Literal["profile", "chart"] = "profile"
     pms_user: Short | None = None
 
@@ -100,7 +116,7 @@ class BatchPatientIn(Demographics):
     chart_id: ChartId
 
 
-class BatchIn(Schema):
+class BatchIn(BodyIn):
     # Items are checked one by one (api_patients.py) so one bad row answers
     # its own error instead of failing the other 999; the schema is still
     # published in OpenAPI.
