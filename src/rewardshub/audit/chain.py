@@ -29,6 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, transaction
+from django.db.models import Q
 
 from rewardshub.audit.models import AuditEvent
 from rewardshub.fastsql import Select
@@ -162,6 +163,9 @@ _LINK = "UPDATE audit_auditevent SET seq = %s, prev_hash = %s, hash = %s WHERE i
 
 class _Pending:
     """One unsealed event, as the hash reads it (attribute names of the model)."""
+
+    id: int
+    seq: int
 
     def __init__(self, row: tuple[Any, ...]) -> None:
         self.id = row[0]
@@ -379,12 +383,17 @@ def verify_all(practice_ids: list[int | None] | None = None) -> Iterator[ChainRe
     seal_all()
     heads = {h.chain: (h.last_seq, h.last_hash) for h in AuditChainHead.objects.all()}
     if practice_ids is None:
-        present = set(AuditEvent.objects.values_list("practice_id", flat=True).distinct())
+        present: set[int | None] = set(
+            AuditEvent.objects.values_list("practice_id", flat=True).distinct()
+        )
         present |= {None if key == NO_PRACTICE else key for key in heads}
         practice_ids = sorted(present, key=lambda p: (p is not None, p or 0))
     for practice_id in practice_ids:
+        same_chain = (
+            Q(practice_id__isnull=True) if practice_id is None else Q(practice_id=practice_id)
+        )
         events = (
-            AuditEvent.objects.filter(practice_id=practice_id)
+            AuditEvent.objects.filter(same_chain)
             .order_by("seq")
             .only(*HASHED_FIELDS, "prev_hash", "hash")
             .iterator(chunk_size=2000)

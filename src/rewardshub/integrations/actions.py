@@ -14,7 +14,7 @@ from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError
 from rewardshub.integrations.keys import new_token
-from rewardshub.integrations.models import TagRule
+from rewardshub.integrations.models import TagRule, TagRuleField
 from rewardshub.integrations.tagging import FIELD_WORDS
 from rewardshub.patients.models import Tag
 from rewardshub.practices.models import IntegrationKey, Practice
@@ -82,8 +82,8 @@ def add_tag_rule(
     except IntegrityError:
         raise ActionError(
             "tag_rule_exists",
-            f"The {FIELD_WORDS[field]} “{value}” already has a tag. Delete that mapping first "
-            "to map it to another tag.",
+            f"The {FIELD_WORDS[TagRuleField(field)]} “{value}” already has a tag. "
+            "Delete that mapping first to map it to another tag.",
             status=409,
         ) from None
     return rule

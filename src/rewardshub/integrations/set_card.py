@@ -225,7 +225,7 @@ def _set_card_message(outcome: str, profile: Profile, changed: list[str], mapped
         SyncOutcome.LINKED: f"Synced the chart with {who}.",
         SyncOutcome.ALREADY_LINKED: f"The chart was already synced with {who}.",
     }
-    parts = [words[outcome]]
+    parts = [words[SyncOutcome(outcome)]]
     if changed:
         parts.append("Changed: " + ", ".join(changed) + ".")
     return " ".join(parts + mapped.notes)

@@ -87,7 +87,9 @@ class Profile(models.Model):
     kind = models.CharField(max_length=10, choices=ProfileKind.choices, default=ProfileKind.MEMBER)
     location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.SET_NULL)
     points_balance = models.IntegerField(default=0)
-    tags = models.ManyToManyField(Tag, through="ProfileTag", related_name="profiles")
+    tags: models.ManyToManyField[Tag, ProfileTag] = models.ManyToManyField(
+        Tag, through="ProfileTag", related_name="profiles"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -52,7 +52,7 @@ def _check_name(name: str, what: str) -> None:
 def _check_tag_name_free(practice: Practice, name: str, exclude: int | None = None) -> None:
     clash = (
         Tag.objects.filter(practice=practice, name__iexact=name)
-        .exclude(pk=exclude)
+        .exclude(pk__in=[] if exclude is None else [exclude])
         .select_related("group")
         .first()
     )
@@ -66,7 +66,8 @@ def _check_tag_name_free(practice: Practice, name: str, exclude: int | None = No
 
 
 def _check_group_name_free(practice: Practice, name: str, exclude: int | None = None) -> None:
-    if TagGroup.objects.filter(practice=practice, name__iexact=name).exclude(pk=exclude).exists():
+    others = TagGroup.objects.filter(practice=practice, name__iexact=name)
+    if others.exclude(pk__in=[] if exclude is None else [exclude]).exists():
         raise ActionError(
             "group_exists",
             f"There is already a tag group named “{name}”. Choose another name.",

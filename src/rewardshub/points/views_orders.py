@@ -153,7 +153,7 @@ def order_cancel(request: HttpRequest, public_id: uuid.UUID, *, hub: HubContext)
     order = get_order(hub, public_id)
     form = CancelOrderForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.errors["reason"][0])
+        messages.error(request, str(form.errors["reason"][0]))
         return redirect("orders:list")
     try:
         cancel_order(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -56,7 +57,7 @@ def store(profile: Profile) -> list[StoreItem]:
     return items
 
 
-def get_prize(profile: Profile, public_id: object) -> Prize:
+def get_prize(profile: Profile, public_id: uuid.UUID | str) -> Prize:
     prize = Prize.objects.filter(
         practice_id=profile.practice_id, public_id=public_id, active=True
     ).first()

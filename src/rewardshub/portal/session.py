@@ -78,8 +78,11 @@ def get_pending(request: HttpRequest) -> Pending | None:
     data = request.session.get(SESSION_PENDING)
     if not isinstance(data, dict) or time.time() - float(data.get("at", 0)) > PENDING_SECONDS:
         return None
+    profile_id, practice_id = data.get("profile"), data.get("practice")
+    if not isinstance(profile_id, int) or not isinstance(practice_id, int):
+        return None
     profile = (
-        Profile.objects.filter(pk=data.get("profile"), practice_id=data.get("practice"))
+        Profile.objects.filter(pk=profile_id, practice_id=practice_id)
         .select_related("practice")
         .first()
     )

@@ -67,7 +67,9 @@ def _add_location(practice: Practice, name: str) -> Location:
 
 
 def _check_location_name_free(practice: Practice, name: str, exclude: int | None = None) -> None:
-    others = Location.objects.filter(practice=practice, name__iexact=name).exclude(pk=exclude)
+    others = Location.objects.filter(practice=practice, name__iexact=name).exclude(
+        pk__in=[] if exclude is None else [exclude]
+    )
     if others.exists():
         raise ActionError(
             "location_exists",
@@ -127,7 +129,7 @@ def add_staff(
     user: AbstractBaseUser | None = user_model.objects.filter(username=username).first()
     if user is None:
         user = user_model.objects.create_user(username=username, email=email, password=password)
-    membership = Membership.objects.create(user=user, practice=practice, role=role)
+    membership = Membership.objects.create(user_id=user.pk, practice=practice, role=role)
     record_event(
         practice=practice,
         actor=actor,
@@ -219,7 +221,9 @@ def _check_owner_role_change(practice: Practice, actor: Actor, *roles: str) -> N
     if Role.OWNER not in roles or actor.kind == ActorKind.SYSTEM:
         return
     actor_role = (
-        Membership.objects.filter(practice=practice, user_id=actor.user_id)
+        None
+        if actor.user_id is None
+        else Membership.objects.filter(practice=practice, user_id=actor.user_id)
         .values_list("role", flat=True)
         .first()
     )

@@ -56,7 +56,8 @@ def _record(
     with transaction.atomic():
         # The event goes to each practice the staff member works for, so their
         # owners see it; an unknown username has no practice to report to.
-        for practice in _practices_of(username) or [None]:
+        practices: list[Practice | None] = [*_practices_of(username)] or [None]
+        for practice in practices:
             record_event(practice=practice, actor=actor, action=action, outcome=outcome)
 
 

@@ -61,7 +61,7 @@ class HubContext:
 
 def _staff_context(request: HttpRequest, user: AbstractBaseUser) -> HubContext | None:
     memberships = list(
-        Membership.objects.filter(user=user).select_related("practice").order_by("practice__name")
+        Membership.objects.filter(user_id=user.pk).select_related("practice").order_by("practice__name")
     )
     if not memberships:
         return None
@@ -79,7 +79,10 @@ def _staff_context(request: HttpRequest, user: AbstractBaseUser) -> HubContext |
 
 
 def _launch_context(request: HttpRequest, launch: dict[str, Any]) -> HubContext | None:
-    practice = Practice.objects.filter(pk=launch.get("practice_id")).first()
+    practice_id = launch.get("practice_id")
+    if not isinstance(practice_id, int):
+        return None
+    practice = Practice.objects.filter(pk=practice_id).first()
     if practice is None:
         return None
     actor = Actor(
@@ -95,7 +98,7 @@ def resolve_context(request: HttpRequest) -> HubContext | None:
     if isinstance(launch, dict):
         return _launch_context(request, launch)
     user = getattr(request, "user", AnonymousUser())
-    if user.is_authenticated:
+    if isinstance(user, AbstractBaseUser) and user.is_authenticated:
         return _staff_context(request, user)
     return None
 

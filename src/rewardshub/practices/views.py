@@ -27,7 +27,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             error, status = exc.message, exc.status
         else:
             request.session.flush()
-            login(request, user)
+            login(request, user)  # type: ignore[arg-type]  # the configured user model
             target = request.POST.get("next") or request.GET.get("next") or ""
             allowed = url_has_allowed_host_and_scheme(
                 target, {request.get_host()}, require_https=request.is_secure()

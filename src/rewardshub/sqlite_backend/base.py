@@ -90,7 +90,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if lock is not None and self._holds_writer is None and lock.acquire(timeout):
             self._holds_writer = lock
         try:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]  # a hook the stubs omit
         except BaseException:
             self._release_writer()
             raise
@@ -102,18 +102,18 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _commit(self) -> Any:
         try:
-            return super()._commit()
+            return super()._commit()  # type: ignore[misc]  # a hook the stubs omit
         finally:
             self._release_writer()
 
     def _rollback(self) -> Any:
         try:
-            return super()._rollback()
+            return super()._rollback()  # type: ignore[misc]  # a hook the stubs omit
         finally:
             self._release_writer()
 
     def _close(self) -> Any:
         try:
-            return super()._close()
+            return super()._close()  # type: ignore[misc]  # a hook the stubs omit
         finally:
             self._release_writer()
