@@ -1,0 +1,32 @@
+"""`rewardshub housekeeping`: delete what can never be used again. Run it daily (cron).
+
+- launch links expired more than a day ago (each lives 60 seconds);
+- stored Idempotency-Key answers older than a week (a PMS retries within minutes);
+- expired sign-in sessions (Django's own session table).
+
+Audit events, Sync log rows and ledger entries are records, never pruned here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.sessions.models import Session
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from rewardshub.integrations.idempotency import prune_records
+from rewardshub.integrations.launch import prune_tokens
+
+
+class Command(BaseCommand):
+    help = "Delete expired launch links, old Idempotency-Key answers and expired sessions."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        tokens = prune_tokens()
+        records = prune_records()
+        sessions, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+        self.stdout.write(
+            f"Deleted {tokens} expired launch link(s), {records} old Idempotency-Key "
+            f"answer(s) and {sessions} expired session(s)."
+        )

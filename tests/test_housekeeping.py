@@ -1,0 +1,60 @@
+"""`rewardshub housekeeping`: what can never be used again goes; records stay."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from io import StringIO
+from typing import Any
+
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
+from django.core.management import call_command
+from django.utils import timezone
+
+from rewardshub.audit.models import AuditEvent
+from rewardshub.integrations.launch import create_token
+from rewardshub.integrations.models import IdempotencyRecord, LaunchToken, LaunchView
+from rewardshub.practices.models import Practice
+
+
+def test_it_deletes_expired_links_old_answers_and_sessions_and_keeps_the_rest(
+    acworth: Practice, make_profile: Callable[..., Any]
+) -> None:
+    profile = make_profile(acworth)
+    now = timezone.now()
+    for _ in range(2):
+        create_token(
+            practice=acworth, key=None, system="orthotrac", chart_id="C1", profile=profile,
+            view=LaunchView.SYNCED, pms_user="",
+        )
+    old, fresh = LaunchToken.objects.order_by("id")
+    LaunchToken.objects.filter(pk=old.pk).update(expires_at=now - dt.timedelta(days=2))
+    for key, age in (("old", 8), ("new", 1)):
+        record = IdempotencyRecord.objects.create(
+            practice=acworth, key=key, fingerprint="f", status_code=200, response_body={}
+        )
+        IdempotencyRecord.objects.filter(pk=record.pk).update(
+            created_at=now - dt.timedelta(days=age)
+        )
+    for expiry in (-1, 1):
+        store = SessionStore()
+        store["x"] = 1
+        store.create()
+        Session.objects.filter(session_key=store.session_key).update(
+            expire_date=now + dt.timedelta(hours=expiry)
+        )
+    audit_before = AuditEvent.objects.count()
+
+    out = StringIO()
+    call_command("housekeeping", stdout=out)
+
+    assert list(LaunchToken.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+    assert Session.objects.filter(expire_date__lt=now).count() == 0
+    assert Session.objects.count() == 1
+    assert AuditEvent.objects.count() == audit_before
+    assert out.getvalue().strip() == (
+        "Deleted 1 expired launch link(s), 1 old Idempotency-Key answer(s) "
+        "and 1 expired session(s)."
+    )
