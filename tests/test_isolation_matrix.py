@@ -60,6 +60,7 @@ SYSTEM_SLUG = "orthotrac"
 # Routes that need no principal and show no one's data: anyone may get an answer.
 PUBLIC = {
     "healthz",
+    "favicon",
     "login",
     "logout",
     "portal:login",

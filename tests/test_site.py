@@ -91,3 +91,11 @@ def test_it_masks_chart_ids_and_launch_tokens_in_the_access_log() -> None:
     )
     assert redact_path("/launch/abcDEF123") == "/launch/<token>"
     assert redact_path("/patients/") == "/patients/"
+
+
+def test_browsers_asking_for_favicon_ico_get_the_hubs_icon(client: Client) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    icon = client.get(response["Location"])
+    assert icon.status_code == 200
+    assert b"".join(icon.streaming_content)[:4] == b"\x00\x00\x01\x00"  # an ICO file

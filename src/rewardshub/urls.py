@@ -6,6 +6,7 @@ from rewardshub.integrations.api import api
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     # First: the PMS calls it most, and every pattern before it is tried in turn.
     path("api/v1/", api.urls),
     path("", include("rewardshub.practices.urls")),
