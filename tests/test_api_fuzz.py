@@ -200,6 +200,7 @@ class Fuzzer:
     unsendable: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
     answers: Counter[tuple[str, str, int, str]] = field(default_factory=Counter)
+    seconds: dict[str, float] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
 
     def run(self, case: Any) -> None:
@@ -297,8 +298,13 @@ def test_it_survives_generated_calls(
     started = time.monotonic()
 
     for operation in operations:
-        fuzzer.fuzz(operation, GenerationMode.POSITIVE, POSITIVE_PER_OPERATION)
-        fuzzer.fuzz(operation, GenerationMode.NEGATIVE, NEGATIVE_PER_OPERATION)
+        for mode, count in (
+            (GenerationMode.POSITIVE, POSITIVE_PER_OPERATION),
+            (GenerationMode.NEGATIVE, NEGATIVE_PER_OPERATION),
+        ):
+            began = time.monotonic()
+            fuzzer.fuzz(operation, mode, count)
+            fuzzer.seconds[f"{operation.label} {mode.value}"] = time.monotonic() - began
 
     statuses = ", ".join(f"{n} x {status}" for status, n in sorted(fuzzer.statuses.items()))
     summary = (
@@ -309,6 +315,8 @@ def test_it_survives_generated_calls(
     if os.environ.get("REWARDSHUB_FUZZ_DETAIL"):
         for answer, count in sorted(fuzzer.answers.items()):
             print(count, *answer)
+        for label, seconds in fuzzer.seconds.items():
+            print(f"{seconds:5.1f} s {label}")
     report = "\n----\n".join(fuzzer.failures[:20] + _server_tracebacks(caplog.records))
     assert not fuzzer.failures, f"{summary}\n{report}"
     assert len(operations) >= 7

@@ -273,6 +273,20 @@ class TestBodiesTheFuzzerSent:
         assert second["outcome"] == "created"
         assert not Profile.objects.filter(pms_links__chart_id="X1").exists()
 
+    @pytest.mark.parametrize("birth_date", [0, 1.5e-166, "0", "1234567890", "2012-4-17"])
+    def test_it_takes_a_birth_date_only_as_yyyy_mm_dd(
+        self, api: Api, synced: Profile, birth_date: object
+    ) -> None:
+        # pydantic alone read a number (or digits) as seconds since 1970: 0 was 1970-01-01.
+        response = api.update(CHART, birth_date=birth_date)
+        assert response.status_code == 422
+        assert response.json() == {
+            "error": "validation_error",
+            "message": "birth_date must be a date written YYYY-MM-DD.",
+        }
+        synced.refresh_from_db()
+        assert synced.birth_date == dt.date(2012, 4, 17)
+
     def test_it_does_not_take_true_for_a_number_of_points(self, api: Api, synced: Profile) -> None:
         response = api.call(
             "POST", api.path(CHART, "/points"), {"amount": True, "description": "Science fair"}

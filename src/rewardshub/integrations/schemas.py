@@ -6,6 +6,7 @@ Limits live here, at the edge: the actions behind them trust their arguments.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -18,6 +19,7 @@ from pydantic_core import PydanticCustomError
 CHART_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 CHART_ID_RULE = "1 to 64 letters, digits, '-', '_' or '.'"
 MAX_BATCH = 1000
+DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 # No text field may hold a NUL: PostgreSQL cannot store one (a 500 otherwise)
 # and no PMS has a reason to send it.
@@ -80,6 +82,15 @@ class Demographics(BodyIn):
                 validate_email(value)
             except DjangoValidationError:
                 raise ValueError("is not an email address") from None
+        return value
+
+    @field_validator("birth_date", mode="before")
+    @classmethod
+    def _birth_date_text(cls, value: Any) -> Any:
+        # Only YYYY-MM-DD: pydantic would also read a number, or a number in a
+        # string, as seconds since 1970 (0 would be January 1, 1970).
+        if value is not None and not (isinstance(value, str) and DATE_TEXT.fullmatch(value)):
+            raise PydanticCustomError("date_parsing", "Input should be a date written YYYY-MM-DD")
         return value
 
     @field_validator("birth_date")
