@@ -25,6 +25,7 @@ SCALES = {
              "batch_seconds": 20},
 }
 HOT = 10
+SCENARIOS = ("lookup", "set_card", "points", "profile_page", "batch", "scale")
 CONNECTIONS = 16
 
 
@@ -39,6 +40,7 @@ def main() -> None:
     parser.add_argument("--scale", choices=sorted(SCALES), default="full")
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--only", default="")
     opts = parser.parse_args()
     workdir = Path(opts.workdir)
     env = {
@@ -52,12 +54,18 @@ def main() -> None:
     import django
 
     django.setup()
-    result = Runner(opts.db, SCALES[opts.scale], workdir, env).run()
+    only = {name.strip() for name in opts.only.split(",") if name.strip()}
+    result = Runner(opts.db, SCALES[opts.scale], workdir, env, only).run()
     Path(opts.out).write_text(json.dumps(result, indent=2))
 
 
 class Runner:
-    def __init__(self, db: str, scale: dict[str, int], workdir: Path, env: dict[str, str]):
+    def __init__(self, db: str, scale: dict[str, int], workdir: Path, env: dict[str, str],
+                 only: set[str] | None = None):
+        unknown = (only or set()) - set(SCENARIOS)
+        if unknown:
+            raise SystemExit(f"unknown scenario(s) {sorted(unknown)}; choose from {SCENARIOS}")
+        self.only = only or set(SCENARIOS)
         self.db = db
         self.scale = scale
         self.workdir = workdir
@@ -138,14 +146,13 @@ class Runner:
         self.small_url = self._snapshot_small()
         gen["main"] = data.add_linked_profiles(self.hub, self.scale["main"])
         log(f"{self.db}: {self.scale['main']} linked profiles in {gen['main']:.1f} s")
-        self.scenario_lookup()
-        self.scenario_set_card()
-        self.scenario_points()
-        self.scenario_profile_page()
-        self.scenario_batch()
-        gen["large"] = data.add_linked_profiles(self.hub, self.scale["large"])
-        log(f"{self.db}: {self.scale['large']} linked profiles in {gen['large']:.1f} s")
-        self.scenario_scale()
+        for name in SCENARIOS[:-1]:
+            if name in self.only:
+                getattr(self, f"scenario_{name}")()
+        if "scale" in self.only:
+            gen["large"] = data.add_linked_profiles(self.hub, self.scale["large"])
+            log(f"{self.db}: {self.scale['large']} linked profiles in {gen['large']:.1f} s")
+            self.scenario_scale()
         self.info["generation_seconds"] = {k: round(v, 1) for k, v in gen.items()}
         return {**self.info, "rows": self.rows}
 
