@@ -45,9 +45,9 @@ email_text = st.one_of(
 # Names the forms must take: anything but blank, over-long or holding a NUL.
 storable_name = st.one_of(
     st.sampled_from(MARKUP_NAMES),
-    st.text(st.characters(blacklist_characters="\x00"), min_size=1, max_size=60).filter(
-        lambda text: text.strip()
-    ),
+    st.text(
+        st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=60
+    ).filter(lambda text: text.strip()),
 )
 four_names = st.one_of(
     st.tuples(name_text, name_text, name_text, name_text),
