@@ -14,6 +14,7 @@ data names the practice in its WHERE clause.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -91,6 +92,32 @@ def instance(model: type[Model], values: Sequence[Any], *, using: str = "default
     return model.from_db(using, names, list(values))
 
 
+@dataclass(frozen=True)
+class Inserts:
+    """Rows of one model converted for the database, ready to INSERT."""
+
+    sql: str
+    rows: list[list[Any]]
+    using: str
+
+    def run(self) -> int:
+        if self.rows:
+            with connections[self.using].cursor() as cursor:
+                cursor.executemany(self.sql, self.rows)
+        return len(self.rows)
+
+
+def prepare(objs: Iterable[Model], *, using: str = "default") -> Inserts:
+    """Convert unsaved instances of one model for an INSERT, before any transaction:
+    a write transaction then holds the write lock only for the INSERT itself."""
+    objs = list(objs)
+    if not objs:
+        return Inserts("", [], using)
+    connection = connections[using]
+    sql = _insert_sql(type(objs[0]), connection.vendor, using)
+    return Inserts(sql, [_values(obj, connection) for obj in objs], using)
+
+
 def insert(objs: Iterable[Model], *, using: str = "default") -> int:
     """INSERT unsaved instances of one model in one executemany; their pks stay unset.
 
@@ -98,15 +125,7 @@ def insert(objs: Iterable[Model], *, using: str = "default") -> int:
     audit events): the same column values bulk_create would write, defaults
     and auto_now_add included, without compiling an INSERT each time.
     """
-    objs = list(objs)
-    if not objs:
-        return 0
-    model = type(objs[0])
-    connection = connections[using]
-    rows = [_values(obj, connection) for obj in objs]
-    with connection.cursor() as cursor:
-        cursor.executemany(_insert_sql(model, connection.vendor, using), rows)
-    return len(rows)
+    return prepare(objs, using=using).run()
 
 
 def create(obj: Model, *, using: str = "default") -> Model:

@@ -17,9 +17,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from rewardshub.audit.actors import Actor
+from rewardshub.audit.chain import schedule_seal
 from rewardshub.audit.models import ActorKind, AuditEvent, Outcome
 from rewardshub.errors import ActionError
-from rewardshub.fastsql import Select, insert
+from rewardshub.fastsql import Select, insert, prepare
 from rewardshub.integrations.launch import create_token
 from rewardshub.integrations.models import (
     LaunchView,
@@ -314,6 +315,19 @@ _STATUS_TAGS = Select(
 )
 
 
+def _log_read(caller: Caller, chart_id: str, profile: Profile | None, message: str) -> None:
+    """The status call's Sync log and audit rows, in a write transaction that holds
+    nothing but their two INSERTs (the values are converted before it begins)."""
+    event, audit = sync_rows(
+        caller, chart_id, SyncAction.STATUS, SyncOutcome.REPORTED, profile, message
+    )
+    writes = [prepare([event]), prepare([audit])]
+    with transaction.atomic():
+        for rows in writes:
+            rows.run()
+    schedule_seal([audit.practice_id])
+
+
 def status(*, caller: Caller, chart_id: str) -> Status:
     """The chart's sync state. A read of patient data, so it is logged like the others.
 
@@ -324,23 +338,12 @@ def status(*, caller: Caller, chart_id: str) -> Status:
     practice_id = caller.key.practice_id
     row = _STATUS_CHART.one([practice_id, caller.system, chart_id])
     if row is None:
-        with transaction.atomic():
-            record_sync(
-                caller, chart_id, SyncAction.STATUS, SyncOutcome.REPORTED, None, "Not synced."
-            )
+        _log_read(caller, chart_id, None, "Not synced.")
         return Status(linked=False)
     profile_pk, username, public_id, points, last_sync, has_card = row
     tags = [name for (name,) in _STATUS_TAGS.rows([practice_id, profile_pk])]
     profile = Profile(pk=profile_pk, practice_id=practice_id, username=username)
-    with transaction.atomic():
-        record_sync(
-            caller,
-            chart_id,
-            SyncAction.STATUS,
-            SyncOutcome.REPORTED,
-            profile,
-            f"Synced with hub patient {username}.",
-        )
+    _log_read(caller, chart_id, profile, f"Synced with hub patient {username}.")
     return Status(
         linked=True,
         username=username,
