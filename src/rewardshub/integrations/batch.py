@@ -7,10 +7,10 @@ a batch costs tens of queries, not thousands. The rows written are the same
 as the one-chart actions write (profile, tags, link, audit, Sync log).
 
 The rows a chunk adds (profiles, links, tags, audit events, Sync log) are
-written as plain values in one executemany per table, converted by the
-models' own fields: building a model instance and an ORM insert per row cost
-more than the database's work (an audit event's __init__ alone took longer
-than its INSERT).
+written as plain values, one statement per table (rows.py). Everything that
+needs no lock (tag mapping, usernames, the new leads' rows) is prepared
+before the chunk's transaction, so SQLite's single write lock is held only
+for the reads that must be current and the writes.
 
 Correctness first: if a chunk meets a concurrent change (a unique constraint
 fails), it is rolled back and redone chart by chart through the one-chart
@@ -22,12 +22,11 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Field, Model
+from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from rewardshub.audit.chain import schedule_seal
@@ -35,6 +34,7 @@ from rewardshub.audit.models import AuditEvent, Outcome
 from rewardshub.cards.numbers import USERNAME_PREFIX, luhn_check_digit
 from rewardshub.errors import ActionError
 from rewardshub.integrations.models import PmsLink, SyncAction, SyncEvent, SyncOutcome
+from rewardshub.integrations.rows import RowInsert
 from rewardshub.integrations.sync import (
     Caller,
     chart_link,
@@ -155,111 +155,6 @@ def _same(a: Any, b: Any) -> bool:
     return norm[0] == norm[1]
 
 
-# -- writing rows without a model instance each -------------------------------------------
-
-# Values of these field types go to the driver as they are (what their
-# get_db_prep_save returns for the str/int/None a batch holds).
-_AS_IS = {
-    "BigIntegerField",
-    "BooleanField",
-    "CharField",
-    "EmailField",
-    "ForeignKey",
-    "IntegerField",
-    "PositiveIntegerField",
-    "SlugField",
-    "TextField",
-}
-
-
-def _converter(f: Field[Any, Any]) -> Callable[[Any], Any] | None:
-    """How a field's value becomes the driver's; None: as it is."""
-    kind = f.get_internal_type()
-    if kind in _AS_IS:
-        return None
-    ops = connection.ops
-    if kind == "JSONField":
-        # What JSONField.get_db_prep_save ends in, for the dicts a batch writes.
-        encoder = f.encoder  # type: ignore[attr-defined]
-        return lambda value: ops.adapt_json_value(value, encoder)
-    if kind == "DateField":
-        return ops.adapt_datefield_value
-    return lambda value: f.get_db_prep_save(value, connection)
-
-
-class _Insert:
-    """One table's new rows, written in one executemany.
-
-    `fixed` holds the values every row shares (converted once), `varying`
-    names the fields each row gives, in order; every other column gets its
-    field's default, as bulk_create would write it.
-    """
-
-    def __init__(self, model: type[Model], fixed: dict[str, Any], varying: tuple[str, ...]):
-        fields: list[Field[Any, Any]] = [
-            f
-            for f in model._meta.concrete_fields  # type: ignore[misc]
-            if not f.primary_key
-        ]
-        position = {f.attname: i for i, f in enumerate(fields)}
-        self.template: list[Any] = []
-        for f in fields:
-            if f.attname in varying:
-                value = None
-            elif f.attname in fixed:
-                value = f.get_db_prep_save(fixed[f.attname], connection)
-            else:
-                # A per-row default (a new uuid, the time) must come in `varying`.
-                assert not (f.has_default() and callable(f.default)), (
-                    f"{model.__name__}.{f.attname}"
-                )
-                value = f.get_db_prep_save(f.get_default(), connection)
-            self.template.append(value)
-        by_name = {f.attname: f for f in fields}
-        self.slots = [(position[name], _converter(by_name[name])) for name in varying]
-        quote = connection.ops.quote_name
-        # Names from the model's own meta, values as parameters: nothing from a request.
-        self.head = (
-            f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
-            f"({', '.join(quote(f.column) for f in fields)}) VALUES "
-        )
-        self.marks = f"({', '.join(['%s'] * len(fields))})"
-        self.copy = (
-            f"COPY {quote(model._meta.db_table)} "
-            f"({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
-        )
-        self.position = position
-        self.rows: list[list[Any]] = []
-
-    def row(self, *values: Any) -> list[Any]:
-        """One row's parameters, converted (built ahead, outside the write transaction)."""
-        row = self.template.copy()
-        for (index, convert), value in zip(self.slots, values, strict=True):
-            row[index] = value if convert is None else convert(value)
-        return row
-
-    def add(self, *values: Any) -> None:
-        self.rows.append(self.row(*values))
-
-    def write(self) -> None:
-        if not self.rows:
-            return
-        params = self.rows
-        with connection.cursor() as cursor:
-            if connection.vendor == "sqlite":
-                # In-process: one prepared statement run per row costs least.
-                cursor.executemany(self.head + self.marks, params)
-            else:
-                # PostgreSQL: COPY, a stream of rows with no statement to parse
-                # per row (psycopg binds client-side) and no planning: several
-                # times faster than multi-row INSERTs for the thousands of rows
-                # a batch adds. Errors come back as Django's (IntegrityError).
-                with connection.wrap_database_errors, cursor.cursor.copy(self.copy) as copy:
-                    for row in params:
-                        copy.write_row(row)
-        self.rows = []
-
-
 _PROFILE_FIELDS = tuple(
     "location_id" if name == "location" else name for name in DEMOGRAPHIC_FIELDS
 )
@@ -277,7 +172,7 @@ class _Writes:
         self.update_fields: set[str] = set()
         self.drop_tags: list[int] = []
         self.synced_links: list[int] = []
-        self.profiles = _Insert(
+        self.profiles = RowInsert(
             Profile,
             {
                 "practice_id": practice_id,
@@ -287,7 +182,7 @@ class _Writes:
             },
             ("public_id", "username", *_PROFILE_FIELDS),
         )
-        self.links = _Insert(
+        self.links = RowInsert(
             PmsLink,
             {
                 "practice_id": practice_id,
@@ -297,13 +192,13 @@ class _Writes:
             },
             ("chart_id", "profile_id"),
         )
-        self.tags = _Insert(
+        self.tags = RowInsert(
             ProfileTag,
             {"practice_id": practice_id, "created_at": self.now},
             ("profile_id", "tag_id", "exclusive_group_id"),
         )
         # The same values as audit.actions.record_event and sync.sync_rows write.
-        self.audits = _Insert(
+        self.audits = RowInsert(
             AuditEvent,
             {
                 "practice_id": practice_id,
@@ -315,7 +210,7 @@ class _Writes:
             },
             ("profile_id", "action", "outcome", "detail"),
         )
-        self.events = _Insert(
+        self.events = RowInsert(
             SyncEvent,
             {
                 "practice_id": practice_id,
@@ -349,7 +244,7 @@ class _Writes:
         profile_id: int | None,
         message: str,
         error: str = "",
-    ) -> list[tuple[_Insert, list[Any]]]:
+    ) -> list[tuple[RowInsert, list[Any]]]:
         """The Sync log row and the audit row of one chart (what sync.sync_rows builds)."""
         chart_id = chart_id[:64]
         detail = {
@@ -399,7 +294,7 @@ class _NewLead:
     username: str
     public_id: uuid.UUID
     profile_row: list[Any]
-    rows: list[tuple[_Insert, list[Any]]]
+    rows: list[tuple[RowInsert, list[Any]]]
 
 
 @dataclass
