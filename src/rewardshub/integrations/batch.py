@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from rewardshub.audit.chain import schedule_seal
@@ -468,9 +468,13 @@ def _free_usernames(count: int) -> list[str]:
     return list(names)
 
 
-_PROFILE_DEFAULTS = {
-    name: Profile._meta.get_field(name).get_default() for name in DEMOGRAPHIC_FIELDS
-}
+def _field_default(name: str) -> Any:
+    field = Profile._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field.get_default()
+
+
+_PROFILE_DEFAULTS = {name: _field_default(name) for name in DEMOGRAPHIC_FIELDS}
 
 
 def _column_value(value: Any) -> Any:
