@@ -330,3 +330,25 @@ def test_it_redoes_a_chunk_chart_by_chart_when_a_write_meets_a_unique_constraint
         (f"B-{i:04d}", "created") for i in range(5)
     ]
     assert AuditEvent.objects.filter(action="profile.create").count() == 5
+
+
+def test_it_stores_names_with_tabs_backslashes_and_line_breaks_as_sent(api: Api) -> None:
+    # The bulk writer streams rows (COPY on PostgreSQL), where tab, newline
+    # and backslash are the format's own characters.
+    odd = {
+        "first_name": "Ava\tMarie",
+        "last_name": "O'Neil \\ Smith",
+        "responsible_party": "Kim\nLee \\N",
+        "email": "",
+    }
+    response = api.batch([{"chart_id": "ODD-1", **odd}])
+
+    assert response.json()["results"][0]["outcome"] == "created"
+    profile = Profile.objects.get(pms_links__chart_id="ODD-1")
+    assert (profile.first_name, profile.last_name, profile.responsible_party, profile.email) == (
+        "Ava\tMarie",
+        "O'Neil \\ Smith",
+        "Kim\nLee \\N",
+        "",
+    )
+    assert SyncEvent.objects.get(chart_id="ODD-1").message.startswith("Created lead ")
