@@ -37,19 +37,39 @@ def violations(
 
 
 def check_database(profile_ids: list[int] | None = None) -> list[Violation]:
-    """Check the invariant in the configured Django database (all profiles or some)."""
-    from django.db.models import Sum
+    """Check the invariant in the configured Django database (all profiles or some).
+
+    One SELECT, so the balances and the sums come from one snapshot: read in
+    two queries, a posting that commits in between (the server still
+    finishing the last requests of a run) would look like a violation.
+    """
+    from django.db.models import IntegerField, OuterRef, Subquery, Sum, Value
+    from django.db.models.functions import Coalesce
 
     from rewardshub.patients.models import Profile
     from rewardshub.points.models import LedgerEntry
 
+    entry_sum = (
+        LedgerEntry.objects.filter(profile_id=OuterRef("pk"))
+        .order_by()
+        .values("profile_id")
+        .annotate(total=Sum("points"))
+        .values("total")
+    )
     profiles = Profile.objects.all()
-    entries = LedgerEntry.objects.all()
     if profile_ids is not None:
         profiles = profiles.filter(pk__in=profile_ids)
-        entries = entries.filter(profile_id__in=profile_ids)
-    balances = profiles.values_list("pk", "points_balance")
-    sums = entries.values("profile_id").annotate(total=Sum("points")).values_list(
-        "profile_id", "total"
-    )
-    return violations(balances, sums)
+    rows = profiles.annotate(
+        total=Coalesce(Subquery(entry_sum, output_field=IntegerField()), Value(0))
+    ).values_list("pk", "points_balance", "total")
+    found = [Violation(pk, balance, total) for pk, balance, total in rows if balance != total]
+    # Entries of no profile cannot exist (a foreign key); counted all the same.
+    orphans = LedgerEntry.objects.exclude(profile_id__in=Profile.objects.values("pk"))
+    if profile_ids is None and orphans.exists():
+        found.extend(
+            Violation(pid, 0, total)
+            for pid, total in orphans.values("profile_id")
+            .annotate(total=Sum("points"))
+            .values_list("profile_id", "total")
+        )
+    return sorted(found, key=lambda v: v.profile_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from bench import report, wrkout
 from bench.invariant import Violation, violations
@@ -87,3 +89,25 @@ def test_it_marks_a_failed_row_in_the_table() -> None:
     text = report.table(run)
     assert "| 1. lookup | 100 req/s | 5.00 ms | 30.00 ms | 60.0 MB | 0.20 × bare" in text
     assert "**FAIL**" in text
+
+
+def test_the_database_check_finds_a_balance_that_disagrees_with_its_ledger(
+    acworth: Any, make_profile: Any
+) -> None:
+    from bench.invariant import check_database
+    from django.db import transaction
+
+    from rewardshub.audit.actors import Actor
+    from rewardshub.patients.models import Profile
+    from rewardshub.points.ledger import lock_profile, post
+
+    good, bad = make_profile(acworth), make_profile(acworth, first="Liam")
+    for profile, points in ((good, 15), (bad, 5), (bad, 7)):
+        with transaction.atomic():
+            locked = lock_profile(acworth, profile)
+            post(practice=acworth, profile=locked, points=points, kind="adjust",
+                 actor=Actor.system("t"), description="test")
+    assert check_database([good.pk, bad.pk]) == []
+    Profile.objects.filter(pk=bad.pk).update(points_balance=10)
+    assert check_database([good.pk, bad.pk]) == [Violation(bad.pk, 10, 12)]
+    assert check_database() == [Violation(bad.pk, 10, 12)]
