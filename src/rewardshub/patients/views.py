@@ -110,7 +110,7 @@ def search_view(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
     form = SearchForm(request.POST)
     if not form.is_valid():
         # Too long, or a character no name has: say so rather than show the list.
-        messages.error(request, " ".join(form.errors.get("q", [])))
+        messages.error(request, " ".join(str(error) for error in form.errors.get("q", [])))
         return redirect("patients:list")
     text = form.cleaned_data["q"].strip()
     if not text:
@@ -218,7 +218,7 @@ def edit_view(request: HttpRequest, public_id: uuid.UUID, *, hub: HubContext) ->
                 practice=hub.practice, profile=profile, data=form.demographics(), actor=hub.actor
             )
             if changed:
-                names = ", ".join(form.fields[name].label.lower() for name in changed)
+                names = ", ".join(str(form.fields[name].label).lower() for name in changed)
                 messages.success(request, f"Saved: {names}.")
             else:
                 messages.info(request, "Nothing was changed.")
@@ -236,7 +236,8 @@ def edit_view(request: HttpRequest, public_id: uuid.UUID, *, hub: HubContext) ->
 def _change_tags(request: HttpRequest, hub: HubContext, profile: Profile) -> None:
     form = TagChangeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.non_field_errors()) or "Choose a tag.")
+        errors = " ".join(str(error) for error in form.non_field_errors())
+        messages.error(request, errors or "Choose a tag.")
         return
     practice, op = hub.practice, form.cleaned_data["op"]
     if op == "set":

@@ -113,12 +113,20 @@ _ENTRY_FIELDS = (
 
 @dataclass(frozen=True)
 class HistoryPage:
-    page: Page  # of HistoryEntry
+    page: Page  # of `entries`
+    entries: list[HistoryEntry]
     # Whether the profile has points waiting for approval; None when not read.
     any_waiting: bool | None
 
 
 MAX_HISTORY_PAGE = 1_000_000
+
+
+def _entry(row: tuple[Any, ...]) -> HistoryEntry:
+    public_id, kind, points, description, actor_label, created_at, item_name, is_reversed = row
+    return HistoryEntry(
+        public_id, kind, points, description, actor_label, created_at, item_name, bool(is_reversed)
+    )
 
 
 def _page_extras(profile: Profile) -> dict[str, RawSQL]:
@@ -196,19 +204,18 @@ def history_page(profile: Profile, number: object) -> HistoryPage:
             ]
         )
     if rows:
-        total, any_waiting, number = rows[0][-2], bool(rows[0][-1]), wanted
+        total, any_waiting, page_number = rows[0][-2], bool(rows[0][-1]), wanted
         rows = [row[:-2] for row in rows]
     else:
         total, any_waiting = LedgerEntry.objects.filter(profile=profile).count(), None
         last = max(1, -(-total // size))
-        number = wanted if 1 <= wanted <= last else last
-        if total and number != wanted:
-            rows = list(
-                _page_rows(profile).values_list(*_ENTRY_FIELDS)[(number - 1) * size : number * size]
-            )
-    page_entries = [HistoryEntry(*row[:-1], is_reversed=bool(row[-1])) for row in rows]
+        page_number = wanted if 1 <= wanted <= last else last
+        if total and page_number != wanted:
+            bottom = (page_number - 1) * size
+            rows = list(_page_rows(profile).values_list(*_ENTRY_FIELDS)[bottom : bottom + size])
+    entries = [_entry(row) for row in rows]
     paginator = _CountedPaginator(total, size)
-    return HistoryPage(Page(page_entries, number, paginator), any_waiting)
+    return HistoryPage(Page(entries, page_number, paginator), entries, any_waiting)
 
 
 def menu_items(practice: Practice) -> list[RewardItem]:

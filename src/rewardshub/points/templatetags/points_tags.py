@@ -108,7 +108,7 @@ def award_panel(context: template.Context) -> dict[str, Any]:
         "return_to": context.get("return_to") or request.path,
         "groups": queries.menu_groups(items),
         "page": page,
-        "rows": history_rows(page.object_list),
+        "rows": history_rows(history.entries),
         "waiting": waiting,
         "misc_waits": practice.misc_requires_approval
         and hub is not None
