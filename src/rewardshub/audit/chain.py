@@ -159,6 +159,23 @@ _PENDING_NO_PRACTICE = Select(
     _PENDING_FIELDS,
 )
 _LINK = "UPDATE audit_auditevent SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s"
+# PostgreSQL: every link of the step in one statement (executemany would send
+# and plan one UPDATE per event). The VALUES list is only placeholders.
+_LINK_MANY = (
+    "UPDATE audit_auditevent AS a SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash "
+    "FROM (VALUES {rows}) AS v(seq, prev_hash, hash, id) WHERE a.id = v.id"
+)
+_LINK_ROW = "(%s::bigint, %s, %s, %s::bigint)"
+
+
+def _link(using: str, links: list[tuple[int, str, str, int]]) -> None:
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            rows = ", ".join([_LINK_ROW] * len(links))
+            cursor.execute(_LINK_MANY.format(rows=rows), [v for link in links for v in link])
+        else:
+            cursor.executemany(_LINK, links)
 
 
 class _Pending:
@@ -203,8 +220,7 @@ def _seal_once(key: int, using: str) -> int | None:
             links.append((seq, prev, this, event.id))
             prev = this
         if links:
-            with connections[using].cursor() as cursor:
-                cursor.executemany(_LINK, links)
+            _link(using, links)
             heads.filter(chain=key).update(last_seq=seq, last_hash=prev)
         return len(pending)
 
