@@ -113,12 +113,23 @@ def _aim(case: Any, world: World, rnd: random.Random) -> None:
     if _generated_valid(case, ParameterLocation.PATH):
         if "system" in params and rnd.random() < 0.8:
             params["system"] = "orthotrac"
-        if "chart_id" in params and rnd.random() < 0.7:
+        dice = rnd.random()
+        if "chart_id" in params and dice < 0.7:
             params["chart_id"] = rnd.choice(world.charts)
+            if dice < 0.35 and case.operation.path.endswith("/card"):
+                params["chart_id"] = f"OT-{rnd.randint(2000, 9999)}"  # a new patient
     body = case.body
     if isinstance(body, dict) and _generated_valid(case, ParameterLocation.BODY):
         if "card" in body and rnd.random() < 0.6:
             body["card"] = rnd.choice(world.card_inputs)
+            # Generated emails and birth dates are mostly refused (not an email,
+            # in the future): half the time leave them out, and give the names a
+            # new patient needs, so more calls get as far as linking.
+            if rnd.random() < 0.5:
+                body.pop("email", None)
+                body.pop("birth_date", None)
+                body["first_name"] = body.get("first_name") or "Emma"
+                body["last_name"] = body.get("last_name") or "Johnson"
         if case.operation.path.endswith("/points") and rnd.random() < 0.6:
             # Either menu rewards or misc points, as the call wants one of the two.
             if rnd.random() < 0.5:
