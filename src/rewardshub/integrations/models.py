@@ -63,11 +63,15 @@ class SyncOutcome(models.TextChoices):
 class SyncEvent(models.Model):
     """Every PMS call about a chart and what came of it: the Sync log staff read."""
 
-    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="sync_events")
+    # Indexed by the composite indexes below (the Sync log is read per practice);
+    # every index is written on every PMS call.
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, related_name="sync_events", db_index=False
+    )
     key = models.ForeignKey(
         IntegrationKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    system = models.SlugField(max_length=40)
+    system = models.SlugField(max_length=40, db_index=False)
     chart_id = models.CharField(max_length=64, blank=True, default="")
     profile = models.ForeignKey(
         Profile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
