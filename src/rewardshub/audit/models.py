@@ -26,6 +26,11 @@ class Outcome(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+# Reads are in the audit log, not in a profile's "Recent activity": the PMS asks
+# for the status every time a chart is opened.
+READ_ACTIONS = ("profile.view", "pms.status", "portal.view")
+
+
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def bulk_create(  # type: ignore[override]
         self, objs: Iterable[AuditEvent], *args: Any, **kwargs: Any
@@ -110,6 +115,13 @@ class AuditEvent(models.Model):
             models.Index(fields=["practice", "profile"], name="audit_practice_profile_idx"),
             # A profile's recent activity, newest first, without walking the practice's log.
             models.Index(fields=["profile", "-created_at"], name="audit_profile_time_idx"),
+            # "Recent activity" on the profile page: its changes, newest first,
+            # without stepping over every view of it (reads are most rows).
+            models.Index(
+                fields=["profile", "-created_at", "-id"],
+                condition=~Q(action__in=READ_ACTIONS),
+                name="audit_profile_activity_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["practice", "seq"], name="audit_practice_seq_uniq"),
