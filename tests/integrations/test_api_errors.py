@@ -317,6 +317,26 @@ class TestDocs:
         assert "/api/v1/pms/{system}/patients/{chart_id}/card" in document["paths"]
         assert "/api/v1/pms/{system}/patients:batch" in document["paths"]
 
+    def test_it_publishes_the_limits_of_an_idempotency_key(self, api: Api) -> None:
+        # Found by the API fuzzing: a generated "" or "  " key, allowed by the
+        # document, was refused with a 422 the document did not explain.
+        document = Client().get("/api/v1/openapi.json").json()
+        headers = [
+            parameter["schema"]
+            for operations in document["paths"].values()
+            for operation in operations.values()
+            for parameter in operation.get("parameters", [])
+            if parameter["name"] == "Idempotency-Key"
+        ]
+        assert len(headers) == 5
+        for schema in headers:
+            assert (schema["type"], schema["minLength"], schema["maxLength"]) == ("string", 1, 255)
+        response = api.call("POST", api.path(CHART, "/launch"), {}, idempotency_key="  ")
+        assert response.status_code == 422
+        assert response.json()["message"] == (
+            "Idempotency-Key is empty: send a non-empty key or leave it out."
+        )
+
     def test_it_serves_the_docs_page_from_its_own_files(self, db: object) -> None:
         response = Client().get("/api/v1/docs")
         page = response.content.decode()

@@ -26,6 +26,7 @@ from rewardshub.errors import ActionError
 from rewardshub.integrations.api_patients import router as patients_router
 from rewardshub.integrations.api_points import router as points_router
 from rewardshub.integrations.api_support import KeyAuth, error_response, validation_message
+from rewardshub.integrations.idempotency import MAX_KEY_LENGTH
 from rewardshub.integrations.models import SyncAction
 from rewardshub.integrations.schemas import CHART_ID_PATTERN
 from rewardshub.integrations.sync import Caller, record_failure
@@ -50,6 +51,23 @@ class _OfflineSwagger(Swagger):
 
 
 class HubAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """ninja's document, with the limits idempotency.check_key applies to the
+        Idempotency-Key header (ninja's Header cannot publish them itself)."""
+        document = super().get_openapi_schema(**kwargs)
+        for operations in document["paths"].values():
+            for operation in operations.values():
+                for parameter in operation.get("parameters", []):
+                    if parameter["in"] == "header" and parameter["name"] == "Idempotency-Key":
+                        parameter["schema"] = {
+                            **{k: v for k, v in parameter["schema"].items() if k != "anyOf"},
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": MAX_KEY_LENGTH,
+                            "pattern": r"\S",  # not only spaces
+                        }
+        return document
+
     @property
     def urls(self) -> tuple[list[URLResolver | URLPattern], str, str]:
         patterns, app_name, namespace = super().urls
