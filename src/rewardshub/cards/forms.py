@@ -7,6 +7,7 @@ cannot be mistyped. A typed number must be typed twice.
 from __future__ import annotations
 
 from django import forms
+from django.http import QueryDict
 
 from rewardshub.cards.numbers import CardInputError, parse_card_input
 
@@ -80,7 +81,7 @@ def clean_card_pair(form: forms.Form, *, required: bool) -> str | None:
 def forget_card_input(form: forms.Form) -> None:
     """Blank the card fields before showing the form again, so a retry starts clean."""
     if form.is_bound:
-        data = form.data.copy()
+        data = form.data.copy() if isinstance(form.data, QueryDict) else dict(form.data)
         for name in CARD_FIELDS:
             data[name] = ""
         form.data = data

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
 
 from rewardshub.cards.forms import card_number_field, clean_card_pair, confirm_number_field
-from rewardshub.patients.models import TagGroupKind
+from rewardshub.patients.models import Tag, TagGroupKind
 from rewardshub.patients.queries import active_locations, exclusive_group_tags
 from rewardshub.practices.models import Location, Practice
 
@@ -40,7 +40,7 @@ class ProfileForm(forms.Form):
         label="Responsible party", max_length=200, required=False,
         help_text="The parent or guardian, for patients under 18.",
     )
-    location = forms.ModelChoiceField(
+    location: forms.ModelChoiceField[Location] = forms.ModelChoiceField(
         label="Location", queryset=None, to_field_name="public_id", empty_label="Choose a location"
     )
 
@@ -56,7 +56,7 @@ class ProfileForm(forms.Form):
         if current_location is not None:
             # A patient of a since-closed location can still be edited as they are.
             locations = (locations | practice.locations.filter(pk=current_location.pk)).distinct()
-        field = self.fields["location"]
+        field = cast("forms.ModelChoiceField[Location]", self.fields["location"])
         field.queryset = locations
         # A practice without locations (not set up yet) must still add patients.
         field.required = locations.exists()
@@ -78,7 +78,7 @@ class AddMemberForm(ProfileForm):
 
     card_number = card_number_field(required=False)
     confirm_card_number = confirm_number_field()
-    status_tag = forms.ModelChoiceField(
+    status_tag: forms.ModelChoiceField[Tag] = forms.ModelChoiceField(
         label="Status tag", queryset=None, to_field_name="public_id", required=False,
         empty_label="No status yet",
     )
@@ -87,7 +87,8 @@ class AddMemberForm(ProfileForm):
 
     def __init__(self, practice: Practice, *args: Any, **kwargs: Any) -> None:
         super().__init__(practice, *args, **kwargs)
-        self.fields["status_tag"].queryset = exclusive_group_tags(practice, TagGroupKind.STATUS)
+        status = cast("forms.ModelChoiceField[Tag]", self.fields["status_tag"])
+        status.queryset = exclusive_group_tags(practice, TagGroupKind.STATUS)
         # On this page a reader's Enter moves on to the names instead of submitting.
         self.fields["card_number"].widget.attrs["data-enter-next"] = "id_first_name"
 
