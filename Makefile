@@ -25,6 +25,7 @@ chromium:
 
 lint: install
 	$(BIN)/ruff check src tests scripts $(wildcard bench)
+	$(BIN)/mypy src/rewardshub src/rewardshub_bridge src/pms_sim
 
 test: install chromium lint
 	$(BIN)/rewardshub makemigrations --check --dry-run

@@ -125,7 +125,7 @@ def _as_uuid(text: str) -> uuid.UUID | None:
 
 def menu_items(practice: Practice, refs: list[str]) -> list[RewardItem]:
     """The active menu items named (case-insensitively) or identified by `refs`, in order."""
-    ids = [found for ref in refs if (found := _as_uuid(ref)) is not None]
+    ids = [as_id for ref in refs if (as_id := _as_uuid(ref)) is not None]
     match = Q(public_id__in=ids)
     for ref in refs:
         match |= Q(name__iexact=ref)
