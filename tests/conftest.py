@@ -7,6 +7,7 @@ REWARDSHUB_TEST_POSTGRES_URL is set (DATABASE_URL points the settings at it).
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -134,9 +135,23 @@ def make_profile(db: Any) -> Callable[..., Profile]:
     return make
 
 
+FUZZ_INPUTS = "fuzz-inputs:"  # the input fuzzing's counts (tests/fuzz/conftest.py)
+_fuzz_inputs: Counter[str] = Counter()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    # The teardown report carries what fixtures recorded while tearing down.
+    if report.when != "teardown":
+        return
+    for name, value in report.user_properties:
+        if isinstance(name, str) and name.startswith(FUZZ_INPUTS):
+            _fuzz_inputs[name[len(FUZZ_INPUTS) :]] += int(value)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Print what a test recorded with record_property("summary", line) (e.g. how many
-    cases the API fuzzing ran): the report crosses from xdist workers, print() does not."""
+    cases the API fuzzing ran) and the input fuzzing's counts: the reports cross
+    from xdist workers, print() does not."""
     lines = [
         str(value)
         for kind in ("passed", "failed")
@@ -144,6 +159,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         for name, value in getattr(report, "user_properties", ())
         if name == "summary"
     ]
+    if _fuzz_inputs:
+        parts = [f"{target} {n:,}" for target, n in sorted(_fuzz_inputs.items())]
+        total = sum(_fuzz_inputs.values())
+        lines.append(f"input fuzz: {', '.join(parts)} (in all {total:,} inputs)")
     if lines:
         terminalreporter.write_sep("-", "summaries")
         for line in lines:

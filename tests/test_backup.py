@@ -117,7 +117,9 @@ def scratch_env(tmp_path: Path) -> Iterator[dict[str, str]]:
 
 @pytest.mark.slow
 def test_it_restores_every_row_and_the_audit_chain(
-    scratch_env: dict[str, str], tmp_path: Path
+    scratch_env: dict[str, str],
+    tmp_path: Path,
+    record_property: Any,
 ) -> None:
     env = scratch_env
     rewardshub(env, "migrate", "-v0")
@@ -147,7 +149,8 @@ def test_it_restores_every_row_and_the_audit_chain(
     assert snapshot(env) == before
     verified = rewardshub(env, "audit", "verify")
     assert verified.stdout.startswith(f"Audit chain intact: {len(before['audit'])} events in")
-    print(
+    record_property(
+        "summary",
         f"backup round trip: {len(before['profiles'])} profiles, {len(before['cards'])} cards, "
         f"{len(before['links'])} links, {len(before['ledger'])} ledger entries, "
         f"{len(before['audit'])} audit events restored; chain verified"

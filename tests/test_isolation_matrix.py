@@ -326,7 +326,7 @@ def test_it_covers_every_route_and_api_operation(db: Any) -> None:
     assert not unknown, f"add a minimal body for {unknown} to API_BODIES"
 
 
-def test_it_refuses_every_outsider_on_every_route(world: World) -> None:
+def test_it_refuses_every_outsider_on_every_route(world: World, record_property: Any) -> None:
     target = world.acworth
     before = _guarded(target.practice)
     roles = _roles(world)
@@ -352,8 +352,9 @@ def test_it_refuses_every_outsider_on_every_route(world: World) -> None:
                     label = f"{method.upper()} {path} ({route.name})"
                     tally.judge(role, label, response, may_answer, sent if method == "post" else "")
     assert len(target.objects) <= COMBINATIONS, "raise COMBINATIONS: some kinds go untried"
-    print(
-        f"\nisolation matrix, pages: {len(all_routes)} routes "
+    record_property(
+        "summary",
+        f"isolation matrix, pages: {len(all_routes)} routes "
         f"({sum(1 for r in all_routes if r.object_kwargs)} with object ids) x {len(roles)} roles "
         f"x GET+POST = {tally.requests} requests"
     )
@@ -377,7 +378,9 @@ def _same_answer(one: HttpResponse, other: HttpResponse) -> bool:
     return one.json() == other.json()
 
 
-def test_it_refuses_every_outsider_on_every_api_operation(world: World) -> None:
+def test_it_refuses_every_outsider_on_every_api_operation(
+    world: World, record_property: Any
+) -> None:
     target = world.acworth
     before = _guarded(target.practice)
     roles = _roles(world)
@@ -411,8 +414,9 @@ def test_it_refuses_every_outsider_on_every_api_operation(world: World) -> None:
                         f"{response.content[:120]!r} for Acworth's chart, "
                         f"{twin.status_code} {twin.content[:120]!r} for no chart"
                     )
-    print(
-        f"\nisolation matrix, API: {len(operations)} operations x {len(roles)} roles "
+    record_property(
+        "summary",
+        f"isolation matrix, API: {len(operations)} operations x {len(roles)} roles "
         f"= {tally.requests} requests"
     )
     assert tally.problems == [], "\n".join(tally.problems)

@@ -1,9 +1,10 @@
-"""Input fuzzing: counts the inputs each target was tried with and prints them after the run.
+"""Input fuzzing: counts the inputs each target was tried with.
 
 Each fuzz test takes the `fuzz` fixture and calls `fuzz.tried(target)` once per
 input. The counts travel on the test reports (user properties), so they add
-up the same with or without pytest-xdist, and the terminal summary prints a
-line such as "input fuzz: card parser 2,000 inputs, names 300, ...".
+up the same with or without pytest-xdist; tests/conftest.py adds them up and
+prints a line such as "input fuzz: card parser 2,000, names 300, ..." (its
+hooks run in the pytest-xdist controller, which never loads this file).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from typing import Any
 
 import pytest
 
-PREFIX = "fuzz-inputs:"
-_totals: Counter[str] = Counter()
+PREFIX = "fuzz-inputs:"  # read by tests/conftest.py
 
 
 class Fuzz:
@@ -32,20 +32,3 @@ def fuzz(record_property: Any) -> Iterator[Fuzz]:
     yield counter
     for target, n in counter.counts.items():
         record_property(PREFIX + target, n)
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    # The teardown report is made after the fixture above has recorded its counts.
-    if report.when != "teardown":
-        return
-    for name, value in report.user_properties:
-        if isinstance(name, str) and name.startswith(PREFIX):
-            _totals[name[len(PREFIX) :]] += int(value)
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if not _totals:
-        return
-    parts = [f"{target} {n:,}" for target, n in sorted(_totals.items())]
-    total = sum(_totals.values())
-    terminalreporter.write_line(f"input fuzz: {', '.join(parts)} (in all {total:,} inputs)")

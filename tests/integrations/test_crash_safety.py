@@ -203,6 +203,7 @@ def test_it_survives_sigkill_mid_batch_and_a_resend_syncs_each_chart_once(
     acworth_key: tuple[IntegrationKey, str],
     tag_rules: list[TagRule],
     idempotency: bool,
+    record_property: Any,
 ) -> None:
     token = acworth_key[1]
     log = tmp_path / "hub.log"
@@ -227,8 +228,9 @@ def test_it_survives_sigkill_mid_batch_and_a_resend_syncs_each_chart_once(
     assert all(a.status in (200, None) for a in first), [a.status for a in first]
     committed = _committed(acworth)
     unsealed = AuditEvent.objects.filter(practice=acworth, seq__isnull=True).count()
-    print(
-        f"\ncrash safety on {connection.vendor} ({'with' if idempotency else 'without'} "
+    record_property(
+        "summary",
+        f"crash safety on {connection.vendor} ({'with' if idempotency else 'without'} "
         f"Idempotency-Key): {CHARTS} charts sent in {len(CALLS)} calls, SIGKILL after "
         f"{answered} calls answered; {committed} charts committed before the kill, "
         f"{unsealed} of their audit events not yet linked into the chain"
@@ -315,7 +317,8 @@ def test_it_survives_sigkill_mid_batch_and_a_resend_syncs_each_chart_once(
     )
     assert verify.returncode == 0, verify.stderr
     assert verify.stdout.startswith("Audit chain intact:"), verify.stdout
-    print(
+    record_property(
+        "summary",
         f"after the resend: {replayed_calls} calls replayed, {answers['created']} charts "
         f"created and {answers['unchanged']} found unchanged; {profiles.count()} profiles, "
         f"{links.count()} links (no duplicates), {events.count()} batch sync events "
