@@ -250,6 +250,26 @@ class TestSearch:
         assert {p.first_name for p in response.context["rows"]} == {"Emma", "Emmett"}
         assert "2 patients match “emm”." in text_of(response)
 
+    def test_it_finds_names_whatever_the_case_in_any_alphabet(
+        self,
+        frontdesk_client: Client,
+        acworth: Practice,
+        emma: Profile,
+        make_profile: Callable[..., Profile],
+    ) -> None:
+        # SQLite folds only ASCII letters by itself; a front desk types "émilie"
+        # as often as "Émilie".
+        emilie = make_profile(acworth, "Émilie", "Ødegård")
+        make_profile(acworth, "Zoë", "Шевченко")
+        for typed in ("émilie", "ÉMILIE", "ødegÅrd", "émilie ØDEGÅRD"):
+            response = search(frontdesk_client, typed)
+            assert [p.pk for p in response.context["rows"]] == [emilie.pk], typed
+            assert f"1 patient matches “{typed}”." in text_of(response)
+        response = search(frontdesk_client, "шевченко")
+        assert [p.first_name for p in response.context["rows"]] == ["Zoë"]
+        # A regular-expression character is a letter to look for, not a pattern.
+        assert search(frontdesk_client, "é.*").context["rows"] == []
+
     def test_it_matches_first_and_last_name_together(
         self, frontdesk_client: Client, emma: Profile, mia: Profile
     ) -> None:

@@ -59,15 +59,30 @@ def profiles(practice: Practice) -> QuerySet[Profile]:
     return Profile.objects.filter(practice=practice)
 
 
+def _name_contains(word: str) -> Q:
+    """A name field contains the word, whatever the case.
+
+    SQLite's LIKE folds the case of ASCII letters only ("émma" would not find
+    "Émma"), so there a word with other letters is matched by a regular
+    expression, which Django's SQLite backend runs with Python's re (case
+    folding for every alphabet). ASCII words keep the LIKE, which is faster.
+    PostgreSQL's ILIKE-style match folds every letter already.
+    """
+    if word.isascii() or connection.vendor != "sqlite":
+        lookup, value = "icontains", word
+    else:
+        lookup, value = "iregex", re.escape(word)
+    match = Q()
+    for field in ("first_name", "last_name", "preferred_name"):
+        match |= Q(**{f"{field}__{lookup}": value})
+    return match
+
+
 def search_by_name(practice: Practice, text: str) -> QuerySet[Profile]:
     words = text.split()
     found = profiles(practice)
     for word in words[:4]:
-        found = found.filter(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(preferred_name__icontains=word)
-        )
+        found = found.filter(_name_contains(word))
     return found
 
 
