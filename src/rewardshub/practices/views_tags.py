@@ -6,6 +6,10 @@ page that says how many patients lose it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from django.contrib import messages
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -132,52 +136,68 @@ def _confirm_page(
 @staff_view(roles=SETTINGS_ROLES)
 def tag_delete(request: HttpRequest, public_id: object, *, hub: HubContext) -> HttpResponse:
     """GET asks to confirm; POST deletes (with confirm=yes when patients carry the tag)."""
-    tag = get_tag(hub.practice, public_id)
-    count = tag_actions.tag_use_count(tag)
-    if request.method != "POST":
-        error = tag_actions.system_tag_error(tag).message if tag.is_system else None
-        return _confirm_page(
-            request, kind="tag", name=tag.name, count=count, error=error,
-            status=409 if error else 200,
-        )
-    try:
-        removed = tag_actions.delete_tag(
-            practice=hub.practice, tag=tag, actor=hub.actor,
-            confirmed=request.POST.get("confirm") == "yes",
-        )
-    except ActionError as exc:
-        if exc.code == "confirm_needed":
-            messages.warning(request, exc.message)
-            return redirect("settings_tag_delete", public_id=tag.public_id)
-        return _tags_page(request, hub, error=exc.message, status=exc.status)
-    suffix = f" and removed from {tag_actions.patients_phrase(removed)}" if removed else ""
-    messages.success(request, f"Tag “{tag.name}” deleted{suffix}.")
-    return redirect("settings_tags")
+    return _delete(request, hub, TAG_DELETION, get_tag(hub.practice, public_id))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_view(roles=SETTINGS_ROLES)
 def group_delete(request: HttpRequest, public_id: object, *, hub: HubContext) -> HttpResponse:
-    group = get_tag_group(hub.practice, public_id)
-    count = tag_actions.group_use_count(group)
+    return _delete(request, hub, GROUP_DELETION, get_tag_group(hub.practice, public_id))
+
+
+@dataclass(frozen=True)
+class _Deletion:
+    """How a tag or a tag group is deleted from Settings > Tags."""
+
+    kind: str
+    url_name: str  # its confirmation page
+    count: Callable[[Any], int]  # patients who carry it
+    refusal: Callable[[Any], ActionError | None]  # why it may not be deleted (a system one)
+    delete: Callable[..., int]  # -> how many patients it was removed from
+    done: Callable[[Any, str], str]  # the message, given it and the patients phrase ("" if none)
+
+
+TAG_DELETION = _Deletion(
+    kind="tag",
+    url_name="settings_tag_delete",
+    count=tag_actions.tag_use_count,
+    refusal=lambda tag: tag_actions.system_tag_error(tag) if tag.is_system else None,
+    delete=lambda hub, tag, confirmed: tag_actions.delete_tag(
+        practice=hub.practice, tag=tag, actor=hub.actor, confirmed=confirmed
+    ),
+    done=lambda tag, who: f"Tag “{tag.name}” deleted" + (f" and removed from {who}" if who else ""),
+)
+GROUP_DELETION = _Deletion(
+    kind="group",
+    url_name="settings_group_delete",
+    count=tag_actions.group_use_count,
+    refusal=lambda group: tag_actions.system_group_error(group) if group.is_system else None,
+    delete=lambda hub, group, confirmed: tag_actions.delete_tag_group(
+        practice=hub.practice, group=group, actor=hub.actor, confirmed=confirmed
+    ),
+    done=lambda group, who: f"Tag group “{group.name}” deleted"
+    + (f"; its tags were removed from {who}" if who else ""),
+)
+
+
+def _delete(
+    request: HttpRequest, hub: HubContext, deletion: _Deletion, target: Tag | TagGroup
+) -> HttpResponse:
+    """GET asks to confirm; POST deletes, asking again when patients carry it."""
     if request.method != "POST":
-        error = tag_actions.system_group_error(group).message if group.is_system else None
+        refusal = deletion.refusal(target)
+        error = refusal.message if refusal else None
         return _confirm_page(
-            request, kind="group", name=group.name, count=count, error=error,
-            status=409 if error else 200,
+            request, kind=deletion.kind, name=target.name, count=deletion.count(target),
+            error=error, status=409 if error else 200,
         )
     try:
-        removed = tag_actions.delete_tag_group(
-            practice=hub.practice, group=group, actor=hub.actor,
-            confirmed=request.POST.get("confirm") == "yes",
-        )
+        removed = deletion.delete(hub, target, request.POST.get("confirm") == "yes")
     except ActionError as exc:
         if exc.code == "confirm_needed":
             messages.warning(request, exc.message)
-            return redirect("settings_group_delete", public_id=group.public_id)
+            return redirect(deletion.url_name, public_id=target.public_id)
         return _tags_page(request, hub, error=exc.message, status=exc.status)
-    suffix = (
-        f"; its tags were removed from {tag_actions.patients_phrase(removed)}" if removed else ""
-    )
-    messages.success(request, f"Tag group “{group.name}” deleted{suffix}.")
+    who = tag_actions.patients_phrase(removed) if removed else ""
+    messages.success(request, deletion.done(target, who) + ".")
     return redirect("settings_tags")
