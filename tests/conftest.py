@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from tests.fuzz.counts import PREFIX
 
 from rewardshub.audit.actors import Actor
 from rewardshub.cards.batches import issue_batch
@@ -135,7 +136,6 @@ def make_profile(db: Any) -> Callable[..., Profile]:
     return make
 
 
-FUZZ_INPUTS = "fuzz-inputs:"  # the input fuzzing's counts (tests/fuzz/conftest.py)
 _fuzz_inputs: Counter[str] = Counter()
 
 
@@ -144,8 +144,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when != "teardown":
         return
     for name, value in report.user_properties:
-        if isinstance(name, str) and name.startswith(FUZZ_INPUTS):
-            _fuzz_inputs[name[len(FUZZ_INPUTS) :]] += int(value)
+        if isinstance(name, str) and name.startswith(PREFIX):
+            _fuzz_inputs[name[len(PREFIX) :]] += int(value)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -9,21 +9,11 @@ hooks run in the pytest-xdist controller, which never loads this file).
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
-PREFIX = "fuzz-inputs:"  # read by tests/conftest.py
-
-
-class Fuzz:
-    def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
-
-    def tried(self, target: str, n: int = 1) -> None:
-        self.counts[target] += n
+from tests.fuzz.counts import PREFIX, Fuzz
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import io
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.fuzz.conftest import Fuzz
+from tests.fuzz.counts import Fuzz
 
 from rewardshub.cards.batches import read_import_csv
 from rewardshub.cards.numbers import (

@@ -19,7 +19,7 @@ import pytest
 from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from tests.fuzz.conftest import Fuzz
+from tests.fuzz.counts import Fuzz
 from tests.fuzz.names import email_text, four_names, name_text
 
 from rewardshub.audit.actors import Actor

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from tests.fuzz.conftest import Fuzz
+from tests.fuzz.counts import Fuzz
 from tests.fuzz.names import name_text
 
 from rewardshub.patients.models import Profile

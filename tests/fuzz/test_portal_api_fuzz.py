@@ -19,7 +19,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.fuzz.conftest import Fuzz
+from tests.fuzz.counts import Fuzz
 from tests.fuzz.names import email_text, name_text, storable_name
 from tests.integrations.conftest import Api, make_key
 

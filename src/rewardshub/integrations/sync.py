@@ -19,6 +19,7 @@ from django.utils import timezone
 from rewardshub.audit.actors import Actor
 from rewardshub.audit.chain import schedule_seal
 from rewardshub.audit.models import ActorKind, AuditEvent, Outcome
+from rewardshub.cards.models import CardState
 from rewardshub.errors import ActionError
 from rewardshub.fastsql import Select, insert, prepare
 from rewardshub.integrations.launch import create_token
@@ -146,23 +147,41 @@ def record_sync(
     AuditEvent.objects.append([audit])
 
 
+def log_call(
+    caller: Caller,
+    chart_id: str,
+    action: str,
+    outcome: str,
+    profile: Profile | None,
+    message: str = "",
+    error: str = "",
+) -> None:
+    """Log a call that wrote nothing else (a read, a refusal, a replay) in a write
+    transaction of its own that holds nothing but the two INSERTs: their values
+    are converted before it begins, so the write lock is held only to write."""
+    event, audit = sync_rows(caller, chart_id, action, outcome, profile, message, error)
+    writes = [prepare([event]), prepare([audit])]
+    with transaction.atomic():
+        for rows in writes:
+            rows.run()
+        schedule_seal([audit.practice_id])
+
+
 def record_failure(caller: Caller, chart_id: str, action: str, error: ActionError) -> None:
     """Log a refused call (its own transaction: the failed one was rolled back)."""
-    with transaction.atomic():
-        record_sync(caller, chart_id, action, SyncOutcome.ERROR, None, error.message, error.code)
+    log_call(caller, chart_id, action, SyncOutcome.ERROR, None, error.message, error.code)
 
 
 def record_replay(caller: Caller, chart_id: str, action: str) -> None:
     """Log a repeated request answered from its Idempotency-Key record."""
-    with transaction.atomic():
-        record_sync(
-            caller,
-            chart_id,
-            action,
-            SyncOutcome.REPLAYED,
-            None,
-            "Repeated request (same Idempotency-Key): answered as the first time, nothing changed.",
-        )
+    log_call(
+        caller,
+        chart_id,
+        action,
+        SyncOutcome.REPLAYED,
+        None,
+        "Repeated request (same Idempotency-Key): answered as the first time, nothing changed.",
+    )
 
 
 def sync_fields(
@@ -289,7 +308,7 @@ _STATUS_CHART = Select(
     SELECT p.id, p.username, p.public_id, p.points_balance, l.last_synced_at,
            EXISTS (SELECT 1 FROM cards_card c
                    WHERE c.practice_id = l.practice_id AND c.profile_id = p.id
-                     AND c.state = 'active')
+                     AND c.state = %s)
     FROM integrations_pmslink l
     JOIN patients_profile p ON p.id = l.profile_id AND p.practice_id = l.practice_id
     WHERE l.practice_id = %s AND l.system = %s AND l.chart_id = %s
@@ -315,19 +334,6 @@ _STATUS_TAGS = Select(
 )
 
 
-def _log_read(caller: Caller, chart_id: str, profile: Profile | None, message: str) -> None:
-    """The status call's Sync log and audit rows, in a write transaction that holds
-    nothing but their two INSERTs (the values are converted before it begins)."""
-    event, audit = sync_rows(
-        caller, chart_id, SyncAction.STATUS, SyncOutcome.REPORTED, profile, message
-    )
-    writes = [prepare([event]), prepare([audit])]
-    with transaction.atomic():
-        for rows in writes:
-            rows.run()
-    schedule_seal([audit.practice_id])
-
-
 def status(*, caller: Caller, chart_id: str) -> Status:
     """The chart's sync state. A read of patient data, so it is logged like the others.
 
@@ -336,14 +342,21 @@ def status(*, caller: Caller, chart_id: str) -> Status:
     rows: the read needs no lock, and the log says what was answered.
     """
     practice_id = caller.key.practice_id
-    row = _STATUS_CHART.one([practice_id, caller.system, chart_id])
+    row = _STATUS_CHART.one([CardState.ACTIVE, practice_id, caller.system, chart_id])
     if row is None:
-        _log_read(caller, chart_id, None, "Not synced.")
+        log_call(caller, chart_id, SyncAction.STATUS, SyncOutcome.REPORTED, None, "Not synced.")
         return Status(linked=False)
     profile_pk, username, public_id, points, last_sync, has_card = row
     tags = [name for (name,) in _STATUS_TAGS.rows([practice_id, profile_pk])]
     profile = Profile(pk=profile_pk, practice_id=practice_id, username=username)
-    _log_read(caller, chart_id, profile, f"Synced with hub patient {username}.")
+    log_call(
+        caller,
+        chart_id,
+        SyncAction.STATUS,
+        SyncOutcome.REPORTED,
+        profile,
+        f"Synced with hub patient {username}.",
+    )
     return Status(
         linked=True,
         username=username,

@@ -77,12 +77,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._holds_writer: _WriterLock | None = None
+        # The lock of the file last used; NAME changes when a test database is made.
+        self._writer_of: tuple[str, _WriterLock | None] = ("", None)
 
     def _writer(self) -> _WriterLock | None:
         name = str(self.settings_dict["NAME"])
-        if self.is_in_memory_db() or not name:
-            return None
-        return _writer_lock(name)
+        if self._writer_of[0] != name:
+            lock = None if self.is_in_memory_db() or not name else _writer_lock(name)
+            self._writer_of = (name, lock)
+        return self._writer_of[1]
 
     def _start_transaction_under_autocommit(self) -> None:
         lock = self._writer()
