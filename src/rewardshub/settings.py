@@ -36,6 +36,22 @@ PUBLIC_URL = env_str("REWARDSHUB_PUBLIC_URL", "")
 # Link new audit events into the chain from a thread of the server process
 # instead of right after each request's commit (`rewardshub serve` turns it on).
 AUDIT_SEAL_IN_BACKGROUND = env_bool("REWARDSHUB_AUDIT_SEAL_IN_BACKGROUND", False)
+# The audit trail's signing keys (audit/keyring.py), never in the database:
+# entries KEYID:BASE64SECRET, newest first, in the variable or the file.
+AUDIT_KEY = env_str("REWARDSHUB_AUDIT_KEY", "")
+AUDIT_KEY_FILE = env_str("REWARDSHUB_AUDIT_KEY_FILE", "")
+# With neither, a development hub makes its own key on first use (0600);
+# a production hub refuses to start.
+AUDIT_KEY_CREATE = "" if AUDIT_KEY or AUDIT_KEY_FILE else str(VAR_DIR / "audit.key")
+if PRODUCTION:
+    from rewardshub.audit.keyring import KeyRingError, load
+
+    try:
+        load(AUDIT_KEY, AUDIT_KEY_FILE)
+    except KeyRingError as exc:
+        raise ImproperlyConfigured(
+            f"REWARDSHUB_PRODUCTION is on but the audit trail has no usable key. {exc}"
+        ) from None
 
 INSTALLED_APPS = [
     "django.contrib.auth",

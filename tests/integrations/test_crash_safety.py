@@ -306,7 +306,8 @@ def test_it_survives_sigkill_mid_batch_and_a_resend_syncs_each_chart_once(
     assert AuditEvent.objects.filter(practice=acworth, action="profile.create").count() == CHARTS
     assert AuditEvent.objects.filter(practice=acworth, action="pms.batch").count() == events.count()
 
-    # 5. The audit chain still verifies, events cut off before their sealing included.
+    # 5. The audit chain still verifies; events cut off before their sealing are checked
+    #    by their signatures and reported as not yet sealed (verify never seals).
     verify = subprocess.run(
         [sys.executable, "-m", "rewardshub", "audit", "verify"],
         env=hub_env,
