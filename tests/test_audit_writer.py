@@ -7,12 +7,28 @@ other: a new writer elsewhere (a bulk insert, raw SQL) fails here.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.test import TestCase
+from django.utils import timezone
 
+from rewardshub.audit.actions import (
+    EventRows,
+    build_event,
+    prepare_events,
+    record_event,
+    record_events,
+)
+from rewardshub.audit.actors import Actor
+from rewardshub.audit.chain import seal_all
 from rewardshub.audit.models import AuditEvent
 from rewardshub.practices.models import Practice
+
+ACTOR = Actor(kind="staff", label="frontdesk", user_id=None, source_ip="10.1.2.3")
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "rewardshub"
 WRITER = SRC / "audit" / "actions.py"
@@ -62,3 +78,41 @@ def test_no_module_but_the_writer_creates_audit_rows() -> None:
                 line = text.count("\n", 0, match.start()) + 1
                 found.append(f"{path.relative_to(SRC)}:{line}: {match.group(0)!r}")
     assert found == [], "audit rows written outside audit/actions.py:\n" + "\n".join(found)
+
+
+def _one(practice: Practice) -> None:
+    record_event(practice=practice, actor=ACTOR, action="w.one", detail={"n": 1})
+
+
+def _many(practice: Practice) -> None:
+    record_events(build_event(practice=practice, actor=ACTOR, action="w.many") for _ in range(3))
+
+
+def _prepared(practice: Practice) -> None:
+    ready = prepare_events([build_event(practice=practice, actor=ACTOR, action="w.prepared")])
+    ready.write()
+
+
+def _rows(practice: Practice) -> None:
+    rows = EventRows(practice_id=practice.pk, actor=ACTOR, created_at=timezone.now())
+    rows.add(None, "w.rows", "ok", {"n": 1, 7: "x"})
+    rows.rows.append(rows.row(None, "w.rows", "failed", {}))
+    rows.write()
+
+
+@pytest.mark.parametrize("writer", [_one, _many, _prepared, _rows])
+def test_every_way_of_writing_signs_and_arranges_sealing(
+    acworth: Practice, writer: Callable[[Practice], None]
+) -> None:
+    seal_all()  # the fixture's own events
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        writer(acworth)
+        written = AuditEvent.objects.filter(action__startswith="w.")
+        assert written.exists()
+        assert not written.filter(seq__isnull=False).exists()  # sealed only after commit
+    assert not AuditEvent.objects.filter(seq__isnull=True).exists()
+    assert not written.filter(mac__isnull=True).exists()
+    out = StringIO()
+    call_command("audit", "verify", stdout=out)
+    assert out.getvalue().startswith("Audit chain intact:")
+    assert "no signature" not in out.getvalue()

@@ -22,7 +22,7 @@ from typing import Any
 
 from rewardshub.audit.actors import Actor
 from rewardshub.audit.chain import schedule_seal
-from rewardshub.audit.hashing import signed_text
+from rewardshub.audit.hashing import row_texts, signed_text
 from rewardshub.audit.keys import ring
 from rewardshub.audit.models import AuditEvent, Outcome
 from rewardshub.fastsql import Inserts, create, prepare
@@ -176,19 +176,17 @@ class EventRows:
     def write(self) -> int:
         if not self.rows:
             return 0
-        keys = ring()
-        event = self.fixed
-        for profile_id, action, outcome, detail in self.rows:
-            event.profile_id, event.action, event.outcome, event.detail = (
-                profile_id,
-                action,
-                outcome,
-                detail,
-            )
-            key_id, mac = keys.sign(signed_text(event))
+        self.fixed.profile_id, self.fixed.action, self.fixed.outcome, self.fixed.detail = (
+            None,
+            "",
+            "",
+            {},
+        )
+        key_id, macs = ring().sign_many(row_texts(self.fixed, self.rows))
+        for (profile_id, action, outcome, detail), mac in zip(self.rows, macs, strict=True):
             self.insert.add(profile_id, action, outcome, detail, mac, key_id)
         count = len(self.rows)
         self.insert.write()
         self.rows = []
-        schedule_seal([event.practice_id])
+        schedule_seal([self.fixed.practice_id])
         return count
