@@ -324,6 +324,17 @@ class TestKeys:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert run("verify")[0] == 0
 
+    def test_verify_never_makes_a_key(
+        self, acworth: Practice, settings: Any, tmp_path: Path
+    ) -> None:
+        own = tmp_path / "audit.key"
+        settings.AUDIT_KEY, settings.AUDIT_KEY_FILE = "", ""
+        settings.AUDIT_KEY_CREATE = str(own)
+        code, _, err = run("verify")
+        assert code == 1
+        assert f"Cannot check the audit signatures. Cannot read the audit key file {own}" in err
+        assert not own.exists()
+
     def test_a_bad_key_is_refused_saying_how_to_make_one(
         self, acworth: Practice, settings: Any
     ) -> None:

@@ -115,7 +115,11 @@ def load(key: str, key_file: str) -> KeyRing:
     if not entries:
         raise KeyRingError(
             "No audit key: set REWARDSHUB_AUDIT_KEY_FILE to a file holding a line "
-            f"KEYID:BASE64SECRET (or REWARDSHUB_AUDIT_KEY to that line). Make one with: {MAKE_ONE}"
+            "KEYID:BASE64SECRET (or REWARDSHUB_AUDIT_KEY to that line). Make one with: "
+            f"umask 077; {MAKE_ONE} > /etc/rewardshub/audit.key "
+            "(or `rewardshub audit keygen --file /etc/rewardshub/audit.key` "
+            "without REWARDSHUB_PRODUCTION), then set "
+            "REWARDSHUB_AUDIT_KEY_FILE=/etc/rewardshub/audit.key on every host."
         )
     seen: set[str] = set()
     for key_id, _ in entries:

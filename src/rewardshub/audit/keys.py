@@ -18,20 +18,23 @@ from rewardshub.audit.keyring import KeyRing, create_file, load
 _cache: tuple[tuple[str, str, int], KeyRing] | None = None
 
 
-def key_file() -> str:
+def key_file(*, create: bool) -> str:
     """The key file in use: the configured one, or the development hub's own."""
     if settings.AUDIT_KEY_FILE or settings.AUDIT_KEY:
         return str(settings.AUDIT_KEY_FILE)
     own = str(settings.AUDIT_KEY_CREATE)
-    if own and not os.path.exists(own):
+    if create and own and not os.path.exists(own):
         create_file(Path(own))
     return own
 
 
-def ring() -> KeyRing:
-    """The current key ring; raises KeyRingError, saying what to fix, if there is none."""
+def ring(*, create: bool = True) -> KeyRing:
+    """The current key ring; raises KeyRingError, saying what to fix, if there is none.
+
+    `create=False` (verify, which writes nothing) never makes the development key.
+    """
     global _cache
-    key, path = str(settings.AUDIT_KEY), key_file()
+    key, path = str(settings.AUDIT_KEY), key_file(create=create)
     try:
         stamp = os.stat(path).st_mtime_ns if path else 0
     except OSError:

@@ -119,7 +119,7 @@ class Command(BaseCommand):
             except AnchorError as exc:
                 raise CommandError(str(exc)) from None
         try:
-            keys = ring()
+            keys = ring(create=False)
         except KeyRingError as exc:
             raise CommandError(f"Cannot check the audit signatures. {exc}") from None
         reports = list(verify_all(keys, practice_ids, anchors))
