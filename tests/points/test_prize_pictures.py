@@ -143,6 +143,11 @@ class TestRefusals:
         fake = upload("holiday.jpg", b"Dear patient,\nthis is no picture.\n", "image/jpeg")
         assert refused(owner_client, fake, media) == NOT_A_PICTURE
 
+    def test_an_empty_file(self, owner_client: Client, acworth: Practice, media: Path) -> None:
+        assert refused(owner_client, upload("empty.png", b""), media) == (
+            f"That file is empty. {HELP}"
+        )
+
     def test_a_png_whose_data_is_cut_short(
         self, owner_client: Client, acworth: Practice, media: Path
     ) -> None:

@@ -36,7 +36,11 @@ class PrizeForm(forms.Form):
     active = forms.BooleanField(
         required=False, initial=True, label="Offered to patients"
     )
-    picture = forms.FileField(required=False, help_text=PICTURE_HELP)
+    picture = forms.FileField(
+        required=False,
+        help_text=PICTURE_HELP,
+        error_messages={"empty": "That file is empty. " + PICTURE_HELP},
+    )
     remove_picture = forms.BooleanField(required=False, label="Remove the picture")
 
     def clean_name(self) -> str:
