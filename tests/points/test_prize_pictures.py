@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import Client
 from PIL import Image
 
@@ -267,3 +268,45 @@ class TestStoredCopy:
         )
         red, green, blue = image.convert("RGB").getpixel((100, 50))
         assert red > 200 and green < 60 and blue < 60
+
+
+@pytest.mark.django_db(transaction=True)
+class TestPicturesStoredBefore:
+    """Pictures an older version stored as uploaded are re-encoded by a migration."""
+
+    def test_the_migration_reencodes_or_takes_off_each_stored_picture(
+        self, acworth: Practice, media: Path, capsys: Any
+    ) -> None:
+        photo = Image.new("RGB", (3000, 2000), (30, 90, 200))
+        exif = Image.Exif()
+        exif[0x010F] = "SecretCam Industries"
+        files = {
+            "prizes/photo.jpg": encoded(photo, "JPEG", exif=exif),
+            "prizes/huge.png": blank_png(12_000, 12_000),
+        }
+        (media / "prizes").mkdir(parents=True)
+        for name, data in files.items():
+            (media / name).write_bytes(data)
+        kept = [
+            Prize.objects.create(practice=acworth, name=name, cost=5, picture=picture)
+            for name, picture in [
+                ("Photo", "prizes/photo.jpg"),
+                ("Huge", "prizes/huge.png"),
+                ("Lost", "prizes/missing.png"),
+            ]
+        ]
+
+        call_command("migrate", "points", "0001", verbosity=0)
+        call_command("migrate", "points", "0002", verbosity=0)
+
+        photo_prize, huge, lost = (Prize.objects.get(pk=p.pk) for p in kept)
+        assert photo_prize.picture.name.startswith("prizes/")
+        assert photo_prize.picture.name.endswith(".jpg")
+        with Image.open(media / photo_prize.picture.name) as stored:
+            assert stored.size == (1200, 800)
+            assert dict(stored.getexif()) == {}
+        assert huge.picture.name == ""
+        assert lost.picture.name == "prizes/missing.png"
+        # The originals are gone; only the re-encoded copy is left.
+        assert stored_files(media) == [media / photo_prize.picture.name]
+        assert "Prize “Huge” (practice id" in capsys.readouterr().out
