@@ -129,6 +129,13 @@ def test_it_locks_only_the_username_that_failed(client: Client, owner: Any, fron
     _fail(client, times=5)
     response = client.post(URL, {"username": "frontdesk", "password": PASSWORD})
     assert response.status_code == 302
+    assert _signed_in(client)
+    # The username that failed stays locked, even with its right password.
+    other = Client()
+    response = other.post(URL, {"username": "owner", "password": PASSWORD})
+    assert response.status_code == 429
+    assert response.context["error"] == _locked_message("owner")
+    assert not _signed_in(other)
 
 
 def test_it_forgets_failures_after_a_good_sign_in(client: Client, owner: Any) -> None:

@@ -9,6 +9,27 @@ import sys
 from gunicorn.app.wsgiapp import run
 
 
+def per_process_refusal(workers: int) -> str:
+    """Why the sign-in throttles cannot run on these workers, or "" when they can.
+
+    A per-process store gives each worker its own count, so an attacker whose
+    requests land on N workers gets N times the guesses.
+    """
+    from django.conf import settings
+
+    from rewardshub.ratelimit import PER_PROCESS
+
+    if workers <= 1 or settings.LOGIN_THROTTLE_STORE != PER_PROCESS:
+        return ""
+    return (
+        f"rewardshub serve: refusing to start {workers} workers with "
+        f"REWARDSHUB_THROTTLE_STORE={PER_PROCESS}: each worker would count failed sign-ins "
+        "on its own, so lockouts and rate limits would not hold. Unset "
+        "REWARDSHUB_THROTTLE_STORE (the database keeps them; or Redis with "
+        "REWARDSHUB_REDIS_URL), or run --workers 1."
+    )
+
+
 def serve(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="rewardshub serve")
     parser.add_argument("--host", default=os.environ.get("HUB_HOST", "127.0.0.1"))
@@ -16,6 +37,9 @@ def serve(argv: list[str]) -> None:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("HUB_WORKERS", "2")))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("HUB_THREADS", "4")))
     opts = parser.parse_args(argv)
+    refusal = per_process_refusal(opts.workers)
+    if refusal:
+        sys.exit(refusal)
     # Requests leave linking the audit chain to a thread of their worker.
     os.environ.setdefault("REWARDSHUB_AUDIT_SEAL_IN_BACKGROUND", "true")
     sys.argv = [
