@@ -33,10 +33,6 @@ from django.db import transaction
 
 from rewardshub.practices.models import LoginThrottle
 
-STORES = ("redis", "database", "memory")
-# A per-process store: counts only what reaches this process.
-PER_PROCESS = "memory"
-
 
 class Store(Protocol):
     def locked_until(self, scope: str, key: str) -> float | None: ...

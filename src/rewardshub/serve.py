@@ -8,6 +8,9 @@ import sys
 
 from gunicorn.app.wsgiapp import run
 
+# The throttle store that counts in each process's memory (rewardshub.ratelimit).
+PER_PROCESS = "memory"
+
 
 def per_process_refusal(workers: int) -> str:
     """Why the sign-in throttles cannot run on these workers, or "" when they can.
@@ -15,9 +18,7 @@ def per_process_refusal(workers: int) -> str:
     A per-process store gives each worker its own count, so an attacker whose
     requests land on N workers gets N times the guesses.
     """
-    from django.conf import settings
-
-    from rewardshub.ratelimit import PER_PROCESS
+    from django.conf import settings  # settings only: the apps are not loaded here
 
     if workers <= 1 or settings.LOGIN_THROTTLE_STORE != PER_PROCESS:
         return ""
