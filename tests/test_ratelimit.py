@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -78,3 +79,17 @@ def test_the_database_store_keeps_no_username_in_clear(db: Any, settings: Any) -
     FailureLimiter("test", 5, 600, 600).record_failure("Owner")
     row = LoginThrottle.objects.get()
     assert "owner" not in row.key.lower() and len(row.key) == 32
+
+
+def test_the_database_store_forgets_a_window_and_a_lock_once_both_are_over(
+    db: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.LOGIN_THROTTLE_STORE = "database"
+    limiter = FailureLimiter("test", 2, 600, 900)
+    assert limiter.record_failure("owner") is None
+    assert limiter.record_failure("owner") is not None  # locked for 15 minutes
+    later = time.time() + 901
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert limiter.locked_until("owner") is None
+    limiter.record_failure("frontdesk")  # any failure drops the rows that count nothing
+    assert [row.key for row in LoginThrottle.objects.all()] == [limiter._digest("frontdesk")]

@@ -95,9 +95,10 @@ class DatabaseStore:
 
     def record_failure(self, scope: str, key: str, limit: FailureLimiter) -> float | None:
         now = time.time()
+        # Rows whose window and lock are both over count nothing: drop them (on
+        # its own, so this transaction locks only its own row).
+        LoginThrottle.objects.filter(expires_at__lt=now).delete()
         with transaction.atomic():
-            # Rows whose window and lock are both over count nothing: drop them.
-            LoginThrottle.objects.filter(expires_at__lt=now).delete()
             row, _ = LoginThrottle.objects.select_for_update().get_or_create(
                 scope=scope, key=key, defaults={"window_ends": now + limit.window_seconds}
             )
