@@ -150,6 +150,8 @@ if REDIS_URL:
         }
     }
 else:
+    # Nothing that protects a sign-in lives in this cache: the login throttles
+    # choose their own store (LOGIN_THROTTLE_STORE below).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 PASSWORD_HASHERS = [
@@ -219,6 +221,21 @@ WHITENOISE_USE_FINDERS = STATIC_ROOT is None
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 
+# Where the sign-in throttles count (rewardshub.ratelimit): "redis" (the cache
+# at REWARDSHUB_REDIS_URL), "database" (a table; the default without Redis) or
+# "memory" (each process its own count: a one-worker development server only;
+# `rewardshub serve` refuses it with more than one worker).
+LOGIN_THROTTLE_STORE = env_str("REWARDSHUB_THROTTLE_STORE", "redis" if REDIS_URL else "database")
+if LOGIN_THROTTLE_STORE not in ("redis", "database", "memory"):
+    raise ImproperlyConfigured(
+        f"REWARDSHUB_THROTTLE_STORE is {LOGIN_THROTTLE_STORE!r}; "
+        "use redis, database or memory (or leave it unset)."
+    )
+if LOGIN_THROTTLE_STORE == "redis" and not REDIS_URL:
+    raise ImproperlyConfigured(
+        "REWARDSHUB_THROTTLE_STORE is redis but REWARDSHUB_REDIS_URL is not set. "
+        "Set REWARDSHUB_REDIS_URL, or choose database."
+    )
 # Staff sign-in lockout: this many failures inside the window lock the username.
 LOGIN_MAX_FAILURES = env_int("REWARDSHUB_LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("REWARDSHUB_LOGIN_LOCKOUT_SECONDS", 600, minimum=1)

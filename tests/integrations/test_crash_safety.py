@@ -92,12 +92,13 @@ def _free_port() -> int:
 class Hub:
     """`rewardshub serve` in a process group of its own, so SIGKILL reaches every worker."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, workers: int | None = None) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = log.open("ab")
+        extra = [] if workers is None else ["--workers", str(workers)]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "rewardshub", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "rewardshub", "serve", "--port", str(self.port), *extra],
             env=env,
             cwd=ROOT,
             stdout=self._log,
