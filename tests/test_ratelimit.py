@@ -64,6 +64,57 @@ def test_concurrent_failures_in_redis_lose_no_count(settings: Any) -> None:
     assert limiter.locked_until("owner") is not None
 
 
+def _checked_in_a_burst(limiter: FailureLimiter, key: str) -> int:
+    """Attempts let through by `begin` when THREADS × EACH arrive at once, all failing."""
+    let_through = []
+    lock = threading.Lock()
+    start = threading.Barrier(THREADS)
+
+    def work() -> None:
+        start.wait()
+        try:
+            for _ in range(EACH):
+                attempt = limiter.begin(key)
+                if attempt.locked_until is None:
+                    with lock:
+                        let_through.append(attempt)
+                    attempt.failed()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(let_through)
+
+
+def test_a_burst_in_the_database_checks_no_more_than_the_limit(
+    transactional_db: Any, settings: Any
+) -> None:
+    settings.LOGIN_THROTTLE_STORE = "database"
+    assert _checked_in_a_burst(FailureLimiter("test", 5, 600, 600), "owner") == 5
+
+
+@pytest.mark.skipif(not os.environ.get("REWARDSHUB_REDIS_URL"), reason="needs REWARDSHUB_REDIS_URL")
+def test_a_burst_in_redis_checks_no_more_than_the_limit(settings: Any) -> None:
+    settings.LOGIN_THROTTLE_STORE = "redis"
+    limiter = FailureLimiter(f"test-{uuid.uuid4().hex}", 5, 600, 600)
+    assert _checked_in_a_burst(limiter, "owner") == 5
+
+
+def test_a_right_password_gives_its_attempt_back(db: Any, settings: Any) -> None:
+    settings.LOGIN_THROTTLE_STORE = "database"
+    limiter = FailureLimiter("test", 3, 600, 600)
+    for _ in range(10):
+        attempt = limiter.begin("office")
+        assert attempt.locked_until is None
+        attempt.succeeded()
+    assert [limiter.begin("office").failed() is None for _ in range(3)] == [True, True, False]
+    assert limiter.begin("office").locked_until is not None
+
+
 def test_the_store_is_the_database_without_redis_and_memory_only_when_chosen(
     settings: Any,
 ) -> None:

@@ -15,8 +15,10 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -135,6 +137,40 @@ def test_one_address_gets_exactly_twenty_guesses_over_every_worker(
     assert checked == 20
     assert statuses == [401] * 19 + [429] * 11
     assert _portal_events(Outcome.DENIED, "address_locked") == 10
+
+
+def _burst(send: Any, count: int) -> list[int]:
+    """`count` calls of `send` at once, each on its own connection (so on any worker)."""
+    start = threading.Barrier(count)
+
+    def one(_: int) -> int:
+        start.wait()
+        return int(send())
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(one, range(count)))
+
+
+@pytest.mark.slow
+def test_a_burst_of_parallel_guesses_gets_no_more_than_the_limit(
+    hub: Hub, acworth: Practice, make_profile: Any, owner: Any
+) -> None:
+    card = issue_batch(practice=acworth, count=1, actor=SYSTEM)[0]
+    make_profile(acworth, first="Emma", last="Johnson", card=card.number)
+    portal = Browserless(hub.url, "/portal/login/")
+    statuses = _burst(lambda: portal.post(identifier=card.number, password="0000x"), 16)
+    checked = _portal_events(Outcome.FAILED, "bad_credentials")
+    staff = Browserless(hub.url, "/login/")
+    staff_statuses = _burst(lambda: staff.post(username="owner", password="wrong-one"), 16)
+    staff_checked = AuditEvent.objects.filter(action="login", outcome=Outcome.FAILED).count()
+    print(
+        f"parallel bursts of 16 over {WORKERS} workers: {checked} card guesses and "
+        f"{staff_checked} staff passwords checked"
+    )
+    # Each attempt is counted before its password is checked: never more than 5
+    # (the fifth failure answers with the lock, as in a sequence of tries).
+    assert checked == 5 and sorted(statuses) == [401] * 4 + [429] * 12
+    assert staff_checked == 5 and sorted(staff_statuses) == [401] * 4 + [429] * 12
 
 
 @pytest.mark.slow

@@ -37,13 +37,17 @@ from rewardshub.practices.models import LoginThrottle
 class Store(Protocol):
     def locked_until(self, scope: str, key: str) -> float | None: ...
 
-    def record_failure(self, scope: str, key: str, limit: FailureLimiter) -> float | None: ...
+    def hit(self, scope: str, key: str, limit: FailureLimiter) -> tuple[int, float | None]: ...
+
+    def lock(self, scope: str, key: str, limit: FailureLimiter) -> float: ...
+
+    def refund(self, scope: str, key: str) -> None: ...
 
     def reset(self, scope: str, key: str) -> None: ...
 
 
 class CacheStore:
-    """Redis through Django's cache (add + INCR are atomic); or one process's memory."""
+    """Redis through Django's cache (add, INCR and DECR are atomic); or one process's memory."""
 
     def __init__(self, cache: BaseCache) -> None:
         self.cache = cache
@@ -56,7 +60,10 @@ class CacheStore:
         until = self.cache.get(self._key("lock", scope, key))
         return None if until is None else float(until)
 
-    def record_failure(self, scope: str, key: str, limit: FailureLimiter) -> float | None:
+    def hit(self, scope: str, key: str, limit: FailureLimiter) -> tuple[int, float | None]:
+        until = self.locked_until(scope, key)
+        if until is not None and until > time.time():
+            return 0, until
         count_key = self._key("count", scope, key)
         if self.cache.add(count_key, 1, timeout=limit.window_seconds):
             count = 1
@@ -66,12 +73,22 @@ class CacheStore:
             except ValueError:  # expired between add and incr
                 self.cache.set(count_key, 1, timeout=limit.window_seconds)
                 count = 1
-        if count < limit.max_failures:
-            return None
+        if count > limit.max_failures:
+            return count, self.lock(scope, key, limit)
+        return count, None
+
+    def lock(self, scope: str, key: str, limit: FailureLimiter) -> float:
         until = time.time() + limit.lockout_seconds
         self.cache.set(self._key("lock", scope, key), until, timeout=limit.lockout_seconds)
-        self.cache.delete(count_key)
+        self.cache.delete(self._key("count", scope, key))
         return until
+
+    def refund(self, scope: str, key: str) -> None:
+        try:
+            if self.cache.decr(self._key("count", scope, key)) < 0:
+                self.cache.delete(self._key("count", scope, key))
+        except ValueError:  # the window ended: nothing to give back
+            pass
 
     def reset(self, scope: str, key: str) -> None:
         self.cache.delete_many([self._key("count", scope, key), self._key("lock", scope, key)])
@@ -82,7 +99,7 @@ class DatabaseStore:
 
     On PostgreSQL SELECT ... FOR UPDATE queues a second worker behind the
     first; on SQLite the hub's transactions begin IMMEDIATE (the write lock),
-    which queues them the same way. So no two failures ever read the same count.
+    which queues them the same way. So no two attempts ever read the same count.
     """
 
     def locked_until(self, scope: str, key: str) -> float | None:
@@ -93,25 +110,51 @@ class DatabaseStore:
         )
         return until or None
 
-    def record_failure(self, scope: str, key: str, limit: FailureLimiter) -> float | None:
+    @staticmethod
+    def _row(scope: str, key: str, limit: FailureLimiter, now: float) -> LoginThrottle:
+        row, _ = LoginThrottle.objects.select_for_update().get_or_create(
+            scope=scope, key=key, defaults={"window_ends": now + limit.window_seconds}
+        )
+        if row.window_ends <= now:
+            row.failures, row.window_ends = 0, now + limit.window_seconds
+        return row
+
+    @staticmethod
+    def _save(row: LoginThrottle) -> None:
+        row.expires_at = max(row.window_ends, row.locked_until)
+        row.save()
+
+    def hit(self, scope: str, key: str, limit: FailureLimiter) -> tuple[int, float | None]:
         now = time.time()
         # Rows whose window and lock are both over count nothing: drop them (on
         # its own, so this transaction locks only its own row).
         LoginThrottle.objects.filter(expires_at__lt=now).delete()
         with transaction.atomic():
-            row, _ = LoginThrottle.objects.select_for_update().get_or_create(
-                scope=scope, key=key, defaults={"window_ends": now + limit.window_seconds}
-            )
-            if row.window_ends <= now:
-                row.failures, row.window_ends = 0, now + limit.window_seconds
+            row = self._row(scope, key, limit, now)
+            if row.locked_until > now:
+                return 0, row.locked_until
             row.failures += 1
             until = None
-            if row.failures >= limit.max_failures:
-                until = now + limit.lockout_seconds
-                row.failures, row.locked_until = 0, until
-            row.expires_at = max(row.window_ends, row.locked_until)
-            row.save()
-        return until
+            if row.failures > limit.max_failures:
+                until = row.locked_until = now + limit.lockout_seconds
+                row.failures = 0
+            self._save(row)
+            return row.failures or limit.max_failures + 1, until
+
+    def lock(self, scope: str, key: str, limit: FailureLimiter) -> float:
+        now = time.time()
+        with transaction.atomic():
+            row = self._row(scope, key, limit, now)
+            row.failures, row.locked_until = 0, max(row.locked_until, now + limit.lockout_seconds)
+            self._save(row)
+            return row.locked_until
+
+    def refund(self, scope: str, key: str) -> None:
+        with transaction.atomic():
+            row = LoginThrottle.objects.select_for_update().filter(scope=scope, key=key).first()
+            if row is not None and row.failures > 0:
+                row.failures -= 1
+                row.save(update_fields=["failures"])
 
     def reset(self, scope: str, key: str) -> None:
         LoginThrottle.objects.filter(scope=scope, key=key).delete()
@@ -151,9 +194,45 @@ class FailureLimiter:
             return None
         return until
 
+    def begin(self, key: str) -> Attempt:
+        """Count an attempt before its password is checked.
+
+        Counting first means a burst of parallel guesses cannot all pass the
+        lock check before any failure is recorded: the attempt past the limit
+        is refused (`Attempt.locked_until`) whatever its password.
+        """
+        count, until = get_store().hit(self.scope, self._digest(key), self)
+        return Attempt(self, key, count, until)
+
     def record_failure(self, key: str) -> float | None:
-        """Count one failure; lock and return the end of the lock when the limit is reached."""
-        return get_store().record_failure(self.scope, self._digest(key), self)
+        """Count one failure after the fact (no password was checked); the end of a lock."""
+        attempt = self.begin(key)
+        return attempt.locked_until or attempt.failed()
 
     def reset(self, key: str) -> None:
         get_store().reset(self.scope, self._digest(key))
+
+
+@dataclass
+class Attempt:
+    """One counted attempt: refused (`locked_until`), or checked and then failed or succeeded."""
+
+    limiter: FailureLimiter
+    key: str
+    count: int
+    locked_until: float | None
+
+    def failed(self) -> float | None:
+        """The password was wrong: lock when this was the last attempt the limit allows."""
+        if self.count < self.limiter.max_failures:
+            return None
+        limiter = self.limiter
+        return get_store().lock(limiter.scope, limiter._digest(self.key), limiter)
+
+    def succeeded(self, *, forget: bool = False) -> None:
+        """The password was right: give the attempt back, or forget the key's count."""
+        limiter, digest = self.limiter, self.limiter._digest(self.key)
+        if forget:
+            get_store().reset(limiter.scope, digest)
+        else:
+            get_store().refund(limiter.scope, digest)

@@ -259,17 +259,22 @@ def check_login(request: HttpRequest, identifier: str, password: str) -> LoginRe
     address = client_ip(request) or "unknown"
     candidates, retired = find_candidates(identifier)
     key = _limit_key(identifier, candidates)
-    until = by_address.locked_until(address)
-    if until is not None:
+    # Each attempt is counted before its password is checked, so a burst of
+    # parallel guesses cannot all pass the locks before a failure is recorded;
+    # a right password gives its attempt back.
+    from_address = by_address.begin(address)
+    if from_address.locked_until is not None:
         _audit(request, candidates, Outcome.DENIED, "address_locked")
-        raise address_locked_error(until)
-    until = by_name.locked_until(key)
-    if until is not None:
+        raise address_locked_error(from_address.locked_until)
+    for_name = by_name.begin(key)
+    if for_name.locked_until is not None:
+        from_address.succeeded()
         _audit(request, candidates, Outcome.DENIED, "username_locked")
-        raise username_locked_error(until)
+        raise username_locked_error(for_name.locked_until)
     if retired is not None:
         # Counts against the address: probing retired numbers is guessing too.
-        by_address.record_failure(address)
+        for_name.succeeded()
+        from_address.failed()
         _audit(request, [], Outcome.FAILED, "card_retired")
         raise _retired_error(retired)
     # An unknown name costs one password check too, against a dummy hash.
@@ -277,10 +282,11 @@ def check_login(request: HttpRequest, identifier: str, password: str) -> LoginRe
     for candidate in tries:
         result = _check(candidate, password)
         if result is not None:
-            by_name.reset(key)
+            for_name.succeeded(forget=True)
+            from_address.succeeded()
             return result
-    address_until = by_address.record_failure(address)
-    name_until = by_name.record_failure(key)
+    address_until = from_address.failed()
+    name_until = for_name.failed()
     _audit(request, candidates, Outcome.FAILED, "bad_credentials")
     if name_until is not None:
         raise username_locked_error(name_until)

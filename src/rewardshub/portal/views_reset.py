@@ -29,8 +29,8 @@ def reset_request_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         address = client_ip(request) or "unknown"
         mails = []
-        if MAIL_LIMIT.locked_until(address) is None:
-            MAIL_LIMIT.record_failure(address)
+        # Counted before the mail is made, so parallel requests cannot pass the limit.
+        if MAIL_LIMIT.begin(address).locked_until is None:
             mails = reset_emails(
                 request, form.cleaned_data["email"], portal_actor(request, "Patient portal")
             )

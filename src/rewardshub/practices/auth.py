@@ -66,14 +66,15 @@ def sign_in(request: HttpRequest, username: str, password: str) -> AbstractBaseU
     hashes the password once for a username it does not find, and the rest is
     the same queries either way.
     """
-    limiter = staff_limiter()
-    until = limiter.locked_until(username)
-    if until is not None:
+    # The attempt is counted before the password is checked, so parallel
+    # guesses cannot slip past the lock (ratelimit.FailureLimiter.begin).
+    attempt = staff_limiter().begin(username)
+    if attempt.locked_until is not None:
         _record(request, username, "login", Outcome.DENIED, None)
-        raise _locked_error(until)
+        raise _locked_error(attempt.locked_until)
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
-        until = limiter.record_failure(username)
+        until = attempt.failed()
         _record(request, username, "login", Outcome.FAILED, None)
         if until is not None:
             raise _locked_error(until)
@@ -84,6 +85,6 @@ def sign_in(request: HttpRequest, username: str, password: str) -> AbstractBaseU
             f"for {settings.LOGIN_LOCKOUT_SECONDS // 60} minutes).",
             status=401,
         )
-    limiter.reset(username)
+    attempt.succeeded(forget=True)
     _record(request, username, "login", Outcome.OK, user.pk)
     return user
