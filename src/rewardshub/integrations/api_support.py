@@ -17,7 +17,7 @@ from rewardshub.audit.actors import client_ip
 from rewardshub.errors import ActionError
 from rewardshub.integrations import idempotency
 from rewardshub.integrations.keys import find_key, touch
-from rewardshub.integrations.schemas import CHART_ID_RULE, NO_NUL
+from rewardshub.integrations.schemas import CHART_ID_RULE, EMAIL_PATTERN, NO_NUL, NOT_BLANK
 from rewardshub.integrations.sync import Caller, record_failure, record_replay
 from rewardshub.integrations.systems import system_name
 from rewardshub.practices.models import IntegrationKey
@@ -189,6 +189,10 @@ def _sentence(error: dict[str, Any]) -> str:
     if kind == "string_pattern_mismatch":
         if field.endswith("chart_id"):
             return f"{field} must be {CHART_ID_RULE}."
+        if ctx.get("pattern") == EMAIL_PATTERN:
+            return f"{field} is not an email address."
+        if ctx.get("pattern") == NOT_BLANK:
+            return f"{field} must not be blank, nor contain NUL characters (\\u0000)."
         if ctx.get("pattern") == NO_NUL:
             return f"{field} must not contain NUL characters (\\u0000)."
         return f"{field} has characters that are not allowed."

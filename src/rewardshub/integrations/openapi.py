@@ -4,7 +4,10 @@
   (ninja's Header cannot publish them);
 - 413 on every call with a body (a body over DATA_UPLOAD_MAX_MEMORY_SIZE is
   refused before any route reads it, api.py);
-- what each refusal status means, with its codes.
+- what each refusal status means, with its codes;
+- links from set card, the call that links a chart, to the calls that use the
+  link (status, update, launch, points), so a generic client or fuzzer can
+  follow them: they take the same system and chart id.
 """
 
 from __future__ import annotations
@@ -46,6 +49,33 @@ def _idempotency_header(parameter: dict[str, Any]) -> None:
     }
 
 
+SET_CARD = ("/api/v1/pms/{system}/patients/{chart_id}/card", "post")
+# name -> (path, method) of the calls that take a linked chart.
+LINKED = {
+    "Status": ("/api/v1/pms/{system}/patients/{chart_id}", "get"),
+    "Update": ("/api/v1/pms/{system}/patients/{chart_id}", "put"),
+    "Launch": ("/api/v1/pms/{system}/patients/{chart_id}/launch", "post"),
+    "AwardPoints": ("/api/v1/pms/{system}/patients/{chart_id}/points", "post"),
+    "Points": ("/api/v1/pms/{system}/patients/{chart_id}/points", "get"),
+}
+
+
+def _links(document: dict[str, Any]) -> None:
+    paths = document["paths"]
+    set_card = paths[SET_CARD[0]][SET_CARD[1]]
+    set_card["responses"][200]["links"] = {
+        name: {
+            "operationId": paths[path][method]["operationId"],
+            "parameters": {
+                "system": "$request.path.system",
+                "chart_id": "$request.path.chart_id",
+            },
+            "description": "The chart set card just linked.",
+        }
+        for name, (path, method) in LINKED.items()
+    }
+
+
 def finish(document: dict[str, Any]) -> dict[str, Any]:
     for operations in document["paths"].values():
         for operation in operations.values():
@@ -58,4 +88,5 @@ def finish(document: dict[str, Any]) -> dict[str, Any]:
                     responses[status]["description"] = words
             if "requestBody" in operation:
                 responses[413] = _too_large()
+    _links(document)
     return document
