@@ -13,3 +13,14 @@ class ActionError(Exception):
         self.code = code
         self.message = message
         self.status = status
+
+
+def idempotency_key_reused() -> ActionError:
+    """An Idempotency-Key sent again with another request (another chart or body):
+    refused, never answered with the other request's result."""
+    return ActionError(
+        "idempotency_key_reused",
+        "This Idempotency-Key was used for another request; send a new key. "
+        "(To repeat a request, send the same body to the same address with its key.)",
+        status=409,
+    )

@@ -21,6 +21,7 @@ urlpatterns = [
     path("portal/", include("rewardshub.portal.urls")),
 ]
 
+handler400 = "rewardshub.views.bad_request"
 handler404 = "rewardshub.views.not_found"
 handler403 = "rewardshub.views.forbidden"
 handler500 = "rewardshub.views.server_error"

@@ -97,7 +97,7 @@ def test_it_sends_the_idempotency_key_so_a_retry_replays(
     assert SyncEvent.objects.filter(action="set_card").latest("id").outcome == "replayed"
 
 
-def test_it_carries_an_idempotency_mismatch_as_a_hub_error(
+def test_it_carries_a_reused_idempotency_key_as_a_hub_error(
     client: HubClient, cards: list[str]
 ) -> None:
     client.set_card("orthotrac", CHART, cards[0], LIAM, idempotency_key="retry-1")
@@ -105,7 +105,7 @@ def test_it_carries_an_idempotency_mismatch_as_a_hub_error(
     with pytest.raises(HubError) as caught:
         client.set_card("orthotrac", CHART, cards[1], LIAM, idempotency_key="retry-1")
 
-    assert (caught.value.status, caught.value.code) == (422, "idempotency_mismatch")
+    assert (caught.value.status, caught.value.code) == (409, "idempotency_key_reused")
 
 
 def test_it_carries_a_conflict_as_a_hub_error_and_changes_nothing(

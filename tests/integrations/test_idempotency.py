@@ -41,11 +41,11 @@ def test_it_refuses_the_same_key_with_a_different_body(api: Api, cards: list[str
 
     response = api.set_card("OT-2", cards[1], idempotency_key="sync-1", **EMMA)
 
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert response.json() == {
-        "error": "idempotency_mismatch",
-        "message": "This Idempotency-Key was already used for a different request. "
-        "Use a new key for a new request; send the same body to repeat one.",
+        "error": "idempotency_key_reused",
+        "message": "This Idempotency-Key was used for another request; send a new key. "
+        "(To repeat a request, send the same body to the same address with its key.)",
     }
     assert not PmsLink.objects.filter(chart_id="OT-2").exists()
 

@@ -51,10 +51,10 @@ def test_it_refuses_the_same_key_with_another_amount_and_gives_nothing_more(
 
     response = _award(api, 50, "visit-9")
 
-    assert response.status_code == 422
-    assert response.json()["error"] == "idempotency_mismatch"
+    assert response.status_code == 409
+    assert response.json()["error"] == "idempotency_key_reused"
     assert response.json()["message"].startswith(
-        "This Idempotency-Key was already used for a different request."
+        "This Idempotency-Key was used for another request; send a new key."
     )
     assert _balance(emma) == 10
     assert LedgerEntry.objects.filter(profile=emma).count() == 1

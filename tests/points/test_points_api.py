@@ -203,11 +203,11 @@ class TestIdempotency:
     ) -> None:
         award(api, {"items": ["On time"]}, idempotency_key="visit-77")
         response = award(api, {"items": ["Wearing elastics"]}, idempotency_key="visit-77")
-        assert response.status_code == 422
+        assert response.status_code == 409
         assert response.json() == {
-            "error": "idempotency_mismatch",
-            "message": "This Idempotency-Key was already used for a different request. "
-            "Use a new key for a new request; send the same body to repeat one.",
+            "error": "idempotency_key_reused",
+            "message": "This Idempotency-Key was used for another request; send a new key. "
+            "(To repeat a request, send the same body to the same address with its key.)",
         }
         assert balance(emma) == 3
         assert IdempotencyRecord.objects.count() == 1

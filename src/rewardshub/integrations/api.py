@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, URLResolver
@@ -22,11 +23,17 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger
 
+from rewardshub.access_log import redact_path
 from rewardshub.errors import ActionError
+from rewardshub.integrations import openapi
 from rewardshub.integrations.api_patients import router as patients_router
 from rewardshub.integrations.api_points import router as points_router
-from rewardshub.integrations.api_support import KeyAuth, error_response, validation_message
-from rewardshub.integrations.idempotency import MAX_KEY_LENGTH
+from rewardshub.integrations.api_support import (
+    KeyAuth,
+    body_too_large,
+    error_response,
+    validation_message,
+)
 from rewardshub.integrations.models import SyncAction
 from rewardshub.integrations.schemas import CHART_ID_PATTERN
 from rewardshub.integrations.sync import Caller, record_failure
@@ -52,21 +59,8 @@ class _OfflineSwagger(Swagger):
 
 class HubAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any) -> Any:
-        """ninja's document, with the limits idempotency.check_key applies to the
-        Idempotency-Key header (ninja's Header cannot publish them itself)."""
-        document = super().get_openapi_schema(**kwargs)
-        for operations in document["paths"].values():
-            for operation in operations.values():
-                for parameter in operation.get("parameters", []):
-                    if parameter["in"] == "header" and parameter["name"] == "Idempotency-Key":
-                        parameter["schema"] = {
-                            **{k: v for k, v in parameter["schema"].items() if k != "anyOf"},
-                            "type": "string",
-                            "minLength": 1,
-                            "maxLength": MAX_KEY_LENGTH,
-                            "pattern": r"\S",  # not only spaces
-                        }
-        return document
+        """ninja's document, with what it cannot say itself (openapi.py)."""
+        return openapi.finish(super().get_openapi_schema(**kwargs))
 
     @property
     def urls(self) -> tuple[list[URLResolver | URLPattern], str, str]:
@@ -170,6 +164,11 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error_response(code.get(exc.status_code, "error"), str(exc), exc.status_code)
 
 
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return body_too_large()
+
+
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response("not_found", NOT_FOUND, 404)
@@ -177,7 +176,10 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(Exception)
 def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
-    logger.exception("integration API call failed: %s %s", request.method, request.path)
+    # Without the chart id of the path (the log records are redacted too).
+    logger.exception(
+        "integration API call failed: %s %s", request.method, redact_path(request.path)
+    )
     return error_response(
         "server_error",
         "The hub could not handle this call. Try again; if it keeps failing, give the hub "

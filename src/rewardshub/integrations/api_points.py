@@ -17,17 +17,25 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
-from pydantic import Field, StringConstraints
+from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints
 
 from rewardshub.errors import ActionError
-from rewardshub.integrations import sync
+from rewardshub.integrations import idempotency, sync
 from rewardshub.integrations.api_patients import ERRORS, ChartIdPath, IdempotencyHeader, SystemPath
 from rewardshub.integrations.api_support import run_call
 from rewardshub.integrations.models import SyncAction, SyncOutcome
-from rewardshub.integrations.schemas import NO_NUL, BodyIn, Short
+from rewardshub.integrations.schemas import (
+    NO_NUL,
+    NOT_BLANK,
+    STRIP,
+    BodyIn,
+    Short,
+    whole_number,
+)
 from rewardshub.patients.models import Profile
 from rewardshub.points import queries
 from rewardshub.points.actions import MAX_MISC_POINTS, award_items, award_misc
+from rewardshub.points.ledger import LedgerKey, replayed_entries
 from rewardshub.points.models import LedgerEntry, PendingAward, RewardItem
 from rewardshub.practices.models import Practice, Role
 
@@ -36,25 +44,38 @@ router = Router(tags=["points"])
 MAX_ITEMS = 20
 HISTORY_PAGE_SIZE = 50
 ItemRef = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NO_NUL)
+    str, StringConstraints(min_length=1, max_length=100, pattern=NOT_BLANK), STRIP
 ]
 
 
 class PointsIn(BodyIn):
+    # Published as the rule the call applies (award() refuses anything else):
+    # either menu rewards (a non-empty `items`) or misc points (an `amount`).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["items"], "properties": {"items": {"type": "array", "minItems": 1}}},
+                {"required": ["amount"], "properties": {"amount": {"type": "integer"}}},
+            ]
+        }
+    )
+
     items: list[ItemRef] | None = Field(
         None,
         max_length=MAX_ITEMS,
         description="Menu rewards to give, by name (as on the menu) or public id.",
     )
-    amount: int | None = Field(
-        None,
-        ge=1,
-        le=MAX_MISC_POINTS,
-        strict=True,  # JSON true is not 1 point
-        description="Misc points: a free amount (with description).",
-    )
+    amount: (
+        Annotated[
+            int,
+            # JSON true is not 1 point; 25.0 is 25 (whole_number, which runs first).
+            Field(ge=1, le=MAX_MISC_POINTS, strict=True),
+            BeforeValidator(whole_number),
+        ]
+        | None
+    ) = Field(None, description="Misc points: a free amount (with description).")
     description: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=300, pattern=NO_NUL)
+        str, StringConstraints(max_length=300, pattern=NO_NUL), STRIP
     ] = Field("", description="Why; required with amount.")
     pms_user: Short | None = Field(None, description="The PMS user, recorded in the audit log.")
 
@@ -158,16 +179,35 @@ def award(
     chart_id: str = ChartIdPath,
     idempotency_key: str | None = IdempotencyHeader,
 ) -> HttpResponse:
-    def work(caller: sync.Caller) -> tuple[int, dict[str, Any]]:
+    # The ledger keeps the key and this request's hash with the entries, for good:
+    # the stored answer is pruned after a week, the entries are not.
+    ledger_key = (
+        LedgerKey(
+            f"pms:{idempotency_key}",
+            idempotency.fingerprint(request.method or "POST", request.path, request.body),
+        )
+        if idempotency_key
+        else None
+    )
+
+    def work(caller: sync.Caller) -> tuple[int, dict[str, Any]] | idempotency.Answer:
         if bool(payload.items) == (payload.amount is not None):
             raise ActionError(
                 "validation_error",
                 "Send either items (menu rewards by name or id) or amount with a description.",
             )
         practice = caller.practice
-        ledger_key = f"pms:{idempotency_key}" if idempotency_key else None
         with transaction.atomic():
             profile = _linked_profile(caller, chart_id)
+            earlier = replayed_entries(practice, profile, ledger_key) if ledger_key else []
+            if earlier:
+                # The same request again after its stored answer was pruned: the
+                # entries it made, not a second award (run_call logs the replay).
+                body = {
+                    "entries": [_entry_json(entry) for entry in earlier],
+                    "balance": profile.points_balance,
+                }
+                return idempotency.Answer(200, body, replayed=True)
             if payload.items:
                 entries = award_items(
                     practice=practice,
@@ -176,7 +216,7 @@ def award(
                     description=payload.description,
                     actor=caller.actor,
                     location=profile.location,
-                    idempotency_key=ledger_key,
+                    idempotency=ledger_key,
                 )
                 result: list[LedgerEntry] | PendingAward = entries
             else:
@@ -189,7 +229,7 @@ def award(
                     actor=caller.actor,
                     role=Role.REWARDS,  # like staff in the chart tab: approval applies
                     location=profile.location,
-                    idempotency_key=ledger_key,
+                    idempotency=ledger_key,
                 )
                 result = given if isinstance(given, PendingAward) else [given]
             profile.refresh_from_db(fields=["points_balance"])

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.defaultfilters import filesizeformat
 from django.utils import formats, timezone
 from ninja.security import HttpBearer
 
@@ -16,7 +17,7 @@ from rewardshub.audit.actors import client_ip
 from rewardshub.errors import ActionError
 from rewardshub.integrations import idempotency
 from rewardshub.integrations.keys import find_key, touch
-from rewardshub.integrations.schemas import CHART_ID_RULE, NO_NUL
+from rewardshub.integrations.schemas import CHART_ID_RULE, EMAIL_PATTERN, NO_NUL, NOT_BLANK
 from rewardshub.integrations.sync import Caller, record_failure, record_replay
 from rewardshub.integrations.systems import system_name
 from rewardshub.practices.models import IntegrationKey
@@ -26,6 +27,21 @@ KEYS_PAGE = "Settings > Integration keys"
 
 def error_response(code: str, message: str, status: int) -> JsonResponse:
     return JsonResponse({"error": code, "message": message}, status=status)
+
+
+def body_limit() -> str:
+    """The largest body the hub reads, in words ("2.5 MB")."""
+    return str(filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)).replace("\xa0", " ")
+
+
+def body_too_large() -> JsonResponse:
+    """413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE, which is never read."""
+    return error_response(
+        "body_too_large",
+        f"The request body is larger than the {body_limit()} the hub takes; nothing was done. "
+        "Send less: split a batch into smaller ones (a few hundred patients each).",
+        413,
+    )
 
 
 def _unauthorized(message: str) -> ActionError:
@@ -88,7 +104,13 @@ def caller_for(request: HttpRequest, system: str, pms_user: str | None = None) -
     return caller
 
 
-Work = Callable[[Caller], tuple[int, dict[str, Any]]]
+# A status and body, or a whole Answer (a write that found its earlier result
+# and answers it again, marked replayed).
+Work = Callable[[Caller], tuple[int, dict[str, Any]] | idempotency.Answer]
+
+
+def _answer(result: tuple[int, dict[str, Any]] | idempotency.Answer) -> idempotency.Answer:
+    return result if isinstance(result, idempotency.Answer) else idempotency.Answer(*result)
 
 
 def run_call(
@@ -113,12 +135,12 @@ def run_call(
                 practice=key.practice,
                 key=idem_key,
                 print_=idempotency.fingerprint(request.method, request.path, request.body),
-                work=lambda: idempotency.Answer(*work(caller)),
+                work=lambda: _answer(work(caller)),
             )
             if answer.replayed:
                 record_replay(caller, chart_id, action)
         else:
-            answer = idempotency.Answer(*work(caller))
+            answer = _answer(work(caller))
     except ActionError as exc:
         record_failure(caller, chart_id, action, exc)
         return error_response(exc.code, exc.message, exc.status)
@@ -167,6 +189,10 @@ def _sentence(error: dict[str, Any]) -> str:
     if kind == "string_pattern_mismatch":
         if field.endswith("chart_id"):
             return f"{field} must be {CHART_ID_RULE}."
+        if ctx.get("pattern") == EMAIL_PATTERN:
+            return f"{field} is not an email address."
+        if ctx.get("pattern") == NOT_BLANK:
+            return f"{field} must not be blank, nor contain NUL characters (\\u0000)."
         if ctx.get("pattern") == NO_NUL:
             return f"{field} must not contain NUL characters (\\u0000)."
         return f"{field} has characters that are not allowed."

@@ -6,6 +6,13 @@ first: a concurrent request with the same key waits on the unique index
 replays it. A refused request (any ActionError) rolls back with its record,
 so nothing is stored and a corrected retry with the same key runs normally;
 only successful answers are replayed.
+
+An answer is only ever replayed to the same request: the same practice and
+the same fingerprint (method, path with its chart id, canonical body). The
+same key with another request is refused (409 idempotency_key_reused). Stored
+answers are pruned after a week; the points ledger keeps each award's key and
+request hash for good, so a key reused after that is still refused unless it
+is the same request, which replays the entries it made (points.ledger).
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from rewardshub.errors import ActionError
+from rewardshub.errors import ActionError, idempotency_key_reused
 from rewardshub.integrations.models import IdempotencyRecord
 from rewardshub.practices.models import Practice
 
@@ -62,17 +69,9 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     return digest.hexdigest()
 
 
-def mismatch_error() -> ActionError:
-    return ActionError(
-        "idempotency_mismatch",
-        "This Idempotency-Key was already used for a different request. "
-        "Use a new key for a new request; send the same body to repeat one.",
-    )
-
-
 def _replay(record: IdempotencyRecord, print_: str) -> Answer:
     if record.fingerprint != print_:
-        raise mismatch_error()
+        raise idempotency_key_reused()
     if record.status_code == _RUNNING:
         raise ActionError(
             "idempotency_in_progress",

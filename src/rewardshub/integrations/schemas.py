@@ -9,11 +9,16 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from ninja import Schema
 from ninja.schema import DjangoGetter
-from pydantic import Field, StringConstraints, WithJsonSchema, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 CHART_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
@@ -24,12 +29,49 @@ DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # No text field may hold a NUL: PostgreSQL cannot store one (a 500 otherwise)
 # and no PMS has a reason to send it.
 NO_NUL = r"^[^\x00]*$"
-Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NO_NUL)
-]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100, pattern=NO_NUL)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32, pattern=NO_NUL)]
+# Text is checked as sent (its length, the pattern: what the OpenAPI document
+# publishes), then the white space around it is dropped. The white space is
+# spelled out, the same in Python, in pydantic's regex engine and in JSON
+# Schema's (ECMA) patterns, so "not blank" means one thing everywhere.
+WHITE_SPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_WS_CLASS = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = rf"^[^\x00]*[^\x00{_WS_CLASS}][^\x00]*$"
+
+
+def _strip(value: str) -> str:
+    return value.strip(WHITE_SPACE)
+
+
+STRIP = AfterValidator(_strip)
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NOT_BLANK), STRIP]
+Short = Annotated[str, StringConstraints(max_length=100, pattern=NO_NUL), STRIP]
+Phone = Annotated[str, StringConstraints(max_length=32, pattern=NO_NUL), STRIP]
+LongText = Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL), STRIP]
 ChartId = Annotated[str, StringConstraints(pattern=CHART_ID_PATTERN)]
+
+# An email address as the hub takes it, published as this very pattern (so the
+# OpenAPI document says exactly what is enforced): a dot-atom local part and a
+# domain of labels ending in a TLD of letters (what Django's EmailValidator
+# also accepts); spaces around it are dropped; blank leaves it empty.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL_PATTERN = rf"^ *(?:{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}})? *$"
+Email = Annotated[
+    str,
+    StringConstraints(max_length=254, pattern=EMAIL_PATTERN),
+    AfterValidator(lambda value: value.strip(" ")),
+]
+
+
+def whole_number(value: Any) -> Any:
+    """2429.0 is the integer 2429 (JSON Schema's rule for "integer"); 2429.5 and
+    true stay what they are, and are refused as not whole numbers."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 # Every field a PMS may send about a patient. Demographics land on the profile;
 # pms_status and office only pick tags through the practice's tag mapping.
@@ -64,25 +106,12 @@ class Demographics(BodyIn):
     last_name: Name | None = None
     preferred_name: Short | None = None
     birth_date: dt.date | None = None
-    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)] | None = None
+    email: Email | None = None
     phone_mobile: Phone | None = None
     phone_home: Phone | None = None
-    responsible_party: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=NO_NUL)]
-        | None
-    ) = None
+    responsible_party: LongText | None = None
     pms_status: Short | None = None
     office: Short | None = None
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str | None) -> str | None:
-        if value:
-            try:
-                validate_email(value)
-            except DjangoValidationError:
-                raise ValueError("is not an email address") from None
-        return value
 
     @field_validator("birth_date", mode="before")
     @classmethod

@@ -17,21 +17,11 @@ from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError
 from rewardshub.patients.actions import add_tag
 from rewardshub.patients.models import Profile
-from rewardshub.points.ledger import lock_profile, post
+from rewardshub.points.ledger import LedgerKey, lock_profile, post, replayed_entries
 from rewardshub.points.models import EntryKind, LedgerEntry, PendingAward, PrizeOrder, RewardItem
 from rewardshub.practices.models import SETTINGS_ROLES, Location, Practice
 
 MAX_MISC_POINTS = 100_000
-
-
-def _existing(practice: Practice, idempotency_key: str | None) -> list[LedgerEntry]:
-    if not idempotency_key:
-        return []
-    return list(
-        LedgerEntry.objects.filter(
-            practice=practice, idempotency_key__startswith=f"{idempotency_key}#"
-        ).order_by("id")
-    )
 
 
 def _check_repeat_window(profile: Profile, item: RewardItem, now: dt.datetime) -> None:
@@ -66,7 +56,7 @@ def award_items(
     actor: Actor,
     description: str = "",
     location: Location | None = None,
-    idempotency_key: str | None = None,
+    idempotency: LedgerKey | None = None,
 ) -> list[LedgerEntry]:
     """Give the ticked menu items: one ledger entry each, all or none."""
     if not items:
@@ -74,7 +64,7 @@ def award_items(
     if any(item.practice_id != practice.pk or not item.active for item in items):
         raise ActionError("unknown_item", "One of those rewards is not on this practice's menu.")
     with transaction.atomic():
-        replay = _existing(practice, idempotency_key)
+        replay = replayed_entries(practice, profile, idempotency) if idempotency else []
         if replay:
             return replay
         profile = lock_profile(practice, profile)
@@ -92,7 +82,8 @@ def award_items(
                     description=description,
                     reward_item=item,
                     location=location,
-                    idempotency_key=f"{idempotency_key}#{index}" if idempotency_key else None,
+                    idempotency_key=idempotency.entry_key(index) if idempotency else None,
+                    request_hash=idempotency.request_hash if idempotency else None,
                 )
             )
             if item.auto_tag is not None:
@@ -120,7 +111,7 @@ def award_misc(
     actor: Actor,
     role: str,
     location: Location | None = None,
-    idempotency_key: str | None = None,
+    idempotency: LedgerKey | None = None,
 ) -> LedgerEntry | PendingAward:
     """A free amount with a reason. Waits for approval when the practice asks for it,
     unless an owner or admin gives it."""
@@ -131,7 +122,7 @@ def award_misc(
     if not description.strip():
         raise ActionError("description_required", "Say why these points are given.")
     with transaction.atomic():
-        replay = _existing(practice, idempotency_key)
+        replay = replayed_entries(practice, profile, idempotency) if idempotency else []
         if replay:
             return replay[0]
         profile = lock_profile(practice, profile)
@@ -161,7 +152,8 @@ def award_misc(
             actor=actor,
             description=description.strip(),
             location=location,
-            idempotency_key=f"{idempotency_key}#0" if idempotency_key else None,
+            idempotency_key=idempotency.entry_key(0) if idempotency else None,
+            request_hash=idempotency.request_hash if idempotency else None,
         )
         record_event(
             practice=practice,

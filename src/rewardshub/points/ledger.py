@@ -11,12 +11,13 @@ not write a negative balance.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import cast
 
 from django.db import connection, transaction
 
 from rewardshub.audit.actors import Actor
-from rewardshub.errors import ActionError
+from rewardshub.errors import ActionError, idempotency_key_reused
 from rewardshub.fastsql import Select, columns, create, instance
 from rewardshub.patients.models import Profile
 from rewardshub.points.models import LedgerEntry, RewardItem
@@ -47,6 +48,39 @@ def lock_profile(practice: Practice, profile: Profile) -> Profile:
     return cast(Profile, instance(Profile, row))
 
 
+@dataclass(frozen=True)
+class LedgerKey:
+    """An award's Idempotency-Key and the hash of the request that carried it.
+
+    The entries an award makes are keyed `<key>#<n>` and keep the request's
+    hash: a repeat is answered from them only when it is the same request
+    for the same profile (the stored API answer may be pruned by then)."""
+
+    key: str
+    request_hash: str
+
+    def entry_key(self, index: int) -> str:
+        return f"{self.key}#{index}"
+
+
+def replayed_entries(practice: Practice, profile: Profile, key: LedgerKey) -> list[LedgerEntry]:
+    """The entries an earlier award with this key made, to answer again; none if
+    the key is new. The key used for another profile or another request (or
+    before requests were hashed) is refused: never another request's result."""
+    prefix = f"{key.key}#"
+    entries = [
+        entry
+        for entry in LedgerEntry.objects.filter(
+            practice=practice, idempotency_key__startswith=prefix
+        ).order_by("id")
+        # "<key>#<n>" only: not the entries of a key that itself starts with "<key>#".
+        if str(entry.idempotency_key)[len(prefix) :].isdigit()
+    ]
+    if any(e.profile_id != profile.pk or e.request_hash != key.request_hash for e in entries):
+        raise idempotency_key_reused()
+    return entries
+
+
 def not_enough_points(profile: Profile, needed: int) -> ActionError:
     return ActionError(
         "not_enough_points",
@@ -68,6 +102,7 @@ def post(
     location: Location | None = None,
     reverses: LedgerEntry | None = None,
     idempotency_key: str | None = None,
+    request_hash: str | None = None,
 ) -> LedgerEntry:
     """Append one entry and move the balance with it. The caller holds the profile lock."""
     assert transaction.get_connection().in_atomic_block, "post() needs the caller's transaction"
@@ -88,6 +123,7 @@ def post(
         location=location,
         reverses=reverses,
         idempotency_key=idempotency_key,
+        request_hash=request_hash,
     )
     create(entry)
     with connection.cursor() as cursor:

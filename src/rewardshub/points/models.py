@@ -83,6 +83,10 @@ class LedgerEntry(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
     )
     idempotency_key = models.CharField(max_length=300, null=True, blank=True)
+    # With an Idempotency-Key: sha256 of the request that made the entry (method,
+    # path with its chart id, canonical body), so a key whose stored answer was
+    # pruned replays only that same request (points.ledger.replayed_entries).
+    request_hash = models.CharField(max_length=64, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
