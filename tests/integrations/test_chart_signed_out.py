@@ -24,7 +24,8 @@ from rewardshub.patients.models import Profile
 from rewardshub.practices.models import Practice
 
 NONCE = re.compile(r"nonce-[A-Za-z0-9+/=_-]+|nonce=\"[^\"]*\"")
-UNSHARED = {"X-Request-Id"}
+# Set per request, not per id: the request id, and Expires (the time of the answer).
+UNSHARED = {"X-Request-Id", "Expires"}
 
 
 def _answer(public_id: Any) -> tuple[int, dict[str, str], str, list[str]]:
