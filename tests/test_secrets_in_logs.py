@@ -52,11 +52,11 @@ olivia = Profile.objects.get(username={olivia!r})
 print(json.dumps({{"emma": str(emma.public_id), "olivia": str(olivia.public_id)}}))
 """
 
-# Numbers every log line has that a 4-digit password could match by chance:
+# Numbers log lines hold that a 4-digit password could match by chance:
 # timestamps, process ids, and the access log's status, size and duration.
 NOISE = re.compile(
     r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[,.]\d+)?(?: [+-]\d{4})?"
-    r"|\[\d+\]|pid:? \d+"
+    r"|\[\d+\]|\(\d+\)|pid:? \d+"
     r'|" \d{3} (?:\d+|-) \d+\.\d+s$',
     re.MULTILINE,
 )
@@ -68,7 +68,8 @@ def hits(output: str, found: dict[str, str]) -> dict[str, int]:
     counts = {}
     for name, value in found.items():
         if value.isdigit() and len(value) < 8:
-            counts[name] = len(re.findall(rf"(?<![0-9]){value}(?![0-9])", scrubbed))
+            # A whole word: not part of a longer number, a hex id or a file name.
+            counts[name] = len(re.findall(rf"(?<![0-9A-Za-z]){value}(?![0-9A-Za-z])", scrubbed))
         else:
             counts[name] = output.count(value)
     return counts
@@ -283,3 +284,16 @@ def test_a_reset_email_goes_out_over_smtp_and_its_link_works(
     assert not (var / "mail").exists() or not any((var / "mail").iterdir())
     counts = hits(output, found)
     assert counts == dict.fromkeys(found, 0), {k: v for k, v in counts.items() if v}
+
+
+def test_the_search_finds_a_leaked_secret_and_not_numbers_that_match_by_chance() -> None:
+    output = (
+        "[2026-12-04 19:24:09 +0000] [7465] Listening at: http://127.0.0.1:55945 (7465)\n"
+        '127.0.0.1 "GET /portal/" 200 7465 0.007465s\n'
+        "2026-12-04 19:24:16,565 INFO rewardshub.mail request_id=ab7465cd "
+        "Mail written to var/mail/20261204-192416-7465d0a1b2c3.eml\n"
+    )
+    found = {"temporary password": "7465", "token": "tok-Abc"}
+    assert hits(output, found) == {"temporary password": 0, "token": 0}
+    leaked = output + "password=7465 link=/portal/password/reset/tok-Abc/\n"
+    assert hits(leaked, found) == {"temporary password": 1, "token": 1}
