@@ -12,15 +12,23 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from tests.fuzz.counts import PREFIX
 
 from rewardshub.audit.actors import Actor
+from rewardshub.audit.keyring import new_entry
 from rewardshub.cards.batches import issue_batch
 from rewardshub.patients.actions import add_tag, create_profile
 from rewardshub.patients.models import Profile, Tag
 from rewardshub.practices.actions import add_staff, create_practice
 from rewardshub.practices.models import Practice, Role
+
+# The audit trail's signing key, the same for this process and every server
+# or command a test starts (they inherit the environment): made once a run,
+# never the development hub's var/audit.key nor a production default.
+os.environ.setdefault("REWARDSHUB_AUDIT_KEY", new_entry())
+settings.AUDIT_KEY = os.environ["REWARDSHUB_AUDIT_KEY"]
 
 # Playwright's sync API runs an event loop in the test thread; Django would
 # then refuse database calls from that thread, which the tests make on purpose.

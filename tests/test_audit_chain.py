@@ -1,4 +1,10 @@
-"""The tamper-evident audit chain: linking, `rewardshub audit verify`, and tampering caught."""
+"""The tamper-evident audit chain: linking and sealing after commit, and `audit verify`.
+
+Tampering with keys, signatures and anchors: tests/test_audit_signing.py.
+Events are committed the way an action commits (the test's own transaction
+never does): `committed()` runs the after-commit callbacks, sealing included,
+so a test sees exactly what the writer arranged and nothing a test sealed.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +17,14 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
+from django.test import TestCase
 
-from rewardshub.audit.actions import record_event
+from rewardshub.audit.actions import build_event, record_event, record_events
 from rewardshub.audit.actors import Actor
-from rewardshub.audit.chain import GENESIS, event_hash, seal_all, verify_all
+from rewardshub.audit.chain import GENESIS, event_hash, seal_all
+from rewardshub.audit.keys import ring
 from rewardshub.audit.models import AuditChainHead, AuditEvent
+from rewardshub.audit.verify import verify_all
 from rewardshub.practices.actions import create_practice
 from rewardshub.practices.models import Practice
 
@@ -31,20 +40,24 @@ def verify(*args: str) -> tuple[int, str, str]:
     return 0, out.getvalue(), err.getvalue()
 
 
+def committed() -> Any:
+    """As if the action's transaction committed: its after-commit sealing runs."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
 def write(practice: Practice | None, n: int, action: str = "profile.view") -> list[AuditEvent]:
-    """Write and seal `n` events (a test's transaction never commits, so seal by hand)."""
-    ids = [
-        record_event(practice=practice, actor=ACTOR, action=action, detail={"n": i, 7: "x"}).pk
-        for i in range(n)
-    ]
-    seal_all()
+    """Write `n` events, each committed as an action commits: sealed as the writer arranged."""
+    with committed():
+        ids = [
+            record_event(practice=practice, actor=ACTOR, action=action, detail={"n": i, 7: "x"}).pk
+            for i in range(n)
+        ]
     return list(AuditEvent.objects.filter(pk__in=ids).order_by("id"))
 
 
 def chain(practice: Practice | None) -> list[AuditEvent]:
-    # Inside a test's transaction nothing commits, so the after-commit sealing
-    # never runs by itself: seal here, as `audit verify` does.
-    seal_all()
+    # No sealing here: what is unsealed now stays so, and a test that expects a
+    # sealed chain fails.
     return list(AuditEvent.objects.filter(practice=practice).order_by("seq"))
 
 
@@ -59,6 +72,7 @@ class TestLinking:
     def test_it_numbers_each_practices_events_from_one(
         self, acworth: Practice, riverside: Practice
     ) -> None:
+        seal_all()  # the fixtures' own events, written outside committed()
         write(acworth, 3)
         write(riverside, 2)
         for practice in (acworth, riverside):
@@ -78,9 +92,9 @@ class TestLinking:
 
     def test_it_hashes_what_the_database_gives_back(self, acworth: Practice) -> None:
         # Integer keys in detail and a long-form IPv6 address come back changed.
-        event = record_event(practice=acworth, actor=ACTOR, action="x", detail={7: "x"})
-        assert event.hash is None  # sealed only after the action's transaction commits
-        seal_all()
+        with committed():
+            event = record_event(practice=acworth, actor=ACTOR, action="x", detail={7: "x"})
+            assert event.hash is None  # sealed only after the action's transaction commits
         stored = AuditEvent.objects.get(pk=event.pk)
         assert stored.hash == event_hash(stored.prev_hash, stored)
 
@@ -90,13 +104,13 @@ class TestLinking:
         assert verify()[0] == 0
 
     def test_it_links_bulk_writes(self, acworth: Practice) -> None:
+        seal_all()  # the fixture's own events
         before = len(chain(acworth))
-        AuditEvent.objects.bulk_create(
-            [
-                AuditEvent(practice=acworth, actor_kind="system", actor_label="t", action="bulk")
-                for _ in range(3)
-            ]
-        )
+        with committed():
+            record_events(
+                build_event(practice=acworth, actor=ACTOR, action="bulk") for _ in range(3)
+            )
+        assert AuditEvent.objects.filter(seq__isnull=True).count() == 0
         assert [e.seq for e in chain(acworth)][-3:] == [before + 1, before + 2, before + 3]
         assert verify()[0] == 0
 
@@ -115,6 +129,7 @@ class TestLinking:
 
 class TestVerify:
     def test_it_passes_an_intact_chain(self, acworth: Practice, riverside: Practice) -> None:
+        seal_all()
         write(acworth, 3)
         total = AuditEvent.objects.count()
         code, out, _ = verify()
@@ -192,7 +207,7 @@ class TestVerify:
                 " WHERE practice_id = %s AND seq = 1",
                 [practice.pk],
             )
-        reports = [r for r in verify_all() if r.broken]
+        reports = [r for r in verify_all(ring()) if r.broken]
         assert {r.practice_id for r in reports} == {acworth.pk, riverside.pk}
 
 
@@ -232,7 +247,7 @@ def test_it_keeps_the_chain_whole_under_concurrent_writers() -> None:
     assert errors == []
     written = AuditEvent.objects.filter(action__startswith="t").count()
     assert written == THREADS * EACH
-    reports = list(verify_all())
+    reports = list(verify_all(ring()))
     assert [r.broken for r in reports] == [None] * len(reports)
     for pid in [*ids, None]:
         seqs = list(AuditEvent.objects.filter(practice_id=pid).values_list("seq", flat=True))
@@ -245,7 +260,6 @@ def test_the_migration_chains_events_written_before_it() -> None:
     practice = create_practice(name="Old", slug="old", actor=Actor.system("t"))
     write(practice, 3)
     write(None, 1)
-    before = {e.pk: e.hash for e in AuditEvent.objects.all()}
     executor = MigrationExecutor(connection)
     latest = executor.loader.graph.leaf_nodes("audit")
     try:
@@ -257,9 +271,12 @@ def test_the_migration_chains_events_written_before_it() -> None:
         if executor.migration_plan(latest):
             executor.migrate(latest)
     assert AuditChainHead.objects.get(chain=practice.pk).last_seq == 4
-    assert verify()[0] == 0
-    # Rebuilt in id order from the same fields: the very same hashes.
-    assert {e.pk: e.hash for e in AuditEvent.objects.all()} == before
+    # Going back before signing dropped the MACs: the events are as if written
+    # before it, chained anew from the same fields, and reported as unsigned.
+    code, out, err = verify()
+    assert code == 0, err
+    assert "practice old: 4 events before seq 5 have no signature" in out
+    assert AuditEvent.objects.filter(mac__isnull=False).count() == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -350,9 +367,8 @@ def test_a_backlog_longer_than_one_sealing_step_is_sealed_whole(monkeypatch: Any
     monkeypatch.setattr(chain_module, "SEAL_BATCH", 7)
     practice = create_practice(name="Backlog", slug="backlog", actor=Actor.system("t"))
     with transaction.atomic():
-        AuditEvent.objects.bulk_create(
-            AuditEvent(practice=practice, actor_kind="system", actor_label="t", action=f"x{i}")
-            for i in range(30)
+        record_events(
+            build_event(practice=practice, actor=ACTOR, action=f"x{i}") for i in range(30)
         )
     assert AuditEvent.objects.filter(seq__isnull=True).count() == 0
     assert AuditChainHead.objects.get(chain=practice.pk).last_seq == 31  # with the creation

@@ -7,14 +7,18 @@ import time
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from tests.conftest import PASSWORD
+from tests.work_count import hash_calls, query_shape
 
 from rewardshub.audit.models import AuditEvent, Outcome
 from rewardshub.practices.auth import staff_limiter
 from rewardshub.practices.models import Practice
 
+__all__ = ["hash_calls"]  # the fixture, used by name below
 URL = "/login/"
 WRONG = (
     "That username and password do not match. Check them and try again "
@@ -129,6 +133,13 @@ def test_it_locks_only_the_username_that_failed(client: Client, owner: Any, fron
     _fail(client, times=5)
     response = client.post(URL, {"username": "frontdesk", "password": PASSWORD})
     assert response.status_code == 302
+    assert _signed_in(client)
+    # The username that failed stays locked, even with its right password.
+    other = Client()
+    response = other.post(URL, {"username": "owner", "password": PASSWORD})
+    assert response.status_code == 429
+    assert response.context["error"] == _locked_message("owner")
+    assert not _signed_in(other)
 
 
 def test_it_forgets_failures_after_a_good_sign_in(client: Client, owner: Any) -> None:
@@ -144,3 +155,23 @@ def test_it_signs_out_by_post_only(owner_client: Client) -> None:
     response = owner_client.post("/logout/")
     assert (response.status_code, response["Location"]) == (302, "/login/")
     assert not _signed_in(owner_client)
+
+
+def test_a_known_and_an_unknown_username_cost_the_same(
+    owner: Any, frontdesk: Any, hash_calls: list[str]
+) -> None:
+    # The time to refuse must not tell which usernames exist, so neither may
+    # the work: one password hash either way (Django hashes the password for a
+    # username it does not find) and the same queries.
+    def work(username: str, address: str) -> tuple[list[str], list[str]]:
+        client = Client(REMOTE_ADDR=address)
+        del hash_calls[:]
+        with CaptureQueriesContext(connection) as queries:
+            assert _fail(client, username=username).status_code == 401
+        return list(hash_calls), [query_shape(q["sql"]) for q in queries.captured_queries]
+
+    work("warm-up", "10.8.0.1")
+    known = work("frontdesk", "10.8.0.2")
+    unknown = work("nobody", "10.8.0.3")
+    assert known[0] == ["verify"] and unknown[0] == ["encode"]
+    assert known[1] == unknown[1]

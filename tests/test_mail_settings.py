@@ -14,6 +14,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage
 
+from rewardshub.audit.keyring import new_entry
 from rewardshub.mail import FILES, SMTP, FileBackend, MailSettings, mail_settings
 
 MAIL_DIR = Path("/srv/hub/var/mail")
@@ -74,7 +75,13 @@ def test_production_refuses_mail_files_unless_told_to() -> None:
 
 def test_a_production_start_without_a_mail_server_stops_and_says_why(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REWARDSHUB_EMAIL")}
-    env.update(REWARDSHUB_PRODUCTION="true", REWARDSHUB_SECRET_KEY="k" * 50)
+    env.update(
+        REWARDSHUB_PRODUCTION="true",
+        REWARDSHUB_SECRET_KEY="k" * 50,
+        REWARDSHUB_VAR_DIR=str(tmp_path),
+        # A production hub also needs an audit key; this test is about mail.
+        REWARDSHUB_AUDIT_KEY=new_entry(),
+    )
     result = subprocess.run(
         [sys.executable, "-m", "rewardshub", "check"],
         env=env, capture_output=True, text=True, timeout=120,

@@ -50,7 +50,7 @@ def test_it_walks_the_known_staff_routes() -> None:
         "cards:connect",
         "cards:replace",
         "cards:batches",
-        "cards:batch_download",
+        "cards:batch_issue",
         "practice_settings",
         "settings_tag_delete",
         "settings_staff_remove",

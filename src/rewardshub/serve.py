@@ -8,6 +8,28 @@ import sys
 
 from gunicorn.app.wsgiapp import run
 
+# The throttle store that counts in each process's memory (rewardshub.ratelimit).
+PER_PROCESS = "memory"
+
+
+def per_process_refusal(workers: int) -> str:
+    """Why the sign-in throttles cannot run on these workers, or "" when they can.
+
+    A per-process store gives each worker its own count, so an attacker whose
+    requests land on N workers gets N times the guesses.
+    """
+    from django.conf import settings  # settings only: the apps are not loaded here
+
+    if workers <= 1 or settings.LOGIN_THROTTLE_STORE != PER_PROCESS:
+        return ""
+    return (
+        f"rewardshub serve: refusing to start {workers} workers with "
+        f"REWARDSHUB_THROTTLE_STORE={PER_PROCESS}: each worker would count failed sign-ins "
+        "on its own, so lockouts and rate limits would not hold. Unset "
+        "REWARDSHUB_THROTTLE_STORE (the database keeps them; or Redis with "
+        "REWARDSHUB_REDIS_URL), or run --workers 1."
+    )
+
 
 def serve(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="rewardshub serve")
@@ -16,6 +38,9 @@ def serve(argv: list[str]) -> None:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("HUB_WORKERS", "2")))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("HUB_THREADS", "4")))
     opts = parser.parse_args(argv)
+    refusal = per_process_refusal(opts.workers)
+    if refusal:
+        sys.exit(refusal)
     # Requests leave linking the audit chain to a thread of their worker.
     os.environ.setdefault("REWARDSHUB_AUDIT_SEAL_IN_BACKGROUND", "true")
     sys.argv = [

@@ -37,6 +37,22 @@ PUBLIC_URL = env_str("REWARDSHUB_PUBLIC_URL", "")
 # Link new audit events into the chain from a thread of the server process
 # instead of right after each request's commit (`rewardshub serve` turns it on).
 AUDIT_SEAL_IN_BACKGROUND = env_bool("REWARDSHUB_AUDIT_SEAL_IN_BACKGROUND", False)
+# The audit trail's signing keys (audit/keyring.py), never in the database:
+# entries KEYID:BASE64SECRET, newest first, in the variable or the file.
+AUDIT_KEY = env_str("REWARDSHUB_AUDIT_KEY", "")
+AUDIT_KEY_FILE = env_str("REWARDSHUB_AUDIT_KEY_FILE", "")
+# With neither, a development hub makes its own key on first use (0600);
+# a production hub refuses to start.
+AUDIT_KEY_CREATE = "" if AUDIT_KEY or AUDIT_KEY_FILE else str(VAR_DIR / "audit.key")
+if PRODUCTION:
+    from rewardshub.audit.keyring import KeyRingError, load
+
+    try:
+        load(AUDIT_KEY, AUDIT_KEY_FILE)
+    except KeyRingError as exc:
+        raise ImproperlyConfigured(
+            f"REWARDSHUB_PRODUCTION is on but the audit trail has no usable key. {exc}"
+        ) from None
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -137,6 +153,8 @@ if REDIS_URL:
         }
     }
 else:
+    # Nothing that protects a sign-in lives in this cache: the login throttles
+    # choose their own store (LOGIN_THROTTLE_STORE below).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 PASSWORD_HASHERS = [
@@ -206,6 +224,21 @@ WHITENOISE_USE_FINDERS = STATIC_ROOT is None
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 
+# Where the sign-in throttles count (rewardshub.ratelimit): "redis" (the cache
+# at REWARDSHUB_REDIS_URL), "database" (a table; the default without Redis) or
+# "memory" (each process its own count: a one-worker development server only;
+# `rewardshub serve` refuses it with more than one worker).
+LOGIN_THROTTLE_STORE = env_str("REWARDSHUB_THROTTLE_STORE", "redis" if REDIS_URL else "database")
+if LOGIN_THROTTLE_STORE not in ("redis", "database", "memory"):
+    raise ImproperlyConfigured(
+        f"REWARDSHUB_THROTTLE_STORE is {LOGIN_THROTTLE_STORE!r}; "
+        "use redis, database or memory (or leave it unset)."
+    )
+if LOGIN_THROTTLE_STORE == "redis" and not REDIS_URL:
+    raise ImproperlyConfigured(
+        "REWARDSHUB_THROTTLE_STORE is redis but REWARDSHUB_REDIS_URL is not set. "
+        "Set REWARDSHUB_REDIS_URL, or choose database."
+    )
 # Staff sign-in lockout: this many failures inside the window lock the username.
 LOGIN_MAX_FAILURES = env_int("REWARDSHUB_LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("REWARDSHUB_LOGIN_LOCKOUT_SECONDS", 600, minimum=1)

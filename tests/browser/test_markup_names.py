@@ -137,8 +137,9 @@ def test_a_name_with_markup_is_stored_and_shown_exactly_everywhere(
     chart.assert_nothing_injected()
     pms_context.close()
 
-    # The patient portal: the first log-in greets by preferred name, asks for the
-    # last name (typed with its quotes and right-to-left text), then home.
+    # The patient portal: the first log-in asks for the last name (typed with its
+    # quotes and right-to-left text) before it shows any name, then greets by
+    # preferred name at home.
     portal_context = browser.new_context(base_url=live_server.url)
     portal = Watched(portal_context.new_page())
     patient = portal.page
@@ -147,7 +148,9 @@ def test_a_name_with_markup_is_stored_and_shown_exactly_everywhere(
     patient.get_by_label("Password", exact=True).fill(card.temp_password)
     patient.get_by_role("button", name="Log in").click()
     patient.wait_for_url("**/portal/welcome/")
-    assert _text(patient, "h1") == f"Hi {PREFERRED}! Is this you?"
+    assert _text(patient, "h1") == "Welcome! Is this your card?"
+    shown = patient.locator("body").inner_text()
+    assert PREFERRED not in shown and FIRST not in shown and EMOJI not in shown
     portal.assert_nothing_injected()
     patient.get_by_label("Your last name").fill(LAST)
     patient.get_by_label("New password", exact=True).fill(NEW_PASSWORD)

@@ -16,6 +16,7 @@ from tests.conftest import SYSTEM
 from rewardshub.audit.models import AuditEvent
 from rewardshub.points.models import Prize
 from rewardshub.points.prize_actions import create_prize
+from rewardshub.points.prize_pictures import prepare_picture
 from rewardshub.practices.models import Practice
 
 
@@ -66,7 +67,8 @@ class TestPrizeAdd:
         assert flashes(response) == ["“Fidget toy” was added to the prizes."]
         prize = Prize.objects.get(practice=acworth)
         assert (prize.name, prize.cost, prize.stock, prize.active) == ("Fidget toy", 25, None, True)
-        assert prize.picture.name.startswith("prizes/") and prize.picture.name.endswith(".png")
+        # Stored re-encoded (tests/points/test_prize_pictures.py): an opaque PNG as JPEG.
+        assert prize.picture.name.startswith("prizes/") and prize.picture.name.endswith(".jpg")
         assert "My Photo" not in prize.picture.name
         assert (media / prize.picture.name).exists()
         event = AuditEvent.objects.get(action="prize.create")
@@ -89,7 +91,9 @@ class TestPrizeAdd:
         response = owner_client.post(self.url, {**FORM, "picture": fake})
         assert response.status_code == 422
         assert response.context["form"].errors["picture"] == [
-            "That file is not a picture. A JPEG, PNG, GIF or WebP picture of at most 2 MB."
+            "That file is not a picture, or it is damaged. A JPEG, PNG, GIF or WebP picture of "
+            "at most 2 MB and 25 megapixels (e.g. 6,000 × 4,000 pixels). It is shown at most "
+            "1,200 pixels wide or high; an animated one shows its first frame."
         ]
         assert not Prize.objects.filter(practice=acworth).exists()
 
@@ -102,7 +106,9 @@ class TestPrizeAdd:
         response = owner_client.post(self.url, {**FORM, "picture": bmp})
         assert response.status_code == 422
         assert response.context["form"].errors["picture"] == [
-            "BMP pictures are not accepted. A JPEG, PNG, GIF or WebP picture of at most 2 MB."
+            "BMP pictures are not accepted. A JPEG, PNG, GIF or WebP picture of at most 2 MB and "
+            "25 megapixels (e.g. 6,000 × 4,000 pixels). It is shown at most 1,200 pixels wide or "
+            "high; an animated one shows its first frame."
         ]
 
     def test_it_refuses_a_duplicate_name(
@@ -150,7 +156,7 @@ class TestPrizePicture:
     def make(self, acworth: Practice, active: bool = True) -> Prize:
         return create_prize(
             practice=acworth, actor=SYSTEM, name="Toy", cost=5, active=active,
-            picture=png(), picture_extension="png",
+            picture=prepare_picture(png()),
         )
 
     def test_it_serves_the_picture_to_staff_with_its_type(
@@ -159,8 +165,8 @@ class TestPrizePicture:
         prize = self.make(acworth, active=False)
         response = frontdesk_client.get(f"/settings/prizes/{prize.public_id}/picture")
         assert response.status_code == 200
-        assert response["Content-Type"] == "image/png"
-        assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+        assert response["Content-Type"] == "image/jpeg"
+        assert b"".join(response.streaming_content).startswith(b"\xff\xd8\xff")
 
     def test_it_serves_an_offered_prize_picture_to_the_portal(
         self, client: Client, acworth: Practice
@@ -168,7 +174,7 @@ class TestPrizePicture:
         prize = self.make(acworth)
         response = client.get(f"/settings/prizes/{prize.public_id}/picture")
         assert response.status_code == 200
-        assert response["Content-Type"] == "image/png"
+        assert response["Content-Type"] == "image/jpeg"
 
     def test_it_hides_a_withdrawn_prize_picture_from_the_portal(
         self, client: Client, acworth: Practice

@@ -59,8 +59,26 @@ class TestFirstLogin:
         assert not _logged_in(client)
         page = client.get("/portal/welcome/")
         assert page.status_code == 200
-        assert "Hi Emma! Is this you?" in page.content.decode()
-        assert "Johnson" not in page.content.decode()
+        assert "Welcome! Is this your card?" in page.content.decode()
+
+    def test_it_shows_nothing_personal_until_the_last_name_checks_out(
+        self, client: Client, patient: Patient
+    ) -> None:
+        # A 4-digit password is one guess in 10,000: what it opens must not say
+        # whose card it is, nor at which practice, until the last name matches.
+        patient.profile.preferred_name = "Emmy"
+        patient.profile.save(update_fields=["preferred_name"])
+        personal = ("Emma", "Emmy", "Johnson", "Acworth")
+        login = _login(client, patient.username, patient.card.temp_password)
+        assert login["Location"] == "/portal/welcome/"
+        pages = [client.get("/portal/welcome/"), _activate(client, last_name="Smith")]
+        assert [p.status_code for p in pages] == [200, 422]
+        for page in pages:
+            text = page.content.decode()
+            assert [word for word in personal if word in text] == []
+        # The right last name: now the portal greets the patient.
+        assert _activate(client)["Location"] == "/portal/"
+        assert "Hi Emmy!" in client.get("/portal/").content.decode()
 
     def test_it_shows_no_name_before_the_temporary_password_checks_out(
         self, client: Client, patient: Patient

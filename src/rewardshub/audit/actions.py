@@ -1,25 +1,49 @@
-"""Writing audit events. Called inside the transaction of the action it records."""
+"""The one writer of audit events. Called inside the transaction of the action it records.
+
+Every audit row is inserted here and nowhere else (tests/test_audit_writer.py
+checks): each event is signed with the audit key (keyring.py) in the INSERT
+that stores it, and its sealing into the practice's chain (chain.py) is
+arranged for right after the transaction commits.
+
+- `record_event(...)`: one event, given back with its id.
+- `record_events([...])`: many events built with `build_event`, one INSERT.
+- `prepare_events([...])`: the same, signed and converted before the
+  transaction, so a transaction holding only INSERTs (sync.log_call) holds the
+  write lock only to write; `.write()` inside it.
+- `EventRows`: a batch's events as plain values (no instance per row), for
+  rows whose profile id is known only inside the transaction (batch sync).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from rewardshub.audit.actors import Actor
 from rewardshub.audit.chain import schedule_seal
+from rewardshub.audit.hashing import row_texts, signed_text
+from rewardshub.audit.keys import ring
 from rewardshub.audit.models import AuditEvent, Outcome
-from rewardshub.fastsql import create
+from rewardshub.fastsql import Inserts, create, prepare
 from rewardshub.practices.models import Practice
+from rewardshub.rows import RowInsert
 
 
-def record_event(
+def build_event(
     *,
     practice: Practice | None,
     actor: Actor,
     action: str,
     profile: Any = None,
+    profile_id: int | None = None,
     detail: dict[str, Any] | None = None,
     outcome: str = Outcome.OK,
 ) -> AuditEvent:
+    """An unsaved event, for `record_events` or `prepare_events` to sign and write.
+
+    The profile by instance or, where only its id is at hand, by `profile_id`.
+    """
     event = AuditEvent(
         practice=practice,
         actor_kind=actor.kind,
@@ -31,8 +55,138 @@ def record_event(
         detail=detail or {},
         source_ip=actor.source_ip,
     )
+    if profile is None and profile_id is not None:
+        event.profile_id = profile_id
+    return event
+
+
+def _sign(event: Any) -> None:
+    event.key_id, event.mac = ring().sign(signed_text(event))
+
+
+def record_event(
+    *,
+    practice: Practice | None,
+    actor: Actor,
+    action: str,
+    profile: Any = None,
+    detail: dict[str, Any] | None = None,
+    outcome: str = Outcome.OK,
+) -> AuditEvent:
+    event = build_event(
+        practice=practice,
+        actor=actor,
+        action=action,
+        profile=profile,
+        detail=detail,
+        outcome=outcome,
+    )
+    _sign(event)
     # Every read and write of patient data comes through here: one fixed
     # INSERT (fastsql.py says why), then sealed like any other event.
     create(event)
     schedule_seal([event.practice_id])
     return event
+
+
+class PreparedEvents:
+    """Events signed and converted for their INSERT; `write()` inside the transaction."""
+
+    def __init__(self, events: list[AuditEvent], using: str) -> None:
+        for event in events:
+            _sign(event)
+        self.inserts: Inserts = prepare(events, using=using)
+        self.practice_ids = [event.practice_id for event in events]
+        self.using = using
+
+    def write(self) -> int:
+        count = self.inserts.run()
+        if count:
+            schedule_seal(self.practice_ids, using=self.using)
+        return count
+
+
+def prepare_events(events: Iterable[AuditEvent], *, using: str = "default") -> PreparedEvents:
+    return PreparedEvents(list(events), using)
+
+
+def record_events(events: Iterable[AuditEvent], *, using: str = "default") -> int:
+    """Write many events (from `build_event`) in one statement; their ids stay unset."""
+    return prepare_events(events, using=using).write()
+
+
+class _Values:
+    """One batch row's fields under the model's attribute names, for signed_text."""
+
+    practice_id: int
+    actor_kind: str
+    actor_user_id: int | None
+    actor_label: str
+    profile_id: int | None
+    action: str
+    outcome: str
+    detail: dict[str, Any]
+    source_ip: str | None
+    created_at: dt.datetime
+
+
+class EventRows:
+    """One actor's events of one practice, kept as plain values and written in one go.
+
+    `row(profile_id, action, outcome, detail)` gives a row to fill in later
+    (its profile id at `position["profile_id"]`) and put in `rows`; `write()`
+    signs every row, inserts them all in one statement and arranges sealing.
+    """
+
+    _VARYING = ("profile_id", "action", "outcome", "detail", "mac", "key_id")
+    position = {"profile_id": 0}
+
+    def __init__(self, *, practice_id: int, actor: Actor, created_at: dt.datetime) -> None:
+        self.fixed = _Values()
+        self.fixed.practice_id = practice_id
+        self.fixed.actor_kind = actor.kind
+        self.fixed.actor_user_id = actor.user_id
+        self.fixed.actor_label = actor.label[:200]
+        self.fixed.source_ip = actor.source_ip
+        self.fixed.created_at = created_at
+        self.insert = RowInsert(
+            AuditEvent,
+            {
+                "practice_id": practice_id,
+                "actor_kind": actor.kind,
+                "actor_user_id": actor.user_id,
+                "actor_label": actor.label[:200],
+                "source_ip": actor.source_ip,
+                "created_at": created_at,
+            },
+            self._VARYING,
+        )
+        self.rows: list[list[Any]] = []
+
+    def row(
+        self, profile_id: int | None, action: str, outcome: str, detail: dict[str, Any]
+    ) -> list[Any]:
+        return [profile_id, action, outcome, detail]
+
+    def add(
+        self, profile_id: int | None, action: str, outcome: str, detail: dict[str, Any]
+    ) -> None:
+        self.rows.append(self.row(profile_id, action, outcome, detail))
+
+    def write(self) -> int:
+        if not self.rows:
+            return 0
+        self.fixed.profile_id, self.fixed.action, self.fixed.outcome, self.fixed.detail = (
+            None,
+            "",
+            "",
+            {},
+        )
+        key_id, macs = ring().sign_many(row_texts(self.fixed, self.rows))
+        for (profile_id, action, outcome, detail), mac in zip(self.rows, macs, strict=True):
+            self.insert.add(profile_id, action, outcome, detail, mac, key_id)
+        count = len(self.rows)
+        self.insert.write()
+        self.rows = []
+        schedule_seal([self.fixed.practice_id])
+        return count

@@ -1,102 +1,42 @@
 """The tamper-evident audit chain: each practice's events hashed one onto the next.
 
 An event's hash is sha256 over the previous event's hash and the event's own
-fields in a canonical form, so editing an event changes its hash, deleting one
-leaves a gap in the sequence numbers, and rewriting either breaks the next
-link. Events with no practice form a chain of their own (chain key 0).
+fields and MAC in a canonical form (hashing.py), so editing an event changes
+its hash, deleting one leaves a gap in the sequence numbers, and rewriting
+either breaks the next link. The hash needs no key, so someone who can write
+to the database could recompute the chain after an edit: the MAC each event
+carries from its INSERT (keyring.py), under a key the database does not hold,
+is what catches that. Events with no practice form a chain of their own
+(chain key 0).
 
-An event is written unlinked, inside its action's transaction; right after
-that transaction commits, a short sealing transaction locks the practice's
-AuditChainHead row (SELECT ... FOR UPDATE on PostgreSQL; on SQLite the
-IMMEDIATE transaction already holds the only write lock) and links every
-committed event not yet linked, in id order. Until then (milliseconds) an
-event carries no hash; `audit verify` seals whatever is pending first.
+An event is written signed but unlinked, inside its action's transaction
+(actions.py, the only writer); right after that transaction commits, a short
+sealing transaction locks the practice's AuditChainHead row (SELECT ... FOR
+UPDATE on PostgreSQL; on SQLite the IMMEDIATE transaction already holds the
+only write lock) and links every committed event not yet linked, in id
+order. Until then (milliseconds) an event carries no hash; `audit verify`
+(verify.py) reports such events as unsealed and never seals them itself.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import ipaddress
-import json
 import logging
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.db.models import Q
 
-from rewardshub.audit.models import AuditEvent
+from rewardshub.audit.hashing import GENESIS, HASHED_FIELDS, NO_PRACTICE, chain_key, event_hash
+from rewardshub.audit.models import AuditChainHead, AuditEvent
 from rewardshub.fastsql import Select
 
+__all__ = ["GENESIS", "chain_key", "event_hash", "schedule_seal", "seal", "seal_all"]
+
 logger = logging.getLogger(__name__)
-
-NO_PRACTICE = 0
-GENESIS = ""
-
-HASHED_FIELDS = (
-    "seq",
-    "practice_id",
-    "actor_kind",
-    "actor_user_id",
-    "actor_label",
-    "profile_id",
-    "action",
-    "outcome",
-    "detail",
-    "source_ip",
-    "created_at",
-)
-
-
-def chain_key(practice_id: int | None) -> int:
-    return NO_PRACTICE if practice_id is None else practice_id
-
-
-def _ip(value: Any) -> str | None:
-    if value in (None, ""):
-        return None
-    text = str(value).split("/")[0]
-    try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        return text
-
-
-def _time(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
-def canonical(event: Any) -> str:
-    """The event's hashed fields as one JSON text, the same however the row was read back.
-
-    Takes any object with the fields as attributes (a model instance, or the
-    historical model in a migration).
-    """
-    fields = {
-        "seq": event.seq,
-        "practice": event.practice_id,
-        "actor_kind": str(event.actor_kind),
-        "actor_user": event.actor_user_id,
-        "actor_label": event.actor_label,
-        "profile": event.profile_id,
-        "action": event.action,
-        "outcome": str(event.outcome),
-        # Through JSON and back, as the database stores it (integer keys become strings).
-        "detail": json.loads(json.dumps(event.detail or {})),
-        "source_ip": _ip(event.source_ip),
-        "created_at": _time(event.created_at),
-    }
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"))
-
-
-def event_hash(prev_hash: str, event: Any) -> str:
-    return hashlib.sha256((prev_hash + canonical(event)).encode("utf-8")).hexdigest()
 
 
 def schedule_seal(practice_ids: Iterable[int | None], *, using: str = "default") -> None:
@@ -145,10 +85,11 @@ def seal(keys: Iterable[int], *, using: str = "default") -> int:
 SEAL_BATCH = 2000
 _PENDING_COLUMNS = """
     SELECT id, seq, practice_id, actor_kind, actor_user_id, actor_label, profile_id,
-           action, outcome, detail, source_ip, created_at
+           action, outcome, detail, source_ip, created_at, mac, key_id
     FROM audit_auditevent
 """
-_PENDING_FIELDS = [(AuditEvent, name) for name in ("id", *HASHED_FIELDS)]
+_PENDING_NAMES = (*HASHED_FIELDS, "mac", "key_id")
+_PENDING_FIELDS = [(AuditEvent, name) for name in ("id", *_PENDING_NAMES)]
 # Not yet linked, oldest first: one statement per chain kind, no ORM compile each round.
 _PENDING = Select(
     _PENDING_COLUMNS + "WHERE practice_id = %s AND seq IS NULL ORDER BY id LIMIT %s",
@@ -186,14 +127,12 @@ class _Pending:
 
     def __init__(self, row: tuple[Any, ...]) -> None:
         self.id = row[0]
-        for name, value in zip(HASHED_FIELDS, row[1:], strict=True):
+        for name, value in zip(_PENDING_NAMES, row[1:], strict=True):
             setattr(self, name, value)
 
 
 def _seal_once(key: int, using: str) -> int | None:
     """Seal one batch of the chain's pending events; None when another sealer holds it."""
-    from rewardshub.audit.models import AuditChainHead
-
     heads = AuditChainHead.objects.using(using)
     skip = connections[using].features.has_select_for_update_skip_locked
     with transaction.atomic(using=using):
@@ -231,7 +170,7 @@ class BackgroundSealer:
     Commits that land while a round runs are sealed together in the next
     round: under load, one short sealing transaction links the events of many
     requests. A failed round (the database busy or gone) leaves its events
-    pending, and the next round of their chain, or `audit verify`, links them.
+    pending, and the next round of their chain, or `rewardshub audit seal`, links them.
     """
 
     def __init__(self) -> None:
@@ -313,9 +252,7 @@ background = BackgroundSealer()
 
 
 def seal_all(*, using: str = "default") -> int:
-    """Seal every chain that has events not yet linked (verify does this first)."""
-    from rewardshub.audit.models import AuditEvent
-
+    """Seal every chain that has events not yet linked (`rewardshub audit seal`)."""
     practice_ids = (
         AuditEvent.objects.using(using)
         .filter(seq__isnull=True)
@@ -323,95 +260,3 @@ def seal_all(*, using: str = "default") -> int:
         .distinct()
     )
     return seal([chain_key(pid) for pid in practice_ids], using=using)
-
-
-@dataclass(frozen=True)
-class Break:
-    """The first broken link of one chain."""
-
-    practice_id: int | None
-    seq: int
-    created_at: dt.datetime | None
-    problem: str
-
-
-@dataclass
-class ChainReport:
-    practice_id: int | None
-    events: int = 0
-    broken: Break | None = None
-
-
-def _missing(first: int, last: int) -> str:
-    if first == last:
-        return f"sequence gap: {first} is missing"
-    return f"sequence gap: {first} to {last} are missing"
-
-
-def verify_chain(
-    practice_id: int | None,
-    events: Iterable[Any],
-    head: tuple[int, str] | None,
-) -> ChainReport:
-    """Walk one chain's events in seq order; report the first broken link.
-
-    `head` is the chain head's (last_seq, last_hash), which catches deleted
-    events at the end of the chain, where no later link would notice.
-    """
-    report = ChainReport(practice_id)
-    expected, prev = 1, GENESIS
-    last_time: dt.datetime | None = None
-
-    def broken(seq: int, when: dt.datetime | None, problem: str) -> ChainReport:
-        report.broken = Break(practice_id, seq, when, problem)
-        return report
-
-    for event in events:
-        report.events += 1
-        if event.seq != expected:
-            if event.seq > expected:
-                return broken(expected, event.created_at, _missing(expected, event.seq - 1))
-            return broken(event.seq, event.created_at, "sequence number repeated or out of order")
-        if event.hash != event_hash(event.prev_hash, event):
-            return broken(event.seq, event.created_at, "hash does not match its contents")
-        if event.prev_hash != prev:
-            return broken(event.seq, event.created_at, "previous-hash mismatch")
-        expected, prev, last_time = expected + 1, event.hash, event.created_at
-    if head is None:
-        if report.events:
-            return broken(expected - 1, last_time, "the chain head is missing")
-    else:
-        last_seq, last_hash = head
-        if last_seq > expected - 1:
-            return broken(expected, last_time, _missing(expected, last_seq) + " (at the end)")
-        if last_seq == expected - 1 and last_hash != prev:
-            return broken(last_seq, last_time, "previous-hash mismatch (chain head)")
-    return report
-
-
-def verify_all(practice_ids: list[int | None] | None = None) -> Iterator[ChainReport]:
-    """Verify every chain (or the given practices'), one report per chain.
-
-    Seals whatever is still pending first, so every committed event is checked.
-    """
-    from rewardshub.audit.models import AuditChainHead, AuditEvent
-
-    seal_all()
-    heads = {h.chain: (h.last_seq, h.last_hash) for h in AuditChainHead.objects.all()}
-    if practice_ids is None:
-        present: set[int | None] = set(
-            AuditEvent.objects.values_list("practice_id", flat=True).distinct()
-        )
-        present |= {None if key == NO_PRACTICE else key for key in heads}
-        practice_ids = sorted(present, key=lambda p: (p is not None, p or 0))
-    for practice_id in practice_ids:
-        same_chain = (
-            Q(practice_id__isnull=True) if practice_id is None else Q(practice_id=practice_id)
-        )
-        events = (
-            AuditEvent.objects.filter(same_chain)
-            .order_by("seq")
-            .only(*HASHED_FIELDS, "prev_hash", "hash")
-            .iterator(chunk_size=2000)
-        )
-        yield verify_chain(practice_id, events, heads.get(chain_key(practice_id)))

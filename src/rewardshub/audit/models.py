@@ -1,8 +1,12 @@
-"""The audit log: one append-only row for every read and write of patient data."""
+"""The audit log: one append-only row for every read and write of patient data.
+
+Rows are written only by audit/actions.py, which signs each in its INSERT and
+arranges its sealing into the chain; the model itself refuses to save,
+change or delete one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -31,26 +35,23 @@ class Outcome(models.TextChoices):
 READ_ACTIONS = ("profile.view", "pms.status", "portal.view")
 
 
+WRITER = "rewardshub.audit.actions.record_event / record_events"
+
+
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
-    def bulk_create(  # type: ignore[override]
-        self, objs: Iterable[AuditEvent], *args: Any, **kwargs: Any
-    ) -> list[AuditEvent]:
-        # Bulk writers (tag deletion, batch sync) are sealed like single events.
-        from rewardshub.audit.chain import schedule_seal
+    """Reads only: one writer signs and seals every event (audit/actions.py)."""
 
-        created = super().bulk_create(objs, *args, **kwargs)
-        schedule_seal([obj.practice_id for obj in created], using=self.db)
-        return created
+    def bulk_create(self, *args: Any, **kwargs: Any) -> list[AuditEvent]:
+        raise TypeError(f"Audit events are written only by {WRITER}, which signs and seals them.")
 
-    def append(self, objs: Iterable[AuditEvent]) -> None:
-        """Write events nobody reads back in this request, without compiling an INSERT
-        (the Sync log's audit rows on every PMS call); sealed like the others."""
-        from rewardshub.audit.chain import schedule_seal
-        from rewardshub.fastsql import insert
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        raise TypeError("Audit events are append-only; they cannot be changed.")
 
-        objs = list(objs)
-        insert(objs, using=self.db)
-        schedule_seal([obj.practice_id for obj in objs], using=self.db)
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("Audit events are append-only; they cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("Audit events are append-only; they cannot be deleted.")
 
 
 class AuditChainHead(models.Model):
@@ -97,10 +98,15 @@ class AuditEvent(models.Model):
     # What changed, by field name and non-identifying values; never free patient data.
     detail = models.JSONField(default=dict, blank=True)
     source_ip = models.GenericIPAddressField(null=True, blank=True)
-    # Not auto_now_add: the hash covers it, so it must be final when written.
+    # Not auto_now_add: the MAC covers it, so it must be final when written.
     created_at = models.DateTimeField(default=timezone.now)
+    # HMAC-SHA-256 of the fields above under the audit key `key_id` (audit/keyring.py),
+    # a key the database does not hold; written in the event's own INSERT. Null only
+    # for events written before the audit trail was signed.
+    mac = models.CharField(max_length=64, null=True, blank=True)
+    key_id = models.CharField(max_length=32, null=True, blank=True)
     # The tamper-evident chain (audit/chain.py): 1, 2, 3... within the practice,
-    # and sha256 over the previous link's hash and this event's fields. Null for
+    # and sha256 over the previous link's hash, this event's fields and MAC. Null for
     # the moment between the action's commit and the sealing right after it.
     seq = models.BigIntegerField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64, null=True, blank=True)
@@ -136,11 +142,8 @@ class AuditEvent(models.Model):
 
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
-            raise ValueError("Audit events are append-only; they cannot be changed.")
-        from rewardshub.audit.chain import schedule_seal
-
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-        schedule_seal([self.practice_id], using=str(kwargs.get("using") or "default"))
+            raise TypeError("Audit events are append-only; they cannot be changed.")
+        raise TypeError(f"Audit events are written only by {WRITER}, which signs and seals them.")
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        raise ValueError("Audit events are append-only; they cannot be deleted.")
+        raise TypeError("Audit events are append-only; they cannot be deleted.")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-# The browser keeps the new batch's temporary passwords in the session until
-# they are downloaded; bigger batches belong on the command line, which
-# writes them straight to a file.
+# The issuing request builds the whole card list in memory and answers with it;
+# bigger batches belong on the command line, which writes them straight to a file.
 WEB_MAX_BATCH = 5_000
 
 

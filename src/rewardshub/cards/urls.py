@@ -10,9 +10,4 @@ urlpatterns = [
     # Settings > Card batches (owners and admins).
     path("batches/", views_batches.batches, name="batches"),
     path("batches/issue/", views_batches.batch_issue, name="batch_issue"),
-    path(
-        "batches/<uuid:public_id>/download/",
-        views_batches.batch_download,
-        name="batch_download",
-    ),
 ]

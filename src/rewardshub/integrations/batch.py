@@ -29,12 +29,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Field, Model
 from django.utils import timezone
 
-from rewardshub.audit.chain import schedule_seal
-from rewardshub.audit.models import AuditEvent, Outcome
+from rewardshub.audit.actions import EventRows
+from rewardshub.audit.models import Outcome
 from rewardshub.cards.numbers import USERNAME_PREFIX, luhn_check_digit
 from rewardshub.errors import ActionError
 from rewardshub.integrations.models import PmsLink, SyncAction, SyncEvent, SyncOutcome
-from rewardshub.integrations.rows import RowInsert
 from rewardshub.integrations.sync import (
     Caller,
     chart_link,
@@ -47,6 +46,7 @@ from rewardshub.integrations.sync import (
 from rewardshub.integrations.tagging import Mapped, TagMapping, load_mapping
 from rewardshub.patients.actions import DEMOGRAPHIC_FIELDS
 from rewardshub.patients.models import Profile, ProfileKind, ProfileTag, Tag
+from rewardshub.rows import RowInsert
 
 CHUNK = 500
 
@@ -198,18 +198,7 @@ class _Writes:
             ("profile_id", "tag_id", "exclusive_group_id"),
         )
         # The same values as audit.actions.record_event and sync.sync_rows write.
-        self.audits = RowInsert(
-            AuditEvent,
-            {
-                "practice_id": practice_id,
-                "actor_kind": actor.kind,
-                "actor_user_id": None,
-                "actor_label": actor.label[:200],
-                "source_ip": actor.source_ip,
-                "created_at": self.now,
-            },
-            ("profile_id", "action", "outcome", "detail"),
-        )
+        self.audits = EventRows(practice_id=practice_id, actor=actor, created_at=self.now)
         self.events = RowInsert(
             SyncEvent,
             {
@@ -244,7 +233,7 @@ class _Writes:
         profile_id: int | None,
         message: str,
         error: str = "",
-    ) -> list[tuple[RowInsert, list[Any]]]:
+    ) -> list[tuple[RowInsert | EventRows, list[Any]]]:
         """The Sync log row and the audit row of one chart (what sync.sync_rows builds)."""
         chart_id = chart_id[:64]
         detail = {
@@ -267,9 +256,7 @@ class _Writes:
         ]
 
     def insert_logs(self) -> None:
-        if self.audits.rows:
-            self.audits.write()
-            schedule_seal([self.caller.practice.pk])
+        self.audits.write()
         self.events.write()
 
 
@@ -294,7 +281,7 @@ class _NewLead:
     username: str
     public_id: uuid.UUID
     profile_row: list[Any]
-    rows: list[tuple[RowInsert, list[Any]]]
+    rows: list[tuple[RowInsert | EventRows, list[Any]]]
 
 
 @dataclass
@@ -490,7 +477,9 @@ def _new_lead(
     values = [fields.get(name, _PROFILE_DEFAULTS[name]) for name in DEMOGRAPHIC_FIELDS]
     profile_row = writes.profiles.row(public_id, username, *map(_column_value, values))
     tags = _one_per_group(mapped.tags)
-    rows = [(writes.tags, _tag_row(writes, None, tag)) for tag in tags]
+    rows: list[tuple[RowInsert | EventRows, list[Any]]] = [
+        (writes.tags, _tag_row(writes, None, tag)) for tag in tags
+    ]
     detail = {
         "fields": sorted(k for k, v in fields.items() if v not in ("", None)),
         "card_last4": None,

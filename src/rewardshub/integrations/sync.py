@@ -16,8 +16,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from rewardshub.audit.actions import build_event, prepare_events, record_events
 from rewardshub.audit.actors import Actor
-from rewardshub.audit.chain import schedule_seal
 from rewardshub.audit.models import ActorKind, AuditEvent, Outcome
 from rewardshub.cards.models import CardState
 from rewardshub.errors import ActionError
@@ -115,10 +115,9 @@ def sync_rows(
         pms_user=caller.pms_user[:100],
     )
     actor = caller.actor
-    audit = AuditEvent(
+    audit = build_event(
         practice=caller.practice,
-        actor_kind=actor.kind,
-        actor_label=actor.label[:200],
+        actor=actor,
         profile=profile,
         action=f"pms.{action}",
         outcome=Outcome.FAILED if error else Outcome.OK,
@@ -128,7 +127,6 @@ def sync_rows(
             "outcome": outcome,
             "error": error,
         },
-        source_ip=actor.source_ip,
     )
     return event, audit
 
@@ -144,7 +142,7 @@ def record_sync(
 ) -> None:
     event, audit = sync_rows(caller, chart_id, action, outcome, profile, message, error)
     insert([event])
-    AuditEvent.objects.append([audit])
+    record_events([audit])
 
 
 def log_call(
@@ -160,11 +158,10 @@ def log_call(
     transaction of its own that holds nothing but the two INSERTs: their values
     are converted before it begins, so the write lock is held only to write."""
     event, audit = sync_rows(caller, chart_id, action, outcome, profile, message, error)
-    writes = [prepare([event]), prepare([audit])]
+    log, audits = prepare([event]), prepare_events([audit])
     with transaction.atomic():
-        for rows in writes:
-            rows.run()
-        schedule_seal([audit.practice_id])
+        log.run()
+        audits.write()
 
 
 def record_failure(caller: Caller, chart_id: str, action: str, error: ActionError) -> None:

@@ -11,9 +11,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Max
 
-from rewardshub.audit.actions import record_event
+from rewardshub.audit.actions import build_event, record_event, record_events
 from rewardshub.audit.actors import Actor
-from rewardshub.audit.models import AuditEvent
 from rewardshub.errors import ActionError
 from rewardshub.patients.models import ProfileTag, Tag, TagGroup, TagGroupKind
 from rewardshub.practices.models import Practice
@@ -164,21 +163,15 @@ def _delete_tags(practice: Practice, tags: list[Tag], actor: Actor) -> int:
     links = list(
         ProfileTag.objects.filter(tag__in=tags).select_related("tag").order_by("profile_id")
     )
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                practice=practice,
-                actor_kind=actor.kind,
-                actor_user_id=actor.user_id,
-                actor_label=actor.label[:200],
-                profile_id=link.profile_id,
-                action="profile.untag",
-                detail={"removed": [link.tag.name], "reason": "tag deleted"},
-                source_ip=actor.source_ip,
-            )
-            for link in links
-        ],
-        batch_size=1000,
+    record_events(
+        build_event(
+            practice=practice,
+            actor=actor,
+            profile_id=link.profile_id,
+            action="profile.untag",
+            detail={"removed": [link.tag.name], "reason": "tag deleted"},
+        )
+        for link in links
     )
     # PMS tag mappings to these tags go with them (their foreign key cascades).
     ProfileTag.objects.filter(tag__in=tags).delete()

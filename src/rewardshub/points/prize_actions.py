@@ -8,13 +8,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError
 from rewardshub.points.models import Prize
+from rewardshub.points.prize_pictures import PreparedPicture
 from rewardshub.practices.models import Practice
 
 FIELDS = ("name", "description", "cost", "stock", "active")
@@ -28,11 +28,11 @@ def _check_name(practice: Practice, name: str, exclude: Prize | None = None) -> 
         raise ActionError("prize_name_taken", f"There is already a prize called “{name}”.")
 
 
-def _store_picture(prize: Prize, picture: UploadedFile, extension: str) -> None:
+def _store_picture(prize: Prize, picture: PreparedPicture) -> None:
     # A fresh random name: the uploaded file name never reaches the disk or a URL,
     # and a replaced picture is not served from a cached address.
     old = prize.picture.name if prize.picture else ""
-    prize.picture.save(f"{uuid.uuid4().hex}.{extension}", picture, save=False)
+    prize.picture.save(f"{uuid.uuid4().hex}.{picture.extension}", picture.content, save=False)
     if old:
         transaction.on_commit(lambda: prize.picture.storage.delete(old))
 
@@ -46,8 +46,7 @@ def create_prize(
     description: str = "",
     stock: int | None = None,
     active: bool = True,
-    picture: UploadedFile | None = None,
-    picture_extension: str = "",
+    picture: PreparedPicture | None = None,
 ) -> Prize:
     with transaction.atomic():
         _check_name(practice, name)
@@ -60,7 +59,7 @@ def create_prize(
             active=active,
         )
         if picture is not None:
-            _store_picture(prize, picture, picture_extension)
+            _store_picture(prize, picture)
         prize.save()
         record_event(
             practice=practice,
@@ -77,8 +76,7 @@ def update_prize(
     prize: Prize,
     actor: Actor,
     data: dict[str, Any],
-    picture: UploadedFile | None = None,
-    picture_extension: str = "",
+    picture: PreparedPicture | None = None,
     remove_picture: bool = False,
 ) -> list[str]:
     """Change the given fields; return the names of those that changed."""
@@ -90,7 +88,7 @@ def update_prize(
         for f in changed:
             setattr(prize, f, data[f])
         if picture is not None:
-            _store_picture(prize, picture, picture_extension)
+            _store_picture(prize, picture)
             changed.append("picture")
         elif remove_picture and prize.picture:
             old = prize.picture.name

@@ -6,20 +6,13 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
-from PIL import Image, UnidentifiedImageError
 
-MAX_PICTURE_BYTES = 2 * 1024 * 1024
-# Pillow format -> (file extension, content type). Nothing else is accepted:
-# the picture view serves with the type stored here, never a guessed one.
-PICTURE_FORMATS = {
-    "JPEG": ("jpg", "image/jpeg"),
-    "PNG": ("png", "image/png"),
-    "GIF": ("gif", "image/gif"),
-    "WEBP": ("webp", "image/webp"),
-}
-CONTENT_TYPES = {ext: content_type for ext, content_type in PICTURE_FORMATS.values()}
-PICTURE_HELP = "A JPEG, PNG, GIF or WebP picture of at most 2 MB."
+from rewardshub.points.prize_pictures import (
+    PICTURE_HELP,
+    PictureError,
+    PreparedPicture,
+    prepare_picture,
+)
 
 
 class PrizeForm(forms.Form):
@@ -43,7 +36,11 @@ class PrizeForm(forms.Form):
     active = forms.BooleanField(
         required=False, initial=True, label="Offered to patients"
     )
-    picture = forms.FileField(required=False, help_text=PICTURE_HELP)
+    picture = forms.FileField(
+        required=False,
+        help_text=PICTURE_HELP,
+        error_messages={"empty": "That file is empty. " + PICTURE_HELP},
+    )
     remove_picture = forms.BooleanField(required=False, label="Remove the picture")
 
     def clean_name(self) -> str:
@@ -52,30 +49,15 @@ class PrizeForm(forms.Form):
             raise forms.ValidationError("Give the prize a name.")
         return name
 
-    def clean_picture(self) -> UploadedFile | None:
+    def clean_picture(self) -> PreparedPicture | None:
+        """The re-encoded copy to store (see prize_pictures.py), never the upload."""
         picture = self.cleaned_data.get("picture")
-        self.picture_extension = ""
         if not picture:
             return None
-        if picture.size > MAX_PICTURE_BYTES:
-            raise forms.ValidationError(
-                f"The picture is {picture.size / 1024 / 1024:.1f} MB; the limit is 2 MB. "
-                "Save it smaller and upload it again."
-            )
         try:
-            with Image.open(picture) as image:
-                image_format = image.format or ""
-                image.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            raise forms.ValidationError(
-                "That file is not a picture. " + PICTURE_HELP
-            ) from None
-        if image_format not in PICTURE_FORMATS:
-            raise forms.ValidationError(f"{image_format or 'That'} pictures are not accepted. "
-                                        + PICTURE_HELP)
-        picture.seek(0)
-        self.picture_extension = PICTURE_FORMATS[image_format][0]
-        return picture
+            return prepare_picture(picture)
+        except PictureError as exc:
+            raise forms.ValidationError(exc.message) from None
 
     def data_fields(self) -> dict[str, Any]:
         data = self.cleaned_data

@@ -17,7 +17,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from rewardshub.errors import ActionError
 from rewardshub.points import prize_actions
 from rewardshub.points.models import Prize
-from rewardshub.points.prize_forms import CONTENT_TYPES, PrizeForm
+from rewardshub.points.prize_forms import PrizeForm
+from rewardshub.points.prize_pictures import CONTENT_TYPES
 from rewardshub.practices.context import HubContext, get_hub, staff_view
 from rewardshub.practices.models import SETTINGS_ROLES
 
@@ -55,7 +56,6 @@ def _save(
                 practice=hub.practice,
                 actor=hub.actor,
                 picture=picture,
-                picture_extension=form.picture_extension,
                 **form.data_fields(),
             )
             messages.success(request, f"“{prize.name}” was added to the prizes.")
@@ -66,7 +66,6 @@ def _save(
                 actor=hub.actor,
                 data=form.data_fields(),
                 picture=picture,
-                picture_extension=form.picture_extension,
                 remove_picture=form.cleaned_data["remove_picture"],
             )
             if changed:

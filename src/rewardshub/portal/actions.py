@@ -45,7 +45,12 @@ def activate_account(
     email = email.strip().lower()
     with transaction.atomic():
         locked = Profile.objects.select_for_update().get(pk=profile.pk, practice=practice)
-        account = PortalAccount.objects.filter(profile=locked).first()
+        # With its practice and profile: the same work as a new account's afterwards.
+        account = (
+            PortalAccount.objects.filter(profile=locked)
+            .select_related("practice", "profile")
+            .first()
+        )
         live = [c.temp_password_hash for c in Card.objects.filter(profile=locked)]
         if account is not None:
             live.append(account.temp_password_hash)

@@ -13,9 +13,12 @@ says that it was replaced, so a family with an old card knows what to do.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import formats, timezone
@@ -120,17 +123,22 @@ class LoginResult:
     temp_hash: str = ""
 
 
-def _account(profile: Profile) -> PortalAccount | None:
-    return PortalAccount.objects.filter(profile=profile).first()
+def _account(profile: Profile | None) -> PortalAccount | None:
+    # The same query whether or not there is a profile (see check_login).
+    return PortalAccount.objects.filter(profile_id=profile.pk if profile else 0).first()
 
 
 def find_candidates(identifier: str) -> tuple[list[Candidate], Card | None]:
-    """Profiles the identifier may name, and a retired card it names (if that is all it is)."""
+    """Profiles the identifier may name, and a retired card it names (if that is all it is).
+
+    A card number costs the same three queries whether it names a patient, a
+    card, both or nothing, so the time to answer tells nothing.
+    """
     text = identifier.strip()
     if "@" in text:
         accounts = PortalAccount.objects.filter(
             email=text.lower(), activated_at__isnull=False
-        ).select_related("profile", "practice")
+        ).select_related("profile__practice")
         return [Candidate(a.profile, a, "email") for a in accounts], None
     try:
         number = parse_card_input(text).number
@@ -138,45 +146,70 @@ def find_candidates(identifier: str) -> tuple[list[Candidate], Card | None]:
         return [], None
     # The username is the patient's for life, so it wins over a card with that number.
     profile = Profile.objects.filter(username=number).select_related("practice").first()
+    card = (
+        Card.objects.filter(number=number).select_related("profile__practice", "practice").first()
+    )
+    via = "username"
+    if profile is None and card is not None and card.state == CardState.ACTIVE:
+        profile, via = card.profile, "card"
+    account = _account(profile)
     if profile is not None:
-        return [Candidate(profile, _account(profile), "username")], None
-    card = Card.objects.filter(number=number).select_related("profile", "practice").first()
-    if card is None:
-        return [], None
-    if card.state == CardState.ACTIVE and card.profile is not None:
-        return [Candidate(card.profile, _account(card.profile), "card")], None
-    if card.state == CardState.RETIRED:
+        return [Candidate(profile, account, via)], None
+    if card is not None and card.state == CardState.RETIRED:
         return [], card
     return [], None
 
 
-def temp_password_hashes(profile: Profile, account: PortalAccount | None) -> list[str]:
+def temp_password_hashes(profile: Profile | None, account: PortalAccount | None) -> list[str]:
     """The temporary passwords that open this profile's first log-in.
 
     The card printed with the username and the active card carry one each
     until the account is activated; afterwards only a temporary password staff
     issue (on the account) works, so a lost new card cannot take over an account.
+    The cards are read in every case (no profile: none match), for the same work.
     """
     hashes = []
     if account is not None and account.temp_password_hash:
         hashes.append(account.temp_password_hash)
+    cards = Card.objects.filter(profile_id=profile.pk if profile else 0).exclude(
+        temp_password_hash=""
+    )
     if account is None or not account.is_active:
-        cards = Card.objects.filter(profile=profile).exclude(temp_password_hash="")
         for card in cards:
-            if card.state == CardState.ACTIVE or (
-                card.number == profile.username and card.state != CardState.RETIRED
+            if profile is not None and (
+                card.state == CardState.ACTIVE
+                or (card.number == profile.username and card.state != CardState.RETIRED)
             ):
                 hashes.append(card.temp_password_hash)
+    else:
+        list(cards)
     return hashes
 
 
-def _check(candidate: Candidate, password: str) -> LoginResult | None:
-    account = candidate.account
-    if account is not None and account.is_active and account.check_password(password):
+@functools.cache
+def _dummy_hash(hashers: str) -> str:
+    # Made with the hasher of the moment (the cache key), so it costs what a real check costs.
+    return make_password(secrets.token_urlsafe(16))
+
+
+def _password_matches(account: PortalAccount | None, password: str) -> bool:
+    """One password-hash check, against the account's hash or, with none, a dummy one."""
+    if account is not None and account.is_active:
+        return account.check_password(password)
+    check_password(password, _dummy_hash(repr(settings.PASSWORD_HASHERS)))
+    return False
+
+
+def _check(candidate: Candidate | None, password: str) -> LoginResult | None:
+    """Check a password against a candidate, or against nobody with the same work."""
+    account = candidate.account if candidate else None
+    profile = candidate.profile if candidate else None
+    matched = _password_matches(account, password)
+    if candidate is not None and matched:
         return LoginResult(candidate.profile, account, temporary=False)
     if password.isdigit() and len(password) == 4:
-        for stored in temp_password_hashes(candidate.profile, account):
-            if check_temp_password(password, stored):
+        for stored in temp_password_hashes(profile, account):
+            if check_temp_password(password, stored) and candidate is not None:
                 return LoginResult(candidate.profile, account, temporary=True, temp_hash=stored)
     return None
 
@@ -239,7 +272,9 @@ def check_login(request: HttpRequest, identifier: str, password: str) -> LoginRe
         by_address.record_failure(address)
         _audit(request, [], Outcome.FAILED, "card_retired")
         raise _retired_error(retired)
-    for candidate in candidates:
+    # An unknown name costs one password check too, against a dummy hash.
+    tries: list[Candidate | None] = [*candidates] or [None]
+    for candidate in tries:
         result = _check(candidate, password)
         if result is not None:
             by_name.reset(key)

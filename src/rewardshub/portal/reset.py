@@ -8,19 +8,24 @@ longer matches and the link stops working. No patient data is in the link.
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
-from django.http import HttpRequest
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
+from rewardshub.audit.models import Outcome
 from rewardshub.portal.models import PortalAccount
 
 SALT = "rewardshub.portal.reset"
+log = logging.getLogger(__name__)
 
 
 def _state(account: PortalAccount) -> str:
@@ -46,33 +51,70 @@ def account_for_token(token: str) -> PortalAccount | None:
     return account
 
 
-def send_reset_emails(request: HttpRequest, email: str, actor: Actor) -> int:
-    """Mail a reset link to each activated account with this email; return how many."""
+class MailAfterResponse(HttpResponse):
+    """A page whose mails go out once the server has sent it (WSGI calls close() then).
+
+    Sending takes time (an SMTP conversation, or a worker's first message), and
+    only a known email has a mail to send: sent inside the request, the time
+    to answer would tell which emails have accounts.
+    """
+
+    def __init__(self, content: str, mails: list[EmailMessage]) -> None:
+        super().__init__(content)
+        self.mails = mails
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            for message in self.mails:
+                try:
+                    message.send()
+                except Exception as exc:  # noqa: BLE001 - the page is sent; report and go on
+                    # The class only: an SMTP error can quote the recipient.
+                    log.error("portal reset mail not sent: %s", type(exc).__name__)
+
+
+def reset_emails(request: HttpRequest, email: str, actor: Actor) -> list[EmailMessage]:
+    """The reset mails for each activated account with this email, audited; not yet sent.
+
+    A known and an unknown email cost the same queries: one read, one audit
+    row (for an unknown email, one that names no practice or patient).
+    """
     accounts = PortalAccount.objects.filter(
         email=email.strip().lower(), activated_at__isnull=False
     ).select_related("profile", "practice")
-    sent = 0
-    for account in accounts:
-        link = request.build_absolute_uri(
-            reverse("portal:reset_confirm", kwargs={"token": make_token(account)})
-        )
-        context = {
-            "practice": account.practice,
-            "first_name": account.profile.first_name,
-            "link": link,
-            "minutes": settings.PORTAL_RESET_SECONDS // 60,
-        }
-        send_mail(
-            subject=f"Your {account.practice.name} rewards password",
-            message=render_to_string("portal/reset_email.txt", context),
-            from_email=None,
-            recipient_list=[account.email],
-        )
-        record_event(
-            practice=account.practice,
-            actor=actor,
-            action="portal.reset_request",
-            profile=account.profile,
-        )
-        sent += 1
-    return sent
+    mails = []
+    with transaction.atomic():
+        for account in accounts:
+            link = request.build_absolute_uri(
+                reverse("portal:reset_confirm", kwargs={"token": make_token(account)})
+            )
+            context = {
+                "practice": account.practice,
+                "first_name": account.profile.first_name,
+                "link": link,
+                "minutes": settings.PORTAL_RESET_SECONDS // 60,
+            }
+            mails.append(
+                EmailMessage(
+                    subject=f"Your {account.practice.name} rewards password",
+                    body=render_to_string("portal/reset_email.txt", context),
+                    to=[account.email],
+                )
+            )
+            record_event(
+                practice=account.practice,
+                actor=actor,
+                action="portal.reset_request",
+                profile=account.profile,
+            )
+        if not mails:
+            record_event(
+                practice=None,
+                actor=actor,
+                action="portal.reset_request",
+                outcome=Outcome.FAILED,
+                detail={"reason": "no_account"},
+            )
+    return mails

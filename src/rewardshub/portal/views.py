@@ -120,12 +120,9 @@ def activate_view(request: HttpRequest) -> HttpResponse:
                 actions.record_login(account=account, actor=actor)
                 messages.success(request, "All set! Next time, log in with your new password.")
                 return redirect("portal:home")
-    context = {
-        "form": form,
-        "first_name": profile.preferred_name or profile.first_name,
-        "error": error,
-        "practice": profile.practice,
-    }
+    # Nothing personal on this page, not even the practice: a 4-digit password
+    # alone (one guess in 10,000 per card) must not tell whose card it is or where.
+    context = {"form": form, "error": error}
     return render(request, "portal/activate.html", context, status=status)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -12,7 +13,7 @@ from rewardshub.audit.actors import client_ip
 from rewardshub.portal import actions
 from rewardshub.portal.auth import actor_label, portal_actor
 from rewardshub.portal.forms import NewPasswordForm, ResetRequestForm
-from rewardshub.portal.reset import account_for_token, send_reset_emails
+from rewardshub.portal.reset import MailAfterResponse, account_for_token, reset_emails
 from rewardshub.ratelimit import FailureLimiter
 
 # Reset mails per address: enough for a family, too few to spam anyone.
@@ -27,13 +28,16 @@ def reset_request_view(request: HttpRequest) -> HttpResponse:
     form = ResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         address = client_ip(request) or "unknown"
+        mails = []
         if MAIL_LIMIT.locked_until(address) is None:
             MAIL_LIMIT.record_failure(address)
-            send_reset_emails(
+            mails = reset_emails(
                 request, form.cleaned_data["email"], portal_actor(request, "Patient portal")
             )
-        # The same answer whether or not the email has an account.
-        return render(request, "portal/reset_sent.html", {})
+        # The same answer, in the same time, whether or not the email has an
+        # account: the mails go out after the page (MailAfterResponse).
+        page = render_to_string("portal/reset_sent.html", {}, request=request)
+        return MailAfterResponse(page, mails)
     return render(request, "portal/reset_request.html", {"form": form})
 
 

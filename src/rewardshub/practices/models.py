@@ -105,3 +105,26 @@ class IntegrationKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.system})"
+
+
+class LoginThrottle(models.Model):
+    """Failed sign-ins of one key (a hashed username or address) and its lock (ratelimit.py).
+
+    Where the throttles live without Redis: every worker and host reads the
+    same rows. Times are epoch seconds, as the lock messages need them.
+    """
+
+    scope = models.CharField(max_length=32)
+    key = models.CharField(max_length=64)
+    failures = models.PositiveIntegerField(default=0)
+    window_ends = models.FloatField()
+    locked_until = models.FloatField(default=0)
+    expires_at = models.FloatField(default=0, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="login_throttle_scope_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key[:8]}…"

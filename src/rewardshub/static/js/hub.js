@@ -28,6 +28,19 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
+  // Settings > Card batches: issuing answers with a download and the page stays;
+  // say so, and keep a second press from issuing a second batch.
+  for (const form of document.querySelectorAll("form[data-issue-batch]")) {
+    form.addEventListener("submit", () => {
+      const button = form.querySelector("button[type=submit]");
+      const note = form.querySelector("[data-issued-note]");
+      setTimeout(() => {
+        if (button) button.disabled = true;
+        if (note) note.hidden = false;
+      }, 0);
+    });
+  }
+
   // Card fields: a reader types the stripe (starting % or ;) and Enter, which
   // submits the form; typed numbers need the confirm field, swipes do not.
   for (const field of document.querySelectorAll("input[data-card-input]")) {
