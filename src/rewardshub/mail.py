@@ -157,8 +157,14 @@ class FileBackend(BaseEmailBackend):
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         path = self.folder / f"{stamp}-{uuid.uuid4().hex[:12]}.eml"
-        # O_EXCL: never write into a file that is already there (or a link planted there).
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(message.message().as_bytes(linesep="\n"))
+        partial = path.with_name(f".{path.name}.partial")
+        # O_EXCL: never write into a file that is already there (or a link
+        # planted there). Renamed once complete: no one reads half a message.
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(message.message().as_bytes(linesep="\n"))
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
         return path
