@@ -23,6 +23,9 @@ def _run(*args: str) -> None:
 
 
 def main() -> int:
+    # The database, its -wal/-shm, mail files and the demo's logins: owner only
+    # (the servers started below inherit it).
+    os.umask(0o077)
     hub_port = int(os.environ.get("HUB_PORT", "8000"))
     sim_port = int(os.environ.get("PMS_SIM_PORT", "8001"))
     hub_url = f"http://127.0.0.1:{hub_port}"

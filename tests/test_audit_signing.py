@@ -363,6 +363,8 @@ def test_production_refuses_to_start_without_an_audit_key(tmp_path: Path) -> Non
         "REWARDSHUB_PRODUCTION": "true",
         "REWARDSHUB_SECRET_KEY": "x" * 50,
         "REWARDSHUB_VAR_DIR": str(tmp_path),
+        # A production hub also needs a mail server; this test is about the key.
+        "REWARDSHUB_EMAIL_URL": "smtp://mail.example.org",
     }
     env.pop("REWARDSHUB_AUDIT_KEY", None)
     env.pop("REWARDSHUB_AUDIT_KEY_FILE", None)

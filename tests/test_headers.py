@@ -121,6 +121,7 @@ def test_production_defaults_turn_on_hsts_and_secure_cookies(monkeypatch: Any) -
 
     monkeypatch.setenv("REWARDSHUB_PRODUCTION", "true")
     monkeypatch.setenv("REWARDSHUB_SECRET_KEY", "x" * 50)
+    monkeypatch.setenv("REWARDSHUB_EMAIL_URL", "smtp+tls://hub:pw@mail.example.com:587")
     monkeypatch.delenv("REWARDSHUB_SECURE_COOKIES", raising=False)
     monkeypatch.delenv("REWARDSHUB_HSTS_SECONDS", raising=False)
     saved = sys.modules.pop("rewardshub.settings")

@@ -58,7 +58,7 @@ def test_it_serves_with_gunicorn_and_keeps_chart_ids_out_of_the_access_log(tmp_p
         log.close()
     written = (tmp_path / "server.log").read_text()
     assert '"GET /healthz" 200' in written
-    assert "/api/v1/pms/orthotrac/patients/<chart>" in written
+    assert "/api/v1/pms/<system>/patients/<chart_id>" in written
     assert "CHART-SECRET-77" not in written
 
 

@@ -84,10 +84,10 @@ def test_it_masks_chart_ids_and_launch_tokens_in_the_access_log() -> None:
     from rewardshub.access_log import redact_path
 
     assert redact_path("/api/v1/pms/orthotrac/patients/OT-10001/launch") == (
-        "/api/v1/pms/orthotrac/patients/<chart>/launch"
+        "/api/v1/pms/<system>/patients/<chart_id>/launch"
     )
     assert redact_path("/api/v1/pms/orthotrac/patients:batch") == (
-        "/api/v1/pms/orthotrac/patients:batch"
+        "/api/v1/pms/<system>/patients:batch"
     )
     assert redact_path("/launch/abcDEF123") == "/launch/<token>"
     assert redact_path("/patients/") == "/patients/"

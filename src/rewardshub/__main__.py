@@ -12,6 +12,10 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
+    # Before anything is opened: every file the hub creates is its owner's alone.
+    from rewardshub.files import restrict_umask
+
+    restrict_umask()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rewardshub.settings")
     if args[:1] == ["serve"]:
         from rewardshub.serve import serve

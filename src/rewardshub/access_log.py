@@ -1,27 +1,100 @@
-"""gunicorn's access log without identifiers: PMS chart ids and launch tokens are masked.
+"""Paths as logs may print them: every route parameter but an opaque id is masked.
 
-Hub pages never put patient data in a URL, but the integration API's paths
-carry the PMS chart id (the contract's resource name) and launch links carry
-a one-time token. Neither belongs in a log file.
+A path can carry a secret (a launch token, a portal reset token) or an
+identifier that is no business of a log file (the PMS chart id of the
+integration API). Rather than a list of such routes that a new route could be
+missing from, the path is matched against the URL configuration itself: each
+parameter of the matched route is printed as `<name>` unless its converter is
+`uuid` or `int` (the hub's own opaque ids). A path that matches no route (a
+typo, a probe, a link cut short) keeps only the words that some route spells
+out literally; every other segment becomes `<?>`. The query string is dropped.
+
+gunicorn's access log (`rewardshub serve`) and the hub's own log records
+(`RedactPathsFilter`) both print paths through `redact_path`.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
+from django.urls import URLResolver, get_resolver
+from django.urls.exceptions import Resolver404
+from django.urls.resolvers import RoutePattern
 from gunicorn.glogging import Logger
 
-_PATTERNS = (
-    (re.compile(r"(/api/v1/pms/[^/?]+/patients/)[^/?]+"), r"\1<chart>"),
-    (re.compile(r"(/launch/)[^/?]+"), r"\1<token>"),
-)
+SHOWN_CONVERTERS = frozenset({"uuid", "int"})
+UNKNOWN = "<?>"
+_PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>\w+)>")
+
+
+def _masked(route: str, kwargs: dict[str, Any]) -> str:
+    def one(match: re.Match[str]) -> str:
+        name = match.group("name")
+        if match.group("converter") in SHOWN_CONVERTERS and name in kwargs:
+            return str(kwargs[name])
+        return f"<{name}>"
+
+    return "/" + _PARAMETER.sub(one, route)
+
+
+def _literal_words(resolver: URLResolver) -> set[str]:
+    words: set[str] = set()
+    for entry in resolver.url_patterns:
+        if isinstance(entry.pattern, RoutePattern):
+            text = _PARAMETER.sub("/", str(entry.pattern))
+            words.update(word for word in text.split("/") if word)
+        if isinstance(entry, URLResolver):
+            words |= _literal_words(entry)
+    return words
+
+
+@lru_cache(maxsize=4)
+def _vocabulary(urlconf: str) -> frozenset[str]:
+    return frozenset(_literal_words(get_resolver(urlconf)))
+
+
+def _by_vocabulary(path: str) -> str:
+    words = _vocabulary(settings.ROOT_URLCONF)
+    parts = path.split("/")
+    return "/".join(part if not part or part in words else UNKNOWN for part in parts)
 
 
 def redact_path(path: str) -> str:
-    for pattern, replacement in _PATTERNS:
-        path = pattern.sub(replacement, path)
-    return path
+    """The path (query string dropped) with everything but literal words and opaque ids masked."""
+    path = path.split("?", 1)[0]
+    static = settings.STATIC_URL or "/static/"
+    if path.startswith(static):
+        return path  # the hub's own asset names
+    try:
+        match = get_resolver().resolve(path)
+    except Resolver404:
+        return _by_vocabulary(path)
+    # A route made with re_path() has a regular expression for a route: no
+    # parameter names to go by, so fall back to the literal words.
+    if not match.route or match.route.startswith("^") or match.route.endswith("$"):
+        return _by_vocabulary(path)
+    return _masked(match.route, match.kwargs)
+
+
+def _redact_arg(value: object) -> object:
+    if isinstance(value, str) and value.startswith("/"):
+        return redact_path(value)
+    return value
+
+
+class RedactPathsFilter(logging.Filter):
+    """Mask paths among a log record's arguments ("Internal Server Error: /launch/...")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redact_arg(arg) for arg in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {k: _redact_arg(v) for k, v in record.args.items()}
+        return True
 
 
 class RedactingLogger(Logger):
@@ -29,8 +102,10 @@ class RedactingLogger(Logger):
         self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any
     ) -> dict[str, Any]:
         atoms = super().atoms(resp, req, environ, request_time)
-        for name in ("U", "r"):
-            if isinstance(atoms.get(name), str):
-                atoms[name] = redact_path(atoms[name])
+        path = redact_path(str(atoms.get("U", "")))
+        atoms["U"] = path
+        atoms["r"] = f"{atoms.get('m', '-')} {path} {atoms.get('H', '-')}"
         atoms["q"] = ""
+        # The referrer of a form posted from a reset page is that page's link.
+        atoms["f"] = "-"
         return atoms

@@ -24,3 +24,23 @@ class PermissionsPolicyMiddleware:
         if self.value:
             response.headers.setdefault("Permissions-Policy", self.value)
         return response
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every response the hub builds, unless the view chose one.
+
+    Pages, CSV downloads and API answers carry patient data; a browser must
+    not keep them, or Back on a shared front-desk PC shows them after
+    sign-out. Must sit after WhiteNoiseMiddleware in MIDDLEWARE: static files
+    never reach it and keep their caching. A view that sets Cache-Control
+    itself (a prize picture: catalog artwork) keeps its own.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Cache-Control" not in response:
+            response["Cache-Control"] = "no-store"
+        return response

@@ -15,6 +15,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from rewardshub.env import env_bool, env_int, env_list, env_str
+from rewardshub.mail import FILES_IN_PRODUCTION, mail_settings
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env_str("REWARDSHUB_VAR_DIR", str(Path.cwd() / "var")))
@@ -74,6 +75,8 @@ MIDDLEWARE = [
     "rewardshub.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Inside WhiteNoise: every response but a static file is no-store (headers.py).
+    "rewardshub.headers.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -249,22 +252,35 @@ PORTAL_LOGIN_WINDOW_SECONDS = env_int("REWARDSHUB_PORTAL_LOGIN_WINDOW_SECONDS", 
 PORTAL_LOCKOUT_SECONDS = env_int("REWARDSHUB_PORTAL_LOCKOUT_SECONDS", 600, minimum=1)
 PORTAL_RESET_SECONDS = env_int("REWARDSHUB_PORTAL_RESET_SECONDS", 3600, minimum=60)
 
-# Mail (portal password resets). The console backend prints mail to the log,
-# so a fresh checkout works; set an SMTP backend and its EMAIL_* for real mail.
-EMAIL_BACKEND = env_str(
-    "REWARDSHUB_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+# Mail (portal password resets): one SMTP URL, or private files under var/mail/
+# when none is set (a production start refuses that unless asked). Never the
+# console: a reset email carries a live link (rewardshub/mail.py).
+_mail = mail_settings(
+    env_str("REWARDSHUB_EMAIL_URL", ""),
+    mail_dir=VAR_DIR / "mail",
+    production=PRODUCTION,
+    files_in_production=env_bool(FILES_IN_PRODUCTION, False),
 )
-EMAIL_HOST = env_str("REWARDSHUB_EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("REWARDSHUB_EMAIL_PORT", 25, minimum=1)
-EMAIL_HOST_USER = env_str("REWARDSHUB_EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = env_str("REWARDSHUB_EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("REWARDSHUB_EMAIL_USE_TLS", False)
+EMAIL_BACKEND = _mail.backend
+EMAIL_FILE_PATH = _mail.file_path
+EMAIL_HOST = _mail.host
+EMAIL_PORT = _mail.port
+EMAIL_HOST_USER = _mail.user
+EMAIL_HOST_PASSWORD = _mail.password
+EMAIL_USE_TLS = _mail.use_tls
+EMAIL_USE_SSL = _mail.use_ssl
+# A mail server that does not answer must not hold a server thread for long.
+EMAIL_TIMEOUT = env_int("REWARDSHUB_EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("REWARDSHUB_EMAIL_FROM", "RewardsHub <rewards@localhost>")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "rewardshub.observability.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "rewardshub.observability.RequestIdFilter"},
+        # Paths in messages are printed as the access log prints them: no tokens.
+        "redact_paths": {"()": "rewardshub.access_log.RedactPathsFilter"},
+    },
     "formatters": {
         "structured": {
             "format": "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s %(message)s"
@@ -274,7 +290,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "stream": sys.stderr,
-            "filters": ["request_id"],
+            "filters": ["request_id", "redact_paths"],
             "formatter": "structured",
         }
     },

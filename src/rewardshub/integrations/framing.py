@@ -29,6 +29,17 @@ def allow_framing(response: HttpResponse, stored_origins: str) -> HttpResponse:
     return response
 
 
+def allow_framing_anywhere(response: HttpResponse) -> HttpResponse:
+    """Any site may frame this page: only for pages with no data and no action on them.
+
+    The chart tab's "session ended" page must show inside the PMS's frame, yet
+    choosing the practice's origins would mean looking up the profile first.
+    """
+    response._csp_replace = {"frame-ancestors": ["*"]}  # type: ignore[attr-defined]
+    response.xframe_options_exempt = True  # type: ignore[attr-defined]
+    return response
+
+
 class LaunchFramingMiddleware:
     """Pages of a chart-tab session may be framed by the practice's origins.
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor, client_ip
 from rewardshub.audit.models import ActorKind
-from rewardshub.integrations.framing import allow_framing
+from rewardshub.integrations.framing import allow_framing, allow_framing_anywhere
 from rewardshub.integrations.launch import consume_token
 from rewardshub.integrations.models import LaunchToken, LaunchView
 from rewardshub.integrations.systems import system_name
@@ -94,10 +94,11 @@ def chart(request: HttpRequest, public_id: Any) -> HttpResponse:
     hub = get_hub(request)
     if hub is None or not hub.can_see_patients:
         # No session inside the frame (expired, or cookies blocked): a login
-        # page could not be framed anyway. Say what to do instead.
-        owner = Profile.objects.filter(public_id=public_id).select_related("practice").first()
+        # page could not be framed anyway. Say what to do instead, with the
+        # same page for every id: without a session the hub does not look the
+        # id up, so the answer cannot tell whether (or where) a profile exists.
         response = render(request, "integrations/chart_signed_out.html", status=403)
-        return allow_framing(response, owner.practice.frame_ancestors if owner else "")
+        return allow_framing_anywhere(response)
     profile = get_profile(hub.practice, public_id)
     record_event(
         practice=hub.practice,

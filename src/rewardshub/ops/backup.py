@@ -16,6 +16,8 @@ from typing import Any
 
 from django.db import connections
 
+from rewardshub.files import PRIVATE_FILE
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_MAGIC = b"PGDMP"
 SQLITE = "SQLite"
@@ -71,10 +73,13 @@ def backup(path: Path, *, force: bool = False, alias: str = "default") -> str:
     tmp = _temp_beside(path)
     tmp.unlink(missing_ok=True)
     try:
+        # A backup holds every patient: readable by its owner only, whatever the umask.
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
         if kind == SQLITE:
             _sqlite_backup(Path(_settings(alias)["NAME"]), tmp)
         else:
             _pg_dump(_settings(alias), tmp)
+        os.chmod(tmp, PRIVATE_FILE)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)

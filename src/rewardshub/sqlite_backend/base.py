@@ -24,6 +24,8 @@ from typing import Any
 
 from django.db.backends.sqlite3 import base
 
+from rewardshub.files import make_private, sqlite_files
+
 
 class _WriterLock:
     """The writer lock of one database file, shared by the threads of a process."""
@@ -79,6 +81,16 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self._holds_writer: _WriterLock | None = None
         # The lock of the file last used; NAME changes when a test database is made.
         self._writer_of: tuple[str, _WriterLock | None] = ("", None)
+
+    def get_new_connection(self, conn_params: Any) -> Any:
+        connection = super().get_new_connection(conn_params)
+        name = str(self.settings_dict["NAME"])
+        if name and not self.is_in_memory_db():
+            # A database (or -wal/-shm) created readable by all, by an older
+            # version or another umask, is tightened whenever the hub opens it.
+            for path in sqlite_files(name):
+                make_private(path)
+        return connection
 
     def _writer(self) -> _WriterLock | None:
         name = str(self.settings_dict["NAME"])
