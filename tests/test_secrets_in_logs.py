@@ -155,8 +155,8 @@ def test_no_secret_of_any_flow_reaches_the_servers_output(
         made = staff.submit(
             f"/portal/staff/{ids['olivia']}/temp-password/", {}, form_page=olivia_page
         )
-        assert made.status_code == 302, made.text
-        shown = SHOWN_PASSWORD.search(staff.get_page(made.headers["Location"]).text)
+        assert made.status_code == 200, made.text
+        shown = SHOWN_PASSWORD.search(made.text)
         assert shown is not None
         found["staff-issued temporary password"] = shown.group(1)
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.test import Client
 
 from rewardshub.audit.models import AuditEvent
 from rewardshub.cards.models import Card
+from rewardshub.cards.temp_passwords import check_temp_password
 from rewardshub.portal.models import PortalAccount
 from rewardshub.portal.session import SESSION_PROFILE
 
@@ -69,17 +73,13 @@ class TestStaffTempPassword:
     def test_it_shows_a_new_temporary_password_once(
         self, frontdesk_client: Client, activated: Patient
     ) -> None:
-        response = frontdesk_client.post(self.URL.format(activated.profile.public_id))
-        shown = response["Location"]
-        assert shown == f"/portal/staff/{activated.profile.public_id}/temp-password/shown/"
-        page = frontdesk_client.get(shown)
+        # The answer to the POST shows it: there is no later page to keep it for.
+        page = frontdesk_client.post(self.URL.format(activated.profile.public_id))
+        assert page.status_code == 200 and "no-store" in page["Cache-Control"]
         password = page.context["password"]
         assert re.fullmatch(r"[0-9]{4}", password)
         assert password in page.content.decode()
-        # Shown once: a reload goes back to the profile.
-        assert (
-            frontdesk_client.get(shown)["Location"] == f"/patients/{activated.profile.public_id}/"
-        )
+        assert "shown only once" in page.content.decode()
         event = AuditEvent.objects.get(action="portal.temp_password")
         assert (event.actor_kind, event.actor_label) == ("staff", "frontdesk")
         # The patient logs in with it, confirms and chooses a new password.
@@ -96,8 +96,7 @@ class TestStaffTempPassword:
     def test_it_works_before_the_first_login_too(
         self, frontdesk_client: Client, patient: Patient
     ) -> None:
-        frontdesk_client.post(self.URL.format(patient.profile.public_id))
-        page = frontdesk_client.get(self.URL.format(patient.profile.public_id) + "shown/")
+        page = frontdesk_client.post(self.URL.format(patient.profile.public_id))
         client = Client()
         login = client.post(
             LOGIN, {"identifier": patient.username, "password": page.context["password"]}
@@ -109,6 +108,26 @@ class TestStaffTempPassword:
         )
         # Every temporary password died with the first log-in, the card's too.
         assert Card.objects.get(number=patient.card.number).temp_password_hash == ""
+
+    def test_no_session_keeps_the_password(
+        self, frontdesk_client: Client, activated: Patient
+    ) -> None:
+        page = frontdesk_client.post(self.URL.format(activated.profile.public_id))
+        password = page.context["password"]
+        stored = PortalAccount.objects.get(profile=activated.profile).temp_password_hash
+        assert check_temp_password(password, stored)
+        # Every session row, decoded: no four digits in it open the account.
+        texts = [
+            json.dumps(SessionStore().decode(row.session_data)) for row in Session.objects.all()
+        ]
+        assert texts, "the staff session is a database row"
+        held = [
+            digits
+            for text in texts
+            for digits in re.findall(r"(?<!\d)\d{4}(?!\d)", text)
+            if check_temp_password(digits, stored)
+        ]
+        assert held == []
 
     def test_the_profile_page_shows_the_portal_box(
         self, frontdesk_client: Client, patient: Patient

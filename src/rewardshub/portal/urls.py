@@ -20,9 +20,4 @@ urlpatterns = [
         views_staff.new_temp_password,
         name="staff_new_temp_password",
     ),
-    path(
-        "staff/<uuid:public_id>/temp-password/shown/",
-        views_staff.show_temp_password,
-        name="staff_temp_password",
-    ),
 ]
