@@ -13,11 +13,13 @@ import logging
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern
 
-from rewardshub.access_log import RedactPathsFilter, redact_path
+from rewardshub.access_log import redact_path
+from rewardshub.observability import _redact_record
 
 _ROUTE_PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>\w+)>")
 _REGEX_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>[^)]*\)")
@@ -100,7 +102,19 @@ def test_the_hubs_own_log_records_print_paths_masked() -> None:
         "integration API call failed: %s %s",
         ("POST", "/api/v1/pms/orthotrac/patients/OT-SECRET-9/points"), None,
     )
-    assert RedactPathsFilter().filter(record)
+    _redact_record(record)
     assert record.getMessage() == (
         "integration API call failed: POST /api/v1/pms/<system>/patients/<chart_id>/points"
+    )
+
+
+def test_a_file_name_in_a_log_line_stays_readable() -> None:
+    record = logging.LogRecord(
+        "rewardshub.mail", logging.INFO, __file__, 1,
+        "Mail written to %s; reset link /portal/password/reset/tok-123/ sent",
+        (Path("/var/x/mail/1.eml"),), None,
+    )
+    _redact_record(record)
+    assert record.getMessage() == (
+        "Mail written to /var/x/mail/1.eml; reset link /portal/password/reset/<token>/ sent"
     )

@@ -6,6 +6,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,8 +20,9 @@ from rewardshub.ratelimit import CacheStore, DatabaseStore, FailureLimiter
 THREADS, EACH = 4, 10
 
 
-def _hammer(limiter: FailureLimiter, key: str) -> list[float | None]:
-    results: list[float | None] = []
+def _at_once(step: Callable[[], Any]) -> list[Any]:
+    """THREADS threads released together, each running `step` EACH times; every result."""
+    results: list[Any] = []
     lock = threading.Lock()
     start = threading.Barrier(THREADS)
 
@@ -28,9 +30,9 @@ def _hammer(limiter: FailureLimiter, key: str) -> list[float | None]:
         start.wait()
         try:
             for _ in range(EACH):
-                until = limiter.record_failure(key)
+                result = step()
                 with lock:
-                    results.append(until)
+                    results.append(result)
         finally:
             connection.close()
 
@@ -40,6 +42,10 @@ def _hammer(limiter: FailureLimiter, key: str) -> list[float | None]:
     for thread in threads:
         thread.join()
     return results
+
+
+def _hammer(limiter: FailureLimiter, key: str) -> list[float | None]:
+    return _at_once(lambda: limiter.record_failure(key))
 
 
 def test_concurrent_failures_in_the_database_lose_no_count(
@@ -66,28 +72,15 @@ def test_concurrent_failures_in_redis_lose_no_count(settings: Any) -> None:
 
 def _checked_in_a_burst(limiter: FailureLimiter, key: str) -> int:
     """Attempts let through by `begin` when THREADS × EACH arrive at once, all failing."""
-    let_through = []
-    lock = threading.Lock()
-    start = threading.Barrier(THREADS)
 
-    def work() -> None:
-        start.wait()
-        try:
-            for _ in range(EACH):
-                attempt = limiter.begin(key)
-                if attempt.locked_until is None:
-                    with lock:
-                        let_through.append(attempt)
-                    attempt.failed()
-        finally:
-            connection.close()
+    def guess() -> bool:
+        attempt = limiter.begin(key)
+        if attempt.locked_until is not None:
+            return False
+        attempt.failed()
+        return True
 
-    threads = [threading.Thread(target=work) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return len(let_through)
+    return sum(_at_once(guess))
 
 
 def test_a_burst_in_the_database_checks_no_more_than_the_limit(

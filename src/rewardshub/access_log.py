@@ -9,13 +9,13 @@ parameter of the matched route is printed as `<name>` unless its converter is
 typo, a probe, a link cut short) keeps only the words that some route spells
 out literally; every other segment becomes `<?>`. The query string is dropped.
 
-gunicorn's access log (`rewardshub serve`) and the hub's own log records
-(`RedactPathsFilter`) both print paths through `redact_path`.
+gunicorn's access log (`rewardshub serve`) prints paths through `redact_path`;
+every other log record of the process goes through `redact_paths_in`
+(observability.install_log_redaction).
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from functools import lru_cache
 from typing import Any
@@ -80,21 +80,32 @@ def redact_path(path: str) -> str:
     return _masked(match.route, match.kwargs)
 
 
-def _redact_arg(value: object) -> object:
-    if isinstance(value, str) and value.startswith("/"):
-        return redact_path(value)
-    return value
+# A URL path inside free text (a log message, a traceback): from a slash to
+# the first character no path of the hub holds.
+_PATH_IN_TEXT = re.compile(r"/[^\s\"'<>()\[\]{},;]*")
 
 
-class RedactPathsFilter(logging.Filter):
-    """Mask paths among a log record's arguments ("Internal Server Error: /launch/...")."""
+def _known_path(match: re.Match[str]) -> str:
+    text = match.group(0)
+    path, _, _ = text.partition("?")
+    try:
+        found = get_resolver().resolve(path)
+    except Resolver404:
+        return text  # a file name, a module path: not one of the hub's addresses
+    if not found.route or found.route.startswith("^") or found.route.endswith("$"):
+        return _by_vocabulary(path)
+    return _masked(found.route, found.kwargs)
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(_redact_arg(arg) for arg in record.args)
-        elif isinstance(record.args, dict):
-            record.args = {k: _redact_arg(v) for k, v in record.args.items()}
-        return True
+
+def redact_paths_in(text: str) -> str:
+    """`text` with every address of the hub in it printed as `redact_path` prints it.
+
+    Only paths that resolve to a route are rewritten, so file names and the
+    like in a message or a traceback stay readable.
+    """
+    if "/" not in text:
+        return text
+    return _PATH_IN_TEXT.sub(_known_path, text)
 
 
 class RedactingLogger(Logger):

@@ -6,9 +6,10 @@ gunicorn all print the path of a failed request ("Internal Server Error:
 /api/v1/pms/.../patients/<chart id>/points", "Error handling request ...").
 Each log record is redacted as it is made (`install_log_redaction`, a
 LogRecord factory), so it holds for every logger and every handler of the
-process, whatever prints it: API paths lose their chart id (as in the access
-log, access_log.redact_path), and the chart id of the API request being
-handled is masked anywhere else in the message or its traceback.
+process, whatever prints it: every address of the hub in the message or its
+traceback is printed as the access log prints it (route parameters such as
+tokens and chart ids masked, access_log.redact_paths_in), and the chart id of
+the API request being handled is masked anywhere else too.
 """
 
 from __future__ import annotations
@@ -22,14 +23,14 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from rewardshub.access_log import redact_path
+from rewardshub.access_log import redact_paths_in
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 # The chart id in the path of the API request being handled ("" outside one).
 _chart_id: contextvars.ContextVar[str] = contextvars.ContextVar("chart_id", default="")
 _VALID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 _API_CHART = re.compile(r"/api/v1/pms/[^/?]+/patients/([^/?]+)")
-MASK = "<chart>"
+MASK = "<chart_id>"
 
 
 def current_request_id() -> str:
@@ -45,7 +46,7 @@ class RequestIdFilter(logging.Filter):
 
 def redact(text: str) -> str:
     """`text` without chart ids: in API paths, and the current request's anywhere."""
-    text = redact_path(text)
+    text = redact_paths_in(text)
     chart_id = _chart_id.get()
     if chart_id and chart_id in text:
         # As a whole word: OT-1 is masked (also before a full stop), OT-10 is not.

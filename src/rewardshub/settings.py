@@ -278,8 +278,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "request_id": {"()": "rewardshub.observability.RequestIdFilter"},
-        # Paths in messages are printed as the access log prints them: no tokens.
-        "redact_paths": {"()": "rewardshub.access_log.RedactPathsFilter"},
     },
     "formatters": {
         "structured": {
@@ -290,7 +288,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "stream": sys.stderr,
-            "filters": ["request_id", "redact_paths"],
+            "filters": ["request_id"],
             "formatter": "structured",
         }
     },

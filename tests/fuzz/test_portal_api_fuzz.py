@@ -266,10 +266,12 @@ class TestApiDemographics:
         for field in ("first_name", "preferred_name", "responsible_party", "pms_user", "office"):
             response = api.update("OT-1", **{field: "Emma\x00"})
             assert response.status_code == 422
-            # The generic pattern message, or the one naming the NUL.
+            # The generic pattern message, or the one naming the NUL (a name
+            # the patient needs also says it must not be blank).
             assert response.json()["message"] in (
                 f"{field} has characters that are not allowed.",
                 f"{field} must not contain NUL characters (\\u0000).",
+                f"{field} must not be blank, nor contain NUL characters (\\u0000).",
             )
         profile = Profile.objects.get(username=cards[0])
         assert (profile.first_name, profile.preferred_name) == ("Emma", "")

@@ -118,8 +118,8 @@ def test_log_records_of_an_api_request_never_name_its_chart(
     text = _logged(caplog)
     assert SECRET_CHART + " " not in text and f"{SECRET_CHART}." not in text
     assert SECRET_CHART not in text.replace("CHART-SECRET-4130", "")
-    assert "/api/v1/pms/orthotrac/patients/<chart>/points" in text
-    assert "no link for chart <chart> (see <chart>.)" in text
+    assert "/api/v1/pms/<system>/patients/<chart_id>/points" in text
+    assert "no link for chart <chart_id> (see <chart_id>.)" in text
     assert "Traceback" in text
     assert "kept: CHART-SECRET-4130 and OT-1" in text  # other values are left alone
 
@@ -210,6 +210,6 @@ def test_a_real_server_answers_413s_and_prints_no_chart_id(
 
     time.sleep(0.5)  # the access log line of the last request
     written = output.read_text()
-    assert "/api/v1/pms/orthotrac/patients/<chart>/points" in written
+    assert "/api/v1/pms/<system>/patients/<chart_id>/points" in written
     assert '"POST /login/" 413' in written
     assert SECRET_CHART not in written
