@@ -208,6 +208,14 @@ def _old_style_session(hashes: dict[str, str], passwords: dict[str, str]) -> Ses
     store = SessionStore()
     store["_auth_user_id"] = "1"
     store["issued_batch"] = {"batch": "x", "cards": [[n, passwords[n]] for n in hashes]}
+    # And a new portal password from a profile page, not yet shown (one that
+    # opens none of these cards, so the card count below stays exact).
+    other = next(
+        digits
+        for digits in (f"{n:04d}" for n in range(10_000))
+        if not any(check_temp_password(digits, stored) for stored in hashes.values())
+    )
+    store["portal_new_temp_password"] = {"profile": "0" * 32, "password": other}
     store.save()
     return Session.objects.get(session_key=store.session_key)
 
