@@ -20,6 +20,12 @@ from rewardshub.cards.queries import (
     unknown_number_error,
 )
 from rewardshub.errors import ActionError
+from rewardshub.patients.contact_search import (
+    is_email_input,
+    phone_digits,
+    search_by_email,
+    search_by_phone,
+)
 from rewardshub.patients.models import Profile, ProfileTag, Tag, TagGroup, TagGroupKind
 from rewardshub.practices.actions import location_tag_name
 from rewardshub.practices.models import Location, Practice
@@ -267,7 +273,8 @@ def recent_activity(profile: Profile, limit: int = 10) -> list[AuditEvent]:
     )
 
 
-# --- The "Search patients" box: a name, a username, a typed card number or a swipe ---
+# --- The "Search patients" box: a name, a phone number, an email, a username, a
+# typed card number or a swipe ---
 
 _NUMBERISH = re.compile(r"^[0-9][0-9 \-]*$")
 _READ_ERROR = re.compile(r"^(?:[%;]?E\??)+$")  # what a reader types on a failed read
@@ -288,8 +295,9 @@ class SearchOutcome:
 
     `profile`: open it. `error`: say it (with `card.profile` to link to, when a
     retired card still names its patient). `unconnected`: a card of this
-    practice nobody has yet. `names`: the name matches. `note`: said on the way
-    to `profile` (a typed username that is also a retired card's number).
+    practice nobody has yet. `names`: the matches of a name, phone number or
+    email, which `looked_for` names. `note`: said on the way to `profile` (a
+    typed username that is also a retired card's number).
     """
 
     profile: Profile | None = None
@@ -299,10 +307,16 @@ class SearchOutcome:
     number: str = ""
     names: QuerySet[Profile] | None = None
     note: str = ""
+    looked_for: str = "name"
 
 
 def search(practice: Practice, text: str) -> SearchOutcome:
     text = text.strip()
+    if is_email_input(text):
+        return SearchOutcome(names=search_by_email(practice, text), looked_for="email")
+    digits = phone_digits(text)
+    if digits:
+        return SearchOutcome(names=search_by_phone(practice, digits), looked_for="phone")
     if not is_card_input(text):
         return SearchOutcome(names=search_by_name(practice, text))
     try:
