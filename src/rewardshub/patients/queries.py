@@ -29,6 +29,7 @@ from rewardshub.patients.contact_search import (
 from rewardshub.patients.models import Profile, ProfileTag, Tag, TagGroup, TagGroupKind
 from rewardshub.practices.actions import location_tag_name
 from rewardshub.practices.models import Location, Practice
+from rewardshub.wording import a_or_an
 
 # The audit action of a staff member opening a profile (every PHI read is audited).
 PROFILE_VIEW = "profile.view"
@@ -190,6 +191,12 @@ class TagGroupBoard:
     @property
     def current(self) -> Tag | None:
         return self.chosen[0] if self.chosen else None
+
+    @property
+    def add_label(self) -> str:
+        """The label of the group's "add a tag" picker: "Add an Interests tag"."""
+        name = self.group.name
+        return f"Add {a_or_an(name)} {name} tag"
 
     @property
     def addable(self) -> list[Tag]:
