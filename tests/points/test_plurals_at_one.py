@@ -110,3 +110,11 @@ def test_count_of_and_the_article() -> None:
         "3 batches"
     )
     assert [a_or_an(w) for w in ("Interests", "Marketing", "office", "")] == ["an", "a", "an", "a"]
+
+
+def test_a_prize_one_point_away_needs_1_more_point(
+    frontdesk_client: Client, acworth: Practice, emma: Profile
+) -> None:
+    Prize.objects.create(practice=acworth, name="Pencil", cost=3)
+    page = text_of(frontdesk_client.get(f"/orders/for/{emma.public_id}/"))
+    assert "Needs 1 more point" in page and "1 more points" not in page

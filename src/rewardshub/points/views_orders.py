@@ -57,7 +57,7 @@ def _offer(profile: Profile, prize: Prize) -> dict[str, Any]:
     if prize.stock is not None and prize.stock < 1:
         reason = "Out of stock"
     elif profile.points_balance < prize.cost:
-        reason = f"Needs {prize.cost - profile.points_balance} more points"
+        reason = f"Needs {count_of(prize.cost - profile.points_balance, 'more point')}"
     return {"prize": prize, "reason": reason}
 
 
