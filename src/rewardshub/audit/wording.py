@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rewardshub.wording import count_of
+
 Detail = dict[str, Any]
 
 
@@ -41,6 +43,11 @@ def _patients(count: Any) -> str:
     return f"{count} patient" if count == 1 else f"{count} patients"
 
 
+def _cards(detail: Detail) -> str:
+    count = detail.get("count")
+    return count_of(count, "card") if isinstance(count, int) else "? cards"
+
+
 def _tag_change(detail: Detail) -> str:
     parts = []
     if detail.get("added"):
@@ -61,8 +68,8 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     ),
     "card.connect": lambda d: f"Connected card{_card(d)}",
     "card.replace": lambda d: f"Replaced card{_card(d, 'old_card_last4')} with card{_card(d)}",
-    "cards.issue": lambda d: f"Issued a batch of {d.get('count', '?')} cards",
-    "cards.import": lambda d: f"Imported a batch of {d.get('count', '?')} cards",
+    "cards.issue": lambda d: f"Issued a batch of {_cards(d)}",
+    "cards.import": lambda d: f"Imported a batch of {_cards(d)}",
     "practice.create": lambda d: "Created the practice",
     "practice.update": lambda d: _with("Changed practice settings", _fields(d)),
     "location.create": lambda d: f"Added location “{d.get('name', '')}”",
@@ -120,7 +127,7 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "menu.category_create": lambda d: f"Added reward category “{d.get('name', '')}”",
     "menu.category_update": lambda d: f"Changed reward category “{d.get('name', '')}”",
     "menu.item_create": lambda d: (
-        f"Added reward “{d.get('name', '')}” ({d.get('points', '?')} points)"
+        f"Added reward “{d.get('name', '')}” ({_points(d)})"
     ),
     "menu.item_update": lambda d: _with(f"Changed reward “{d.get('name', '')}”", _fields(d)),
     # Prize orders.

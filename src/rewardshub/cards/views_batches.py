@@ -21,6 +21,7 @@ from rewardshub.cards.models import Card, CardBatch, CardState
 from rewardshub.errors import ActionError
 from rewardshub.practices.context import HubContext, staff_view
 from rewardshub.practices.models import SETTINGS_ROLES
+from rewardshub.wording import count_of
 
 
 def _batches_page(
@@ -83,7 +84,8 @@ def batch_issue(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
     # Shown on the next page the owner opens; it holds no password.
     messages.success(
         request,
-        f"Issued {len(issued):,} cards. Their card list came as the download {filename}: keep "
+        f"Issued {count_of(len(issued), 'card')}. Their card list came as the download "
+        f"{filename}: keep "
         "that file until the cards are printed, it is the only copy of their temporary "
         "passwords. If it is lost, issue a new batch.",
     )

@@ -108,7 +108,8 @@ class SearchForm(forms.Form):
         required=False,
         error_messages={
             "max_length": f"A search holds at most {SEARCH_MAX} characters. Type part of the "
-            "name, the username or the card number, or swipe the card.",
+            "name, the phone number, the email, the username or the card number, or swipe "
+            "the card.",
             "null_characters_not_allowed": "The search holds a null character, which no name "
             "or card has. Type it again, or swipe the card.",
         },

@@ -20,9 +20,16 @@ from rewardshub.cards.queries import (
     unknown_number_error,
 )
 from rewardshub.errors import ActionError
+from rewardshub.patients.contact_search import (
+    is_email_input,
+    phone_digits,
+    search_by_email,
+    search_by_phone,
+)
 from rewardshub.patients.models import Profile, ProfileTag, Tag, TagGroup, TagGroupKind
 from rewardshub.practices.actions import location_tag_name
 from rewardshub.practices.models import Location, Practice
+from rewardshub.wording import a_or_an
 
 # The audit action of a staff member opening a profile (every PHI read is audited).
 PROFILE_VIEW = "profile.view"
@@ -186,6 +193,12 @@ class TagGroupBoard:
         return self.chosen[0] if self.chosen else None
 
     @property
+    def add_label(self) -> str:
+        """The label of the group's "add a tag" picker: "Add an Interests tag"."""
+        name = self.group.name
+        return f"Add {a_or_an(name)} {name} tag"
+
+    @property
     def addable(self) -> list[Tag]:
         chosen = {tag.pk for tag in self.chosen}
         return [tag for tag in self.tags if tag.pk not in chosen]
@@ -267,7 +280,8 @@ def recent_activity(profile: Profile, limit: int = 10) -> list[AuditEvent]:
     )
 
 
-# --- The "Search patients" box: a name, a username, a typed card number or a swipe ---
+# --- The "Search patients" box: a name, a phone number, an email, a username, a
+# typed card number or a swipe ---
 
 _NUMBERISH = re.compile(r"^[0-9][0-9 \-]*$")
 _READ_ERROR = re.compile(r"^(?:[%;]?E\??)+$")  # what a reader types on a failed read
@@ -288,8 +302,9 @@ class SearchOutcome:
 
     `profile`: open it. `error`: say it (with `card.profile` to link to, when a
     retired card still names its patient). `unconnected`: a card of this
-    practice nobody has yet. `names`: the name matches. `note`: said on the way
-    to `profile` (a typed username that is also a retired card's number).
+    practice nobody has yet. `names`: the matches of a name, phone number or
+    email, which `looked_for` names. `note`: said on the way to `profile` (a
+    typed username that is also a retired card's number).
     """
 
     profile: Profile | None = None
@@ -299,10 +314,16 @@ class SearchOutcome:
     number: str = ""
     names: QuerySet[Profile] | None = None
     note: str = ""
+    looked_for: str = "name"
 
 
 def search(practice: Practice, text: str) -> SearchOutcome:
     text = text.strip()
+    if is_email_input(text):
+        return SearchOutcome(names=search_by_email(practice, text), looked_for="email")
+    digits = phone_digits(text)
+    if digits:
+        return SearchOutcome(names=search_by_phone(practice, digits), looked_for="phone")
     if not is_card_input(text):
         return SearchOutcome(names=search_by_name(practice, text))
     try:

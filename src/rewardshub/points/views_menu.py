@@ -21,6 +21,7 @@ from rewardshub.points.forms import CategoryForm, ItemForm
 from rewardshub.points.models import RewardCategory, RewardItem
 from rewardshub.practices.context import HubContext, staff_view
 from rewardshub.practices.models import SETTINGS_ROLES
+from rewardshub.wording import count_of
 
 
 def _first_error(form: Any) -> str:
@@ -117,7 +118,9 @@ def item_add(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
         )
     except ActionError as exc:
         return _menu_page(request, hub, item_form=form, error=exc.message, status=exc.status)
-    messages.success(request, f"“{item.name}” ({item.points} points) added to the menu.")
+    messages.success(
+        request, f"“{item.name}” ({count_of(item.points, 'point')}) added to the menu."
+    )
     return redirect("points:menu")
 
 

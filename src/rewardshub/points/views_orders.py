@@ -28,6 +28,7 @@ from rewardshub.points.orders import cancel_order, fulfil_order, order_prize
 from rewardshub.points.prize_forms import CancelOrderForm
 from rewardshub.practices.context import HubContext, staff_view
 from rewardshub.practices.models import PATIENT_ROLES, Role
+from rewardshub.wording import count_of
 
 ORDER_ROLES = frozenset(
     {Role.OWNER, Role.ADMIN, Role.MARKETING, Role.REWARDS, Role.FINANCIAL}
@@ -56,7 +57,7 @@ def _offer(profile: Profile, prize: Prize) -> dict[str, Any]:
     if prize.stock is not None and prize.stock < 1:
         reason = "Out of stock"
     elif profile.points_balance < prize.cost:
-        reason = f"Needs {prize.cost - profile.points_balance} more points"
+        reason = f"Needs {count_of(prize.cost - profile.points_balance, 'more point')}"
     return {"prize": prize, "reason": reason}
 
 
@@ -97,9 +98,9 @@ def place_order(
         return _order_page(request, hub, profile, error=exc.message, status=exc.status)
     messages.success(
         request,
-        f"Ordered “{prize.name}” for {order.profile.first_name}: {order.cost} points. "
-        f"New balance: {order.profile.points_balance} points. The order is on the Orders page "
-        "as to do.",
+        f"Ordered “{prize.name}” for {order.profile.first_name}: {count_of(order.cost, 'point')}. "
+        f"New balance: {count_of(order.profile.points_balance, 'point')}. "
+        "The order is on the Orders page as to do.",
     )
     return back_to_profile(request, profile)
 
@@ -164,8 +165,8 @@ def order_cancel(request: HttpRequest, public_id: uuid.UUID, *, hub: HubContext)
     else:
         messages.success(
             request,
-            f"The order of “{order.prize.name}” is cancelled; {order.cost} points went back "
-            f"to {order.profile.first_name}.",
+            f"The order of “{order.prize.name}” is cancelled; "
+            f"{count_of(order.cost, 'point')} went back to {order.profile.first_name}.",
         )
     return redirect("orders:list")
 

@@ -10,6 +10,7 @@ from django.http import Http404
 
 from rewardshub.patients.models import Profile
 from rewardshub.points.models import LedgerEntry, OrderStatus, Prize, PrizeOrder
+from rewardshub.wording import count_of
 
 
 def history(profile: Profile) -> QuerySet[LedgerEntry]:
@@ -50,7 +51,7 @@ def store(profile: Profile) -> list[StoreItem]:
         if prize.stock is not None and prize.stock < 1:
             reason = "Out of stock"
         elif prize.cost > profile.points_balance:
-            reason = f"You need {prize.cost - profile.points_balance} more points"
+            reason = f"You need {count_of(prize.cost - profile.points_balance, 'more point')}"
         else:
             reason = ""
         items.append(StoreItem(prize=prize, reason=reason))

@@ -17,6 +17,7 @@ from rewardshub.audit.models import ActorKind, Outcome
 from rewardshub.errors import ActionError
 from rewardshub.practices.models import Practice
 from rewardshub.ratelimit import FailureLimiter
+from rewardshub.wording import count_of
 
 
 def staff_limiter() -> FailureLimiter:
@@ -82,7 +83,7 @@ def sign_in(request: HttpRequest, username: str, password: str) -> AbstractBaseU
             "bad_credentials",
             "That username and password do not match. Check them and try again "
             f"(after {settings.LOGIN_MAX_FAILURES} failed tries the username is locked "
-            f"for {settings.LOGIN_LOCKOUT_SECONDS // 60} minutes).",
+            f"for {count_of(settings.LOGIN_LOCKOUT_SECONDS // 60, 'minute')}).",
             status=401,
         )
     attempt.succeeded(forget=True)

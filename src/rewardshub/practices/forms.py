@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import zoneinfo
 from typing import Any
 
 from django import forms
@@ -9,6 +8,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 
 from rewardshub.practices.models import Role
+from rewardshub.practices.time_zones import canonical_zone, zone_options
 
 
 class LoginForm(forms.Form):
@@ -24,8 +24,6 @@ class LoginForm(forms.Form):
 
 # --- Settings (owners and admins) -----------------------------------------
 
-# Computed once: scanning the time zone database on every request is slow.
-TIME_ZONES = sorted(zoneinfo.available_timezones())
 MIN_IDLE_MINUTES, MAX_IDLE_MINUTES = 5, 240
 
 
@@ -41,8 +39,11 @@ class PracticeInfoForm(forms.Form):
     time_zone = forms.CharField(
         label="Time zone",
         max_length=64,
-        help_text="Times in the hub (audit log, activity) are shown in this zone.",
-        widget=forms.Select(choices=[(tz, tz) for tz in TIME_ZONES]),
+        help_text="Times in the hub (audit log, activity) are shown in this zone. Type to search "
+        "the common zones, or type any zone name, e.g. America/Boise.",
+        widget=forms.TextInput(
+            attrs={"list": "time-zone-list", "autocomplete": "off", "spellcheck": "false"}
+        ),
     )
     idle_timeout_minutes = forms.IntegerField(
         label="Sign out after idle minutes",
@@ -60,17 +61,17 @@ class PracticeInfoForm(forms.Form):
 
     def clean_time_zone(self) -> str:
         value = self.cleaned_data["time_zone"].strip()
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            value_ok = False
-        else:
-            value_ok = value in TIME_ZONES
-        if not value_ok:
+        zone = canonical_zone(value)
+        if zone is None:
             raise forms.ValidationError(
                 f"“{value}” is not a time zone. Choose one from the list, e.g. America/New_York."
             )
-        return value
+        return zone
+
+    @property
+    def zone_options(self) -> list[tuple[str, str]]:
+        """The common zones the time zone box suggests (its datalist)."""
+        return zone_options()
 
     def clean_idle_timeout_minutes(self) -> int:
         value = self.cleaned_data["idle_timeout_minutes"]

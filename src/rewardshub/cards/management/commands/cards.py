@@ -28,6 +28,7 @@ from rewardshub.cards.batches import (
 )
 from rewardshub.errors import ActionError
 from rewardshub.practices.models import Practice
+from rewardshub.wording import count_of
 
 MAX_SHOWN_PROBLEMS = 50
 
@@ -155,7 +156,7 @@ class Command(BaseCommand):
         finally:
             tmp.unlink(missing_ok=True)
         self.stdout.write(
-            f"Issued {len(issued):,} cards to {practice.name} ({practice.slug}). "
+            f"Issued {count_of(len(issued), 'card')} to {practice.name} ({practice.slug}). "
             f"Card numbers, temporary passwords and track data: {out}\n"
             "Keep that file safe and delete it once the cards are printed: the hub stores "
             "only hashes of the temporary passwords."
@@ -193,6 +194,6 @@ class Command(BaseCommand):
         except ActionError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(
-            f"Imported {batch.size:,} cards into {practice.name} ({practice.slug}). "
+            f"Imported {count_of(batch.size, 'card')} into {practice.name} ({practice.slug}). "
             "Staff can now connect them to patients."
         )
