@@ -122,6 +122,13 @@ def set_not_connected(practice: Practice) -> list[SetCard]:
     return [SetCard(card=c, profile=owners[c.number]) for c in cards if c.number in owners]
 
 
+def set_card_of(profile: Profile) -> Card | None:
+    """The issued card a PMS set as `profile`'s username, while nobody has connected it."""
+    return Card.objects.filter(
+        practice_id=profile.practice_id, number=profile.username, state=CardState.AVAILABLE
+    ).first()
+
+
 def active_card(profile: Profile) -> Card | None:
     return Card.objects.filter(profile=profile, state=CardState.ACTIVE).first()
 

@@ -21,7 +21,7 @@ from rewardshub.audit.actors import Actor
 from rewardshub.cards.actions import connect_card, replace_card
 from rewardshub.cards.forms import CardForm, forget_card_input
 from rewardshub.cards.models import Card
-from rewardshub.cards.queries import active_card
+from rewardshub.cards.queries import active_card, set_card_of
 from rewardshub.errors import ActionError
 from rewardshub.patients.actions import record_profile_view
 from rewardshub.patients.models import Profile
@@ -84,6 +84,7 @@ def _card_page(
         "nav": "patients",
         "profile": profile,
         "active_card": current,
+        "set_card": set_card_of(profile) if connecting and current is None else None,
         "form": form,
         "mode": mode,
         "return_to": safe_next(request) or "",
