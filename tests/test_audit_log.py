@@ -186,6 +186,12 @@ def test_it_keeps_the_query_count_flat_as_rows_grow(
         ("profile.view", "ok", {}, "Viewed profile"),
         ("card.connect", "ok", {"card_last4": "1234"}, "Connected card …1234"),
         (
+            "card.connect",
+            "ok",
+            {"card_last4": "1234", "retired_set_card_last4": "2654"},
+            "Connected card …1234; card …2654 set in Orthotrac was retired, never connected",
+        ),
+        (
             "card.replace",
             "ok",
             {"old_card_last4": "1111", "card_last4": "2222"},

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
+from tests.conftest import SYSTEM
 
 from pms_sim.seed import DEMO_CHARTS
 from rewardshub.audit.models import AuditEvent
@@ -17,6 +18,7 @@ from rewardshub.cards.models import Card, CardBatch, CardState
 from rewardshub.cards.temp_passwords import check_temp_password
 from rewardshub.integrations.keys import authenticate as authenticate_key
 from rewardshub.integrations.models import TagRule
+from rewardshub.patients.actions import create_profile
 from rewardshub.patients.models import Profile, Tag, TagGroup
 from rewardshub.practices.models import Location, Membership, Practice
 
@@ -186,6 +188,25 @@ def test_it_drops_cards_used_since_the_last_run(demo_file: Path, make_profile: A
         "card": used,
         "temp_password": password,
     } in again["profiles"]
+
+
+def test_it_never_offers_a_card_set_as_a_username(demo_file: Path) -> None:
+    # Orthotrac's Set Card made the card a new patient's username; staff have not connected it.
+    acworth = _practice(json.loads(demo_file.read_text()), "acworth")
+    number = acworth["cards_available"][0]
+    create_profile(
+        practice=Practice.objects.get(slug="acworth"),
+        data={"first_name": "Set", "last_name": "Patient"},
+        actor=SYSTEM,
+        username=number,
+    )
+    _demo(demo_file)
+    again = _practice(json.loads(demo_file.read_text()), "acworth")
+    assert Card.objects.get(number=number).state == CardState.AVAILABLE
+    assert number not in again["cards_available"]
+    assert number not in again["cards_available_passwords"]
+    assert number not in [c["number"] for c in again["cards_with_temp_passwords"]]
+    assert len(again["cards_available"]) == len(acworth["cards_available"]) - 1
 
 
 def test_it_adds_missing_demo_staff_on_a_later_run(demo_file: Path) -> None:

@@ -354,6 +354,47 @@ def test_it_syncs_a_new_patient_connects_the_card_and_shows_the_chart_tab(
     assert_spent(context, frame_src)
 
 
+def test_connect_card_proposes_the_card_set_in_orthotrac(
+    context: BrowserContext, pms: Page, sim: Sim, acworth: Practice, cards: list[str]
+) -> None:
+    # The new-patient workflow, but at the hub staff pick up another card than the one set.
+    card, other = cards[0], cards[1]
+    pms.goto(sim.url + "/")
+    pms.locator("#patient-add").click()
+    pms.get_by_label("First Name").fill("Rowan")
+    pms.get_by_label("Last Name").fill("Ellis")
+    pms.get_by_label("Birth Date").fill("2011-03-09")
+    pms.get_by_label("Status").select_option("New Patient")
+    pms.get_by_label("Office").select_option("ACW")
+    pms.get_by_role("button", name="Save").click()
+    pms.wait_for_url(re.compile(r".*/charts/OT-\d+$"))
+    window, browser_url = set_card(pms, "patient-chart", swipe(card))
+    assert_synced_window(window, browser_url, "Rowan", "Ellis", card)
+    close_set_card_dialog(pms)
+
+    hub, _ = launch(pms, "patient-chart")
+    assert_orange(hub.get_by_role("button", name="Connect Card", exact=True))
+    proposed = f"Card …{card[-4:]} was set in Orthotrac: swipe it now."
+    expect(hub.locator(".card-button")).to_contain_text(proposed)
+    hub.get_by_role("button", name="Connect Card", exact=True).click()
+    expect(hub.locator("[data-set-card]")).to_contain_text(proposed)
+
+    # Typing another card asks first and says what happens to the card Orthotrac set.
+    hub.get_by_label("Card number", exact=True).fill(other)
+    hub.get_by_label("Confirm card number", exact=True).fill(other)
+    hub.get_by_role("button", name="Connect Card", exact=True).click()
+    confirm = hub.locator("[data-confirm-set]")
+    expect(confirm).to_contain_text(f"…{card[-4:]} stays this patient's username")
+    expect(confirm).to_contain_text(f"temporary portal password printed with card …{card[-4:]}")
+    assert Card.objects.get(number=other).state == CardState.AVAILABLE
+    hub.get_by_role("button", name=f"Connect …{other[-4:]} and retire …{card[-4:]}").click()
+    expect(hub.get_by_text(f"Card …{other[-4:]} is connected.")).to_be_visible()
+    assert_blue(hub.get_by_role("button", name="Replace Card", exact=True))
+    expect(hub.locator("#profile-username")).to_have_text(card)
+    retired = Card.objects.get(number=card)
+    assert retired.state == CardState.RETIRED and retired.replaced_by.number == other
+
+
 # -- 2. Existing hub patient, not synced ---------------------------------------------------------
 
 

@@ -66,7 +66,12 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
         _with("Removed tag", _names(d.get("removed")))
         + (" (tag deleted)" if d.get("reason") == "tag deleted" else "")
     ),
-    "card.connect": lambda d: f"Connected card{_card(d)}",
+    "card.connect": lambda d: f"Connected card{_card(d)}"
+    + (
+        f"; card{_card(d, 'retired_set_card_last4')} set in Orthotrac was retired, never connected"
+        if d.get("retired_set_card_last4")
+        else ""
+    ),
     "card.replace": lambda d: f"Replaced card{_card(d, 'old_card_last4')} with card{_card(d)}",
     "cards.issue": lambda d: f"Issued a batch of {_cards(d)}",
     "cards.import": lambda d: f"Imported a batch of {_cards(d)}",

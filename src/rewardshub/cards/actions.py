@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
-from rewardshub.cards.models import Card, CardState
+from rewardshub.cards.models import SET_CARD_RETIRED, Card, CardState
 from rewardshub.cards.queries import (
     active_card,
     card_in_practice,
@@ -58,8 +58,57 @@ def _locked_profile(profile: Profile) -> Profile:
     return Profile.objects.select_for_update().get(pk=profile.pk, practice_id=profile.practice_id)
 
 
-def connect_card(*, practice: Practice, profile: Profile, raw: str, actor: Actor) -> Card:
-    """Make the card read from `raw` the active card of a profile that has none."""
+def set_card_not_confirmed_error(set_card: Card, number: str) -> ActionError:
+    return ActionError(
+        "set_card_not_confirmed",
+        f"Card …{set_card.number[-4:]} was set in Orthotrac as this patient's username. "
+        f"Swipe card …{set_card.number[-4:]}, or confirm that card …{number[-4:]} takes its "
+        "place.",
+        status=409,
+    )
+
+
+def _set_card_to_retire(profile: Profile, number: str, confirmed_last4: str) -> Card | None:
+    """The card a PMS set as the username that connecting `number` instead retires.
+
+    Raises ActionError unless staff confirmed it by its last 4 digits.
+    """
+    set_card = (
+        Card.objects.select_for_update()
+        .filter(practice_id=profile.practice_id, number=profile.username, state=CardState.AVAILABLE)
+        .first()
+    )
+    if set_card is None or set_card.number == number:
+        return None
+    if confirmed_last4 != set_card.number[-4:]:
+        raise set_card_not_confirmed_error(set_card, number)
+    return set_card
+
+
+def _retire_set_card(set_card: Card, profile: Profile, card: Card) -> None:
+    # The number stays the username (the PMS link is by it); the card itself
+    # is retired with its printed temporary password.
+    set_card.state = CardState.RETIRED
+    set_card.profile = profile
+    set_card.retired_at = timezone.now()
+    set_card.retire_reason = SET_CARD_RETIRED
+    set_card.temp_password_hash = ""
+    set_card.replaced_by = card
+    set_card.save(
+        update_fields=[
+            "state", "profile", "retired_at", "retire_reason", "temp_password_hash", "replaced_by"
+        ]
+    )
+
+
+def connect_card(
+    *, practice: Practice, profile: Profile, raw: str, actor: Actor, retire_set_card: str = ""
+) -> Card:
+    """Make the card read from `raw` the active card of a profile that has none.
+
+    If a PMS set another, never connected card as the username, that card is
+    retired, but only when `retire_set_card` confirms its last 4 digits.
+    """
     number = parse_or_raise(raw)
     with transaction.atomic():
         profile = _locked_profile(profile)
@@ -73,13 +122,14 @@ def connect_card(*, practice: Practice, profile: Profile, raw: str, actor: Actor
                 status=409,
             )
         card = claim_card(practice, number, profile)
+        set_card = _set_card_to_retire(profile, number, retire_set_card)
         activate(card, profile)
+        detail = {"card_last4": number[-4:]}
+        if set_card is not None:
+            _retire_set_card(set_card, profile, card)
+            detail["retired_set_card_last4"] = set_card.number[-4:]
         record_event(
-            practice=practice,
-            actor=actor,
-            action="card.connect",
-            profile=profile,
-            detail={"card_last4": number[-4:]},
+            practice=practice, actor=actor, action="card.connect", profile=profile, detail=detail
         )
         return card
 

@@ -92,6 +92,9 @@ class CardForm(forms.Form):
 
     card_number = card_number_field(required=True, autofocus=True)
     confirm_card_number = confirm_number_field()
+    # Connect Card: the last 4 digits of the card a PMS set as the username, when
+    # staff confirmed that the card they connect instead retires it.
+    retire_set_card = forms.CharField(required=False, max_length=4, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}

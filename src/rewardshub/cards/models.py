@@ -40,6 +40,11 @@ class CardState(models.TextChoices):
     RETIRED = "retired", "Retired"
 
 
+# The retire reason of a card a PMS set as a username that staff never
+# connected: they connected another card instead.
+SET_CARD_RETIRED = "Set in Orthotrac, never connected"
+
+
 class Card(models.Model):
     number = models.CharField(max_length=16, unique=True)
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="cards")

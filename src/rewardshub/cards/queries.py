@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import formats, timezone
 
 from rewardshub.cards.models import Card, CardState
@@ -83,6 +85,48 @@ def card_in_practice(practice: Practice, number: str, *, for_update: bool = Fals
     if for_update:
         cards = cards.select_for_update(of=("self",))
     return cards.first()
+
+
+def username_numbers(practice: Practice) -> QuerySet[Profile, Any]:
+    """The practice's usernames, for `number__in`.
+
+    A card whose number is a username (a PMS set it before staff connected it)
+    can only ever be that patient's: it is never available to anyone else.
+    """
+    return Profile.objects.filter(practice=practice).values("username")
+
+
+def available_cards(practice: Practice) -> QuerySet[Card]:
+    """The cards staff may give to anyone: available and nobody's username."""
+    return Card.objects.filter(practice=practice, state=CardState.AVAILABLE).exclude(
+        number__in=username_numbers(practice)
+    )
+
+
+@dataclass(frozen=True)
+class SetCard:
+    """A card a PMS set as a patient's username that staff have not connected yet."""
+
+    card: Card
+    profile: Profile
+
+
+def set_not_connected(practice: Practice) -> list[SetCard]:
+    cards = Card.objects.filter(
+        practice=practice, state=CardState.AVAILABLE, number__in=username_numbers(practice)
+    ).select_related("batch")
+    owners = {
+        p.username: p
+        for p in Profile.objects.filter(practice=practice, username__in=[c.number for c in cards])
+    }
+    return [SetCard(card=c, profile=owners[c.number]) for c in cards if c.number in owners]
+
+
+def set_card_of(profile: Profile) -> Card | None:
+    """The issued card a PMS set as `profile`'s username, while nobody has connected it."""
+    return Card.objects.filter(
+        practice_id=profile.practice_id, number=profile.username, state=CardState.AVAILABLE
+    ).first()
 
 
 def active_card(profile: Profile) -> Card | None:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from rewardshub.cards.batch_forms import IssueBatchForm
 from rewardshub.cards.batches import issue_batch, write_issued_csv
 from rewardshub.cards.models import Card, CardBatch, CardState
+from rewardshub.cards.queries import set_not_connected, username_numbers
 from rewardshub.errors import ActionError
 from rewardshub.practices.context import HubContext, staff_view
 from rewardshub.practices.models import SETTINGS_ROLES
@@ -35,11 +36,16 @@ def _batches_page(
     def count(state: str) -> Count:
         return Count("cards", filter=Q(cards__state=state))
 
+    # A card a PMS set as a patient's username is theirs alone: never available.
+    usernames = Q(cards__number__in=username_numbers(hub.practice))
+    available = Q(cards__state=CardState.AVAILABLE)
+
     batches = (
         CardBatch.objects.filter(practice=hub.practice)
         .select_related("created_by")
         .annotate(
-            available=count(CardState.AVAILABLE),
+            available=Count("cards", filter=available & ~usernames),
+            set_in_pms=Count("cards", filter=available & usernames),
             active=count(CardState.ACTIVE),
             retired=count(CardState.RETIRED),
         )
@@ -49,6 +55,7 @@ def _batches_page(
         "nav": "settings",
         "section": "cards",
         "batches": batches,
+        "set_cards": set_not_connected(hub.practice),
         "form": form or IssueBatchForm(initial={"count": 100}),
         "error": error,
     }

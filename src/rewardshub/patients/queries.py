@@ -359,15 +359,21 @@ def profile_parts(profile: Profile) -> dict[str, object]:
     """
     # One query for the active and the retired cards, and the tag warnings
     # read off the tag board the page shows anyway.
+    # Also the card a PMS set as the username that nobody connected yet (set_card_of).
     cards = list(
         Card.objects.filter(
-            profile=profile, state__in=[CardState.ACTIVE, CardState.RETIRED]
+            Q(profile=profile, state__in=[CardState.ACTIVE, CardState.RETIRED])
+            | Q(practice_id=profile.practice_id, number=profile.username, state=CardState.AVAILABLE)
         ).order_by("-retired_at", "-id")
     )
     board = tag_board(profile)
+    active = next((c for c in cards if c.state == CardState.ACTIVE), None)
     return {
         "profile": profile,
-        "active_card": next((c for c in cards if c.state == CardState.ACTIVE), None),
+        "active_card": active,
+        "set_card": next((c for c in cards if c.state == CardState.AVAILABLE), None)
+        if active is None
+        else None,
         "retired_cards": [c for c in cards if c.state == CardState.RETIRED],
         "tag_groups": board,
         "missing_tag_kinds": missing_tag_kinds(board),

@@ -26,7 +26,7 @@ from django.utils import formats, timezone
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor, client_ip
 from rewardshub.audit.models import ActorKind, Outcome
-from rewardshub.cards.models import Card, CardState
+from rewardshub.cards.models import SET_CARD_RETIRED, Card, CardState
 from rewardshub.cards.numbers import CardInputError, parse_card_input
 from rewardshub.cards.temp_passwords import check_temp_password
 from rewardshub.errors import ActionError
@@ -94,7 +94,12 @@ def _retired_error(card: Card) -> ActionError:
     if card.retired_at:
         with timezone.override(card.practice.time_zone):
             when = formats.date_format(timezone.localtime(card.retired_at), "N j, Y")
-    if card.replaced_by_id is not None:
+    if card.retire_reason == SET_CARD_RETIRED:
+        message = (
+            f"This card was retired on {when} before it was ever used and no longer works. "
+            "Use your new card and the temporary password printed with it."
+        )
+    elif card.replaced_by_id is not None:
         message = f"This card was replaced on {when} and no longer works. Use your new card."
     else:
         message = (
@@ -111,6 +116,9 @@ class Candidate:
     profile: Profile
     account: PortalAccount | None
     via: str  # "username", "card" or "email"
+    # The retired card whose number is the username, while the account awaits
+    # its first log-in: a wrong password there is most likely that card's.
+    retired_card: Card | None = None
 
 
 @dataclass
@@ -154,7 +162,15 @@ def find_candidates(identifier: str) -> tuple[list[Candidate], Card | None]:
         profile, via = card.profile, "card"
     account = _account(profile)
     if profile is not None:
-        return [Candidate(profile, account, via)], None
+        first_card = card if card is not None and card.number == profile.username else None
+        retired = (
+            first_card
+            if first_card is not None
+            and first_card.state == CardState.RETIRED
+            and (account is None or not account.is_active)
+            else None
+        )
+        return [Candidate(profile, account, via, retired)], None
     if card is not None and card.state == CardState.RETIRED:
         return [], card
     return [], None
@@ -292,6 +308,8 @@ def check_login(request: HttpRequest, identifier: str, password: str) -> LoginRe
         raise username_locked_error(name_until)
     if address_until is not None:
         raise address_locked_error(address_until)
+    if len(candidates) == 1 and candidates[0].retired_card is not None:
+        raise _retired_error(candidates[0].retired_card)
     raise ActionError("bad_credentials", BAD_CREDENTIALS, status=401)
 
 

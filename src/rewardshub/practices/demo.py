@@ -21,6 +21,7 @@ from django.db import transaction
 from rewardshub.audit.actors import Actor
 from rewardshub.cards.batches import issue_batch
 from rewardshub.cards.models import BatchSource, Card, CardState
+from rewardshub.cards.queries import available_cards
 from rewardshub.cards.temp_passwords import check_temp_password
 from rewardshub.patients.actions import add_tag, create_profile
 from rewardshub.patients.models import Profile, Tag
@@ -194,10 +195,10 @@ def _previous_passwords(previous: dict[str, Any] | None, slug: str) -> dict[str,
 
 
 def describe_practice(practice: Practice, demo: DemoPractice, passwords: dict[str, str]) -> dict:
+    # A card a PMS set as someone's username is theirs alone: never offered.
     available = list(
-        Card.objects.filter(
-            practice=practice, state=CardState.AVAILABLE, batch__source=BatchSource.ISSUED
-        )
+        available_cards(practice)
+        .filter(batch__source=BatchSource.ISSUED)
         .order_by("number")
         .values_list("number", flat=True)
     )
