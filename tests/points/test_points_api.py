@@ -46,6 +46,11 @@ def last_sync() -> SyncEvent:
 
 
 class TestAward:
+    def test_the_sync_log_says_1_point(self, api: Api, emma: Profile) -> None:
+        assert award(api, {"amount": 1, "description": "Kind words"}).status_code == 200
+        message = last_sync().message
+        assert message == f"Awarded 1 point to hub patient {emma.username}; balance 1."
+
     def test_it_awards_menu_items_by_name_or_id(
         self, api: Api, emma: Profile, menu: dict[str, RewardItem]
     ) -> None:

@@ -38,6 +38,7 @@ from rewardshub.points.actions import MAX_MISC_POINTS, award_items, award_misc
 from rewardshub.points.ledger import LedgerKey, replayed_entries
 from rewardshub.points.models import LedgerEntry, PendingAward, RewardItem
 from rewardshub.practices.models import Practice, Role
+from rewardshub.wording import count_of
 
 router = Router(tags=["points"])
 
@@ -240,7 +241,8 @@ def award(
                     SyncAction.POINTS,
                     SyncOutcome.PENDING,
                     profile,
-                    f"{result.points} misc points wait for approval by an owner or admin.",
+                    f"{count_of(result.points, 'misc point')} awaiting approval by an owner "
+                    "or admin.",
                 )
                 return 202, {
                     "entries": [],
@@ -258,7 +260,7 @@ def award(
                 SyncAction.POINTS,
                 SyncOutcome.AWARDED,
                 profile,
-                f"Awarded {total} points to hub patient {profile.username}; "
+                f"Awarded {count_of(total, 'point')} to hub patient {profile.username}; "
                 f"balance {profile.points_balance}.",
             )
             return 200, {
