@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from rewardshub.cards.forms import forget_card_input
 from rewardshub.errors import ActionError
+from rewardshub.integrations.queries import chart_links
 from rewardshub.patients import queries
 from rewardshub.patients.actions import (
     add_member,
@@ -202,6 +203,7 @@ def detail_view(request: HttpRequest, public_id: uuid.UUID, *, hub: HubContext) 
         "nav": "patients",
         **queries.profile_parts(profile),
         "activity": _events(profile),
+        "pms_links": chart_links(profile),
     }
     return render(request, "patients/detail.html", context)
 

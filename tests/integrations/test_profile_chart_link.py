@@ -1,0 +1,124 @@
+"""The staff profile shows its PMS chart link: system, chart id, linked since, last
+sync and the chart's latest Sync log entry, in the practice's time zone, inside
+the practice only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from rewardshub.integrations.models import PmsLink, SyncAction, SyncEvent, SyncOutcome
+from rewardshub.patients.models import Profile
+from rewardshub.practices.models import Practice
+
+UTC = dt.UTC
+LINKED = dt.datetime(2026, 1, 15, 14, 0, tzinfo=UTC)  # Jan 15, 6 a.m. in Los Angeles
+SYNCED = dt.datetime(2026, 6, 2, 3, 15, tzinfo=UTC)  # June 1, 8:15 p.m. in Los Angeles
+FAILED = dt.datetime(2026, 6, 3, 16, 45, tzinfo=UTC)  # June 3, 9:45 a.m. in Los Angeles
+
+
+def link(practice: Practice, profile: Profile, chart_id: str = "OT-4471") -> PmsLink:
+    made = PmsLink.objects.create(
+        practice=practice,
+        system="orthotrac",
+        chart_id=chart_id,
+        profile=profile,
+        last_synced_at=SYNCED,
+    )
+    PmsLink.objects.filter(pk=made.pk).update(created_at=LINKED)
+    return made
+
+
+def log(practice: Practice, chart_id: str, outcome: str, at: dt.datetime, **extra: str) -> None:
+    event = SyncEvent.objects.create(
+        practice=practice,
+        system="orthotrac",
+        chart_id=chart_id,
+        action=extra.pop("action", SyncAction.UPDATE),
+        outcome=outcome,
+        **extra,
+    )
+    SyncEvent.objects.filter(pk=event.pk).update(created_at=at)
+
+
+def panel(client: Client, profile: Profile) -> str:
+    response = client.get(reverse("patients:detail", kwargs={"public_id": profile.public_id}))
+    assert response.status_code == 200
+    html = response.content.decode()
+    found = re.search(r'<section class="panel" id="pms-link">(.*?)</section>', html, re.S)
+    assert found, "the profile shows no PMS link"
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+
+
+@pytest.fixture
+def emma(acworth: Practice, make_profile: Callable[..., Profile]) -> Profile:
+    acworth.time_zone = "America/Los_Angeles"
+    acworth.save(update_fields=["time_zone"])
+    return make_profile(acworth)
+
+
+class TestChartLinkOnProfile:
+    def test_it_shows_system_chart_times_and_latest_outcome_in_practice_time(
+        self, frontdesk_client: Client, acworth: Practice, emma: Profile
+    ) -> None:
+        link(acworth, emma)
+        log(acworth, "OT-4471", SyncOutcome.UPDATED, SYNCED)
+        log(acworth, "OT-4471", SyncOutcome.ERROR, FAILED, error="invalid_field")
+
+        text = panel(frontdesk_client, emma)
+
+        assert "System Orthotrac" in text
+        assert "Chart id OT-4471" in text
+        assert "Linked since Jan. 15, 2026, 6 a.m." in text
+        assert "Last sync June 1, 2026, 8:15 p.m." in text
+        assert "Last Sync log entry Update: Failed , June 3, 2026, 9:45 a.m." in text
+
+    def test_a_newer_event_of_another_practice_for_the_same_chart_is_not_shown(
+        self,
+        frontdesk_client: Client,
+        acworth: Practice,
+        riverside: Practice,
+        emma: Profile,
+        make_profile: Callable[..., Profile],
+    ) -> None:
+        link(acworth, emma)
+        log(acworth, "OT-4471", SyncOutcome.UPDATED, SYNCED)
+        link(riverside, make_profile(riverside), chart_id="OT-4471")
+        log(riverside, "OT-4471", SyncOutcome.ERROR, FAILED, action=SyncAction.LAUNCH)
+
+        text = panel(frontdesk_client, emma)
+
+        assert "Last Sync log entry Update: Updated , June 1, 2026, 8:15 p.m." in text
+        assert "Failed" not in text
+        assert text.count("Chart id") == 1
+
+    def test_a_chart_with_no_sync_log_entry_says_so(
+        self, frontdesk_client: Client, acworth: Practice, emma: Profile
+    ) -> None:
+        link(acworth, emma)
+
+        assert "Last Sync log entry None yet" in panel(frontdesk_client, emma)
+
+    def test_the_chart_id_is_in_no_link_of_the_page(
+        self, frontdesk_client: Client, acworth: Practice, emma: Profile
+    ) -> None:
+        link(acworth, emma)
+        path = reverse("patients:detail", kwargs={"public_id": emma.public_id})
+
+        html = frontdesk_client.get(path).content.decode()
+
+        assert "OT-4471" in html
+        for url in re.findall(r'(?:href|action|src)="([^"]*)"', html):
+            assert "OT-4471" not in url
+
+    def test_an_unlinked_profile_shows_no_pms_panel(
+        self, frontdesk_client: Client, emma: Profile
+    ) -> None:
+        path = reverse("patients:detail", kwargs={"public_id": emma.public_id})
+
+        assert 'id="pms-link"' not in frontdesk_client.get(path).content.decode()
