@@ -11,9 +11,12 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 from django.urls import reverse
+from tests.integrations.conftest import CHART, EMMA, SYSTEM, Api
 
-from rewardshub.integrations.models import PmsLink, SyncAction, SyncEvent, SyncOutcome
-from rewardshub.patients.models import Profile
+from rewardshub.integrations.actions import add_tag_rule
+from rewardshub.integrations.models import PmsLink, SyncAction, SyncEvent, SyncOutcome, TagRule
+from rewardshub.patients.actions import add_tag
+from rewardshub.patients.models import Profile, Tag, TagGroup, TagGroupKind
 from rewardshub.practices.models import Practice
 
 UTC = dt.UTC
@@ -122,3 +125,102 @@ class TestChartLinkOnProfile:
         path = reverse("patients:detail", kwargs={"public_id": emma.public_id})
 
         assert 'id="pms-link"' not in frontdesk_client.get(path).content.decode()
+
+
+def tags_block(client: Client, profile: Profile) -> str:
+    response = client.get(reverse("patients:detail", kwargs={"public_id": profile.public_id}))
+    assert response.status_code == 200
+    found = re.search(
+        r'<div class="tags-block" id="tags">(.*?)</section>', response.content.decode(), re.S
+    )
+    assert found
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+
+
+def custom_tag(practice: Practice, name: str) -> Tag:
+    group = TagGroup.objects.create(
+        practice=practice, name="Extras", kind=TagGroupKind.CUSTOM, position=9
+    )
+    return Tag.objects.create(practice=practice, group=group, name=name, position=0)
+
+
+class TestPmsTagsOnProfile:
+    def test_tags_the_pms_mapping_set_are_marked_with_a_note(
+        self,
+        frontdesk_client: Client,
+        api: Api,
+        acworth: Practice,
+        cards: list[str],
+        tag_rules: list[TagRule],
+    ) -> None:
+        vip = custom_tag(acworth, "VIP")
+        add_tag_rule(
+            practice=acworth,
+            system="orthotrac",
+            field="office",
+            value="VIPX",
+            tag=vip,
+            actor=SYSTEM,
+        )
+        api.set_card(CHART, cards[0], **{**EMMA, "pms_status": "Active Tx", "office": "ACW"})
+        profile = Profile.objects.get(username=cards[0])
+        add_tag(practice=acworth, profile=profile, tag=vip, actor=SYSTEM)
+
+        text = tags_block(frontdesk_client, profile)
+
+        assert "*Orthodontic Patient comes from the PMS tag mapping" in text
+        assert "*Acworth comes from the PMS tag mapping" in text
+        assert "VIP PMS" in text
+        assert "Tags marked PMS come from the PMS tag mapping" in text
+
+    def test_a_hand_set_tag_no_rule_maps_is_not_marked(
+        self,
+        frontdesk_client: Client,
+        api: Api,
+        acworth: Practice,
+        cards: list[str],
+        tag_rules: list[TagRule],
+    ) -> None:
+        api.set_card(CHART, cards[0], **EMMA)
+        profile = Profile.objects.get(username=cards[0])
+        extra = custom_tag(acworth, "Referred a friend")
+        add_tag(practice=acworth, profile=profile, tag=extra, actor=SYSTEM)
+
+        text = tags_block(frontdesk_client, profile)
+
+        assert "Referred a friend" in text
+        assert "PMS" not in text
+
+    def test_a_rule_of_a_system_the_chart_is_not_linked_in_marks_nothing(
+        self,
+        frontdesk_client: Client,
+        acworth: Practice,
+        emma: Profile,
+        tag_rules: list[TagRule],
+    ) -> None:
+        PmsLink.objects.create(
+            practice=acworth,
+            system="dolphin",
+            chart_id="D-1",
+            profile=emma,
+            last_synced_at=SYNCED,
+        )
+        status = Tag.objects.get(practice=acworth, name="*Orthodontic Patient")
+        add_tag(practice=acworth, profile=emma, tag=status, actor=SYSTEM)
+
+        text = tags_block(frontdesk_client, emma)
+
+        assert "*Orthodontic Patient" in text
+        assert "PMS" not in text
+
+    def test_an_unlinked_profile_has_no_pms_tag(
+        self,
+        frontdesk_client: Client,
+        acworth: Practice,
+        emma: Profile,
+        tag_rules: list[TagRule],
+    ) -> None:
+        status = Tag.objects.get(practice=acworth, name="*Orthodontic Patient")
+        add_tag(practice=acworth, profile=emma, tag=status, actor=SYSTEM)
+
+        assert "PMS" not in tags_block(frontdesk_client, emma)

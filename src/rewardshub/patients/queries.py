@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -20,6 +21,7 @@ from rewardshub.cards.queries import (
     unknown_number_error,
 )
 from rewardshub.errors import ActionError
+from rewardshub.integrations.models import PmsLink, TagRule
 from rewardshub.patients.models import Profile, ProfileTag, Tag, TagGroup, TagGroupKind
 from rewardshub.practices.actions import location_tag_name
 from rewardshub.practices.models import Location, Practice
@@ -186,6 +188,11 @@ class TagGroupBoard:
         return self.chosen[0] if self.chosen else None
 
     @property
+    def any_set_by_pms(self) -> bool:
+        """Whether one of the profile's tags here is set by the PMS tag mapping."""
+        return any(getattr(tag, "set_by_pms", False) for tag in self.chosen)
+
+    @property
     def addable(self) -> list[Tag]:
         chosen = {tag.pk for tag in self.chosen}
         return [tag for tag in self.tags if tag.pk not in chosen]
@@ -210,11 +217,33 @@ def _has_tag(profile: Profile) -> RawSQL:
     return RawSQL(sql, [profile.pk], output_field=BooleanField())  # noqa: S611
 
 
+def _set_by_pms(profile: Profile) -> RawSQL:
+    """Whether the joined tag is one the PMS sets on this profile: the target of a
+    tag mapping rule (integrations TagRule) of a PMS system the profile's chart is
+    linked in. Every update from that PMS applies the mapping again. As SQL for
+    the reason `_has_tag` is."""
+    qn = connection.ops.quote_name
+    rule, pms_link, tag = TagRule._meta, PmsLink._meta, Tag._meta
+
+    def col(meta: Any, field: str) -> str:
+        return f"{qn(meta.db_table)}.{qn(meta.get_field(field).column)}"
+
+    sql = (
+        f"EXISTS (SELECT 1 FROM {qn(rule.db_table)} INNER JOIN {qn(pms_link.db_table)}"  # noqa: S608 (model names; values are parameters)
+        f" ON {col(pms_link, 'practice')} = {col(rule, 'practice')}"
+        f" AND {col(pms_link, 'system')} = {col(rule, 'system')}"
+        f" WHERE {col(rule, 'tag')} = {qn(tag.db_table)}.{qn(tag.pk.column)}"
+        f" AND {col(rule, 'practice')} = %s AND {col(pms_link, 'profile')} = %s)"
+    )
+    return RawSQL(sql, [profile.practice_id, profile.pk], output_field=BooleanField())  # noqa: S611
+
+
 def tag_board(profile: Profile) -> list[TagGroupBoard]:
     """The practice's tag groups with the profile's tags in each, in one query.
 
     Groups LEFT JOIN their tags, so a group with no tags yet still shows; each
-    tag row says whether the profile has it (an EXISTS in the same query).
+    tag row says whether the profile has it (an EXISTS in the same query) and
+    whether the PMS sets it (`set_by_pms`, another EXISTS).
     """
     rows = (
         TagGroup.objects.filter(practice_id=profile.practice_id)
@@ -223,6 +252,7 @@ def tag_board(profile: Profile) -> list[TagGroupBoard]:
             *_BOARD_GROUP_FIELDS,
             *(f"tags__{name}" for name in _BOARD_TAG_FIELDS),
             _has_tag(profile),
+            _set_by_pms(profile),
         )
     )
     board: list[TagGroupBoard] = []
@@ -235,15 +265,16 @@ def tag_board(profile: Profile) -> list[TagGroupBoard]:
             )
             board.append(TagGroupBoard(group, [], []))
         entry = board[-1]
-        tag_values = row[width:-1]
+        tag_values = row[width:-2]
         if tag_values[0] is None:  # a group with no tags
             continue
         tag = Tag(
             practice_id=profile.practice_id, **dict(zip(_BOARD_TAG_FIELDS, tag_values, strict=True))
         )
         tag.group = entry.group
+        tag.set_by_pms = bool(row[-1])  # type: ignore[attr-defined]
         entry.tags.append(tag)
-        if row[-1]:
+        if row[-2]:
             entry.chosen.append(tag)
     return board
 
