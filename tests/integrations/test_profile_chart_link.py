@@ -224,3 +224,48 @@ class TestPmsTagsOnProfile:
         add_tag(practice=acworth, profile=emma, tag=status, actor=SYSTEM)
 
         assert "PMS" not in tags_block(frontdesk_client, emma)
+
+
+def edit_page(client: Client, profile: Profile) -> str:
+    response = client.get(reverse("patients:edit", kwargs={"public_id": profile.public_id}))
+    assert response.status_code == 200
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
+class TestEditDetailsOfALinkedProfile:
+    def test_it_names_the_fields_the_pms_overwrites(
+        self,
+        frontdesk_client: Client,
+        api: Api,
+        cards: list[str],
+        tag_rules: list[TagRule],
+    ) -> None:
+        api.set_card(CHART, cards[0], **EMMA)
+        profile = Profile.objects.get(username=cards[0])
+
+        text = edit_page(frontdesk_client, profile)
+
+        assert (
+            "At its next update, Orthotrac overwrites these fields with what it sends: "
+            "first name, last name, preferred name, birth date, email, mobile phone, "
+            "home phone, responsible party, location." in text
+        )
+        assert "Mobile phone (optional) Orthotrac overwrites this at its next update." in text
+
+    def test_the_location_is_left_out_when_no_office_maps_to_a_location(
+        self, frontdesk_client: Client, api: Api, cards: list[str]
+    ) -> None:
+        api.set_card(CHART, cards[0], **EMMA)
+        profile = Profile.objects.get(username=cards[0])
+
+        text = edit_page(frontdesk_client, profile)
+
+        assert "home phone, responsible party. Make lasting changes" in text
+        assert "Location Orthotrac overwrites" not in text
+
+    def test_an_unlinked_profile_gets_no_such_note(
+        self, frontdesk_client: Client, emma: Profile, tag_rules: list[TagRule]
+    ) -> None:
+        text = edit_page(frontdesk_client, emma)
+
+        assert "overwrites" not in text

@@ -8,9 +8,17 @@ from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from rewardshub.integrations.models import PmsLink, SyncAction, SyncEvent, SyncOutcome, TagRule
+from rewardshub.integrations.models import (
+    PmsLink,
+    SyncAction,
+    SyncEvent,
+    SyncOutcome,
+    TagRule,
+    TagRuleField,
+)
+from rewardshub.integrations.schemas import PROFILE_FIELDS
 from rewardshub.integrations.systems import system_name
-from rewardshub.patients.models import Profile, Tag
+from rewardshub.patients.models import Profile, Tag, TagGroupKind
 from rewardshub.practices.models import IntegrationKey, Practice
 
 # A failure stays on top of the Sync log until the chart syncs after it, or
@@ -107,3 +115,28 @@ def chart_links(profile: Profile) -> list[PmsLink]:
             SyncAction(action).label if action in SyncAction.values else action
         )
     return links
+
+
+def pms_overwrites(profile: Profile) -> tuple[list[str], list[str]]:
+    """The PMS systems the profile's chart is linked in (their names) and the
+    profile fields their next update overwrites with what it sends: the
+    demographics an update carries, and the location when the tag mapping
+    turns an office into a location tag. Nothing for an unlinked profile."""
+    systems = sorted(
+        set(
+            PmsLink.objects.filter(practice_id=profile.practice_id, profile=profile).values_list(
+                "system", flat=True
+            )
+        )
+    )
+    if not systems:
+        return [], []
+    fields = list(PROFILE_FIELDS)
+    if TagRule.objects.filter(
+        practice_id=profile.practice_id,
+        system__in=systems,
+        field=TagRuleField.OFFICE,
+        tag__group__kind=TagGroupKind.LOCATION,
+    ).exists():
+        fields.append("location")
+    return [system_name(system) for system in systems], fields
