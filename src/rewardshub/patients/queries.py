@@ -11,7 +11,7 @@ from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QueryS
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
-from rewardshub.audit.models import READ_ACTIONS, AuditEvent
+from rewardshub.audit.models import NOT_ACTIVITY_ACTIONS, AuditEvent
 from rewardshub.cards.models import Card, CardState
 from rewardshub.cards.numbers import CardInputError, parse_card_input
 from rewardshub.cards.queries import (
@@ -282,18 +282,18 @@ def tag_board(profile: Profile) -> list[TagGroupBoard]:
 # Written out, not bound as parameters: SQLite uses a partial index only when
 # the query repeats the index's condition word for word, and the profile's
 # views (most of its audit rows) are then never stepped over.
-_NOT_A_READ = RawSQL(  # noqa: S611 - the text is made of the constants above only
-    "NOT (action IN (" + ", ".join(f"'{action}'" for action in READ_ACTIONS) + "))",
+_NOT_ACTIVITY = RawSQL(  # noqa: S611 - the text is made of the constants above only
+    "NOT (action IN (" + ", ".join(f"'{action}'" for action in NOT_ACTIVITY_ACTIONS) + "))",
     [],
     output_field=BooleanField(),
 )
 
 
 def recent_activity(profile: Profile, limit: int = 10) -> list[AuditEvent]:
-    """The profile's latest audit events, reads left out (they are in the audit log);
-    served by audit_profile_activity_idx."""
+    """The profile's latest changes: reads, PMS launches and opened launch links
+    left out (they are in the audit log); served by audit_profile_activity_idx."""
     return list(
-        AuditEvent.objects.filter(_NOT_A_READ, practice_id=profile.practice_id, profile=profile)
+        AuditEvent.objects.filter(_NOT_ACTIVITY, practice_id=profile.practice_id, profile=profile)
         .order_by("-created_at", "-id")[:limit]
     )
 
