@@ -62,6 +62,18 @@ def sync_events(practice: Practice) -> QuerySet[SyncEvent]:
     return SyncEvent.objects.filter(practice=practice).select_related("profile", "key")
 
 
+def filtered_sync_events(
+    practice: Practice, *, failures: bool = False, action: str = ""
+) -> QuerySet[SyncEvent]:
+    """The Sync log, optionally its failures only (syncevent_failures_idx) and one call."""
+    found = sync_events(practice)
+    if failures:
+        found = found.filter(outcome=SyncOutcome.ERROR)
+    if action:
+        found = found.filter(action=action)
+    return found
+
+
 def needs_attention(practice: Practice) -> list[SyncEvent]:
     """Recent failures whose chart has not synced since, newest first."""
     since = timezone.now() - ATTENTION_WINDOW
