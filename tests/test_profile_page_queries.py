@@ -7,6 +7,9 @@ runs, the audit row of the PHI read included. Not counted: linking that row
 into the practice's audit chain, which runs after the request's transaction
 commits (tests/test_audit_chain.py covers it); each test here runs inside a
 transaction that is rolled back, so it never commits.
+
+The heavy patient's page makes 12 queries: 11, and one for the PMS link box
+(chart links with their latest Sync log entry), run for every profile.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from rewardshub.audit.actors import Actor
 from rewardshub.audit.models import AuditEvent
 from rewardshub.cards.actions import connect_card, replace_card
-from rewardshub.integrations.models import LaunchView
+from rewardshub.integrations.models import LaunchView, PmsLink, SyncEvent, SyncOutcome
 from rewardshub.patients.actions import add_tag
 from rewardshub.patients.models import Profile, Tag, TagGroup, TagGroupKind
 from rewardshub.points.models import (
@@ -202,6 +206,38 @@ class TestProfilePage:
         many = queries_of(frontdesk_client, path)
 
         assert len(many) == len(few), _sql(many)
+
+    def test_a_linked_chart_and_its_sync_log_cost_no_query_per_link_or_event(
+        self, frontdesk_client: Client, heavy: Profile
+    ) -> None:
+        # The PMS link box is one query (links with their chart's latest Sync log
+        # entry as subqueries), run for linked and unlinked profiles alike.
+        practice = heavy.practice
+        path = profile_path(heavy)
+        unlinked = queries_of(frontdesk_client, path)
+
+        for system, chart in (("orthotrac", "OT-1"), ("dolphin", "D-1")):
+            PmsLink.objects.create(
+                practice=practice,
+                system=system,
+                chart_id=chart,
+                profile=heavy,
+                last_synced_at=timezone.now(),
+            )
+            for outcome in (SyncOutcome.UPDATED, SyncOutcome.ERROR, SyncOutcome.UNCHANGED):
+                SyncEvent.objects.create(
+                    practice=practice,
+                    system=system,
+                    chart_id=chart,
+                    profile=heavy,
+                    action="update",
+                    outcome=outcome,
+                )
+        linked = queries_of(frontdesk_client, path)
+
+        assert len(linked) == len(unlinked), _sql(linked)
+        assert len(linked) <= MAX_QUERIES, _sql(linked)
+        assert "integrations_pmslink" in _sql(linked)
 
     def test_it_still_audits_every_read(self, frontdesk_client: Client, heavy: Profile) -> None:
         path = profile_path(heavy)

@@ -31,8 +31,15 @@ class Outcome(models.TextChoices):
 
 
 # Reads are in the audit log, not in a profile's "Recent activity": the PMS asks
-# for the status every time a chart is opened.
+# for the status every time a chart is opened. A chart-tab view is a
+# "profile.view" too.
 READ_ACTIONS = ("profile.view", "pms.status", "portal.view")
+# Nor are PMS launches and opened launch links: they open the profile, they
+# change nothing. "Recent activity" shows changes only. The partial index
+# audit_profile_activity_idx leaves these out; changing the list needs a
+# migration that recreates it, and patients.queries.recent_activity repeats
+# the list in this order so SQLite uses the index.
+NOT_ACTIVITY_ACTIONS = (*READ_ACTIONS, "pms.launch", "pms.launch_open")
 
 
 WRITER = "rewardshub.audit.actions.record_event / record_events"
@@ -125,7 +132,7 @@ class AuditEvent(models.Model):
             # without stepping over every view of it (reads are most rows).
             models.Index(
                 fields=["profile", "-created_at", "-id"],
-                condition=~Q(action__in=READ_ACTIONS),
+                condition=~Q(action__in=NOT_ACTIVITY_ACTIONS),
                 name="audit_profile_activity_idx",
             ),
         ]

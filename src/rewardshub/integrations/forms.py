@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from rewardshub.integrations.models import TagRuleField
+from rewardshub.integrations.models import SyncAction, TagRuleField
 from rewardshub.integrations.origins import OriginError, parse_origins
 from rewardshub.integrations.systems import SYSTEM_CHOICES
 from rewardshub.patients.models import Tag
@@ -67,3 +67,31 @@ class FrameAncestorsForm(forms.Form):
             return parse_origins(self.cleaned_data["origins"])
         except OriginError as exc:
             raise forms.ValidationError(str(exc)) from None
+
+
+class SyncLogFilterForm(forms.Form):
+    """The Sync log's filters, read from GET: calls and outcomes only, never a chart
+    or a patient, so nothing about a patient lands in the page's address."""
+
+    failures = forms.BooleanField(label="Failures only", required=False)
+    action = forms.ChoiceField(
+        label="Call",
+        choices=[("", "All calls"), *SyncAction.choices],
+        required=False,
+        error_messages={
+            "invalid_choice": "“%(value)s” is not a PMS call. Choose one from the list: "
+            + ", ".join(label for _, label in SyncAction.choices)
+            + ", or all calls."
+        },
+    )
+
+    def query(self) -> str:
+        """The filters as a query string for the page links ("" when none)."""
+        if not self.is_valid():
+            return ""
+        params = []
+        if self.cleaned_data["failures"]:
+            params.append("failures=1")
+        if self.cleaned_data["action"]:
+            params.append(f"action={self.cleaned_data['action']}")
+        return "&".join(params)

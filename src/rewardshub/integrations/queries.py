@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from rewardshub.integrations.models import SyncEvent, SyncOutcome, TagRule
-from rewardshub.patients.models import Tag
+from rewardshub.integrations.models import (
+    PmsLink,
+    SyncAction,
+    SyncEvent,
+    SyncOutcome,
+    TagRule,
+    TagRuleField,
+)
+from rewardshub.integrations.schemas import PROFILE_FIELDS
+from rewardshub.integrations.systems import system_name
+from rewardshub.patients.models import Profile, Tag, TagGroupKind
 from rewardshub.practices.models import IntegrationKey, Practice
 
 # A failure stays on top of the Sync log until the chart syncs after it, or
@@ -53,6 +62,18 @@ def sync_events(practice: Practice) -> QuerySet[SyncEvent]:
     return SyncEvent.objects.filter(practice=practice).select_related("profile", "key")
 
 
+def filtered_sync_events(
+    practice: Practice, *, failures: bool = False, action: str = ""
+) -> QuerySet[SyncEvent]:
+    """The Sync log, optionally its failures only (syncevent_failures_idx) and one call."""
+    found = sync_events(practice)
+    if failures:
+        found = found.filter(outcome=SyncOutcome.ERROR)
+    if action:
+        found = found.filter(action=action)
+    return found
+
+
 def needs_attention(practice: Practice) -> list[SyncEvent]:
     """Recent failures whose chart has not synced since, newest first."""
     since = timezone.now() - ATTENTION_WINDOW
@@ -69,3 +90,65 @@ def needs_attention(practice: Practice) -> list[SyncEvent]:
         .exclude(Exists(fixed_later))
         .order_by("-created_at", "-id")[:ATTENTION_LIMIT]
     )
+
+
+def chart_links(profile: Profile) -> list[PmsLink]:
+    """The profile's PMS chart links, each with its chart's latest Sync log entry,
+    in one query (the entry's time, action and outcome as subqueries served by
+    syncevent_chart_time_idx).
+
+    Each link gets `system_label`, `last_event_at`, `last_event_action` and
+    `last_event_outcome` (None when the Sync log has nothing for the chart),
+    and `last_event_failed`.
+    """
+    latest = SyncEvent.objects.filter(
+        practice_id=profile.practice_id,
+        system=OuterRef("system"),
+        chart_id=OuterRef("chart_id"),
+    ).order_by("-created_at", "-id")
+    links: list[PmsLink] = list(
+        PmsLink.objects.filter(practice_id=profile.practice_id, profile=profile)
+        .annotate(
+            last_event_at=Subquery(latest.values("created_at")[:1]),
+            last_event_action=Subquery(latest.values("action")[:1]),
+            last_event_outcome=Subquery(latest.values("outcome")[:1]),
+        )
+        .order_by("system")
+    )
+    for link in links:
+        link.system_label = system_name(link.system)  # type: ignore[attr-defined]
+        outcome = link.last_event_outcome  # type: ignore[attr-defined]
+        action = link.last_event_action  # type: ignore[attr-defined]
+        link.last_event_failed = outcome == SyncOutcome.ERROR  # type: ignore[attr-defined]
+        link.last_event_outcome_label = (  # type: ignore[attr-defined]
+            SyncOutcome(outcome).label if outcome in SyncOutcome.values else outcome
+        )
+        link.last_event_action_label = (  # type: ignore[attr-defined]
+            SyncAction(action).label if action in SyncAction.values else action
+        )
+    return links
+
+
+def pms_overwrites(profile: Profile) -> tuple[list[str], list[str]]:
+    """The PMS systems the profile's chart is linked in (their names) and the
+    profile fields their next update overwrites with what it sends: the
+    demographics an update carries, and the location when the tag mapping
+    turns an office into a location tag. Nothing for an unlinked profile."""
+    systems = sorted(
+        set(
+            PmsLink.objects.filter(practice_id=profile.practice_id, profile=profile).values_list(
+                "system", flat=True
+            )
+        )
+    )
+    if not systems:
+        return [], []
+    fields = list(PROFILE_FIELDS)
+    if TagRule.objects.filter(
+        practice_id=profile.practice_id,
+        system__in=systems,
+        field=TagRuleField.OFFICE,
+        tag__group__kind=TagGroupKind.LOCATION,
+    ).exists():
+        fields.append("location")
+    return [system_name(system) for system in systems], fields

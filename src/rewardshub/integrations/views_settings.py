@@ -11,7 +11,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rewardshub.errors import ActionError
 from rewardshub.integrations import actions, queries
-from rewardshub.integrations.forms import FrameAncestorsForm, KeyForm, TagRuleForm
+from rewardshub.integrations.forms import (
+    FrameAncestorsForm,
+    KeyForm,
+    SyncLogFilterForm,
+    TagRuleForm,
+)
 from rewardshub.integrations.systems import system_name
 from rewardshub.practices.context import HubContext, staff_view
 from rewardshub.practices.models import SETTINGS_ROLES
@@ -139,12 +144,33 @@ def chart_tab(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
 @require_GET
 @staff_view(roles=SETTINGS_ROLES)
 def sync_log(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
-    paginator = Paginator(queries.sync_events(hub.practice), SYNC_LOG_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
+    filters = SyncLogFilterForm(request.GET)
+    if not filters.is_valid():
+        # Say what is wrong; show no rows rather than rows the filter did not ask for.
+        return _page(
+            request,
+            "integrations/sync_log.html",
+            "synclog",
+            {"filters": filters, "page": None, "attention": []},
+            status=422,
+        )
+    events = queries.filtered_sync_events(
+        hub.practice,
+        failures=filters.cleaned_data["failures"],
+        action=filters.cleaned_data["action"],
+    )
+    page = Paginator(events, SYNC_LOG_PAGE).get_page(request.GET.get("page"))
     attention = queries.needs_attention(hub.practice) if page.number == 1 else []
+    filtered = bool(filters.cleaned_data["failures"] or filters.cleaned_data["action"])
     return _page(
         request,
         "integrations/sync_log.html",
         "synclog",
-        {"page": page, "attention": attention},
+        {
+            "page": page,
+            "attention": attention,
+            "filters": filters,
+            "filter_query": filters.query(),
+            "filtered": filtered,
+        },
     )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
-from rewardshub.audit.models import READ_ACTIONS, AuditEvent
+from rewardshub.audit.models import NOT_ACTIVITY_ACTIONS, AuditEvent
 from rewardshub.cards.models import Card, CardState
 from rewardshub.cards.numbers import CardInputError, parse_card_input
 from rewardshub.cards.queries import (
@@ -20,6 +21,7 @@ from rewardshub.cards.queries import (
     unknown_number_error,
 )
 from rewardshub.errors import ActionError
+from rewardshub.integrations.models import PmsLink, TagRule
 from rewardshub.patients.contact_search import (
     is_email_input,
     phone_digits,
@@ -199,6 +201,11 @@ class TagGroupBoard:
         return f"Add {a_or_an(name)} {name} tag"
 
     @property
+    def any_set_by_pms(self) -> bool:
+        """Whether one of the profile's tags here is set by the PMS tag mapping."""
+        return any(getattr(tag, "set_by_pms", False) for tag in self.chosen)
+
+    @property
     def addable(self) -> list[Tag]:
         chosen = {tag.pk for tag in self.chosen}
         return [tag for tag in self.tags if tag.pk not in chosen]
@@ -223,11 +230,33 @@ def _has_tag(profile: Profile) -> RawSQL:
     return RawSQL(sql, [profile.pk], output_field=BooleanField())  # noqa: S611
 
 
+def _set_by_pms(profile: Profile) -> RawSQL:
+    """Whether the joined tag is one the PMS sets on this profile: the target of a
+    tag mapping rule (integrations TagRule) of a PMS system the profile's chart is
+    linked in. Every update from that PMS applies the mapping again. As SQL for
+    the reason `_has_tag` is."""
+    qn = connection.ops.quote_name
+    rule, pms_link, tag = TagRule._meta, PmsLink._meta, Tag._meta
+
+    def col(meta: Any, field: str) -> str:
+        return f"{qn(meta.db_table)}.{qn(meta.get_field(field).column)}"
+
+    sql = (
+        f"EXISTS (SELECT 1 FROM {qn(rule.db_table)} INNER JOIN {qn(pms_link.db_table)}"  # noqa: S608 (model names; values are parameters)
+        f" ON {col(pms_link, 'practice')} = {col(rule, 'practice')}"
+        f" AND {col(pms_link, 'system')} = {col(rule, 'system')}"
+        f" WHERE {col(rule, 'tag')} = {qn(tag.db_table)}.{qn(tag.pk.column)}"
+        f" AND {col(rule, 'practice')} = %s AND {col(pms_link, 'profile')} = %s)"
+    )
+    return RawSQL(sql, [profile.practice_id, profile.pk], output_field=BooleanField())  # noqa: S611
+
+
 def tag_board(profile: Profile) -> list[TagGroupBoard]:
     """The practice's tag groups with the profile's tags in each, in one query.
 
     Groups LEFT JOIN their tags, so a group with no tags yet still shows; each
-    tag row says whether the profile has it (an EXISTS in the same query).
+    tag row says whether the profile has it (an EXISTS in the same query) and
+    whether the PMS sets it (`set_by_pms`, another EXISTS).
     """
     rows = (
         TagGroup.objects.filter(practice_id=profile.practice_id)
@@ -236,6 +265,7 @@ def tag_board(profile: Profile) -> list[TagGroupBoard]:
             *_BOARD_GROUP_FIELDS,
             *(f"tags__{name}" for name in _BOARD_TAG_FIELDS),
             _has_tag(profile),
+            _set_by_pms(profile),
         )
     )
     board: list[TagGroupBoard] = []
@@ -248,15 +278,16 @@ def tag_board(profile: Profile) -> list[TagGroupBoard]:
             )
             board.append(TagGroupBoard(group, [], []))
         entry = board[-1]
-        tag_values = row[width:-1]
+        tag_values = row[width:-2]
         if tag_values[0] is None:  # a group with no tags
             continue
         tag = Tag(
             practice_id=profile.practice_id, **dict(zip(_BOARD_TAG_FIELDS, tag_values, strict=True))
         )
         tag.group = entry.group
+        tag.set_by_pms = bool(row[-1])  # type: ignore[attr-defined]
         entry.tags.append(tag)
-        if row[-1]:
+        if row[-2]:
             entry.chosen.append(tag)
     return board
 
@@ -264,18 +295,18 @@ def tag_board(profile: Profile) -> list[TagGroupBoard]:
 # Written out, not bound as parameters: SQLite uses a partial index only when
 # the query repeats the index's condition word for word, and the profile's
 # views (most of its audit rows) are then never stepped over.
-_NOT_A_READ = RawSQL(  # noqa: S611 - the text is made of the constants above only
-    "NOT (action IN (" + ", ".join(f"'{action}'" for action in READ_ACTIONS) + "))",
+_NOT_ACTIVITY = RawSQL(  # noqa: S611 - the text is made of the constants above only
+    "NOT (action IN (" + ", ".join(f"'{action}'" for action in NOT_ACTIVITY_ACTIONS) + "))",
     [],
     output_field=BooleanField(),
 )
 
 
 def recent_activity(profile: Profile, limit: int = 10) -> list[AuditEvent]:
-    """The profile's latest audit events, reads left out (they are in the audit log);
-    served by audit_profile_activity_idx."""
+    """The profile's latest changes: reads, PMS launches and opened launch links
+    left out (they are in the audit log); served by audit_profile_activity_idx."""
     return list(
-        AuditEvent.objects.filter(_NOT_A_READ, practice_id=profile.practice_id, profile=profile)
+        AuditEvent.objects.filter(_NOT_ACTIVITY, practice_id=profile.practice_id, profile=profile)
         .order_by("-created_at", "-id")[:limit]
     )
 

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from rewardshub.cards.forms import forget_card_input
 from rewardshub.errors import ActionError
+from rewardshub.integrations.queries import chart_links, pms_overwrites
 from rewardshub.patients import queries
 from rewardshub.patients.actions import (
     add_member,
@@ -202,6 +203,7 @@ def detail_view(request: HttpRequest, public_id: uuid.UUID, *, hub: HubContext) 
         "nav": "patients",
         **queries.profile_parts(profile),
         "activity": _events(profile),
+        "pms_links": chart_links(profile),
     }
     return render(request, "patients/detail.html", context)
 
@@ -229,7 +231,23 @@ def edit_view(request: HttpRequest, public_id: uuid.UUID, *, hub: HubContext) ->
         initial = {name: getattr(profile, name) for name in ProfileForm.base_fields}
         initial["location"] = profile.location.public_id if profile.location else None
         form = ProfileForm(hub.practice, initial=initial, current_location=profile.location)
-    context = {"nav": "patients", "profile": profile, "form": form}
+    systems, overwritten = pms_overwrites(profile)
+    pms = " and ".join(systems)
+    for name in overwritten:
+        if name in form.fields:
+            field = form.fields[name]
+            note = f"{pms} overwrites this at its next update."
+            field.help_text = f"{field.help_text} {note}" if field.help_text else note
+    overwritten_labels = [
+        str(form.fields[name].label).lower() for name in overwritten if name in form.fields
+    ]
+    context = {
+        "nav": "patients",
+        "profile": profile,
+        "form": form,
+        "pms_systems": pms,
+        "pms_overwritten": overwritten_labels,
+    }
     return render(request, "patients/edit.html", context, status=status)
 
 
