@@ -33,8 +33,10 @@ from rewardshub.practices.models import Practice
 
 __all__ = ["hub_env"]  # the fixture, used by name below
 WORKERS = 3
+# CI sets REWARDSHUB_TEST_REDIS_URL (.ci/run): the served hub then counts in Redis too.
+REDIS_URL = os.environ.get("REWARDSHUB_TEST_REDIS_URL") or os.environ.get("REWARDSHUB_REDIS_URL")
 STORES = ["database"]
-if os.environ.get("REWARDSHUB_REDIS_URL"):
+if REDIS_URL:
     STORES.append("redis")
 
 
@@ -77,6 +79,7 @@ class Browserless:
 def hub(request: Any, hub_env: dict[str, str], tmp_path: Path) -> Iterator[Hub]:
     env = {**hub_env, "REWARDSHUB_THROTTLE_STORE": request.param}
     if request.param == "redis":
+        env["REWARDSHUB_REDIS_URL"] = str(REDIS_URL)
         # A prefix of its own: no count from an earlier run is seen.
         env["REWARDSHUB_CACHE_PREFIX"] = f"throttle-test-{uuid.uuid4().hex}"
     else:

@@ -80,7 +80,10 @@ class CacheStore:
     def lock(self, scope: str, key: str, limit: FailureLimiter) -> float:
         until = time.time() + limit.lockout_seconds
         self.cache.set(self._key("lock", scope, key), until, timeout=limit.lockout_seconds)
-        self.cache.delete(self._key("count", scope, key))
+        # The count stays (it ends with the lock): deleting it would let an
+        # attempt that checked for the lock just before it was set start a new
+        # count and be let through.
+        self.cache.touch(self._key("count", scope, key), timeout=limit.lockout_seconds)
         return until
 
     def refund(self, scope: str, key: str) -> None:

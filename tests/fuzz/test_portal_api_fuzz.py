@@ -31,7 +31,7 @@ from rewardshub.patients.actions import create_profile
 from rewardshub.patients.models import Profile
 from rewardshub.portal.models import PortalAccount
 from rewardshub.portal.session import SESSION_PROFILE
-from rewardshub.practices.models import Practice
+from rewardshub.practices.models import LoginThrottle, Practice
 
 FUZZ = settings(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 SYSTEM = Actor.system("tests")
@@ -137,8 +137,9 @@ class TestPortalActivation:
         def check(last: str, typed: str | None, blanks: str, email: str) -> None:
             fuzz.tried("portal forms")
             # Wrong last names lock the address out after a few tries: each
-            # example is a first visit.
+            # example is a first visit (the throttles count in the database).
             cache.clear()
+            LoginThrottle.objects.all().delete()
             card = next_card()
             profile = create_profile(
                 practice=acworth,
