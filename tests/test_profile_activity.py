@@ -41,28 +41,14 @@ def test_launches_opened_links_and_chart_tab_views_add_nothing(
         detail={**CHART, "outcome": "updated"},
     )
     # More launches than the box shows: they must not push the change out.
+    views = [
+        ("pms.launch", {**CHART, "outcome": "launched"}),
+        ("pms.launch_open", {**CHART, "view": "chart"}),
+        ("profile.view", {"view": "chart"}),
+    ]
     for _ in range(12):
-        record_event(
-            practice=acworth,
-            actor=PMS,
-            action="pms.launch",
-            profile=mia,
-            detail={**CHART, "outcome": "launched"},
-        )
-        record_event(
-            practice=acworth,
-            actor=PMS,
-            action="pms.launch_open",
-            profile=mia,
-            detail={**CHART, "view": "chart"},
-        )
-        record_event(
-            practice=acworth,
-            actor=PMS,
-            action="profile.view",
-            profile=mia,
-            detail={"view": "chart"},
-        )
+        for action, detail in views:
+            record_event(practice=acworth, actor=PMS, action=action, profile=mia, detail=detail)
 
     box = activity_of(frontdesk_client, mia)
 
