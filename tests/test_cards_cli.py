@@ -261,7 +261,7 @@ def test_it_works_from_the_installed_command_line(tmp_path: Path) -> None:
     (tmp_path / "old.csv").write_text("1111222233334444\n")
     imported = _run(["cards", "import", "--practice", "riverside", "old.csv"], env, tmp_path)
     assert imported.returncode == 0, imported.stderr
-    assert "Imported 1 cards into Riverside Dental (riverside)." in imported.stdout
+    assert "Imported 1 card into Riverside Dental (riverside)." in imported.stdout
 
 
 # --- Settings > Card batches --------------------------------------------------

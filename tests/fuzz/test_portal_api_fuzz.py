@@ -32,6 +32,7 @@ from rewardshub.patients.models import Profile
 from rewardshub.portal.models import PortalAccount
 from rewardshub.portal.session import SESSION_PROFILE
 from rewardshub.practices.models import LoginThrottle, Practice
+from rewardshub.wording import count_of
 
 FUZZ = settings(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 SYSTEM = Actor.system("tests")
@@ -334,7 +335,7 @@ def test_it_imports_any_file_whole_or_not_at_all(
             return
         batch = CardBatch.objects.latest("id")
         assert Card.objects.count() == before[0] + batch.size
-        assert f"Imported {batch.size:,} cards" in out.getvalue()
+        assert f"Imported {count_of(batch.size, 'card')} into" in out.getvalue()
         outcomes["imported"] += 1
 
     check()

@@ -195,5 +195,5 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
         self.stdout.write(
             f"Imported {count_of(batch.size, 'card')} into {practice.name} ({practice.slug}). "
-            "Staff can now connect them to patients."
+            f"Staff can now connect {'it' if batch.size == 1 else 'them'} to patients."
         )
