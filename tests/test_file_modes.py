@@ -14,6 +14,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,11 @@ def test_every_file_the_hub_writes_is_0600(
                 "/portal/password/forgot/", {"email": "emma.modes@example.com"}
             )
             assert asked.status_code == 200
+            # The mail goes out once the page is sent (portal/reset.py), so it may trail the page.
+            deadline = time.monotonic() + 30
+            while not (var / "mail").is_dir() or not any((var / "mail").iterdir()):
+                assert time.monotonic() < deadline, "no reset mail under var/mail/ after 30 s"
+                time.sleep(0.1)
             served = _modes(var)
         backup = tmp_path / "hub.backup"
         rewardshub(env, "backup", str(backup))
