@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 PRIVATE_UMASK = 0o077
 PRIVATE_FILE = 0o600
@@ -36,4 +37,15 @@ def make_private(path: str | os.PathLike[str]) -> None:
 def sqlite_files(database: str | os.PathLike[str]) -> list[Path]:
     """A SQLite database file and the files SQLite and the hub keep beside it."""
     name = str(database)
-    return [Path(name + suffix) for suffix in ("", "-wal", "-shm", "-journal", "-writer.lock")]
+    return [Path(name + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
+
+
+def tighten_sqlite_files(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """On each new SQLite connection (Django's connection_created signal): the
+    database and its -wal/-shm files made private, whatever made them."""
+    if connection.vendor != "sqlite" or connection.is_in_memory_db():
+        return
+    name = str(connection.settings_dict["NAME"])
+    if name:
+        for path in sqlite_files(name):
+            make_private(path)

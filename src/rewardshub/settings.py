@@ -119,10 +119,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # the file, not the folder, so make the folder.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Several gunicorn workers share one file: WAL lets readers run beside a
-    # writer, IMMEDIATE takes the write lock at BEGIN so two writers queue
-    # instead of failing half-way with "database is locked", and our backend
-    # queues them on a lock that wakes the next one at once (sqlite_backend).
-    DATABASES["default"]["ENGINE"] = "rewardshub.sqlite_backend"
+    # writer, and IMMEDIATE takes the write lock at BEGIN so two writers queue
+    # on SQLite's busy timeout instead of failing half-way with "database is
+    # locked" (BENCHMARKS.md: a writer queue of our own in front of it gained
+    # nothing measurable, so SQLite's own wait is the design).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
