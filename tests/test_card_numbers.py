@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from rewardshub.cards.numbers import (
     CardInputError,
+    is_card_input,
     is_reserved_username,
     luhn_check_digit,
     luhn_valid,
@@ -76,13 +77,19 @@ class TestParse:
         parsed = parse_card_input(" 6277 1234-1234 1234 ")
         assert (parsed.number, parsed.swiped) == ("6277123412341234", False)
 
-    @pytest.mark.parametrize("raw", ["E", "e", "%E?", ";E?", "%E?;E?"])
+    @pytest.mark.parametrize("raw", ["E", "%E?", ";E?", "%E?;E?", "EE"])
     def test_it_says_swipe_again_on_a_read_error(self, raw: str) -> None:
         error = _error(raw)
         assert error.code == "card_read_error"
         assert error.message == (
             "The card reader could not read the card. Swipe it again, or type the number."
         )
+
+    @pytest.mark.parametrize("raw", ["e", "ee"])
+    def test_it_takes_lowercase_text_for_a_mistyped_number_not_a_read_error(self, raw: str) -> None:
+        # Readers send uppercase; lowercase is typed, and the search box looks for a name.
+        assert _error(raw).code == "card_invalid"
+        assert not is_card_input("e")
 
     def test_it_counts_the_digits_when_the_length_is_wrong(self) -> None:
         error = _error("6277 1234 1234")

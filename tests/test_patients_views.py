@@ -363,6 +363,21 @@ class TestSearch:
             in text_of(response)
         )
 
+    @pytest.mark.parametrize("typed", ["E", ";E?"])
+    def test_it_takes_a_readers_uppercase_e_as_a_read_error(
+        self, frontdesk_client: Client, emma: Profile, typed: str
+    ) -> None:
+        assert "could not read the card" in text_of(search(frontdesk_client, typed))
+
+    def test_it_searches_names_for_a_lowercase_e(
+        self, frontdesk_client: Client, emma: Profile
+    ) -> None:
+        # Emma Johnson's first name holds an "e": the box looks for names, as the
+        # card parser agrees (only a reader's uppercase forms are read errors).
+        page = text_of(search(frontdesk_client, "e"))
+        assert "could not read the card" not in page
+        assert "Johnson" in page
+
     def test_it_says_how_many_digits_a_short_number_has(
         self, frontdesk_client: Client, emma: Profile
     ) -> None:

@@ -15,8 +15,8 @@ from django.urls import reverse
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
 from rewardshub.audit.models import NOT_ACTIVITY_ACTIONS, ActorKind, AuditEvent
+from rewardshub.audit.queries import recent_activity
 from rewardshub.patients.models import Profile
-from rewardshub.patients.queries import recent_activity
 from rewardshub.practices.models import Practice
 
 PMS = Actor(kind=ActorKind.INTEGRATION, label="Orthotrac (FRONTDESK)")
@@ -92,7 +92,7 @@ def test_recent_activity_is_served_by_the_partial_index(
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(capture):
-        recent_activity(mia)
+        recent_activity(practice_id=mia.practice_id, profile_id=mia.pk)
     ((sql, params),) = [(s, p) for s, p in seen if "audit_auditevent" in s]
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":

@@ -37,7 +37,7 @@ READ_ACTIONS = ("profile.view", "pms.status", "portal.view")
 # Nor are PMS launches and opened launch links: they open the profile, they
 # change nothing. "Recent activity" shows changes only. The partial index
 # audit_profile_activity_idx leaves these out; changing the list needs a
-# migration that recreates it, and patients.queries.recent_activity repeats
+# migration that recreates it, and audit.queries.recent_activity repeats
 # the list in this order so SQLite uses the index.
 NOT_ACTIVITY_ACTIONS = (*READ_ACTIONS, "pms.launch", "pms.launch_open")
 

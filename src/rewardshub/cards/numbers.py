@@ -72,8 +72,20 @@ def is_reserved_username(number: str) -> bool:
 
 _TRACK1 = re.compile(r"%B(?P<number>[0-9 ]{1,19})\^[^?]*\?")
 _TRACK2 = re.compile(r";(?P<number>[0-9]{1,19})=[^?]*\?")
-_READ_ERROR = re.compile(r"^(?:[%;]?E\??)+$", re.IGNORECASE)
+# What a reader types on a failed read: `E`, `%E?`, `;E?` (uppercase, as readers
+# send them). Lowercase text is a name to search for.
+_READ_ERROR = re.compile(r"^(?:[%;]?E\??)+$")
 _TYPED = re.compile(r"^[0-9][0-9 \-]*$")
+
+
+
+def is_card_input(text: str) -> bool:
+    """Whether a search box holds a typed number, a swipe or a failed read rather than a name."""
+    text = text.strip()
+    return bool(text) and (
+        text[0] in "%;" or bool(_TYPED.match(text)) or bool(_READ_ERROR.match(text))
+    )
+
 
 READ_ERROR_MESSAGE = "The card reader could not read the card. Swipe it again, or type the number."
 

@@ -11,9 +11,8 @@ from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QueryS
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
-from rewardshub.audit.models import NOT_ACTIVITY_ACTIONS, AuditEvent
 from rewardshub.cards.models import Card, CardState
-from rewardshub.cards.numbers import CardInputError, parse_card_input
+from rewardshub.cards.numbers import CardInputError, is_card_input, parse_card_input
 from rewardshub.cards.queries import (
     input_error,
     match_number,
@@ -292,39 +291,10 @@ def tag_board(profile: Profile) -> list[TagGroupBoard]:
     return board
 
 
-# Written out, not bound as parameters: SQLite uses a partial index only when
-# the query repeats the index's condition word for word, and the profile's
-# views (most of its audit rows) are then never stepped over.
-_NOT_ACTIVITY = RawSQL(  # noqa: S611 - the text is made of the constants above only
-    "NOT (action IN (" + ", ".join(f"'{action}'" for action in NOT_ACTIVITY_ACTIONS) + "))",
-    [],
-    output_field=BooleanField(),
-)
-
-
-def recent_activity(profile: Profile, limit: int = 10) -> list[AuditEvent]:
-    """The profile's latest changes: reads, PMS launches and opened launch links
-    left out (they are in the audit log); served by audit_profile_activity_idx."""
-    return list(
-        AuditEvent.objects.filter(_NOT_ACTIVITY, practice_id=profile.practice_id, profile=profile)
-        .order_by("-created_at", "-id")[:limit]
-    )
-
-
 # --- The "Search patients" box: a name, a phone number, an email, a username, a
 # typed card number or a swipe ---
 
-_NUMBERISH = re.compile(r"^[0-9][0-9 \-]*$")
-_READ_ERROR = re.compile(r"^(?:[%;]?E\??)+$")  # what a reader types on a failed read
 NAME_RESULTS_LIMIT = 50
-
-
-def is_card_input(text: str) -> bool:
-    """Whether the search box holds a number or a swipe rather than a name."""
-    text = text.strip()
-    return bool(text) and (
-        text[0] in "%;" or bool(_NUMBERISH.match(text)) or bool(_READ_ERROR.match(text))
-    )
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
+from rewardshub.audit.queries import recent_activity
 from rewardshub.cards.forms import forget_card_input
 from rewardshub.errors import ActionError
 from rewardshub.integrations.queries import chart_links, pms_overwrites
@@ -189,9 +190,8 @@ def add_view(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
 
 
 def _events(profile: Profile) -> list[dict[str, Any]]:
-    return [
-        {"event": event, "words": describe(event)} for event in queries.recent_activity(profile)
-    ]
+    events = recent_activity(practice_id=profile.practice_id, profile_id=profile.pk)
+    return [{"event": event, "words": describe(event)} for event in events]
 
 
 @require_GET

@@ -1,0 +1,29 @@
+"""Reads of the audit trail that other areas show (the profile's recent activity)."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
+
+from rewardshub.audit.models import NOT_ACTIVITY_ACTIONS, AuditEvent
+
+
+def _not_activity() -> RawSQL:
+    # The list is written into the statement, not bound as parameters: SQLite
+    # uses a partial index only when the query repeats the index's condition
+    # word for word, and the profile's views (most of its audit rows) are then
+    # never stepped over. The column name comes from the model; the values are
+    # the constants of audit/models.py, so nothing typed by a user is in it.
+    column = connection.ops.quote_name(AuditEvent._meta.get_field("action").column)
+    values = ", ".join(f"'{action}'" for action in NOT_ACTIVITY_ACTIONS)
+    return RawSQL(f"NOT ({column} IN ({values}))", [], output_field=BooleanField())  # noqa: S611
+
+
+def recent_activity(*, practice_id: int, profile_id: int, limit: int = 10) -> list[AuditEvent]:
+    """A profile's latest changes: reads, PMS launches and opened launch links
+    left out (they are in the audit log); served by audit_profile_activity_idx."""
+    return list(
+        AuditEvent.objects.filter(_not_activity(), practice_id=practice_id, profile_id=profile_id)
+        .order_by("-created_at", "-id")[:limit]
+    )
