@@ -247,9 +247,8 @@ def test_it_keeps_the_chain_whole_under_concurrent_writers() -> None:
     assert errors == []
     written = AuditEvent.objects.filter(action__startswith="t").count()
     assert written == THREADS * EACH
-    # A writer whose sealer skipped a head held by another can leave its
-    # events for the chain's next seal (`rewardshub audit seal`, the next event).
-    seal_all()
+    # Each writer's sealer waits its turn for the head: nothing is left over.
+    assert AuditEvent.objects.filter(seq__isnull=True).count() == 0
     reports = list(verify_all(ring()))
     assert [r.broken for r in reports] == [None] * len(reports)
     for pid in [*ids, None]:
@@ -295,8 +294,8 @@ def test_it_seals_an_event_as_soon_as_its_transaction_commits() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_it_leaves_nothing_unsealed_when_many_requests_commit_at_once() -> None:
-    # A request that finds the chain head busy does not wait; the sealer that
-    # holds it must then pick up that request's event before it lets go.
+    # Twelve requests commit and seal at once, as in the served hub: each
+    # sealer waits its turn for the head, and none may leave an event behind.
     practice = create_practice(name="Busy", slug="busy", actor=Actor.system("t"))
     start = threading.Barrier(12)
     errors: list[BaseException] = []
@@ -321,44 +320,6 @@ def test_it_leaves_nothing_unsealed_when_many_requests_commit_at_once() -> None:
     assert AuditEvent.objects.filter(seq__isnull=True).count() == 0
     seqs = sorted(AuditEvent.objects.filter(practice=practice).values_list("seq", flat=True))
     assert seqs == list(range(1, len(seqs) + 1))
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_server_seals_in_the_background_and_misses_nothing(settings: Any) -> None:
-    # `rewardshub serve` links the chain from a thread of its own: requests do
-    # not wait for it, and every committed event still ends up linked.
-    from rewardshub.audit.chain import background
-
-    settings.AUDIT_SEAL_IN_BACKGROUND = True
-    practice = create_practice(name="Bg", slug="bg", actor=Actor.system("t"))
-    start = threading.Barrier(6)
-    errors: list[BaseException] = []
-
-    def writer(n: int) -> None:
-        try:
-            start.wait()
-            for i in range(10):
-                with transaction.atomic():
-                    record_event(practice=practice, actor=ACTOR, action=f"b{n}.{i}")
-                    record_event(practice=None, actor=ACTOR, action=f"bn{n}.{i}")
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    assert background.wait_idle(timeout=30)
-    background.stop()
-    assert AuditEvent.objects.filter(seq__isnull=True).count() == 0
-    for pid in (practice.pk, None):
-        seqs = sorted(AuditEvent.objects.filter(practice_id=pid).values_list("seq", flat=True))
-        assert seqs == list(range(1, len(seqs) + 1))
-    assert verify()[0] == 0
 
 
 @pytest.mark.django_db(transaction=True)

@@ -41,8 +41,6 @@ def serve(argv: list[str]) -> None:
     refusal = per_process_refusal(opts.workers)
     if refusal:
         sys.exit(refusal)
-    # Requests leave linking the audit chain to a thread of their worker.
-    os.environ.setdefault("REWARDSHUB_AUDIT_SEAL_IN_BACKGROUND", "true")
     sys.argv = [
         "gunicorn",
         "rewardshub.wsgi:application",

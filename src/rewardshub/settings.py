@@ -34,9 +34,6 @@ ALLOWED_HOSTS = env_list("REWARDSHUB_ALLOWED_HOSTS", ["127.0.0.1", "localhost", 
 CSRF_TRUSTED_ORIGINS = env_list("REWARDSHUB_CSRF_TRUSTED_ORIGINS", [])
 # The public address the hub prints in launch links (browser_url) for a PMS.
 PUBLIC_URL = env_str("REWARDSHUB_PUBLIC_URL", "")
-# Link new audit events into the chain from a thread of the server process
-# instead of right after each request's commit (`rewardshub serve` turns it on).
-AUDIT_SEAL_IN_BACKGROUND = env_bool("REWARDSHUB_AUDIT_SEAL_IN_BACKGROUND", False)
 # The audit trail's signing keys (audit/keyring.py), never in the database:
 # entries KEYID:BASE64SECRET, newest first, in the variable or the file.
 AUDIT_KEY = env_str("REWARDSHUB_AUDIT_KEY", "")

@@ -10,24 +10,23 @@ is what catches that. Events with no practice form a chain of their own
 (chain key 0).
 
 An event is written signed but unlinked, inside its action's transaction
-(actions.py, the only writer); right after that transaction commits, a short
-sealing transaction locks the practice's AuditChainHead row (SELECT ... FOR
-UPDATE on PostgreSQL; on SQLite the IMMEDIATE transaction already holds the
-only write lock) and links every committed event not yet linked, in id
-order. Until then (milliseconds) an event carries no hash; `audit verify`
+(actions.py, the only writer); right after that transaction commits, in the
+same request or command, a short sealing transaction locks the practice's
+AuditChainHead row (SELECT ... FOR UPDATE on PostgreSQL; on SQLite the
+IMMEDIATE transaction already holds the only write lock) and links every
+committed event not yet linked, in id order. Sealers of one chain take
+turns; one that finds its events already linked by the sealer before it
+commits nothing. The same mechanism runs in tests, commands and the served
+hub. Until then (milliseconds) an event carries no hash; `audit verify`
 (verify.py) reports such events as unsealed and never seals them itself.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import threading
-import time
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.db import connections, transaction
 
 from rewardshub.audit.hashing import GENESIS, HASHED_FIELDS, NO_PRACTICE, chain_key, event_hash
@@ -46,10 +45,13 @@ def schedule_seal(practice_ids: Iterable[int | None], *, using: str = "default")
 
 
 def _after_commit(keys: list[int], using: str) -> None:
-    if settings.AUDIT_SEAL_IN_BACKGROUND:
-        background.submit(keys, using)
-    else:
+    try:
         seal(keys, using=using)
+    except Exception:
+        # The action has committed and its answer stands. Its events are not
+        # lost: they stay pending, and the next sealing of the chain (any later
+        # event of the practice) or `rewardshub audit seal` links them.
+        logger.exception("Audit sealing failed; the events stay pending for the next sealing.")
 
 
 def seal(keys: Iterable[int], *, using: str = "default") -> int:
@@ -58,24 +60,18 @@ def seal(keys: Iterable[int], *, using: str = "default") -> int:
     Each chain is sealed in short transactions of their own that hold the
     chain head locked only for the few rows they link; linking inside the
     writer's transaction instead would queue every audited request of a
-    practice behind the slowest. Where the database can skip a locked row
-    (PostgreSQL), a request whose chain is being sealed by another does not
-    wait: the sealer holding the head keeps sealing until nothing committed
-    is left, which includes this request's events, committed before it
-    looked. On SQLite the IMMEDIATE transaction serialises sealers anyway.
+    practice behind the slowest. A sealer waits for the head (never skips
+    it), so an event committed just before a sealer looked is always taken
+    by the next one; under load most sealers find their events linked
+    already and commit nothing.
     """
     sealed = 0
-    # Only where sealers skip a held head can an event be left behind by its
-    # own request; there the holder goes round again until nothing is left.
-    again = connections[using].features.has_select_for_update_skip_locked
     # Key order, so two sealers of several chains cannot deadlock.
     for key in sorted(set(keys)):
         while True:
             count = _seal_once(key, using)
-            if not count:
-                break
             sealed += count
-            if not again and count < SEAL_BATCH:
+            if count < SEAL_BATCH:
                 break
     return sealed
 
@@ -131,20 +127,15 @@ class _Pending:
             setattr(self, name, value)
 
 
-def _seal_once(key: int, using: str) -> int | None:
-    """Seal one batch of the chain's pending events; None when another sealer holds it."""
+def _seal_once(key: int, using: str) -> int:
+    """Seal one batch of the chain's pending events, waiting for the head; return how many."""
     heads = AuditChainHead.objects.using(using)
-    skip = connections[using].features.has_select_for_update_skip_locked
     with transaction.atomic(using=using):
-        head = heads.select_for_update(skip_locked=skip).filter(chain=key).first()
+        head = heads.select_for_update().filter(chain=key).first()
         if head is None:
-            if heads.filter(chain=key).exists():
-                return None  # another sealer holds it and will seal ours too
             # First event of the chain: create its head, ignoring a racing creator's.
             heads.bulk_create([AuditChainHead(chain=key)], ignore_conflicts=True)
-            head = heads.select_for_update(skip_locked=skip).filter(chain=key).first()
-            if head is None:
-                return None
+            head = heads.select_for_update().get(chain=key)
         if key == NO_PRACTICE:
             rows = _PENDING_NO_PRACTICE.rows([SEAL_BATCH], using=using)
         else:
@@ -162,93 +153,6 @@ def _seal_once(key: int, using: str) -> int | None:
             _link(using, links)
             heads.filter(chain=key).update(last_seq=seq, last_hash=prev)
         return len(pending)
-
-
-class BackgroundSealer:
-    """Seals in a thread of the server process, so no request waits for the chain.
-
-    Commits that land while a round runs are sealed together in the next
-    round: under load, one short sealing transaction links the events of many
-    requests. A failed round (the database busy or gone) leaves its events
-    pending, and the next round of their chain, or `rewardshub audit seal`, links them.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._wake = threading.Condition(self._lock)
-        self._todo: dict[str, set[int]] = {}
-        self._busy = False
-        self._stopping = False
-        self._thread: threading.Thread | None = None
-        self._pid = 0
-
-    def submit(self, keys: Iterable[int], using: str) -> None:
-        with self._lock:
-            self._todo.setdefault(using, set()).update(keys)
-            # A forked server worker inherits the object but not the thread.
-            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
-                self._pid = os.getpid()
-                self._thread = threading.Thread(target=self._run, name="audit-sealer", daemon=True)
-                self._thread.start()
-            self._wake.notify()
-
-    def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Wait until everything submitted is sealed (tests, shutdown); False on timeout."""
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            while self._todo or self._busy:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._wake.wait(min(left, 0.05))
-        return True
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Seal what is submitted, end the thread and close its connections.
-
-        A later submit starts a new thread; tests stop it so no connection of
-        the thread outlives them.
-        """
-        with self._lock:
-            thread, self._stopping = self._thread, True
-            self._wake.notify_all()
-        if thread is not None and thread.is_alive() and self._pid == os.getpid():
-            thread.join(timeout)
-        with self._lock:
-            self._thread, self._stopping = None, False
-
-    def _run(self) -> None:
-        try:
-            while True:
-                with self._lock:
-                    while not self._todo and not self._stopping:
-                        self._wake.wait()
-                    if not self._todo:
-                        return
-                    todo, self._todo = self._todo, {}
-                    self._busy = True
-                try:
-                    for using, keys in todo.items():
-                        self._round(using, keys)
-                finally:
-                    with self._lock:
-                        self._busy = False
-                        self._wake.notify_all()
-        finally:
-            connections.close_all()
-
-    @staticmethod
-    def _round(using: str, keys: set[int]) -> None:
-        try:
-            seal(keys, using=using)
-        except Exception:
-            # Not lost: the events stay pending and any later seal of the chain takes them.
-            logger.exception("Audit sealing failed; the events stay pending for the next round.")
-            connections[using].close_if_unusable_or_obsolete()
-            time.sleep(0.1)
-
-
-background = BackgroundSealer()
 
 
 def seal_all(*, using: str = "default") -> int:
