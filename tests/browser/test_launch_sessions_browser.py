@@ -52,3 +52,40 @@ def test_an_owners_session_survives_a_launch_in_the_same_browser(
     event = AuditEvent.objects.get(action="pms.launch_open")
     assert event.actor_label == "FRONTDESK via Orthotrac"
     assert event.detail["staff_user"] == "owner"
+
+
+def test_a_launch_into_another_practices_session_asks_first(
+    page: Page,
+    sign_in: Callable[[str, str], Page],
+    outsider: Any,
+    acworth: Practice,
+    issue_cards: Callable[[Practice, int], list[str]],
+) -> None:
+    api = Api(client=Client(), token=make_key(acworth)[1])
+    api.set_card(CHART, issue_cards(acworth, 1)[0], **EMMA)
+    emma = Profile.objects.get(practice=acworth)
+    sign_in(outsider.username, PASSWORD)
+
+    url = api.launch(CHART, "profile", pms_user="FRONTDESK").json()["url"]
+    page.goto(urlsplit(url).path)
+    page.wait_for_url("**/launch-choice/")
+    expect(page.get_by_role("heading")).to_have_text(
+        "FRONTDESK via Orthotrac opened a patient of Acworth Orthodontics"
+    )
+    expect(page.locator(".topbar .actor")).to_have_text("riverside")
+    assert not AuditEvent.objects.filter(action="pms.launch_open").exists()
+
+    # Staying keeps Riverside; the session still works (its forms' CSRF too).
+    page.get_by_role("button", name="Continue with Riverside Dental").click()
+    page.wait_for_url("**/patients/")
+    expect(page.locator(".topbar .practice-name")).to_have_text("Riverside Dental")
+
+    # A second launch, answered the other way: the profile opens, as the PMS user.
+    url = api.launch(CHART, "profile", pms_user="FRONTDESK").json()["url"]
+    page.goto(urlsplit(url).path)
+    page.get_by_role("button", name="Open Acworth Orthodontics").click()
+    page.wait_for_url(f"**/patients/{emma.public_id}/")
+    expect(page.get_by_role("heading", name="Emma Johnson")).to_be_visible()
+    expect(page.locator(".topbar .actor")).to_contain_text("FRONTDESK via Orthotrac")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/login/")

@@ -257,6 +257,38 @@ class TestOtherPractice:
         assert outsider_client.session["_auth_user_id"] == str(outsider.pk)
         assert not _opened()
 
+    def test_it_switches_staff_of_both_practices_to_the_launched_one_as_themselves(
+        self,
+        owner: Any,
+        riverside: Practice,
+        acworth: Practice,
+        emma: Profile,
+        link: str,
+    ) -> None:
+        add_staff(
+            practice=riverside, username="owner", password=None, role=Role.REWARDS, actor=SYSTEM
+        )
+        browser = Client()
+        browser.force_login(owner)
+        browser.post("/practice/switch/", {"practice": riverside.public_id.hex})
+        browser.get(link)
+        page = browser.get(CHOICE).content.decode()
+        assert "This browser is signed in to Riverside Dental as owner." in page
+        assert "switches you to it, as owner (Owner)." in page
+        assert "Riverside Dental" in browser.get("/patients/").content.decode()
+        key = browser.session.session_key
+
+        response = browser.post(ANSWER, {"answer": "open"})
+
+        assert response["Location"] == f"/patients/{emma.public_id}/"
+        session = browser.session
+        assert session.session_key != key
+        assert session["_auth_user_id"] == str(owner.pk) and "launch" not in session
+        assert session["practice_id"] == acworth.public_id.hex
+        assert browser.get("/settings/").status_code == 200
+        [event] = _opened()
+        assert event.detail["session"] == "staff" and event.detail["staff_role"] == "owner"
+
     def test_it_sends_a_visitor_without_a_session_to_sign_in(self, db: Any) -> None:
         assert Client().get(CHOICE)["Location"].startswith("/login/")
         assert Client().post(ANSWER, {"answer": "open"})["Location"].startswith("/login/")

@@ -8,7 +8,8 @@ A launch respects who is signed in:
 - staff of that practice whose role cannot open profiles (financial), or staff
   signed in to another practice: nothing changes; the launch is held in the
   session for a few minutes and a page asks what to do. Continuing as the PMS
-  user starts the PMS session then, without a second launch from the PMS.
+  user starts the PMS session then, without a second launch from the PMS
+  (staff who also work for the launched practice switch to it instead).
 
 The audit event names the PMS user in every case, and the staff session when
 the profile opened in one.
@@ -32,9 +33,9 @@ from rewardshub.integrations.framing import SESSION_FRAME
 from rewardshub.integrations.models import LaunchToken, LaunchView
 from rewardshub.integrations.systems import system_name
 from rewardshub.patients.models import Profile
-from rewardshub.practices.context import SESSION_LAUNCH, HubContext
+from rewardshub.practices.context import SESSION_LAUNCH, HubContext, switch_practice
 from rewardshub.practices.idle import SESSION_SEEN
-from rewardshub.practices.models import PATIENT_ROLES, Practice
+from rewardshub.practices.models import PATIENT_ROLES, Membership, Practice
 
 SESSION_PENDING = "launch_pending"
 # How long a held launch waits for an answer (the link itself lives a minute).
@@ -122,6 +123,28 @@ def fit(hub: HubContext | None, launch: Launch) -> Fit:
     if hub.role not in PATIENT_ROLES:
         return Fit.ROLE_CANNOT
     return Fit.OPEN_HERE
+
+
+def own_membership(hub: HubContext, launch: Launch) -> Membership | None:
+    """The signed-in staff member's own membership of the launched practice, when it
+    opens profiles: "Open <practice>" then switches practice instead of signing out."""
+    return next(
+        (
+            m
+            for m in hub.memberships
+            if m.practice_id == launch.practice.pk and m.role in PATIENT_ROLES
+        ),
+        None,
+    )
+
+
+def switch_and_open(request: HttpRequest, launch: Launch, membership: Membership) -> None:
+    """Switch the staff session to the launched practice (a new session key), then open."""
+    drop(request)
+    switch_practice(request, membership.practice)
+    request.session.cycle_key()
+    rotate_token(request)
+    open_here(request, launch)
 
 
 def hold(request: HttpRequest, launch: Launch) -> None:

@@ -92,6 +92,7 @@ def launch_choice(request: HttpRequest) -> HttpResponse:
         return _no_question(request)
     context = {
         "question": launch_session.fit(hub, held).value,
+        "member": launch_session.own_membership(hub, held),
         "launched_practice": held.practice.name,
         "pms_actor": held.actor,
         "system": system_name(held.system),
@@ -120,4 +121,11 @@ def launch_answer(request: HttpRequest) -> HttpResponse:
     if held is None:
         # Waited too long: the PMS has to launch again (a link works for a minute).
         return _spent(request, "")
-    return _open_as_pms(request, held)
+    membership = launch_session.own_membership(hub, held)
+    if membership is None:
+        return _open_as_pms(request, held)
+    launch_session.switch_and_open(request, held, membership)
+    switched = get_hub(request)
+    assert switched is not None
+    launch_session.record_open(request, held, staff=switched)
+    return _target(held)
