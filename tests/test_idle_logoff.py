@@ -144,6 +144,28 @@ class TestLaunched:
         _age(browser, 10 * 60)
         assert browser.get(f"/chart/{emma.public_id}/").status_code == 200
 
+    def test_it_ends_an_idle_session_opened_on_the_profile_page(
+        self, launched: tuple[Client, Profile], acworth: Practice
+    ) -> None:
+        _, emma = launched
+        api = Api(client=Client(), token=make_key(acworth)[1])
+        browser = Client()
+        browser.get(urlsplit(api.launch(CHART, "profile", pms_user="FRONTDESK").json()["url"]).path)
+        assert abs(_seen(browser) - time.time()) < 5  # the clock started at the launch
+        assert browser.get(f"/patients/{emma.public_id}/").status_code == 200
+        _age(browser, 15 * 60 + 1)
+
+        response = browser.get(f"/patients/{emma.public_id}/")
+
+        assert response.status_code == 401
+        body = response.content.decode()
+        assert STAFF_MESSAGE in body
+        assert "Go back to the PMS and launch the Patient Rewards Hub again." in body
+        assert "Emma" not in body
+        assert "launch" not in browser.session
+        again = browser.get(f"/patients/{emma.public_id}/")
+        assert again.status_code == 302 and again["Location"].startswith("/login/")
+
 
 @pytest.fixture
 def portal_client(acworth: Practice, issue_cards: Any, make_profile: Any) -> Client:

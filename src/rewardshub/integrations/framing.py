@@ -16,6 +16,9 @@ from django.http import HttpRequest, HttpResponse
 from rewardshub.integrations.origins import frame_ancestors
 from rewardshub.practices.context import SESSION_LAUNCH
 
+# A staff session a chart-tab launch opened in (set by launch_session.open_here).
+SESSION_FRAME = "launch_frame"
+
 
 def allow_framing(response: HttpResponse, stored_origins: str) -> HttpResponse:
     """Frame-ancestors from the practice's stored origins ('none' when there are none)."""
@@ -60,4 +63,7 @@ class LaunchFramingMiddleware:
         launch = session.get(SESSION_LAUNCH)
         if isinstance(launch, dict) and launch.get("frame_ancestors"):
             allow_framing(response, str(launch["frame_ancestors"]))
+        elif session.get(SESSION_FRAME):
+            # A staff session the chart tab opened in (launch_session.open_here).
+            allow_framing(response, str(session[SESSION_FRAME]))
         return response

@@ -1,10 +1,13 @@
 from django.urls import path, re_path
 
-from rewardshub.integrations import api, views, views_settings
+from rewardshub.integrations import api, views, views_launch, views_settings
 
 app_name = "integrations"
 urlpatterns = [
-    path("launch/<str:token>", views.launch, name="launch"),
+    path("launch/<str:token>", views_launch.launch, name="launch"),
+    # Not under launch/: that prefix passes the idle check (it starts a new session).
+    path("launch-choice/", views_launch.launch_choice, name="launch_choice"),
+    path("launch-choice/answer/", views_launch.launch_answer, name="launch_answer"),
     path("synced/", views.synced, name="synced"),
     path("chart/<uuid:public_id>/", views.chart, name="chart"),
     path("settings/integrations/keys/", views_settings.keys, name="keys"),

@@ -3,7 +3,8 @@
 Every staff page works inside one practice. A request gets its `HubContext`
 from the session: a signed-in staff member acts for the practice chosen in
 the switcher (with their role there); a session opened by a PMS launch link
-acts for the launching practice with the rewards role and names the PMS user.
+acts for the launching practice with the rewards role and names the PMS user
+(a launch into a staff session keeps that session: integrations/launch_session.py).
 Views never read a practice from the URL or a form.
 """
 
@@ -41,6 +42,10 @@ class HubContext:
     actor: Actor
     launched: bool = False
     memberships: list[Membership] = field(default_factory=list)
+
+    @property
+    def role_label(self) -> str:
+        return str(Role(self.role).label) if self.role in Role.values else self.role
 
     @property
     def can_see_patients(self) -> bool:
