@@ -6,15 +6,21 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from collections.abc import Callable
 
 import pytest
 from django.test import Client
 from django.utils import timezone
-from tests.integrations.conftest import Api
+from tests.integrations.conftest import SYSTEM, Api
+from tests.points.conftest import menu, prizes  # noqa: F401 (fixtures)
 
 from rewardshub.audit.models import AuditEvent
 from rewardshub.integrations.models import SyncEvent
 from rewardshub.local_time import format_when
+from rewardshub.patients.models import Profile
+from rewardshub.points.actions import award_items
+from rewardshub.points.models import Prize, PrizeOrder, RewardItem
+from rewardshub.points.orders import order_prize
 from rewardshub.practices.models import IntegrationKey, Practice
 
 SYNC_LOG = "/settings/integrations/sync-log/"
@@ -97,6 +103,29 @@ def test_it_shows_integration_keys_created_and_last_used_in_practice_time(
 
     assert EXPECTED[zone]["minutes"] in row
     assert EXPECTED[zone]["later"] in row
+
+
+@pytest.mark.parametrize("zone", sorted(EXPECTED))
+def test_it_shows_an_order_at_the_same_local_time_on_the_orders_page_and_its_receipt(
+    owner_client: Client,
+    acworth: Practice,
+    make_profile: Callable[..., Profile],
+    menu: dict[str, RewardItem],  # noqa: F811
+    prizes: dict[str, Prize],  # noqa: F811
+    zone: str,
+) -> None:
+    in_zone(acworth, zone)
+    emma = make_profile(acworth)
+    award_items(practice=acworth, profile=emma, items=[menu["review"]], actor=SYSTEM)
+    emma.refresh_from_db()
+    order = order_prize(practice=acworth, profile=emma, prize=prizes["sticker"], actor=SYSTEM)
+    PrizeOrder.objects.filter(pk=order.pk).update(created_at=MOMENT)
+
+    orders = text(owner_client.get("/orders/").content.decode())
+    receipt = text(owner_client.get(f"/orders/{order.public_id}/receipt/").content.decode())
+
+    assert EXPECTED[zone]["minutes"] in orders
+    assert EXPECTED[zone]["minutes"] in receipt
 
 
 def test_the_time_zone_of_the_practice_is_used_for_a_request_and_only_that_request(
