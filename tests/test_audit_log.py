@@ -76,7 +76,9 @@ def test_it_shows_times_in_the_practice_time_zone(
     event = AuditEvent.objects.get(action="profile.create")
     local = event.created_at.astimezone(zoneinfo.ZoneInfo("America/Los_Angeles"))
     response = owner_client.get(URL)
-    assert dateformat.format(local, "M j, Y g:i:s A") in response.content.decode()
+    # "Dec. 4, 2026, 2:35:34 p.m. PST": the format every log page uses (local_time.py).
+    shown = f"{dateformat.format(local, 'N j, Y, g:i:s a')} {local.tzname()}"
+    assert shown in response.content.decode()
     assert "Times are in America/Los_Angeles." in response.content.decode()
 
 

@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "rewardshub.practices.context.HubContextMiddleware",
     # Reads the practice (its idle timeout) from the hub context; ends idle sessions.
     "rewardshub.practices.idle.IdleLogoffMiddleware",
+    # After the idle check: a staff request runs in its practice's time zone.
+    "rewardshub.practices.context.PracticeTimeZoneMiddleware",
     "rewardshub.headers.PermissionsPolicyMiddleware",
     # After CSP and X-Frame-Options: lets the PMS frame a chart-tab session's pages.
     "rewardshub.integrations.framing.LaunchFramingMiddleware",
@@ -105,6 +107,8 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "rewardshub.practices.context.hub_context",
             ],
+            # `|when`: every time shown to people in one format (local_time.py).
+            "builtins": ["rewardshub.local_time"],
         },
     }
 ]

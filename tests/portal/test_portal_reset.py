@@ -155,3 +155,31 @@ class TestStaffTempPassword:
 
     def test_it_refuses_a_get(self, frontdesk_client: Client, activated: Patient) -> None:
         assert frontdesk_client.get(self.URL.format(activated.profile.public_id)).status_code == 405
+
+    def test_it_refuses_a_form_from_before_the_last_new_password(
+        self, frontdesk_client: Client, activated: Patient
+    ) -> None:
+        profile_url = f"/patients/{activated.profile.public_id}/"
+        page = frontdesk_client.get(profile_url).content.decode()
+        found = re.search(r'name="issued" value="([0-9a-f]{20})"', page)
+        assert found is not None
+        form = {"issued": found.group(1)}
+        url = self.URL.format(activated.profile.public_id)
+
+        first = frontdesk_client.post(url, form)
+        assert first.status_code == 200
+        given = PortalAccount.objects.get(profile=activated.profile).temp_password_hash
+        # The same form again (a reload, Forward, a double click): nothing is replaced.
+        again = frontdesk_client.post(url, form, follow=True)
+        assert again.redirect_chain == [(profile_url, 302)]
+        assert (
+            "A new portal password was already made from that page, and shown once. "
+            "To make another, press New portal password again."
+        ) in again.content.decode()
+        assert PortalAccount.objects.get(profile=activated.profile).temp_password_hash == given
+        assert AuditEvent.objects.filter(action="portal.temp_password").count() == 1
+        # The profile's button now carries the new stamp, and makes another on purpose.
+        fresh = re.search(r'name="issued" value="([0-9a-f]{20})"', again.content.decode())
+        assert fresh is not None and fresh.group(1) != form["issued"]
+        assert frontdesk_client.post(url, {"issued": fresh.group(1)}).status_code == 200
+        assert AuditEvent.objects.filter(action="portal.temp_password").count() == 2

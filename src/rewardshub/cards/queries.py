@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import formats, timezone
 
 from rewardshub.cards.models import Card, CardState
 from rewardshub.cards.numbers import CardInputError, luhn_valid, parse_card_input
 from rewardshub.errors import ActionError
+from rewardshub.local_time import format_when
 from rewardshub.patients.models import Profile
 from rewardshub.practices.models import Practice
 
@@ -44,8 +44,7 @@ def unknown_number_error(number: str) -> ActionError:
 
 
 def _when(card: Card) -> str:
-    moment = timezone.localtime(card.retired_at) if card.retired_at else None
-    return formats.date_format(moment, "N j, Y") if moment else "an earlier date"
+    return format_when(card.retired_at, "date") if card.retired_at else "an earlier date"
 
 
 def retired_error(card: Card) -> ActionError:

@@ -10,7 +10,6 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.defaultfilters import filesizeformat
-from django.utils import formats, timezone
 from ninja.security import HttpBearer
 
 from rewardshub.audit.actors import client_ip
@@ -20,6 +19,7 @@ from rewardshub.integrations.keys import find_key, touch
 from rewardshub.integrations.schemas import CHART_ID_RULE, EMAIL_PATTERN, NO_NUL, NOT_BLANK
 from rewardshub.integrations.sync import Caller, record_failure, record_replay
 from rewardshub.integrations.systems import system_name
+from rewardshub.local_time import format_when
 from rewardshub.practices.models import IntegrationKey
 
 KEYS_PAGE = "Settings > Integration keys"
@@ -54,7 +54,7 @@ def _revoked(key: IntegrationKey) -> ActionError:
         zone = zoneinfo.ZoneInfo(key.practice.time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         zone = None
-    when = formats.date_format(timezone.localtime(key.revoked_at, zone), "N j, Y")
+    when = format_when(key.revoked_at, "date", zone)
     return _unauthorized(
         f"This integration key was revoked on {when}. Create a new key in "
         f"{KEYS_PAGE} and update the PMS bridge."

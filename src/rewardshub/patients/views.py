@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -42,19 +40,9 @@ from rewardshub.practices.models import PATIENT_ROLES
 PAGE_SIZE = 25
 
 
-def in_practice_time(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Dates in messages and pages in the practice's time zone, for this request only."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, hub: HubContext, **kwargs: Any) -> HttpResponse:
-        with timezone.override(hub.practice.time_zone):
-            return view(request, *args, hub=hub, **kwargs)
-
-    return wrapper
-
-
 def patient_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    return staff_view(PATIENT_ROLES)(in_practice_time(view))
+    # Pages and messages are in the practice's time zone: PracticeTimeZoneMiddleware.
+    return staff_view(PATIENT_ROLES)(view)
 
 
 def safe_next(request: HttpRequest) -> str | None:

@@ -10,11 +10,12 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError
+from rewardshub.local_time import format_when
 from rewardshub.patients.actions import add_tag
 from rewardshub.patients.models import Profile
 from rewardshub.points.ledger import LedgerKey, lock_profile, post, replayed_entries
@@ -42,8 +43,8 @@ def _check_repeat_window(profile: Profile, item: RewardItem, now: dt.datetime) -
         raise ActionError(
             "repeat_window",
             f"“{item.name}” was already given to {profile.first_name} on "
-            f"{formats.date_format(given, 'N j, Y')}; it can be given again from "
-            f"{formats.date_format(again, 'N j, Y')}. Nothing was awarded.",
+            f"{format_when(given, 'date')}; it can be given again from "
+            f"{format_when(again, 'date')}. Nothing was awarded.",
             status=409,
         )
 

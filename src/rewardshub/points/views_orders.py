@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from rewardshub.errors import ActionError
 from rewardshub.patients import queries as patient_queries
 from rewardshub.patients.models import Profile
-from rewardshub.patients.views import back_to_profile, in_practice_time, patient_view
+from rewardshub.patients.views import back_to_profile, patient_view
 from rewardshub.points.models import OrderStatus, Prize, PrizeOrder
 from rewardshub.points.orders import cancel_order, fulfil_order, order_prize
 from rewardshub.points.prize_forms import CancelOrderForm
@@ -37,7 +37,7 @@ PAGE_SIZE = 50
 
 
 def order_view(view: Any) -> Any:
-    return staff_view(ORDER_ROLES)(in_practice_time(view))
+    return staff_view(ORDER_ROLES)(view)
 
 
 def get_order(hub: HubContext, public_id: uuid.UUID) -> PrizeOrder:

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import formats, timezone
+from django.utils import timezone
 
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor, client_ip
@@ -30,6 +30,7 @@ from rewardshub.cards.models import SET_CARD_RETIRED, Card, CardState
 from rewardshub.cards.numbers import CardInputError, parse_card_input
 from rewardshub.cards.temp_passwords import check_temp_password
 from rewardshub.errors import ActionError
+from rewardshub.local_time import format_when
 from rewardshub.patients.models import Profile
 from rewardshub.portal.models import PortalAccount
 from rewardshub.ratelimit import FailureLimiter
@@ -93,7 +94,7 @@ def _retired_error(card: Card) -> ActionError:
     when = "an earlier date"
     if card.retired_at:
         with timezone.override(card.practice.time_zone):
-            when = formats.date_format(timezone.localtime(card.retired_at), "N j, Y")
+            when = format_when(card.retired_at, "date")
     if card.retire_reason == SET_CARD_RETIRED:
         message = (
             f"This card was retired on {when} before it was ever used and no longer works. "

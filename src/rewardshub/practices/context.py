@@ -18,6 +18,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from rewardshub.audit.actors import Actor, client_ip
 from rewardshub.audit.models import ActorKind
@@ -116,6 +117,27 @@ class HubContextMiddleware:
         # Resolved lazily: API calls and static files never pay for it.
         request._hub_cache = None  # type: ignore[attr-defined]
         return self.get_response(request)
+
+
+class PracticeTimeZoneMiddleware:
+    """Each staff request in its practice's time zone, so every time on a page
+    (`|date`, `|when`, `timezone.localtime()`) is the practice's local time.
+
+    Sits after IdleLogoffMiddleware, which has already resolved the practice
+    of a signed-in or launched session (no extra query). The API answers in
+    ISO 8601 with an offset and never needs it; the portal sets its patient's
+    practice's zone in portal_view.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        hub = None if request.path_info.startswith("/api/") else get_hub(request)
+        if hub is None:
+            return self.get_response(request)
+        with timezone.override(hub.practice.time_zone):
+            return self.get_response(request)
 
 
 def get_hub(request: HttpRequest) -> HubContext | None:

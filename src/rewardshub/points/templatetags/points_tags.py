@@ -20,8 +20,9 @@ from typing import Any
 
 from django import template
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 
+from rewardshub.local_time import format_when
 from rewardshub.points import queries
 from rewardshub.points.models import EntryKind
 from rewardshub.points.queries import HistoryEntry
@@ -65,7 +66,7 @@ def history_rows(entries: list[HistoryEntry]) -> list[HistoryRow]:
         local: datetime = timezone.localtime(entry.created_at)
         day = local.date()
         if day not in days:
-            days[day] = formats.date_format(local, "N j, Y")
+            days[day] = format_when(local, "date")
         public_id = str(entry.public_id)
         rows.append(
             HistoryRow(

@@ -68,3 +68,21 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   }
 });
+
+// Back and Forward show a page as it is now, never a copy whose form is still
+// filled in and invites a second submit (a second award). Pages say no-store,
+// so the browser fetches them again, but it then puts back what was ticked and
+// typed in the forms: empty the forms that post. Should a page come back from
+// the back/forward cache all the same, fetch it again.
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) {
+    window.location.reload();
+    return;
+  }
+  const navigation = performance.getEntriesByType("navigation")[0];
+  if (navigation && navigation.type === "back_forward") {
+    for (const form of document.querySelectorAll("form")) {
+      if (form.method === "post") form.reset();
+    }
+  }
+});
