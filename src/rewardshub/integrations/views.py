@@ -54,7 +54,10 @@ def launch(request: HttpRequest, token: str) -> HttpResponse:
     if won.view == LaunchView.SYNCED:
         # Only says the patient is synced: opens no session, keeps a signed-in
         # staff member signed in.
-        request.session[SESSION_SYNCED] = {"first_name": won.profile.first_name}
+        request.session[SESSION_SYNCED] = {
+            "first_name": won.profile.first_name,
+            "changes": list(won.notice),
+        }
         return redirect("integrations:synced")
     actor = _launch_actor(won)
     # A new session (new key: no fixation) acting for this practice only.
@@ -76,6 +79,8 @@ def launch(request: HttpRequest, token: str) -> HttpResponse:
     )
     if won.view == LaunchView.CHART:
         return redirect("integrations:chart", won.profile.public_id)
+    if won.view == LaunchView.CONFIRM and won.confirmation is not None:
+        return redirect("integrations:confirm_link", won.confirmation.public_id)
     return redirect(_profile_url(won.profile))
 
 
@@ -84,7 +89,10 @@ def launch(request: HttpRequest, token: str) -> HttpResponse:
 def synced(request: HttpRequest) -> HttpResponse:
     notice = request.session.get(SESSION_SYNCED)
     first_name = notice.get("first_name", "") if isinstance(notice, dict) else ""
-    return render(request, "integrations/synced.html", {"first_name": first_name})
+    changes = notice.get("changes", []) if isinstance(notice, dict) else []
+    return render(
+        request, "integrations/synced.html", {"first_name": first_name, "changes": changes}
+    )
 
 
 @never_cache
