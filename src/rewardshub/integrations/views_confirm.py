@@ -60,8 +60,9 @@ def _rows(pending: PendingLink) -> list[dict[str, Any]]:
 
 def _context(request: HttpRequest, pending: PendingLink) -> dict[str, Any]:
     decided = request.session.get(SESSION_DECIDED)
-    mine = isinstance(decided, dict) and decided.get("id") == str(pending.public_id)
-    shown: dict[str, Any] = decided if mine else {}
+    shown: dict[str, Any] = {}
+    if isinstance(decided, dict) and decided.get("id") == str(pending.public_id):
+        shown = decided
     expired = is_expired(pending)
     context: dict[str, Any] = {
         "pending": pending,
