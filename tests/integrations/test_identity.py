@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from rewardshub.integrations.identity import Identity, differences, fold, in_words
@@ -31,6 +31,8 @@ def test_folding_twice_changes_nothing(name: str) -> None:
 
 @given(names)
 def test_case_spaces_and_accents_never_make_a_difference(name: str) -> None:
+    # Letters whose capital folds to another letter ("ı" -> "I" -> "i") are different letters.
+    assume(name.upper().casefold() == name.casefold())
     accented = unicodedata.normalize(
         "NFC", "".join(char + "\u0301" if char.isalpha() else char for char in name)
     )
