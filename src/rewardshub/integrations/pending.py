@@ -55,6 +55,14 @@ def get_confirmation(practice: Practice, public_id: object) -> PendingLink:
     )
 
 
+def forget_expired() -> int:
+    """Mark confirmations nobody answered in time expired and drop the chart
+    demographics they kept (housekeeping); returns how many."""
+    return PendingLink.objects.filter(
+        state=LinkState.PENDING, expires_at__lte=timezone.now()
+    ).update(state=LinkState.EXPIRED, data={})
+
+
 def is_expired(pending: PendingLink) -> bool:
     return pending.state == LinkState.EXPIRED or (
         pending.state == LinkState.PENDING and pending.expires_at <= timezone.now()
