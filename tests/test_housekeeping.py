@@ -14,7 +14,12 @@ from django.utils import timezone
 
 from rewardshub.audit.models import AuditEvent
 from rewardshub.integrations.launch import create_token
-from rewardshub.integrations.models import IdempotencyRecord, LaunchToken, LaunchView
+from rewardshub.integrations.models import (
+    IdempotencyRecord,
+    LaunchToken,
+    LaunchView,
+    PendingLink,
+)
 from rewardshub.practices.models import Practice
 
 
@@ -56,5 +61,28 @@ def test_it_deletes_expired_links_old_answers_and_sessions_and_keeps_the_rest(
     assert AuditEvent.objects.count() == audit_before
     assert out.getvalue().strip() == (
         "Deleted 1 expired launch link(s), 1 old Idempotency-Key answer(s) "
-        "and 1 expired session(s)."
+        "and 1 expired session(s).\n"
+        "Expired 0 unanswered link confirmation(s), dropping the chart details they kept."
     )
+
+
+def test_it_drops_the_chart_details_of_unanswered_link_confirmations(
+    acworth: Practice, make_profile: Callable[..., Any]
+) -> None:
+    profile = make_profile(acworth)
+    now = timezone.now()
+    for chart_id, expires in (("C1", -1), ("C2", 1)):
+        PendingLink.objects.create(
+            practice=acworth, system="orthotrac", chart_id=chart_id, profile=profile,
+            data={"email": "kept@example.com"}, expires_at=now + dt.timedelta(minutes=expires),
+        )  # fmt: skip
+
+    out = StringIO()
+    call_command("housekeeping", stdout=out)
+
+    rows = PendingLink.objects.order_by("chart_id").values_list("chart_id", "state", "data")
+    assert list(rows) == [
+        ("C1", "expired", {}),
+        ("C2", "pending", {"email": "kept@example.com"}),
+    ]
+    assert "Expired 1 unanswered link confirmation(s)" in out.getvalue()

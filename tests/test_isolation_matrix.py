@@ -36,6 +36,7 @@ from django.test import Client
 from tests.conftest import SYSTEM
 from tests.integrations.conftest import Api, make_key
 from tests.url_walk import (
+    ZEB_CHART,
     Acworth,
     Route,
     attempts,
@@ -132,7 +133,7 @@ def world(
     zeb, pip = target.profiles
     acworth_token = make_key(acworth)[1]
     api = Api(client=Client(), token=acworth_token)
-    assert api.set_card(CHART, zeb.username).status_code == 200
+    assert api.set_card(CHART, zeb.username, **ZEB_CHART).status_code == 200
     assert api.call("POST", api.path(CHART, "/points"), {"amount": 40, "description": "x"}).json()
     prize = Prize.objects.create(practice=acworth, name="Glitter pencil", cost=5)
     zeb.refresh_from_db()

@@ -11,6 +11,7 @@ cards, tags, a location, staff, a key, a tag rule); `build_world` makes it.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 import uuid
@@ -24,11 +25,13 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.converters import IntConverter, UUIDConverter
 from django.urls.resolvers import RoutePattern
+from django.utils import timezone
 from tests.conftest import PASSWORD, SYSTEM
 
 from rewardshub.audit.actors import Actor
 from rewardshub.cards.actions import replace_card
 from rewardshub.integrations.actions import add_tag_rule, create_key
+from rewardshub.integrations.models import PendingLink
 from rewardshub.patients.models import Profile, Tag
 from rewardshub.patients.tag_actions import create_tag, create_tag_group
 from rewardshub.practices.actions import add_location, add_staff
@@ -113,6 +116,11 @@ def objects_of(practice: Practice) -> dict[str, list[models.Model]]:
     return found
 
 
+# Zebulon's chart (OT-ZEB) as the PMS sends it: it agrees with the hub, so set card links it.
+ZEB_BORN = dt.date(2011, 6, 7)
+ZEB_CHART = {"first_name": "Zebulon", "last_name": "Quackenbush", "birth_date": "2011-06-07"}
+
+
 def build_world(acworth: Practice, issue_cards: Any, make_profile: Any) -> Acworth:
     """Zebulon (two cards, tags) and Philippa in Acworth, plus one of every setting."""
     numbers = issue_cards(acworth, 4)
@@ -122,9 +130,20 @@ def build_world(acworth: Practice, issue_cards: Any, make_profile: Any) -> Acwor
         last="Quackenbush",
         card=numbers[0],
         tags=("*Orthodontic Patient", "*Acworth"),
+        birth_date=ZEB_BORN,
     )
     replace_card(practice=acworth, profile=zeb, raw=numbers[1], actor=SYSTEM)
     pip = make_profile(acworth, first="Philippa", last="Wobbleton")
+    # A set card that waits for staff to confirm it (its window is a route of its own).
+    PendingLink.objects.create(
+        practice=acworth,
+        system="orthotrac",
+        chart_id="OT-PIP",
+        profile=pip,
+        data={"first_name": "Philippa", "last_name": "Wobbleton", "email": "pip@example.com"},
+        differences=["birth_date"],
+        expires_at=timezone.now() + dt.timedelta(minutes=30),
+    )
     group = create_tag_group(practice=acworth, name="Wombat Interests", actor=SYSTEM)
     tag = create_tag(practice=acworth, group=group, name="Quokka Club", actor=SYSTEM)
     add_location(practice=acworth, name="Kennesaw Hideaway", actor=SYSTEM)

@@ -234,8 +234,10 @@ def _launch_notice(result: Mapping[str, str] | None) -> str:
     if "error" in result:
         return f"""<div class="alert-box" id="hub-alert" role="alert">
 <p class="alert-title">{HUB}</p><p>{e(result["error"])}</p></div>"""
+    waiting = result.get("message", "")
+    note = f'<p id="hub-launch-message">{e(waiting)}</p>\n' if waiting else ""
     return f"""<div class="notice-box" id="hub-launch" role="status">
-{_hub_window_link(result["url"])}</div>"""
+{note}{_hub_window_link(result["url"])}</div>"""
 
 
 def _hub_window_link(url: str) -> str:
@@ -280,6 +282,12 @@ def set_card_page(
     if result is not None and "error" in result:
         outcome = f"""<div class="error-box" id="set-card-error" role="alert">
 <p>{e(result["error"])}</p></div>"""
+    elif result is not None and result.get("outcome") == "needs_confirmation":
+        outcome = f"""<div class="notice-box" id="set-card-result" role="status">
+<p class="success-title">Waiting for confirmation in the hub</p>
+<p>{e(result.get("message", ""))}</p>
+{_hub_window_link(result["browser_url"])}
+</div>"""
     elif result is not None:
         outcome = f"""<div class="success-box" id="set-card-result" role="status">
 <p class="success-title">Card number set</p>

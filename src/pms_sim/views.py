@@ -119,6 +119,8 @@ def set_card(ctx: Context, request: Request, chart_id: str) -> Response:
         outcome=str(answer.get("outcome", "")),
         username=str(answer.get("username", "")),
         browser_url=str(answer.get("browser_url", "")),
+        # needs_confirmation (202): what the hub says staff must do.
+        message=str(answer.get("message", "")),
     )
     return redirect(back, result=key)
 
@@ -132,7 +134,13 @@ def launch(ctx: Context, request: Request, chart_id: str) -> Response:
     except HubError as err:
         key = _put_result(ctx, "launch", chart_id, error=err.message)
     else:
-        key = _put_result(ctx, "launch", chart_id, url=str(answer.get("url", "")))
+        key = _put_result(
+            ctx,
+            "launch",
+            chart_id,
+            url=str(answer.get("url", "")),
+            message=str(answer.get("message", "") or ""),
+        )
     return redirect(pages.chart_url(chart_id), tab=tab if tab in pages.TABS else "", result=key)
 
 
@@ -156,6 +164,8 @@ def _sync_badge(ctx: Context, chart_id: str) -> tuple[str, str]:
         return "offline", f"unavailable ({err.message})"
     if status.get("linked"):
         return "synced", f"Synced ({status.get('username', '')})"
+    if status.get("state") == "needs_confirmation":
+        return "waiting", "Waiting for confirmation in the hub"
     return "unsynced", "Not synced"
 
 

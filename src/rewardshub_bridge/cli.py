@@ -1,8 +1,10 @@
 """`rewardshub-bridge`: the commands a PMS menu item runs.
 
 Exit codes: 0 ok, 1 the hub answered an error, 2 usage or config error,
-3 the hub could not be reached. Staff read stderr in a PMS pop-up, so every
-failure is one plain sentence.
+3 the hub could not be reached. A set card the hub holds for staff to confirm
+(202 needs_confirmation: the chart and the hub patient differ) is no error:
+the bridge opens the hub's confirmation window, says so, and exits 0. Staff
+read stderr in a PMS pop-up, so every failure is one plain sentence.
 """
 
 from __future__ import annotations
@@ -25,12 +27,17 @@ from rewardshub_bridge.demographics import (
     read_info_file,
 )
 
-__all__ = ["main", "build_parser", "SWIPE_PROMPT", "NO_BROWSER_ENV"]
+__all__ = ["main", "build_parser", "SWIPE_PROMPT", "NO_BROWSER_ENV", "CONFIRMATION_NEEDED"]
 
 EXIT_OK, EXIT_HUB_ERROR, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 NO_BROWSER_ENV = "REWARDSHUB_BRIDGE_NO_BROWSER"
 SWIPE_PROMPT = "Swipe the rewards card or type its number, then press Enter:"
 HUB_PREFIX = "Patient Rewards Hub: "
+NEEDS_CONFIRMATION = "needs_confirmation"
+CONFIRMATION_NEEDED = (
+    "Confirmation needed: nothing is linked until a staff member clicks "
+    "Link these records in the hub window."
+)
 _CHART_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 # option -> demographics field of the contract
@@ -179,13 +186,20 @@ def _set_card(args: argparse.Namespace, connect: Connect) -> int:
     )
     print(f"{result.get('outcome', 'ok')} {result.get('username', '')}".rstrip())
     _show(str(result["browser_url"]), args.no_browser)
+    _say_if_waiting(result)
     return EXIT_OK
+
+
+def _say_if_waiting(result: Mapping[str, object]) -> None:
+    if result.get("outcome") == NEEDS_CONFIRMATION:
+        print(f"{CONFIRMATION_NEEDED} {result.get('message', '')}".rstrip(), flush=True)
 
 
 def _launch(args: argparse.Namespace, connect: Connect) -> int:
     client, system = connect()
     result = client.launch(system, args.chart_id, view=args.view, pms_user=args.pms_user)
     _show(str(result["url"]), args.no_browser)
+    _say_if_waiting(result)
     return EXIT_OK
 
 

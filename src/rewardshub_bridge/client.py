@@ -59,7 +59,11 @@ class HubClient:
         pms_user: str | None = None,
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        """Link the chart to the profile the card names (creating it if new)."""
+        """Link the chart to the profile the card names (creating it if new).
+
+        An answer with outcome "needs_confirmation" (HTTP 202) linked nothing:
+        its browser_url opens the hub window where staff confirm the link.
+        """
         body = _without_none(demographics)
         body["card"] = card
         if pms_user is not None:

@@ -6,6 +6,7 @@ afterwards. Argument and file checks that need no hub are in test_bridge_cli_usa
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import pty
@@ -22,7 +23,7 @@ from rewardshub.integrations.actions import revoke_key
 from rewardshub.integrations.models import LaunchToken, PmsLink, SyncEvent
 from rewardshub.integrations.systems import not_synced_message
 from rewardshub.patients.models import Profile
-from rewardshub_bridge.cli import SWIPE_PROMPT
+from rewardshub_bridge.cli import CONFIRMATION_NEEDED, SWIPE_PROMPT
 from rewardshub_bridge.client import HubClient
 
 from .conftest import SYSTEM, Hub, WriteConfig, hub_state, last_failure
@@ -144,15 +145,51 @@ def test_set_card_sends_every_demographics_option(config_file: Path, cards: list
     )  # fmt: skip
 
 
+EMMA_OPTIONS = ["--first", "Emma", "--last", "Johnson", "--birth-date", "05/09/2010"]
+
+
 def test_set_card_links_an_existing_profile_by_its_pasted_username(
     hub: Hub, config_file: Path, make_profile: Callable[..., Profile]
 ) -> None:
-    emma = make_profile(hub.practice, "Emma", "Johnson")
+    emma = make_profile(hub.practice, "Emma", "Johnson", birth_date=dt.date(2010, 5, 9))
 
-    done = bridge(config_file, "set-card", "--chart-id", "OT-10004", stdin=emma.username + "\n")
+    done = bridge(config_file, "set-card", "--chart-id", "OT-10004", *EMMA_OPTIONS,
+                  stdin=emma.username + "\n")  # fmt: skip
 
     assert (done.returncode, done.stdout.splitlines()[0]) == (0, f"linked {emma.username}")
     assert PmsLink.objects.get(chart_id="OT-10004").profile == emma
+
+
+def test_set_card_of_another_patient_opens_the_confirmation_window_and_exits_0(
+    hub: Hub,
+    config_file: Path,
+    make_profile: Callable[..., Profile],
+    browser_log: tuple[dict[str, str], Path],
+) -> None:
+    # The chart's birth date is not the hub patient's: the hub links nothing yet.
+    emma = make_profile(hub.practice, "Emma", "Johnson", birth_date=dt.date(2010, 9, 5))
+    env, log = browser_log
+
+    done = bridge(config_file, "set-card", "--chart-id", "OT-10004", *EMMA_OPTIONS,
+                  stdin=emma.username + "\n", env=env)  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"needs_confirmation {emma.username}"
+    assert lines[1].startswith(f"{hub.url}/launch/")
+    assert lines[2].startswith(CONFIRMATION_NEEDED + " This chart is not synced yet: its birth")
+    assert _opened(log) == [lines[1]]
+    assert LaunchToken.objects.latest("id").view == "confirm"
+    assert not PmsLink.objects.filter(chart_id="OT-10004").exists()
+
+    # Launch meanwhile opens that window again, and says why.
+    launched = bridge(config_file, "launch", "--chart-id", "OT-10004", env=env)
+
+    assert launched.returncode == 0, launched.stderr
+    url, said = launched.stdout.splitlines()
+    assert said.startswith(CONFIRMATION_NEEDED)
+    assert _opened(log) == [lines[1], url]
+    assert LaunchToken.objects.latest("id").view == "confirm"
 
 
 def test_set_card_prompts_for_the_swipe_on_a_terminal(config_file: Path, cards: list[str]) -> None:

@@ -3,6 +3,7 @@ that is wrong, down or silent."""
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 import zoneinfo
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ from .conftest import HUB_TIMEOUT, SYSTEM, Hub, SimBrowser, hub_state, last_fail
 
 CHART = "OT-10001"
 LIAM = {"first_name": "Liam", "last_name": "Carter", "birth_date": "2011-03-14"}
+EMMA = {"first_name": "Emma", "last_name": "Johnson", "birth_date": "2010-05-09"}
 
 
 # -- set card -----------------------------------------------------------------
@@ -59,13 +61,26 @@ def test_it_creates_a_profile_from_a_new_cards_swipe(
 def test_it_links_an_existing_profile_by_its_username(
     hub: Hub, client: HubClient, make_profile: Callable[..., Profile]
 ) -> None:
-    emma = make_profile(hub.practice, "Emma", "Johnson")
+    emma = make_profile(hub.practice, "Emma", "Johnson", birth_date=dt.date(2010, 5, 9))
 
-    answer = client.set_card("orthotrac", "OT-10004", emma.username, {})
+    answer = client.set_card("orthotrac", "OT-10004", emma.username, EMMA)
 
     assert (answer["outcome"], answer["username"]) == ("linked", emma.username)
     assert answer["profile_id"] == str(emma.public_id)
     assert PmsLink.objects.get(chart_id="OT-10004").profile == emma
+
+
+def test_it_returns_a_held_link_as_an_answer_not_an_error(
+    hub: Hub, client: HubClient, make_profile: Callable[..., Profile]
+) -> None:
+    emma = make_profile(hub.practice, "Emma", "Johnson")  # no birth date in the hub
+
+    answer = client.set_card("orthotrac", "OT-10004", emma.username, EMMA)
+
+    assert (answer["outcome"], answer["differences"]) == ("needs_confirmation", ["birth_date"])
+    assert open_once(str(answer["browser_url"])).startswith("/link-confirmations/")
+    assert client.status("orthotrac", "OT-10004")["state"] == "needs_confirmation"
+    assert not PmsLink.objects.filter(chart_id="OT-10004").exists()
 
 
 def test_it_answers_already_linked_for_the_same_chart_and_card(

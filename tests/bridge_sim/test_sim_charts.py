@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from pms_sim import charts
 from pms_sim.seed import DEMO_CHARTS, EMMA_CHART_ID, seed
 from pms_sim.settings import Settings
+from rewardshub.integrations.identity import Identity, differences
 
 
 def test_the_demo_has_new_patients_and_emma_johnson() -> None:
@@ -89,3 +91,28 @@ def test_settings_come_from_the_environment() -> None:
 def test_settings_refuse_a_bad_port(port: str) -> None:
     with pytest.raises(ValueError, match="PMS_SIM_PORT must be a port number"):
         Settings.from_env({"PMS_SIM_PORT": port})
+
+
+def test_the_demo_hub_patient_of_a_sim_chart_is_the_same_person() -> None:
+    """Set card links an existing hub patient at once only when names and birth date agree,
+    so the demo's "existing hub patient" (Emma, OT-10004) must agree with her chart."""
+    from rewardshub.practices.demo import DEMO_PRACTICES
+
+    hub = {
+        (patient.first, patient.last): patient
+        for practice in DEMO_PRACTICES
+        for patient in practice.patients
+    }
+    shared = [chart for chart in DEMO_CHARTS if (chart["first_name"], chart["last_name"]) in hub]
+    assert [chart["chart_id"] for chart in shared] == [EMMA_CHART_ID]
+    for chart in shared:
+        patient = hub[(chart["first_name"], chart["last_name"])]
+        chart_side = Identity(
+            chart["first_name"],
+            chart["last_name"],
+            chart["preferred_name"],
+            dt.date.fromisoformat(chart["birth_date"]),
+        )
+        born = dt.date.fromisoformat(patient.birth_date)
+        hub_side = Identity(patient.first, patient.last, patient.preferred, born)
+        assert differences(chart_side, hub_side) == []

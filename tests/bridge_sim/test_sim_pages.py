@@ -7,6 +7,7 @@ with no hub at all.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
@@ -250,7 +251,8 @@ def test_a_swipe_creates_the_hub_profile_from_the_chart(
 def test_pasting_a_hub_username_links_the_existing_profile(
     hub: Hub, sim: SimBrowser, make_profile: Callable[..., Profile]
 ) -> None:
-    emma = make_profile(hub.practice, "Emma", "Johnson")
+    # The seed's chart and the hub agree on her name and birth date.
+    emma = make_profile(hub.practice, "Emma", "Johnson", birth_date=dt.date(2010, 5, 9))
 
     doc = set_card(sim, EMMA_CHART_ID, emma.username)
 
@@ -258,6 +260,32 @@ def test_pasting_a_hub_username_links_the_existing_profile(
     assert PmsLink.objects.get(chart_id=EMMA_CHART_ID).profile == emma
     badge = Doc(sim.get(f"/charts/{EMMA_CHART_ID}").text).by_id("hub-sync-badge")
     assert text_of(badge) == f"Patient Rewards Hub: Synced ({emma.username})"
+
+
+def test_pasting_another_patients_username_waits_for_confirmation_in_the_hub(
+    hub: Hub, sim: SimBrowser, make_profile: Callable[..., Profile]
+) -> None:
+    other = make_profile(hub.practice, "Emma", "Johnson", birth_date=dt.date(2010, 9, 5))
+
+    doc = set_card(sim, EMMA_CHART_ID, other.username)
+
+    result = text_of(doc.by_id("set-card-result"))
+    assert result.startswith("Waiting for confirmation in the hub")
+    assert "its birth date differs from hub patient" in result
+    window = doc.by_id("hub-window")
+    assert "data-auto-open" in window.attrs
+    assert open_once(window.attrs["href"] or "").startswith("/link-confirmations/")
+    assert not PmsLink.objects.filter(chart_id=EMMA_CHART_ID).exists()
+    chart = Doc(sim.get(f"/charts/{EMMA_CHART_ID}").text)
+    badge = chart.by_id("hub-sync-badge")
+    assert text_of(badge) == "Patient Rewards Hub: Waiting for confirmation in the hub"
+    assert "waiting" in (badge.attrs["class"] or "")
+
+    # Launch opens the confirmation window again, saying why.
+    launched = Doc(sim.follow(sim.post(f"/charts/{EMMA_CHART_ID}/launch", {})).text)
+    assert "confirm in the hub" in text_of(launched.by_id("hub-launch-message"))
+    href = launched.by_id("hub-window").attrs["href"] or ""
+    assert open_once(href).startswith("/link-confirmations/")
 
 
 def _unknown(cards: list[str]) -> str:

@@ -13,6 +13,7 @@ and only the practice's listed origins may frame the chart view.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections.abc import Callable, Iterator
@@ -49,6 +50,9 @@ SPENT = "This link was already used or has expired"
 RETRY = "Go back to Orthotrac and click Launch Patient Rewards Hub again"
 AVA_CHART_ID = "OT-10006"  # a demo chart: Ava Martinez, "Active Tx" at "ACW"
 NOAH_CHART_ID = "OT-10003"  # a demo chart never synced
+EMMA_BORN = dt.date.fromisoformat(
+    next(row["birth_date"] for row in DEMO_CHARTS if row["chart_id"] == EMMA_CHART_ID)
+)
 
 
 # -- the world: a practice with an Orthotrac key, cards, a tag mapping and the sim ---------------
@@ -409,9 +413,15 @@ def test_it_syncs_an_existing_hub_patient_from_the_copied_username(
     cards: list[str],
     make_profile: Callable[..., Profile],
 ) -> None:
-    # Emma has been in the hub for a while, with a card; Orthotrac's chart OT-10004 is hers.
+    # Emma has been in the hub for a while, with a card; Orthotrac's chart OT-10004 is hers
+    # (the same name and birth date, as in the demo data: the hub links her at once).
     emma = make_profile(
-        acworth, "Emma", "Johnson", card=cards[1], tags=("*Orthodontic Patient", "*Acworth")
+        acworth,
+        "Emma",
+        "Johnson",
+        card=cards[1],
+        tags=("*Orthodontic Patient", "*Acworth"),
+        birth_date=EMMA_BORN,
     )
     username = emma.username
 

@@ -152,12 +152,12 @@ class TestOtherErrors:
     def test_it_answers_json_when_the_hub_fails(
         self, api: Api, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        from rewardshub.integrations import sync
+        from rewardshub.integrations import status
 
         def boom(**kwargs: object) -> None:
             raise RuntimeError("database on fire")
 
-        monkeypatch.setattr(sync, "status", boom)
+        monkeypatch.setattr(status, "status", boom)
         response = api.status(CHART)
         assert response.status_code == 500
         body = response.json()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -106,13 +107,18 @@ class TestCreated:
         _failure_logged("validation_error")
 
 
+# The chart of a patient the hub already has, agreeing on name and birth date.
+LIAM = {"first_name": "Liam", "last_name": "Brown", "birth_date": "2011-02-03"}
+LIAM_BORN = dt.date(2011, 2, 3)
+
+
 class TestLinked:
     def test_it_links_an_existing_profile_by_its_username(
         self, api: Api, acworth: Practice, make_profile: Callable[..., Profile]
     ) -> None:
         # The seed's existing-patient flow: a profile without a card, username pasted.
-        profile = make_profile(acworth, "Liam", "Brown")
-        response = api.set_card(CHART, profile.username, first_name="Liam", last_name="Brown")
+        profile = make_profile(acworth, "Liam", "Brown", birth_date=LIAM_BORN)
+        response = api.set_card(CHART, profile.username, **LIAM)
 
         assert response.status_code == 200
         assert response.json()["outcome"] == "linked"
@@ -122,10 +128,10 @@ class TestLinked:
     def test_it_links_the_profile_whose_active_card_is_swiped(
         self, api: Api, acworth: Practice, cards: list[str], make_profile: Callable[..., Profile]
     ) -> None:
-        profile = make_profile(acworth, "Liam", "Brown", card=cards[0])
+        profile = make_profile(acworth, "Liam", "Brown", card=cards[0], birth_date=LIAM_BORN)
         replace_card(practice=acworth, profile=profile, raw=cards[1], actor=SYSTEM)
 
-        response = api.set_card(CHART, f";{cards[1]}=9912?")
+        response = api.set_card(CHART, f";{cards[1]}=9912?", **LIAM)
 
         assert response.json()["outcome"] == "linked"
         assert response.json()["username"] == cards[0]
@@ -134,10 +140,10 @@ class TestLinked:
     def test_it_links_by_username_even_after_that_card_was_retired(
         self, api: Api, acworth: Practice, cards: list[str], make_profile: Callable[..., Profile]
     ) -> None:
-        profile = make_profile(acworth, "Liam", "Brown", card=cards[0])
+        profile = make_profile(acworth, "Liam", "Brown", card=cards[0], birth_date=LIAM_BORN)
         replace_card(practice=acworth, profile=profile, raw=cards[1], actor=SYSTEM)
 
-        response = api.set_card(CHART, cards[0])
+        response = api.set_card(CHART, cards[0], **LIAM)
 
         assert response.status_code == 200
         assert response.json()["outcome"] == "linked"
@@ -146,16 +152,22 @@ class TestLinked:
     def test_it_applies_the_charts_demographics_to_a_linked_profile(
         self, api: Api, acworth: Practice, make_profile: Callable[..., Profile]
     ) -> None:
-        profile = make_profile(acworth, "Liam", "Brown")
+        profile = make_profile(
+            acworth, "Liam", "Brown", birth_date=LIAM_BORN, email="old@example.com"
+        )
         response = api.set_card(
-            CHART, profile.username, first_name="Liam", last_name="Browne", email="l@example.com"
+            CHART, profile.username, **LIAM, email="l@example.com", phone_mobile="770-555-0199"
         )
 
-        assert response.json()["changed"] == ["last_name", "email"]
+        assert response.json()["changed"] == ["email", "phone_mobile"]
+        assert response.json()["changes"] == [
+            "Email updated from old@example.com to l@example.com",
+            "Mobile phone set to 770-555-0199",
+        ]
         profile.refresh_from_db()
-        assert (profile.last_name, profile.email) == ("Browne", "l@example.com")
+        assert (profile.email, profile.phone_mobile) == ("l@example.com", "770-555-0199")
         audit = AuditEvent.objects.filter(action="profile.update").latest("id")
-        assert audit.detail == {"fields": ["last_name", "email"]}
+        assert audit.detail == {"fields": ["email", "phone_mobile"]}
 
 
 class TestAlreadyLinked:
@@ -346,9 +358,9 @@ class TestLeadsFromBatch:
         self, api: Api, acworth: Practice, make_profile: Callable[..., Profile]
     ) -> None:
         api.batch([{"chart_id": CHART, **EMMA}])
-        existing = make_profile(acworth, "Emma", "Johnson")
+        existing = make_profile(acworth, "Emma", "Johnson", birth_date=dt.date(2012, 4, 17))
 
-        response = api.set_card(CHART, existing.username)
+        response = api.set_card(CHART, existing.username, **EMMA)
 
         assert response.json()["outcome"] == "linked"
         assert PmsLink.objects.get(chart_id=CHART).profile == existing

@@ -1,4 +1,5 @@
-"""Integration settings: keys, the PMS tag mapping, the chart tab's allowed origins.
+"""Integration settings (keys, the PMS tag mapping, the chart tab's allowed
+origins) and staff's answer to a link that waits for confirmation.
 
 One transaction each, taking `actor=` and writing an audit row.
 """
@@ -13,9 +14,26 @@ from django.utils import timezone
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError
+from rewardshub.integrations import changes as change_words
 from rewardshub.integrations.keys import new_token
-from rewardshub.integrations.models import TagRule, TagRuleField
-from rewardshub.integrations.tagging import FIELD_WORDS
+from rewardshub.integrations.models import (
+    LinkState,
+    PendingLink,
+    PmsLink,
+    SyncAction,
+    SyncEvent,
+    SyncOutcome,
+    TagRule,
+    TagRuleField,
+)
+from rewardshub.integrations.pending import is_expired
+from rewardshub.integrations.set_card import (
+    chart_linked_elsewhere,
+    is_bare_lead,
+    profile_linked_elsewhere,
+)
+from rewardshub.integrations.sync import apply_fields, create_link
+from rewardshub.integrations.tagging import FIELD_WORDS, load_mapping
 from rewardshub.patients.models import Tag
 from rewardshub.practices.models import IntegrationKey, Practice
 
@@ -121,3 +139,147 @@ def set_frame_ancestors(*, practice: Practice, origins: list[str], actor: Actor)
             action="practice.frame_ancestors",
             detail={"before": before.split(), "after": origins},
         )
+
+
+# -- links waiting for confirmation (set card: the chart and the patient differ) --
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    pending: PendingLink
+    # What changed on the profile, in words (patient data: for the page only).
+    changes: list[str]
+
+
+def confirmation_closed(pending: PendingLink) -> ActionError:
+    if is_expired(pending):
+        return ActionError(
+            "confirmation_expired",
+            "This confirmation expired: nothing was linked. In the PMS, set the card "
+            "again (Set Patient Rewards Hub Card #) to start over.",
+            status=410,
+        )
+    done = "linked" if pending.state == LinkState.CONFIRMED else "cancelled"
+    return ActionError(
+        "confirmation_closed",
+        f"This confirmation was already {done} ({pending.decided_by}). Nothing more to do here.",
+        status=409,
+    )
+
+
+def _locked_pending(practice: Practice, pending: PendingLink) -> PendingLink:
+    locked = (
+        PendingLink.objects.select_for_update()
+        .select_related("profile")
+        .get(pk=pending.pk, practice=practice)
+    )
+    if locked.state != LinkState.PENDING or is_expired(locked):
+        raise confirmation_closed(locked)
+    return locked
+
+
+def _decide(pending: PendingLink, state: str, actor: Actor) -> None:
+    pending.state = state
+    pending.decided_at = timezone.now()
+    pending.decided_by = actor.label[:200]
+    pending.data = {}  # the chart's demographics are needed no longer
+    pending.save(update_fields=["state", "decided_at", "decided_by", "data"])
+
+
+def confirm_link(*, practice: Practice, pending: PendingLink, actor: Actor) -> Confirmed:
+    """Staff say the chart and the hub patient are the same person: link them, apply
+    the chart's demographics (each changed field audited) and write the Sync log."""
+    with transaction.atomic():
+        pending = _locked_pending(practice, pending)
+        profile = pending.profile
+        # What may have happened since set card: check again, chart first.
+        link = (
+            PmsLink.objects.select_for_update(of=("self",))
+            .select_related("profile")
+            .filter(practice=practice, system=pending.system, chart_id=pending.chart_id)
+            .first()
+        )
+        if link is not None and link.profile_id != profile.pk and not is_bare_lead(link.profile):
+            raise chart_linked_elsewhere(link)
+        other = (
+            PmsLink.objects.select_related("profile")
+            .filter(practice=practice, system=pending.system, profile=profile)
+            .exclude(chart_id=pending.chart_id)
+            .first()
+        )
+        if other is not None:
+            raise profile_linked_elsewhere(other)
+        before = change_words.snapshot(profile)
+        if link is None:
+            create_link(practice, pending.system, pending.chart_id, profile)
+        elif link.profile_id != profile.pk:
+            # The chart's batch-made lead gives way to the patient staff confirmed.
+            link.profile = profile
+            link.last_synced_at = timezone.now()
+            link.save(update_fields=["profile", "last_synced_at"])
+        data = dict(pending.data)
+        pms_status, office = data.pop("pms_status", ""), data.pop("office", "")
+        mapped = load_mapping(practice, pending.system).apply_to(pms_status, office)
+        changed = apply_fields(practice, actor, profile, data, mapped)
+        changes = change_words.describe(before, change_words.snapshot(profile))
+        _decide(pending, LinkState.CONFIRMED, actor)
+        note = f" Changed: {', '.join(changed)}." if changed else ""
+        SyncEvent.objects.create(
+            practice=practice,
+            key=pending.key,
+            system=pending.system,
+            chart_id=pending.chart_id,
+            profile=profile,
+            action=SyncAction.SET_CARD,
+            outcome=SyncOutcome.LINKED,
+            message=f"{actor.label} confirmed in the hub that the chart is hub patient "
+            f"{profile.username}: synced the chart with it.{note}",
+            pms_user=pending.pms_user,
+        )
+        record_event(
+            practice=practice,
+            actor=actor,
+            action="pms.link_confirm",
+            profile=profile,
+            detail={
+                "system": pending.system,
+                "chart_id": pending.chart_id,
+                "differences": list(pending.differences),
+                "fields": changed,
+            },
+        )
+        return Confirmed(pending=pending, changes=changes)
+
+
+def cancel_link(*, practice: Practice, pending: PendingLink, actor: Actor) -> PendingLink:
+    """Staff say the chart is not this hub patient: nothing is linked or changed."""
+    with transaction.atomic():
+        pending = _locked_pending(practice, pending)
+        _decide(pending, LinkState.CANCELLED, actor)
+        record_event(
+            practice=practice,
+            actor=actor,
+            action="pms.link_cancel",
+            profile=pending.profile,
+            detail={"system": pending.system, "chart_id": pending.chart_id},
+        )
+        return pending
+
+
+def expire_confirmation(*, practice: Practice, pending: PendingLink, actor: Actor) -> None:
+    """Record that a confirmation ran out (found so when opened) and drop its demographics."""
+    with transaction.atomic():
+        updated = PendingLink.objects.filter(
+            pk=pending.pk,
+            practice=practice,
+            state=LinkState.PENDING,
+            expires_at__lte=timezone.now(),
+        ).update(state=LinkState.EXPIRED, data={})
+        if updated:
+            record_event(
+                practice=practice,
+                actor=actor,
+                action="pms.link_expire",
+                profile=pending.profile,
+                detail={"system": pending.system, "chart_id": pending.chart_id},
+            )

@@ -17,10 +17,12 @@ from pydantic import ValidationError
 
 from rewardshub.errors import ActionError
 from rewardshub.integrations import set_card as set_card_action
+from rewardshub.integrations import status as chart_status
 from rewardshub.integrations import sync
 from rewardshub.integrations.api_support import absolute_url, run_call, validation_message
 from rewardshub.integrations.batch import BatchItem, sync_batch
-from rewardshub.integrations.models import SyncAction
+from rewardshub.integrations.models import SyncAction, SyncOutcome
+from rewardshub.integrations.pending import PENDING_LIFETIME
 from rewardshub.integrations.schemas import (
     CHART_ID_PATTERN,
     BatchIn,
@@ -31,6 +33,7 @@ from rewardshub.integrations.schemas import (
     LaunchOut,
     SetCardIn,
     SetCardOut,
+    SetCardPendingOut,
     StatusOut,
     UpdateIn,
     UpdateOut,
@@ -62,7 +65,7 @@ def _launch_url(request: HttpRequest, token: str) -> str:
 
 @router.post(
     "/pms/{system}/patients/{chart_id}/card",
-    response={200: SetCardOut, **ERRORS},
+    response={200: SetCardOut, 202: SetCardPendingOut, **ERRORS},
     summary="Set card: link the chart to the profile the number names (or create it)",
 )
 def set_card(
@@ -82,11 +85,22 @@ def set_card(
             office=payload.office,
         )
         assert result.token is not None
+        if result.outcome == SyncOutcome.NEEDS_CONFIRMATION:
+            # Nothing linked: staff confirm or cancel in the window browser_url opens.
+            return 202, {
+                "outcome": result.outcome,
+                **_profile_json(result.profile),
+                "browser_url": _launch_url(request, result.token),
+                "differences": result.differences,
+                "message": result.message,
+                "expires_in": int(PENDING_LIFETIME.total_seconds()),
+            }
         return 200, {
             "outcome": result.outcome,
             **_profile_json(result.profile),
             "browser_url": _launch_url(request, result.token),
             "changed": result.changed,
+            "changes": result.changes,
         }
 
     return run_call(
@@ -150,10 +164,14 @@ def launch(
     def work(caller: sync.Caller) -> tuple[int, dict[str, Any]]:
         result = sync.launch(caller=caller, chart_id=chart_id, view=payload.view)
         assert result.token is not None
-        return 200, {
+        body: dict[str, Any] = {
             "url": _launch_url(request, result.token),
             "expires_in": settings.LAUNCH_TOKEN_SECONDS,
         }
+        if result.outcome == SyncOutcome.NEEDS_CONFIRMATION:
+            # The chart is not synced yet: the url opens the confirmation window.
+            body.update(outcome=result.outcome, message=result.message)
+        return 200, body
 
     return run_call(
         request,
@@ -174,7 +192,9 @@ def status(
     request: HttpRequest, system: str = SystemPath, chart_id: str = ChartIdPath
 ) -> HttpResponse:
     def work(caller: sync.Caller) -> tuple[int, dict[str, Any]]:
-        found = sync.status(caller=caller, chart_id=chart_id)
+        found = chart_status.status(caller=caller, chart_id=chart_id)
+        if found.needs_confirmation:
+            return 200, {"linked": False, "state": "needs_confirmation", "username": found.username}
         if not found.linked:
             return 200, {"linked": False}
         assert found.last_sync is not None

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from rewardshub.integrations.models import LaunchToken
+from rewardshub.integrations.models import LaunchToken, PendingLink
 from rewardshub.patients.models import Profile
 from rewardshub.practices.models import IntegrationKey, Practice
 
@@ -37,6 +37,8 @@ def create_token(
     profile: Profile,
     view: str,
     pms_user: str = "",
+    confirmation: PendingLink | None = None,
+    notice: list[str] | None = None,
 ) -> str:
     """Store a new launch token and return it (the only time it exists in clear)."""
     token = secrets.token_urlsafe(32)
@@ -49,6 +51,8 @@ def create_token(
         profile=profile,
         view=view,
         pms_user=pms_user,
+        confirmation=confirmation,
+        notice=notice or [],
         expires_at=timezone.now() + dt.timedelta(seconds=settings.LAUNCH_TOKEN_SECONDS),
     )
     return token
@@ -73,10 +77,13 @@ def consume_token(token: str) -> Consumed:
             token_hash=token_hash, used_at__isnull=True, expires_at__gt=now
         ).update(used_at=now)
         row = (
-            LaunchToken.objects.select_related("practice", "profile", "key")
+            LaunchToken.objects.select_related("practice", "profile", "key", "confirmation")
             .filter(token_hash=token_hash)
             .first()
         )
+        if won == 1 and row is not None and row.notice:
+            # The notice (patient data) goes to this window only; the row keeps none.
+            LaunchToken.objects.filter(pk=row.pk).update(notice=[])
     if won == 1 and row is not None:
         return Consumed(token=row)
     return Consumed(token=None, spent=row)

@@ -60,6 +60,8 @@ class Launch:
     key_id: int | None
     view: str
     chart_id: str
+    # The link confirmation a CONFIRM window opens (its opaque id), else "".
+    confirmation: str = ""
 
     @classmethod
     def from_token(cls, token: LaunchToken) -> Launch:
@@ -72,6 +74,7 @@ class Launch:
             key_id=token.key_id,
             view=token.view,
             chart_id=token.chart_id,
+            confirmation=str(token.confirmation.public_id) if token.confirmation else "",
         )
 
     def to_session(self) -> dict[str, Any]:
@@ -83,6 +86,7 @@ class Launch:
             "key_id": self.key_id,
             "view": self.view,
             "chart_id": self.chart_id,
+            "confirmation": self.confirmation,
             "expires": time.time() + PENDING_SECONDS,
         }
 
@@ -110,6 +114,7 @@ class Launch:
             key_id=data.get("key_id"),
             view=str(data.get("view", LaunchView.PROFILE)),
             chart_id=str(data.get("chart_id", "")),
+            confirmation=str(data.get("confirmation", "")),
         )
 
 

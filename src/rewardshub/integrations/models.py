@@ -56,6 +56,7 @@ class SyncOutcome(models.TextChoices):
     REPORTED = "reported", "Status reported"
     AWARDED = "awarded", "Points awarded"
     PENDING = "pending", "Waiting for approval"
+    NEEDS_CONFIRMATION = "needs_confirmation", "Waiting for confirmation"
     REPLAYED = "replayed", "Replayed"
     ERROR = "error", "Failed"
 
@@ -77,7 +78,7 @@ class SyncEvent(models.Model):
         Profile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     action = models.CharField(max_length=10, choices=SyncAction.choices)
-    outcome = models.CharField(max_length=16, choices=SyncOutcome.choices)
+    outcome = models.CharField(max_length=20, choices=SyncOutcome.choices)
     # Blank unless outcome is "error": the API error code answered.
     error = models.CharField(max_length=40, blank=True, default="")
     # What happened, in words a front desk can act on (the API's message on errors).
@@ -114,6 +115,54 @@ class LaunchView(models.TextChoices):
     CHART = "chart", "Chart tab"
     # The window Set card opens: only says the patient is synced.
     SYNCED = "synced", "Synced notice"
+    # The window Set card opens when the chart and the hub patient it names
+    # differ: staff confirm (or cancel) the link there.
+    CONFIRM = "confirm", "Link confirmation"
+
+
+class LinkState(models.TextChoices):
+    PENDING = "pending", "Waiting for confirmation"
+    CONFIRMED = "confirmed", "Confirmed"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired"
+
+
+class PendingLink(models.Model):
+    """A set card held back: the number named an existing hub patient whose name or
+    birth date differ from the chart's. Nothing is linked until staff confirm it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    key = models.ForeignKey(
+        IntegrationKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    system = models.SlugField(max_length=40)
+    chart_id = models.CharField(max_length=64)
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="+")
+    # The chart's demographics as the PMS sent them (and its status and office,
+    # for the tag mapping): applied if staff confirm; emptied once decided.
+    data = models.JSONField(default=dict, blank=True)
+    # Names of the identity fields that differ ("birth_date"), never values.
+    differences = models.JSONField(default=list, blank=True)
+    pms_user = models.CharField(max_length=100, blank=True, default="")
+    state = models.CharField(max_length=10, choices=LinkState.choices, default=LinkState.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["practice", "system", "chart_id"],
+                condition=models.Q(state="pending"),
+                name="pendinglink_open_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"pending link {self.system}:{self.chart_id} ({self.state})"
 
 
 class LaunchToken(models.Model):
@@ -132,6 +181,13 @@ class LaunchToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    # The confirmation a CONFIRM window opens.
+    confirmation = models.ForeignKey(
+        PendingLink, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # What the synced window lists ("Email updated from ... to ..."): patient
+    # data, so it is emptied when the link is used.
+    notice = models.JSONField(default=list, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["expires_at"], name="launchtoken_expiry_idx")]

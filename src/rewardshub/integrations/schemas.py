@@ -183,6 +183,21 @@ class SetCardOut(Schema):
     profile_id: str
     browser_url: str
     changed: list[str] = []
+    changes: list[str] = Field(
+        [], description='What changed, in words: "Email updated from ... to ...".'
+    )
+
+
+class SetCardPendingOut(Schema):
+    outcome: Literal["needs_confirmation"]
+    username: str
+    profile_id: str
+    browser_url: str = Field(
+        description="One-time, short-lived: the hub window where staff confirm or cancel."
+    )
+    differences: list[Literal["first_name", "last_name", "birth_date"]]
+    message: str
+    expires_in: int = Field(description="Seconds the confirmation waits for staff.")
 
 
 class UpdateOut(Schema):
@@ -195,10 +210,14 @@ class UpdateOut(Schema):
 class LaunchOut(Schema):
     url: str
     expires_in: int
+    outcome: Literal["launched", "needs_confirmation"] = "launched"
+    message: str | None = None
 
 
 class StatusOut(Schema):
     linked: bool
+    # Only while a set card waits for staff to confirm the link in the hub.
+    state: Literal["needs_confirmation"] | None = None
     username: str | None = None
     profile_id: str | None = None
     card_state: Literal["active", "none"] | None = None

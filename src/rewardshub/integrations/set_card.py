@@ -17,10 +17,17 @@ or the patient is synced with another chart (profile_linked_elsewhere).
 A chart whose profile is a bare lead (made by a batch sync, never a card or
 points) is not a conflict: the lead takes the new card's number, or gives
 the chart to the patient the number names.
+
+Handing a chart to a patient who already exists (the number is their
+username or active card) happens at once only when the chart and the
+profile agree on first name, last name and birth date (identity.py). Else
+nothing is linked: the answer is needs_confirmation, and a PendingLink waits
+for staff to confirm or cancel it in the hub (actions.confirm_link).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -37,8 +44,18 @@ from rewardshub.cards.queries import (
     unknown_number_error,
 )
 from rewardshub.errors import ActionError
+from rewardshub.integrations import changes as change_words
+from rewardshub.integrations.identity import Identity, differences
 from rewardshub.integrations.launch import create_token
-from rewardshub.integrations.models import LaunchView, PmsLink, SyncAction, SyncOutcome
+from rewardshub.integrations.models import (
+    LaunchView,
+    LinkState,
+    PendingLink,
+    PmsLink,
+    SyncAction,
+    SyncOutcome,
+)
+from rewardshub.integrations.pending import PENDING_LIFETIME, confirmation_waiting_message
 from rewardshub.integrations.sync import (
     Caller,
     SyncResult,
@@ -73,7 +90,7 @@ def profile_linked_elsewhere(other: PmsLink) -> ActionError:
     )
 
 
-def _is_bare_lead(profile: Profile) -> bool:
+def is_bare_lead(profile: Profile) -> bool:
     # A lead an earlier batch sync made for the chart: no card ever, no points.
     # Set card may give it its card number, or hand the chart to the patient
     # the number names, without losing anything.
@@ -115,7 +132,7 @@ def _check_conflicts(
     target = match.profile
     if link is not None and target is not None and link.profile_id == target.pk:
         return  # already linked
-    if link is not None and not _is_bare_lead(link.profile):
+    if link is not None and not is_bare_lead(link.profile):
         if target is not None and target.username != number and match.card is not None:
             # The number is another patient's active card: the card is the mistake.
             raise in_use_error(match.card)
@@ -148,9 +165,10 @@ def set_card(
 ) -> SyncResult:
     number = parse_or_raise(card_raw)
     mapped = load_mapping(caller.practice, caller.system).apply_to(pms_status, office)
+    sent = {**data, "pms_status": pms_status or "", "office": office or ""}
     for attempt in (1, 2):
         try:
-            return _set_card_once(caller, chart_id, number, data, mapped)
+            return _set_card_once(caller, chart_id, number, sent, mapped)
         except ActionError as exc:
             if exc.code not in _RACE_CODES or attempt == 2:
                 raise
@@ -158,9 +176,11 @@ def set_card(
 
 
 def _set_card_once(
-    caller: Caller, chart_id: str, number: str, data: dict[str, Any], mapped: Mapped
+    caller: Caller, chart_id: str, number: str, sent: dict[str, Any], mapped: Mapped
 ) -> SyncResult:
+    """`sent` is the call's demographics plus its pms_status and office (kept for a hold)."""
     practice = caller.practice
+    data = {name: value for name, value in sent.items() if name not in ("pms_status", "office")}
     with transaction.atomic():
         link = chart_link(caller, chart_id, for_update=True)
         match = match_number(practice, number)
@@ -172,6 +192,13 @@ def _set_card_once(
                 raise retired_error(match.card)
             # Otherwise an available card of the practice: a new patient.
         _check_conflicts(caller, chart_id, link, match, number)
+
+        if target is not None and (link is None or link.profile_id != target.pk):
+            # The chart would go to a patient who already exists: the same person?
+            differing = differences(chart_identity(data), profile_identity(target))
+            if differing:
+                return hold_link(caller, chart_id, target, sent, differing)
+        before = change_words.snapshot(target) if target is not None else {}
 
         changed: list[str] = []
         if link is None and target is None:
@@ -204,6 +231,8 @@ def _set_card_once(
             PmsLink.objects.filter(
                 practice=practice, system=caller.system, chart_id=chart_id
             ).update(last_synced_at=timezone.now())
+        close_confirmations(caller, chart_id)
+        words = change_words.describe(before, change_words.snapshot(profile)) if before else []
         token = create_token(
             practice=practice,
             key=caller.key,
@@ -212,10 +241,87 @@ def _set_card_once(
             profile=profile,
             view=LaunchView.SYNCED,
             pms_user=caller.pms_user,
+            notice=words,
         )
         message = _set_card_message(outcome, profile, changed, mapped)
         record_sync(caller, chart_id, SyncAction.SET_CARD, outcome, profile, message)
-        return SyncResult(outcome=outcome, profile=profile, changed=changed, token=token)
+        return SyncResult(
+            outcome=outcome, profile=profile, changed=changed, token=token, changes=words
+        )
+
+
+def chart_identity(data: dict[str, Any]) -> Identity:
+    """Who the chart says the patient is (a value it did not send is missing)."""
+    birth = data.get("birth_date")
+    if isinstance(birth, str):
+        birth = dt.date.fromisoformat(birth)
+    return Identity(
+        first_name=data.get("first_name") or "",
+        last_name=data.get("last_name") or "",
+        preferred_name=data.get("preferred_name") or "",
+        birth_date=birth,
+    )
+
+
+def profile_identity(profile: Profile) -> Identity:
+    return Identity(
+        first_name=profile.first_name,
+        last_name=profile.last_name,
+        preferred_name=profile.preferred_name,
+        birth_date=profile.birth_date,
+    )
+
+
+def close_confirmations(caller: Caller, chart_id: str) -> None:
+    """A newer set card of the chart replaces any confirmation still waiting for it."""
+    PendingLink.objects.filter(
+        practice=caller.practice,
+        system=caller.system,
+        chart_id=chart_id,
+        state=LinkState.PENDING,
+    ).update(state=LinkState.EXPIRED, decided_at=timezone.now(), data={})
+
+
+def hold_link(
+    caller: Caller, chart_id: str, profile: Profile, sent: dict[str, Any], differing: list[str]
+) -> SyncResult:
+    """Link nothing: keep the chart's demographics for staff to confirm in the hub."""
+    close_confirmations(caller, chart_id)
+    pending = PendingLink.objects.create(
+        practice=caller.practice,
+        key=caller.key,
+        system=caller.system,
+        chart_id=chart_id,
+        profile=profile,
+        data={
+            name: value.isoformat() if isinstance(value, dt.date) else value
+            for name, value in sent.items()
+        },
+        differences=differing,
+        pms_user=caller.pms_user[:100],
+        expires_at=timezone.now() + PENDING_LIFETIME,
+    )
+    token = create_token(
+        practice=caller.practice,
+        key=caller.key,
+        system=caller.system,
+        chart_id=chart_id,
+        profile=profile,
+        view=LaunchView.CONFIRM,
+        pms_user=caller.pms_user,
+        confirmation=pending,
+    )
+    message = confirmation_waiting_message(pending)
+    record_sync(
+        caller, chart_id, SyncAction.SET_CARD, SyncOutcome.NEEDS_CONFIRMATION, profile, message
+    )
+    return SyncResult(
+        outcome=SyncOutcome.NEEDS_CONFIRMATION,
+        profile=profile,
+        token=token,
+        differences=differing,
+        message=message,
+    )
 
 
 def _set_card_message(outcome: str, profile: Profile, changed: list[str], mapped: Mapped) -> str:

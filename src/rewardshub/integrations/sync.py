@@ -1,6 +1,6 @@
-"""What a PMS asks of the hub about one chart: update, launch, status (set card
-is in set_card.py), and what every call shares: who calls, the chart's link,
-the Sync log.
+"""What a PMS asks of the hub about one chart: update and launch (set card is
+in set_card.py, status in status.py), and what every call shares: who calls,
+the chart's link, the Sync log.
 
 Each call is one action: one transaction, the integration as `actor`, an
 audit row, and a SyncEvent for the Sync log. Failures change nothing; the API
@@ -9,7 +9,6 @@ records them with `record_failure` after the transaction rolled back.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,17 +18,18 @@ from django.utils import timezone
 from rewardshub.audit.actions import build_event, prepare_events, record_events
 from rewardshub.audit.actors import Actor
 from rewardshub.audit.models import ActorKind, AuditEvent, Outcome
-from rewardshub.cards.models import CardState
 from rewardshub.errors import ActionError
-from rewardshub.fastsql import Select, insert, prepare
+from rewardshub.fastsql import insert, prepare
 from rewardshub.integrations.launch import create_token
 from rewardshub.integrations.models import (
     LaunchView,
+    PendingLink,
     PmsLink,
     SyncAction,
     SyncEvent,
     SyncOutcome,
 )
+from rewardshub.integrations.pending import confirmation_waiting_message, open_confirmation
 from rewardshub.integrations.systems import not_synced_message, system_name
 from rewardshub.integrations.tagging import Mapped, apply_tags, load_mapping
 from rewardshub.patients.actions import create_profile, update_profile
@@ -69,6 +69,11 @@ class SyncResult:
     profile: Profile
     changed: list[str] = field(default_factory=list)
     token: str | None = None
+    # What changed, in words ("Email updated from ... to ..."): patient data.
+    changes: list[str] = field(default_factory=list)
+    # needs_confirmation: the identity fields that differ, and what to do.
+    differences: list[str] = field(default_factory=list)
+    message: str = ""
 
 
 def not_synced(system: str) -> ActionError:
@@ -185,12 +190,17 @@ def sync_fields(
     caller: Caller, profile: Profile, data: dict[str, Any], mapped: Mapped
 ) -> list[str]:
     """Apply demographics and mapped tags to a linked profile; names of what changed."""
+    return apply_fields(caller.practice, caller.actor, profile, data, mapped)
+
+
+def apply_fields(
+    practice: Practice, actor: Actor, profile: Profile, data: dict[str, Any], mapped: Mapped
+) -> list[str]:
+    """sync_fields for any actor (staff confirming a link apply the PMS's demographics)."""
     if mapped.location is not None:
         data = {**data, "location": mapped.location}
-    changed = update_profile(
-        practice=caller.practice, profile=profile, data=data, actor=caller.actor
-    )
-    if apply_tags(practice=caller.practice, profile=profile, tags=mapped.tags, actor=caller.actor):
+    changed = update_profile(practice=practice, profile=profile, data=data, actor=actor)
+    if apply_tags(practice=practice, profile=profile, tags=mapped.tags, actor=actor):
         changed.append("tags")
     return changed
 
@@ -220,11 +230,15 @@ def create_linked_profile(
 
 
 def link_chart(caller: Caller, chart_id: str, profile: Profile) -> PmsLink:
+    return create_link(caller.practice, caller.system, chart_id, profile)
+
+
+def create_link(practice: Practice, system: str, chart_id: str, profile: Profile) -> PmsLink:
     try:
         with transaction.atomic():
             return PmsLink.objects.create(
-                practice=caller.practice,
-                system=caller.system,
+                practice=practice,
+                system=system,
                 chart_id=chart_id,
                 profile=profile,
                 last_synced_at=timezone.now(),
@@ -265,7 +279,10 @@ def launch(*, caller: Caller, chart_id: str, view: str) -> SyncResult:
     with transaction.atomic():
         link = chart_link(caller, chart_id)
         if link is None:
-            raise not_synced(caller.system)
+            waiting = open_confirmation(caller.key.practice_id, caller.system, chart_id)
+            if waiting is None:
+                raise not_synced(caller.system)
+            return _launch_confirmation(caller, chart_id, view, waiting)
         token = create_token(
             practice=caller.practice,
             key=caller.key,
@@ -286,80 +303,36 @@ def launch(*, caller: Caller, chart_id: str, view: str) -> SyncResult:
         return SyncResult(outcome=SyncOutcome.LAUNCHED, profile=link.profile, token=token)
 
 
-@dataclass(frozen=True)
-class Status:
-    """What the status call answers: the link and a summary of its profile."""
-
-    linked: bool
-    username: str = ""
-    profile_id: str = ""
-    points: int = 0
-    last_sync: dt.datetime | None = None
-    card_state: str = "none"
-    tags: list[str] = field(default_factory=list)
-
-
-# The two reads of the status call, written once (fastsql.py says why).
-_STATUS_CHART = Select(
-    """
-    SELECT p.id, p.username, p.public_id, p.points_balance, l.last_synced_at,
-           EXISTS (SELECT 1 FROM cards_card c
-                   WHERE c.practice_id = l.practice_id AND c.profile_id = p.id
-                     AND c.state = %s)
-    FROM integrations_pmslink l
-    JOIN patients_profile p ON p.id = l.profile_id AND p.practice_id = l.practice_id
-    WHERE l.practice_id = %s AND l.system = %s AND l.chart_id = %s
-    """,
-    [
-        (Profile, "id"),
-        (Profile, "username"),
-        (Profile, "public_id"),
-        (Profile, "points_balance"),
-        (PmsLink, "last_synced_at"),
-        None,
-    ],
-)
-_STATUS_TAGS = Select(
-    """
-    SELECT t.name FROM patients_profiletag pt
-    JOIN patients_tag t ON t.id = pt.tag_id
-    JOIN patients_taggroup g ON g.id = t.group_id
-    WHERE pt.practice_id = %s AND pt.profile_id = %s
-    ORDER BY g.position, t.position, t.name
-    """,
-    [None],
-)
-
-
-def status(*, caller: Caller, chart_id: str) -> Status:
-    """The chart's sync state. A read of patient data, so it is logged like the others.
-
-    The busiest call of all (every chart the front desk opens), so it reads
-    with two fixed statements and keeps the write transaction to the two log
-    rows: the read needs no lock, and the log says what was answered.
-    """
-    practice_id = caller.key.practice_id
-    row = _STATUS_CHART.one([CardState.ACTIVE, practice_id, caller.system, chart_id])
-    if row is None:
-        log_call(caller, chart_id, SyncAction.STATUS, SyncOutcome.REPORTED, None, "Not synced.")
-        return Status(linked=False)
-    profile_pk, username, public_id, points, last_sync, has_card = row
-    tags = [name for (name,) in _STATUS_TAGS.rows([practice_id, profile_pk])]
-    profile = Profile(pk=profile_pk, practice_id=practice_id, username=username)
-    log_call(
+def _launch_confirmation(
+    caller: Caller, chart_id: str, view: str, waiting: PendingLink
+) -> SyncResult:
+    """Launch while a link waits for staff: the confirmation window, not the profile."""
+    message = confirmation_waiting_message(waiting)
+    if view != LaunchView.PROFILE:
+        # The chart tab shows the hub only once the chart is synced.
+        raise ActionError("needs_confirmation", message, status=409)
+    token = create_token(
+        practice=caller.practice,
+        key=caller.key,
+        system=caller.system,
+        chart_id=chart_id,
+        profile=waiting.profile,
+        view=LaunchView.CONFIRM,
+        pms_user=caller.pms_user,
+        confirmation=waiting,
+    )
+    record_sync(
         caller,
         chart_id,
-        SyncAction.STATUS,
-        SyncOutcome.REPORTED,
-        profile,
-        f"Synced with hub patient {username}.",
+        SyncAction.LAUNCH,
+        SyncOutcome.NEEDS_CONFIRMATION,
+        waiting.profile,
+        f"Opened the link confirmation for hub patient {waiting.profile.username}.",
     )
-    return Status(
-        linked=True,
-        username=username,
-        profile_id=str(public_id),
-        points=points,
-        last_sync=last_sync,
-        card_state="active" if has_card else "none",
-        tags=tags,
+    return SyncResult(
+        outcome=SyncOutcome.NEEDS_CONFIRMATION,
+        profile=waiting.profile,
+        token=token,
+        differences=list(waiting.differences),
+        message=message,
     )

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from rewardshub.integrations import api, views, views_launch, views_settings
+from rewardshub.integrations import api, views, views_confirm, views_launch, views_settings
 
 app_name = "integrations"
 urlpatterns = [
@@ -10,6 +10,21 @@ urlpatterns = [
     path("launch-choice/answer/", views_launch.launch_answer, name="launch_answer"),
     path("synced/", views.synced, name="synced"),
     path("chart/<uuid:public_id>/", views.chart, name="chart"),
+    path(
+        "link-confirmations/<uuid:public_id>/",
+        views_confirm.confirm_page,
+        name="confirm_link",
+    ),
+    path(
+        "link-confirmations/<uuid:public_id>/link/",
+        views_confirm.confirm,
+        name="confirm_link_post",
+    ),
+    path(
+        "link-confirmations/<uuid:public_id>/cancel/",
+        views_confirm.cancel,
+        name="cancel_link",
+    ),
     path("settings/integrations/keys/", views_settings.keys, name="keys"),
     path(
         "settings/integrations/keys/<uuid:public_id>/revoke/",

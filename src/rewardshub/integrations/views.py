@@ -25,7 +25,10 @@ SESSION_SYNCED = "synced_notice"
 def synced(request: HttpRequest) -> HttpResponse:
     notice = request.session.get(SESSION_SYNCED)
     first_name = notice.get("first_name", "") if isinstance(notice, dict) else ""
-    return render(request, "integrations/synced.html", {"first_name": first_name})
+    changes = notice.get("changes", []) if isinstance(notice, dict) else []
+    return render(
+        request, "integrations/synced.html", {"first_name": first_name, "changes": changes}
+    )
 
 
 @never_cache

@@ -29,6 +29,8 @@ STAY, OPEN = "stay", "open"
 def _target(launch: Launch) -> HttpResponse:
     if launch.view == LaunchView.CHART:
         return redirect("integrations:chart", launch.profile.public_id)
+    if launch.view == LaunchView.CONFIRM and launch.confirmation:
+        return redirect("integrations:confirm_link", launch.confirmation)
     try:
         return redirect(reverse("patients:detail", args=[launch.profile.public_id]))
     except NoReverseMatch:  # the staff profile page is not built yet
@@ -58,7 +60,10 @@ def launch(request: HttpRequest, token: str) -> HttpResponse:
     if won.view == LaunchView.SYNCED:
         # Only says the patient is synced: opens no session, keeps a signed-in
         # staff member signed in.
-        request.session[SESSION_SYNCED] = {"first_name": won.profile.first_name}
+        request.session[SESSION_SYNCED] = {
+            "first_name": won.profile.first_name,
+            "changes": list(won.notice),
+        }
         return redirect("integrations:synced")
     opened = Launch.from_token(won)
     hub = get_hub(request)

@@ -17,6 +17,7 @@ from rewardshub.integrations.forms import (
     SyncLogFilterForm,
     TagRuleForm,
 )
+from rewardshub.integrations.pending import open_confirmations
 from rewardshub.integrations.systems import system_name
 from rewardshub.practices.context import HubContext, staff_view
 from rewardshub.practices.models import SETTINGS_ROLES
@@ -161,6 +162,7 @@ def sync_log(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
     )
     page = Paginator(events, SYNC_LOG_PAGE).get_page(request.GET.get("page"))
     attention = queries.needs_attention(hub.practice) if page.number == 1 else []
+    waiting = open_confirmations(hub.practice) if page.number == 1 else []
     filtered = bool(filters.cleaned_data["failures"] or filters.cleaned_data["action"])
     return _page(
         request,
@@ -169,6 +171,7 @@ def sync_log(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
         {
             "page": page,
             "attention": attention,
+            "waiting": waiting,
             "filters": filters,
             "filter_query": filters.query(),
             "filtered": filtered,

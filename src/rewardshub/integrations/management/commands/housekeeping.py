@@ -2,7 +2,9 @@
 
 - launch links expired more than a day ago (each lives 60 seconds);
 - stored Idempotency-Key answers older than a week (a PMS retries within minutes);
-- expired sign-in sessions (Django's own session table).
+- expired sign-in sessions (Django's own session table);
+- the chart demographics kept by link confirmations nobody answered within
+  their 30 minutes (marked expired; the confirmation row stays).
 
 Audit events, Sync log rows and ledger entries are records, never pruned here.
 """
@@ -17,6 +19,7 @@ from django.utils import timezone
 
 from rewardshub.integrations.idempotency import prune_records
 from rewardshub.integrations.launch import prune_tokens
+from rewardshub.integrations.pending import forget_expired
 
 
 class Command(BaseCommand):
@@ -26,7 +29,10 @@ class Command(BaseCommand):
         tokens = prune_tokens()
         records = prune_records()
         sessions, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+        confirmations = forget_expired()
         self.stdout.write(
             f"Deleted {tokens} expired launch link(s), {records} old Idempotency-Key "
-            f"answer(s) and {sessions} expired session(s)."
+            f"answer(s) and {sessions} expired session(s).\n"
+            f"Expired {confirmations} unanswered link confirmation(s), dropping the "
+            "chart details they kept."
         )
