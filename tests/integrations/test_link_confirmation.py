@@ -268,6 +268,25 @@ class TestConfirmationWindow:
         assert PmsLink.objects.get(chart_id=CHART).profile == emma
         assert AuditEvent.objects.get(action="pms.link_confirm").actor_label == "owner"
 
+    def test_the_window_opens_in_a_signed_in_owners_session(
+        self, api: Api, emma: Profile, owner_client: Client, owner: Any
+    ) -> None:
+        # The browser_url opened where the owner is signed in: the owner stays
+        # the owner (launch sessions), and confirms as themselves.
+        body = _hold(api, emma, birth_date="2011-01-01")
+        key = owner_client.session.session_key
+        pending = PendingLink.objects.get()
+
+        response, final = _open(owner_client, body["browser_url"])
+
+        assert final == f"/link-confirmations/{pending.public_id}/"
+        assert "Link these records" in _text(response)
+        assert owner_client.session.session_key == key
+        assert owner_client.session["_auth_user_id"] == str(owner.pk)
+        owner_client.post(final + "link/")
+        assert PmsLink.objects.get(chart_id=CHART).profile == emma
+        assert AuditEvent.objects.get(action="pms.link_confirm").actor_label == "owner"
+
     def test_cancelling_changes_nothing(self, api: Api, emma: Profile) -> None:
         body = _hold(api, emma, birth_date="2011-01-01", email="karen@example.com")
         browser = Client()
