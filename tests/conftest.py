@@ -89,6 +89,19 @@ def _client_for(user: Any) -> Client:
     return client
 
 
+def staff_client(practice: Practice, username: str, role: str) -> Client:
+    """A client signed in as new staff of the practice with this role."""
+    user = add_staff(
+        practice=practice, username=username, password=PASSWORD, role=role, actor=SYSTEM
+    ).user
+    return _client_for(user)
+
+
+@pytest.fixture
+def financial_client(acworth: Practice) -> Client:
+    return staff_client(acworth, "books", Role.FINANCIAL)
+
+
 @pytest.fixture
 def owner_client(owner: Any) -> Client:
     return _client_for(owner)

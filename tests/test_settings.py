@@ -12,11 +12,10 @@ from django.contrib.auth import authenticate, get_user_model
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
-from tests.conftest import PASSWORD, SYSTEM
+from tests.conftest import SYSTEM, staff_client
 
 from rewardshub.audit.models import AuditEvent
 from rewardshub.patients.models import Profile, ProfileTag, Tag, TagGroup, TagGroupKind
-from rewardshub.practices.actions import add_staff
 from rewardshub.practices.models import Location, Membership, Practice, Role
 
 
@@ -26,12 +25,7 @@ def flashes(response: Any) -> list[str]:
 
 @pytest.fixture
 def admin_client(acworth: Practice) -> Client:
-    user = add_staff(
-        practice=acworth, username="admin", password=PASSWORD, role=Role.ADMIN, actor=SYSTEM
-    ).user
-    client = Client()
-    client.force_login(user)
-    return client
+    return staff_client(acworth, "admin", Role.ADMIN)
 
 
 class TestPracticeInfo:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 from django.urls import reverse
-from tests.conftest import PASSWORD, SYSTEM
+from tests.conftest import SYSTEM
 from tests.integrations.conftest import CHART, EMMA, Api
 
 from rewardshub.audit.models import AuditEvent
@@ -37,16 +37,6 @@ def emma(api: Api, cards: list[str]) -> Profile:
 def link(api: Api, emma: Profile) -> str:
     """A fresh launch link's path for Emma's profile, launched by FRONTDESK."""
     return urlsplit(api.launch(CHART, "profile", pms_user="FRONTDESK").json()["url"]).path
-
-
-@pytest.fixture
-def financial_client(acworth: Practice) -> Client:
-    user = add_staff(
-        practice=acworth, username="books", password=PASSWORD, role=Role.FINANCIAL, actor=SYSTEM
-    ).user
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _opened() -> list[AuditEvent]:

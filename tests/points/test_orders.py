@@ -9,14 +9,13 @@ import pytest
 from django.contrib.messages import get_messages
 from django.db.models import Sum
 from django.test import Client
-from tests.conftest import PASSWORD, SYSTEM
+from tests.conftest import SYSTEM
 
 from rewardshub.audit.models import AuditEvent
 from rewardshub.patients.models import Profile
 from rewardshub.points.actions import award_misc
 from rewardshub.points.models import EntryKind, LedgerEntry, OrderStatus, Prize, PrizeOrder
 from rewardshub.points.orders import order_prize
-from rewardshub.practices.actions import add_staff
 from rewardshub.practices.models import Practice, Role
 
 
@@ -41,16 +40,6 @@ def emma(acworth: Practice, make_profile: Callable[..., Profile]) -> Profile:
     profile = make_profile(acworth)
     give(acworth, profile, 320)
     return profile
-
-
-@pytest.fixture
-def financial_client(acworth: Practice) -> Client:
-    user = add_staff(
-        practice=acworth, username="books", password=PASSWORD, role=Role.FINANCIAL, actor=SYSTEM
-    ).user
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

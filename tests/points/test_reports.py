@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.db.models import Sum
 from django.test import Client
 from django.utils import timezone
-from tests.conftest import PASSWORD, SYSTEM
+from tests.conftest import SYSTEM
 
 from rewardshub.audit.actors import Actor
 from rewardshub.audit.models import ActorKind, AuditEvent
@@ -24,7 +24,6 @@ from rewardshub.points.actions import award_items, award_misc, reverse_entry
 from rewardshub.points.models import EntryKind, LedgerEntry, Prize, RewardItem
 from rewardshub.points.orders import cancel_order, fulfil_order, order_prize
 from rewardshub.points.reports import csv_cell
-from rewardshub.practices.actions import add_staff
 from rewardshub.practices.models import Location, Practice, Role
 
 FRONTDESK = Actor(kind=ActorKind.STAFF, label="frontdesk")
@@ -32,16 +31,6 @@ FRONTDESK = Actor(kind=ActorKind.STAFF, label="frontdesk")
 
 def rows(response: Any) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.content.decode())))
-
-
-@pytest.fixture
-def financial_client(acworth: Practice) -> Client:
-    user = add_staff(
-        practice=acworth, username="books", password=PASSWORD, role=Role.FINANCIAL, actor=SYSTEM
-    ).user
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
