@@ -23,6 +23,20 @@ from rewardshub.practices.models import Practice
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _emma_synced(
+    acworth: Practice, issue_cards: Callable[[Practice, int], list[str]]
+) -> tuple[Profile, Api]:
+    """Emma's chart synced through the API, and the API client that did it."""
+    api = Api(client=Client(), token=make_key(acworth)[1])
+    api.set_card(CHART, issue_cards(acworth, 1)[0], **EMMA)
+    return Profile.objects.get(practice=acworth), api
+
+
+def _launch_link(api: Api) -> str:
+    """The path of a fresh launch link for Emma's profile, launched by FRONTDESK."""
+    return urlsplit(api.launch(CHART, "profile", pms_user="FRONTDESK").json()["url"]).path
+
+
 def test_an_owners_session_survives_a_launch_in_the_same_browser(
     page: Page,
     sign_in: Callable[[str, str], Page],
@@ -30,14 +44,11 @@ def test_an_owners_session_survives_a_launch_in_the_same_browser(
     acworth: Practice,
     issue_cards: Callable[[Practice, int], list[str]],
 ) -> None:
-    api = Api(client=Client(), token=make_key(acworth)[1])
-    api.set_card(CHART, issue_cards(acworth, 1)[0], **EMMA)
-    emma = Profile.objects.get(practice=acworth)
+    emma, api = _emma_synced(acworth, issue_cards)
     sign_in(owner.username, PASSWORD)
 
     # Orthotrac's Launch opens its one-time link in this browser.
-    url = api.launch(CHART, "profile", pms_user="FRONTDESK").json()["url"]
-    page.goto(urlsplit(url).path)
+    page.goto(_launch_link(api))
     page.wait_for_url(f"**/patients/{emma.public_id}/")
 
     expect(page.get_by_role("heading", name="Emma Johnson")).to_be_visible()
@@ -61,13 +72,10 @@ def test_a_launch_into_another_practices_session_asks_first(
     acworth: Practice,
     issue_cards: Callable[[Practice, int], list[str]],
 ) -> None:
-    api = Api(client=Client(), token=make_key(acworth)[1])
-    api.set_card(CHART, issue_cards(acworth, 1)[0], **EMMA)
-    emma = Profile.objects.get(practice=acworth)
+    emma, api = _emma_synced(acworth, issue_cards)
     sign_in(outsider.username, PASSWORD)
 
-    url = api.launch(CHART, "profile", pms_user="FRONTDESK").json()["url"]
-    page.goto(urlsplit(url).path)
+    page.goto(_launch_link(api))
     page.wait_for_url("**/launch-choice/")
     expect(page.get_by_role("heading")).to_have_text(
         "FRONTDESK via Orthotrac opened a patient of Acworth Orthodontics"
@@ -81,8 +89,7 @@ def test_a_launch_into_another_practices_session_asks_first(
     expect(page.locator(".topbar .practice-name")).to_have_text("Riverside Dental")
 
     # A second launch, answered the other way: the profile opens, as the PMS user.
-    url = api.launch(CHART, "profile", pms_user="FRONTDESK").json()["url"]
-    page.goto(urlsplit(url).path)
+    page.goto(_launch_link(api))
     page.get_by_role("button", name="Open Acworth Orthodontics").click()
     page.wait_for_url(f"**/patients/{emma.public_id}/")
     expect(page.get_by_role("heading", name="Emma Johnson")).to_be_visible()
