@@ -7,6 +7,10 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self) -> None:
         # The API's paths carry PMS chart ids: no log record of this process may.
+        from rewardshub.integrations.framing import allow_framing
         from rewardshub.observability import install_log_redaction
+        from rewardshub.practices.idle import register_launched_framing
 
         install_log_redaction()
+        # A launched session's "signed out" page shows inside the PMS's chart tab.
+        register_launched_framing(allow_framing)
