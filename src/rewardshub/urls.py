@@ -10,6 +10,7 @@ urlpatterns = [
     # First: the PMS calls it most, and every pattern before it is tried in turn.
     path("api/v1/", api.urls),
     path("", include("rewardshub.practices.urls")),
+    path("", include("rewardshub.patients.urls_tags")),
     path("patients/", include("rewardshub.patients.urls")),
     path("cards/", include("rewardshub.cards.urls")),
     path("audit/", include("rewardshub.audit.urls")),

@@ -27,8 +27,8 @@ from rewardshub.patients.contact_search import (
     search_by_email,
     search_by_phone,
 )
+from rewardshub.patients.location_tags import location_tag_name
 from rewardshub.patients.models import Profile, ProfileTag, Tag, TagGroup, TagGroupKind
-from rewardshub.practices.actions import location_tag_name
 from rewardshub.practices.models import Location, Practice
 from rewardshub.wording import a_or_an
 
