@@ -9,16 +9,12 @@ search box posts, profiles are addressed by their opaque public id.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from rewardshub.audit.queries import recent_activity
@@ -36,42 +32,10 @@ from rewardshub.patients.actions import (
 from rewardshub.patients.activity import describe
 from rewardshub.patients.forms import AddMemberForm, ProfileForm, SearchForm, TagChangeForm
 from rewardshub.patients.models import Profile, TagGroupKind
-from rewardshub.practices.context import HubContext, staff_view
-from rewardshub.practices.models import PATIENT_ROLES
+from rewardshub.practices.context import HubContext
+from rewardshub.web import back_to_profile, patient_view
 
 PAGE_SIZE = 25
-
-
-def in_practice_time(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Dates in messages and pages in the practice's time zone, for this request only."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, hub: HubContext, **kwargs: Any) -> HttpResponse:
-        with timezone.override(hub.practice.time_zone):
-            return view(request, *args, hub=hub, **kwargs)
-
-    return wrapper
-
-
-def patient_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    return staff_view(PATIENT_ROLES)(in_practice_time(view))
-
-
-def safe_next(request: HttpRequest) -> str | None:
-    """A same-site path to go back to (the PMS chart tab), from POST or GET `next`."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, {request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return None
-
-
-def back_to_profile(request: HttpRequest, profile: Profile) -> HttpResponse:
-    target = safe_next(request)
-    if target:
-        return redirect(target)
-    return redirect("patients:detail", public_id=profile.public_id)
 
 
 def _tag_filter(request: HttpRequest, hub: HubContext) -> Any:
