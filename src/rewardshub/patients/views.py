@@ -20,8 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from rewardshub.audit.queries import recent_activity
 from rewardshub.cards.forms import forget_card_input
 from rewardshub.errors import ActionError
-from rewardshub.integrations.queries import chart_links, pms_overwrites
-from rewardshub.patients import queries
+from rewardshub.patients import pms_hooks, queries
 from rewardshub.patients.actions import (
     add_member,
     add_tag,
@@ -167,7 +166,7 @@ def detail_view(request: HttpRequest, public_id: uuid.UUID, *, hub: HubContext) 
         "nav": "patients",
         **queries.profile_parts(profile),
         "activity": _events(profile),
-        "pms_links": chart_links(profile),
+        "pms_links": pms_hooks.hooks.chart_links(profile),
     }
     return render(request, "patients/detail.html", context)
 
@@ -195,7 +194,7 @@ def edit_view(request: HttpRequest, public_id: uuid.UUID, *, hub: HubContext) ->
         initial = {name: getattr(profile, name) for name in ProfileForm.base_fields}
         initial["location"] = profile.location.public_id if profile.location else None
         form = ProfileForm(hub.practice, initial=initial, current_location=profile.location)
-    systems, overwritten = pms_overwrites(profile)
+    systems, overwritten = pms_hooks.hooks.overwrites(profile)
     pms = " and ".join(systems)
     for name in overwritten:
         if name in form.fields:
