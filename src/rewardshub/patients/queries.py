@@ -10,7 +10,7 @@ from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QueryS
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
-from rewardshub.cards.models import Card, CardState
+from rewardshub.cards.models import Card, CardState  # against the app order: see __init__.py
 from rewardshub.cards.numbers import CardInputError, is_card_input, parse_card_input
 from rewardshub.cards.queries import (
     input_error,
