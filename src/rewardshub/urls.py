@@ -10,9 +10,10 @@ urlpatterns = [
     # First: the PMS calls it most, and every pattern before it is tried in turn.
     path("api/v1/", api.urls),
     path("", include("rewardshub.practices.urls")),
+    path("", include("rewardshub.patients.urls_tags")),
     path("patients/", include("rewardshub.patients.urls")),
     path("cards/", include("rewardshub.cards.urls")),
-    path("audit/", include("rewardshub.audit.urls")),
+    path("audit/", include("rewardshub.patients.urls_audit")),
     path("", include("rewardshub.points.urls")),
     path("orders/", include("rewardshub.points.urls_orders")),
     path("reports/", include("rewardshub.points.urls_reports")),

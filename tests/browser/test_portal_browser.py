@@ -18,11 +18,11 @@ from django.urls import NoReverseMatch, reverse
 from playwright.sync_api import Browser, Page, expect
 
 from rewardshub.audit.actors import Actor
+from rewardshub.demo import DEMO_PASSWORD, load_demo
 from rewardshub.patients.models import Profile
 from rewardshub.points.ledger import lock_profile, post
 from rewardshub.points.models import EntryKind, OrderStatus, Prize, PrizeOrder
 from rewardshub.points.orders import fulfil_order
-from rewardshub.practices.demo import DEMO_PASSWORD, load_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from django.db.models import Sum
 
+from rewardshub.demo import load_demo
 from rewardshub.patients.models import Profile
 from rewardshub.points.models import LedgerEntry, RewardItem
-from rewardshub.practices.demo import load_demo
 
 HUB = "http://127.0.0.1:8000"
 

@@ -24,9 +24,9 @@ from rewardshub.errors import ActionError
 from rewardshub.patients.actions import record_profile_view
 from rewardshub.patients.models import Profile
 from rewardshub.patients.queries import get_profile
-from rewardshub.patients.views import back_to_profile, patient_view, safe_next
 from rewardshub.practices.context import HubContext
 from rewardshub.practices.models import Practice
+from rewardshub.web import back_to_profile, patient_view, safe_next
 
 
 def _other_mode_url(request: HttpRequest, name: str, profile: Profile) -> str:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db import connection
+from django.db.models import BooleanField, Exists, OuterRef, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -152,3 +155,26 @@ def pms_overwrites(profile: Profile) -> tuple[list[str], list[str]]:
     ).exists():
         fields.append("location")
     return [system_name(system) for system in systems], fields
+
+
+def set_by_pms(profile: Profile) -> RawSQL:
+    """Whether the joined tag is one the PMS sets on this profile: the target of a
+    tag mapping rule (integrations TagRule) of a PMS system the profile's chart is
+    linked in. Every update from that PMS applies the mapping again. A column of
+    the profile page's tag board query (patients.queries.tag_board, through
+    patients.pms_hooks), correlated on the tag table; as SQL for the reason
+    patients.queries._has_tag is."""
+    qn = connection.ops.quote_name
+    rule, pms_link, tag = TagRule._meta, PmsLink._meta, Tag._meta
+
+    def col(meta: Any, field: str) -> str:
+        return f"{qn(meta.db_table)}.{qn(meta.get_field(field).column)}"
+
+    sql = (
+        f"EXISTS (SELECT 1 FROM {qn(rule.db_table)} INNER JOIN {qn(pms_link.db_table)}"  # noqa: S608 (model names; values are parameters)
+        f" ON {col(pms_link, 'practice')} = {col(rule, 'practice')}"
+        f" AND {col(pms_link, 'system')} = {col(rule, 'system')}"
+        f" WHERE {col(rule, 'tag')} = {qn(tag.db_table)}.{qn(tag.pk.column)}"
+        f" AND {col(rule, 'practice')} = %s AND {col(pms_link, 'profile')} = %s)"
+    )
+    return RawSQL(sql, [profile.practice_id, profile.pk], output_field=BooleanField())  # noqa: S611

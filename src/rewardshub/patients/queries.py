@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import connection
 from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
-from rewardshub.cards.models import Card, CardState
+from rewardshub.cards.models import Card, CardState  # against the app order: see __init__.py
 from rewardshub.cards.numbers import CardInputError, is_card_input, parse_card_input
 from rewardshub.cards.queries import (
     input_error,
@@ -20,15 +19,15 @@ from rewardshub.cards.queries import (
     unknown_number_error,
 )
 from rewardshub.errors import ActionError
-from rewardshub.integrations.models import PmsLink, TagRule
+from rewardshub.patients import pms_hooks
 from rewardshub.patients.contact_search import (
     is_email_input,
     phone_digits,
     search_by_email,
     search_by_phone,
 )
+from rewardshub.patients.location_tags import location_tag_name
 from rewardshub.patients.models import Profile, ProfileTag, Tag, TagGroup, TagGroupKind
-from rewardshub.practices.actions import location_tag_name
 from rewardshub.practices.models import Location, Practice
 from rewardshub.wording import a_or_an
 
@@ -229,33 +228,13 @@ def _has_tag(profile: Profile) -> RawSQL:
     return RawSQL(sql, [profile.pk], output_field=BooleanField())  # noqa: S611
 
 
-def _set_by_pms(profile: Profile) -> RawSQL:
-    """Whether the joined tag is one the PMS sets on this profile: the target of a
-    tag mapping rule (integrations TagRule) of a PMS system the profile's chart is
-    linked in. Every update from that PMS applies the mapping again. As SQL for
-    the reason `_has_tag` is."""
-    qn = connection.ops.quote_name
-    rule, pms_link, tag = TagRule._meta, PmsLink._meta, Tag._meta
-
-    def col(meta: Any, field: str) -> str:
-        return f"{qn(meta.db_table)}.{qn(meta.get_field(field).column)}"
-
-    sql = (
-        f"EXISTS (SELECT 1 FROM {qn(rule.db_table)} INNER JOIN {qn(pms_link.db_table)}"  # noqa: S608 (model names; values are parameters)
-        f" ON {col(pms_link, 'practice')} = {col(rule, 'practice')}"
-        f" AND {col(pms_link, 'system')} = {col(rule, 'system')}"
-        f" WHERE {col(rule, 'tag')} = {qn(tag.db_table)}.{qn(tag.pk.column)}"
-        f" AND {col(rule, 'practice')} = %s AND {col(pms_link, 'profile')} = %s)"
-    )
-    return RawSQL(sql, [profile.practice_id, profile.pk], output_field=BooleanField())  # noqa: S611
-
-
 def tag_board(profile: Profile) -> list[TagGroupBoard]:
     """The practice's tag groups with the profile's tags in each, in one query.
 
     Groups LEFT JOIN their tags, so a group with no tags yet still shows; each
     tag row says whether the profile has it (an EXISTS in the same query) and
-    whether the PMS sets it (`set_by_pms`, another EXISTS).
+    whether the PMS sets it (`set_by_pms`: another EXISTS, which integrations gives
+    through pms_hooks).
     """
     rows = (
         TagGroup.objects.filter(practice_id=profile.practice_id)
@@ -264,7 +243,7 @@ def tag_board(profile: Profile) -> list[TagGroupBoard]:
             *_BOARD_GROUP_FIELDS,
             *(f"tags__{name}" for name in _BOARD_TAG_FIELDS),
             _has_tag(profile),
-            _set_by_pms(profile),
+            pms_hooks.hooks.set_by_pms(profile),
         )
     )
     board: list[TagGroupBoard] = []

@@ -9,21 +9,18 @@ search box posts, profiles are addressed by their opaque public id.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from rewardshub.audit.queries import recent_activity
 from rewardshub.cards.forms import forget_card_input
 from rewardshub.errors import ActionError
-from rewardshub.integrations.queries import chart_links, pms_overwrites
-from rewardshub.patients import queries
+from rewardshub.patients import pms_hooks, queries
 from rewardshub.patients.actions import (
     add_member,
     add_tag,
@@ -34,32 +31,10 @@ from rewardshub.patients.actions import (
 from rewardshub.patients.activity import describe
 from rewardshub.patients.forms import AddMemberForm, ProfileForm, SearchForm, TagChangeForm
 from rewardshub.patients.models import Profile, TagGroupKind
-from rewardshub.practices.context import HubContext, staff_view
-from rewardshub.practices.models import PATIENT_ROLES
+from rewardshub.practices.context import HubContext
+from rewardshub.web import back_to_profile, patient_view
 
 PAGE_SIZE = 25
-
-
-def patient_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    # Pages and messages are in the practice's time zone: PracticeTimeZoneMiddleware.
-    return staff_view(PATIENT_ROLES)(view)
-
-
-def safe_next(request: HttpRequest) -> str | None:
-    """A same-site path to go back to (the PMS chart tab), from POST or GET `next`."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, {request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return None
-
-
-def back_to_profile(request: HttpRequest, profile: Profile) -> HttpResponse:
-    target = safe_next(request)
-    if target:
-        return redirect(target)
-    return redirect("patients:detail", public_id=profile.public_id)
 
 
 def _tag_filter(request: HttpRequest, hub: HubContext) -> Any:
@@ -191,7 +166,7 @@ def detail_view(request: HttpRequest, public_id: uuid.UUID, *, hub: HubContext) 
         "nav": "patients",
         **queries.profile_parts(profile),
         "activity": _events(profile),
-        "pms_links": chart_links(profile),
+        "pms_links": pms_hooks.hooks.chart_links(profile),
     }
     return render(request, "patients/detail.html", context)
 
@@ -219,7 +194,7 @@ def edit_view(request: HttpRequest, public_id: uuid.UUID, *, hub: HubContext) ->
         initial = {name: getattr(profile, name) for name in ProfileForm.base_fields}
         initial["location"] = profile.location.public_id if profile.location else None
         form = ProfileForm(hub.practice, initial=initial, current_location=profile.location)
-    systems, overwritten = pms_overwrites(profile)
+    systems, overwritten = pms_hooks.hooks.overwrites(profile)
     pms = " and ".join(systems)
     for name in overwritten:
         if name in form.fields:

@@ -1,4 +1,4 @@
-"""The demo's reward menu and a little points history (called by practices/demo.py).
+"""The demo's reward menu and a little points history (called by rewardshub/demo.py).
 
 Idempotent: menu items a practice lacks (by name) are added, nothing else is
 touched; the history is given only to a practice with no awards yet, so a

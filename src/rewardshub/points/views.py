@@ -18,13 +18,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from rewardshub.errors import ActionError
 from rewardshub.patients.queries import get_profile
-from rewardshub.patients.views import back_to_profile, patient_view
 from rewardshub.points import queries
 from rewardshub.points.actions import award_items, award_misc, decide_pending, reverse_entry
 from rewardshub.points.forms import AwardForm, MiscForm, ReverseForm
 from rewardshub.points.models import LedgerEntry, PendingAward
 from rewardshub.practices.context import HubContext, staff_view
 from rewardshub.practices.models import SETTINGS_ROLES
+from rewardshub.web import back_to_profile, patient_view
 
 PENDING_PAGE_SIZE = 50
 

@@ -22,12 +22,12 @@ from django.views.decorators.http import require_GET, require_POST
 from rewardshub.errors import ActionError
 from rewardshub.patients import queries as patient_queries
 from rewardshub.patients.models import Profile
-from rewardshub.patients.views import back_to_profile, patient_view
 from rewardshub.points.models import OrderStatus, Prize, PrizeOrder
 from rewardshub.points.orders import cancel_order, fulfil_order, order_prize
 from rewardshub.points.prize_forms import CancelOrderForm
 from rewardshub.practices.context import HubContext, staff_view
 from rewardshub.practices.models import PATIENT_ROLES, Role
+from rewardshub.web import back_to_profile, patient_view
 from rewardshub.wording import count_of
 
 ORDER_ROLES = frozenset(

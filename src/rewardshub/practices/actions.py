@@ -10,21 +10,8 @@ from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
 from rewardshub.audit.models import ActorKind
 from rewardshub.errors import ActionError
-from rewardshub.patients.models import Tag, TagGroup, TagGroupKind
+from rewardshub.practices.keepers import keepers
 from rewardshub.practices.models import Location, Membership, Practice, Role
-
-# Every practice starts with these. The leading "*" marks system tags, which
-# staff cannot rename or delete: PMS tag mappings and reports rely on them.
-DEFAULT_STATUS_TAGS = (
-    "*Orthodontic Patient",
-    "*Retainer Patient",
-    "*Future Patient",
-    "*Adult Patient",
-)
-
-
-def location_tag_name(location_name: str) -> str:
-    return f"*{location_name}"
 
 
 @transaction.atomic
@@ -37,16 +24,8 @@ def create_practice(
     time_zone: str = "America/New_York",
 ) -> Practice:
     practice = Practice.objects.create(name=name, slug=slug, time_zone=time_zone)
-    status = TagGroup.objects.create(
-        practice=practice, name="Status", kind=TagGroupKind.STATUS, is_system=True, position=0
-    )
-    TagGroup.objects.create(
-        practice=practice, name="Location", kind=TagGroupKind.LOCATION, is_system=True, position=1
-    )
-    for position, tag_name in enumerate(DEFAULT_STATUS_TAGS):
-        Tag.objects.create(
-            practice=practice, group=status, name=tag_name, is_system=True, position=position
-        )
+    for keeper in keepers():
+        keeper.practice_created(practice)  # the system tag groups (patients)
     for location_name in locations:
         _add_location(practice, location_name)
     record_event(practice=practice, actor=actor, action="practice.create", detail={"slug": slug})
@@ -55,14 +34,8 @@ def create_practice(
 
 def _add_location(practice: Practice, name: str) -> Location:
     location = Location.objects.create(practice=practice, name=name)
-    group = TagGroup.objects.get(practice=practice, kind=TagGroupKind.LOCATION)
-    position = Tag.objects.filter(group=group).count()
-    # Each location has its system tag in the Location group.
-    Tag.objects.get_or_create(
-        practice=practice,
-        name=location_tag_name(name),
-        defaults={"group": group, "is_system": True, "position": position},
-    )
+    for keeper in keepers():
+        keeper.location_added(practice, location)  # its system tag (patients)
     return location
 
 
@@ -76,34 +49,8 @@ def _check_location_name_free(practice: Practice, name: str, exclude: int | None
             f"This practice already has a location named “{name}”. Choose another name.",
             status=409,
         )
-    tag_name = location_tag_name(name)
-    clash = (
-        Tag.objects.filter(practice=practice, name__iexact=tag_name)
-        .select_related("group")
-        .first()
-    )
-    if clash is not None and not (exclude is not None and _is_location_tag_of(clash, exclude)):
-        raise ActionError(
-            "tag_exists",
-            f"The location's tag would be “{tag_name}”, but the {clash.group.name} group "
-            "already has a tag with that name. Choose another location name.",
-            status=409,
-        )
-
-
-def _is_location_tag_of(tag: Tag, location_pk: int) -> bool:
-    # Renaming "Acworth" to "ACWORTH" must not trip over its own tag.
-    location = Location.objects.get(pk=location_pk)
-    return tag.group.kind == TagGroupKind.LOCATION and tag.name == location_tag_name(location.name)
-
-
-def _location_tag(practice: Practice, location_name: str) -> Tag | None:
-    return Tag.objects.filter(
-        practice=practice,
-        group__kind=TagGroupKind.LOCATION,
-        is_system=True,
-        name=location_tag_name(location_name),
-    ).first()
+    for keeper in keepers():
+        keeper.check_location_name(practice, name, exclude)  # its tag's name is free (patients)
 
 
 @transaction.atomic
@@ -147,12 +94,10 @@ def rename_location(*, practice: Practice, location: Location, name: str, actor:
     if old == name:
         return
     _check_location_name_free(practice, name, exclude=location.pk)
-    tag = _location_tag(practice, old)
     location.name = name
     location.save(update_fields=["name"])
-    if tag is not None:
-        tag.name = location_tag_name(name)
-        tag.save(update_fields=["name"])
+    for keeper in keepers():
+        keeper.location_renamed(practice, location, old)
     record_event(
         practice=practice, actor=actor, action="location.rename", detail={"from": old, "to": name}
     )

@@ -29,6 +29,17 @@ STAFF, LAUNCHED, PORTAL = "staff", "launched", "portal"
 # Must match rewardshub.portal.session.SESSION_PROFILE (not imported: portal imports practices).
 PORTAL_SESSION_KEY = "portal_profile_id"
 
+FrameAllower = Callable[[HttpResponse, str], HttpResponse]
+# How the signed-out page of a launched session is let into the PMS's chart tab:
+# integrations.framing.allow_framing, registered by IntegrationsConfig.ready
+# (practices imports no higher app).
+_frame_launched: list[FrameAllower] = []
+
+
+def register_launched_framing(allow: FrameAllower) -> None:
+    """Called once by the integrations app: frame a launched session's page with `allow`."""
+    _frame_launched[:] = [allow]
+
 
 def session_kind(request: HttpRequest) -> str | None:
     session = request.session
@@ -70,9 +81,8 @@ def _signed_out_page(request: HttpRequest, kind: str, minutes: int, frame: str) 
     response = render(request, template, context, status=401)
     if kind == LAUNCHED:
         # Inside the PMS's chart tab the page must be allowed in the frame.
-        from rewardshub.integrations.framing import allow_framing
-
-        allow_framing(response, frame)
+        for allow in _frame_launched:
+            allow(response, frame)
     return response
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rewardshub.practices import views, views_settings, views_tags
+from rewardshub.practices import views, views_settings
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),
@@ -31,28 +31,5 @@ urlpatterns = [
         "settings/staff/<uuid:public_id>/remove/",
         views_settings.staff_remove,
         name="settings_staff_remove",
-    ),
-    path("settings/tags/", views_tags.settings_tags, name="settings_tags"),
-    path("settings/tags/groups/add/", views_tags.group_add, name="settings_group_add"),
-    path(
-        "settings/tags/groups/<uuid:public_id>/rename/",
-        views_tags.group_rename,
-        name="settings_group_rename",
-    ),
-    path(
-        "settings/tags/groups/<uuid:public_id>/delete/",
-        views_tags.group_delete,
-        name="settings_group_delete",
-    ),
-    path(
-        "settings/tags/groups/<uuid:public_id>/add/",
-        views_tags.tag_add,
-        name="settings_tag_add",
-    ),
-    path(
-        "settings/tags/<uuid:public_id>/rename/", views_tags.tag_rename, name="settings_tag_rename"
-    ),
-    path(
-        "settings/tags/<uuid:public_id>/delete/", views_tags.tag_delete, name="settings_tag_delete"
     ),
 ]

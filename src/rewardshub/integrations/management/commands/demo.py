@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rewardshub.practices.demo import load_demo
+from rewardshub.demo import load_demo
 
 
 def _read_previous(path: Path) -> dict[str, Any] | None:

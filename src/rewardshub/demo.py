@@ -1,5 +1,8 @@
 """The demo data `make run` loads: two practices, their staff, patients and cards.
 
+A top-level module, above every app: it fills practices, patients, cards,
+points and the PMS integration alike, so no app has to import a higher one.
+
 `load_demo` is idempotent. A practice whose slug exists is not created again
 (its staff are added if missing, nothing else), so a second run issues no
 cards and creates no duplicates, and the returned description is the same.
@@ -23,9 +26,11 @@ from rewardshub.cards.batches import issue_batch
 from rewardshub.cards.models import BatchSource, Card, CardState
 from rewardshub.cards.queries import available_cards
 from rewardshub.cards.temp_passwords import check_temp_password
+from rewardshub.integrations import demo as integration
 from rewardshub.patients.actions import add_tag, create_profile
 from rewardshub.patients.models import Profile, Tag
 from rewardshub.patients.tag_actions import create_tag, create_tag_group
+from rewardshub.points.demo import ensure_demo_points
 from rewardshub.points.models import Prize
 from rewardshub.points.prize_actions import create_prize
 from rewardshub.practices.actions import add_staff, create_practice
@@ -252,9 +257,6 @@ def load_demo(
     hub_url: str, *, pms_sim_url: str | None = None, previous: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Create whatever of the demo is missing; return the demo.json structure."""
-    from rewardshub.integrations import demo as integration
-    from rewardshub.points.demo import ensure_demo_points
-
     described = []
     for demo in DEMO_PRACTICES:
         with transaction.atomic():

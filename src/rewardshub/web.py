@@ -1,0 +1,46 @@
+"""View helpers every staff app shares: the patient pages' decorator and the way
+back to a profile (or to the PMS chart tab that opened the page).
+
+Imports only practices, so patients, cards, points and the integrations may all use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from rewardshub.practices.context import staff_view
+from rewardshub.practices.models import PATIENT_ROLES
+
+
+class HasPublicId(Protocol):
+    """A profile, as far as the way back to its page needs it."""
+
+    @property
+    def public_id(self) -> Any: ...
+
+
+def patient_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    # Pages and messages are in the practice's time zone: PracticeTimeZoneMiddleware.
+    return staff_view(PATIENT_ROLES)(view)
+
+
+def safe_next(request: HttpRequest) -> str | None:
+    """A same-site path to go back to (the PMS chart tab), from POST or GET `next`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+def back_to_profile(request: HttpRequest, profile: HasPublicId) -> HttpResponse:
+    target = safe_next(request)
+    if target:
+        return redirect(target)
+    return redirect("patients:detail", public_id=profile.public_id)
