@@ -20,27 +20,20 @@ path, each chart in its own savepoint with its own outcome.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from rewardshub.audit.actions import EventRows
 from rewardshub.audit.models import Outcome
+from rewardshub.cards.numbers import USERNAME_PREFIX, luhn_check_digit
 from rewardshub.errors import ActionError
-from rewardshub.integrations.batch_rows import (
-    PROFILE_DEFAULTS,
-    Writes,
-    add_tag_row,
-    column_value,
-    flush,
-    free_usernames,
-    one_per_group,
-    tag_row,
-)
-from rewardshub.integrations.models import PmsLink, SyncAction, SyncOutcome
+from rewardshub.integrations.models import PmsLink, SyncAction, SyncEvent, SyncOutcome
 from rewardshub.integrations.sync import (
     Caller,
     chart_link,
@@ -52,7 +45,7 @@ from rewardshub.integrations.sync import (
 )
 from rewardshub.integrations.tagging import Mapped, TagMapping, load_mapping
 from rewardshub.patients.actions import DEMOGRAPHIC_FIELDS
-from rewardshub.patients.models import Profile, ProfileKind, ProfileTag
+from rewardshub.patients.models import Profile, ProfileKind, ProfileTag, Tag
 from rewardshub.rows import RowInsert
 
 CHUNK = 500
@@ -113,7 +106,7 @@ def sync_batch(*, caller: Caller, items: list[BatchItem]) -> list[ItemResult]:
 def _record_refused(
     caller: Caller, refused: list[tuple[int, BatchItem]], results: dict[int, ItemResult]
 ) -> None:
-    writes = Writes(caller)
+    writes = _Writes(caller)
     for index, item in refused:
         assert item.error is not None
         results[index] = ItemResult(item.chart_id, SyncOutcome.ERROR, error=item.error)
@@ -162,6 +155,111 @@ def _same(a: Any, b: Any) -> bool:
     return norm[0] == norm[1]
 
 
+_PROFILE_FIELDS = tuple(
+    "location_id" if name == "location" else name for name in DEMOGRAPHIC_FIELDS
+)
+
+
+class _Writes:
+    """Everything one chunk writes, collected first and saved in a few bulk queries."""
+
+    def __init__(self, caller: Caller) -> None:
+        self.caller = caller
+        self.now = timezone.now()
+        practice_id = caller.practice.pk
+        actor = caller.actor
+        self.update_profiles: list[Profile] = []
+        self.update_fields: set[str] = set()
+        self.drop_tags: list[int] = []
+        self.synced_links: list[int] = []
+        self.profiles = RowInsert(
+            Profile,
+            {
+                "practice_id": practice_id,
+                "kind": ProfileKind.LEAD,
+                "created_at": self.now,
+                "updated_at": self.now,
+            },
+            ("public_id", "username", *_PROFILE_FIELDS),
+        )
+        self.links = RowInsert(
+            PmsLink,
+            {
+                "practice_id": practice_id,
+                "system": caller.system,
+                "created_at": self.now,
+                "last_synced_at": self.now,
+            },
+            ("chart_id", "profile_id"),
+        )
+        self.tags = RowInsert(
+            ProfileTag,
+            {"practice_id": practice_id, "created_at": self.now},
+            ("profile_id", "tag_id", "exclusive_group_id"),
+        )
+        # The same values as audit.actions.record_event and sync.sync_rows write.
+        self.audits = EventRows(practice_id=practice_id, actor=actor, created_at=self.now)
+        self.events = RowInsert(
+            SyncEvent,
+            {
+                "practice_id": practice_id,
+                "key_id": caller.key.pk,
+                "system": caller.system,
+                "action": SyncAction.BATCH,
+                "pms_user": caller.pms_user[:100],
+                "created_at": self.now,
+            },
+            ("chart_id", "profile_id", "outcome", "error", "message"),
+        )
+
+    def audit(self, profile_id: int, action: str, detail: dict[str, Any]) -> None:
+        self.audits.add(profile_id, action, Outcome.OK, detail)
+
+    def log(
+        self,
+        chart_id: str,
+        outcome: str,
+        profile_id: int | None,
+        message: str,
+        error: str = "",
+    ) -> None:
+        for insert, row in self.log_rows(chart_id, outcome, profile_id, message, error):
+            insert.rows.append(row)
+
+    def log_rows(
+        self,
+        chart_id: str,
+        outcome: str,
+        profile_id: int | None,
+        message: str,
+        error: str = "",
+    ) -> list[tuple[RowInsert | EventRows, list[Any]]]:
+        """The Sync log row and the audit row of one chart (what sync.sync_rows builds)."""
+        chart_id = chart_id[:64]
+        detail = {
+            "system": self.caller.system,
+            "chart_id": chart_id,
+            "outcome": outcome,
+            "error": error,
+        }
+        return [
+            (self.events, self.events.row(chart_id, profile_id, outcome, error, message)),
+            (
+                self.audits,
+                self.audits.row(
+                    profile_id,
+                    f"pms.{SyncAction.BATCH}",
+                    Outcome.FAILED if error else Outcome.OK,
+                    detail,
+                ),
+            ),
+        ]
+
+    def insert_logs(self) -> None:
+        self.audits.write()
+        self.events.write()
+
+
 def _read_links(caller: Caller, chunk: list[tuple[int, BatchItem]]) -> dict[str, tuple[int, int]]:
     """The chunk's linked charts: chart id -> (link id, profile id)."""
     return {
@@ -190,7 +288,7 @@ class _NewLead:
 class _Plan:
     """What a chunk will write, as far as it can be known before its transaction."""
 
-    writes: Writes
+    writes: _Writes
     links: dict[str, tuple[int, int]]
     mapped: dict[int, Mapped]
     leads: dict[int, _NewLead]
@@ -206,7 +304,7 @@ def _plan(
     so that (SQLite: one writer at a time) the lock is held only for the reads that
     must be current and the writes. The transaction reads the links again and
     plans anew if they changed meanwhile."""
-    writes = Writes(caller)
+    writes = _Writes(caller)
     if links is None:
         links = _read_links(caller, chunk)
     mapped = {index: mapping.apply_to(item.pms_status, item.office) for index, item in chunk}
@@ -217,7 +315,7 @@ def _plan(
     ]
     leads = {
         index: _new_lead(writes, index, item, mapped[index], username)
-        for (index, item), username in zip(wanted, free_usernames(len(wanted)), strict=True)
+        for (index, item), username in zip(wanted, _free_usernames(len(wanted)), strict=True)
     }
     return _Plan(writes, links, mapped, leads)
 
@@ -269,11 +367,11 @@ def _bulk_chunk(
         )
 
     _save_new(writes, new_leads, results)
-    flush(writes)
+    _flush(writes)
     return results
 
 
-def _diff_profile(profile: Profile, item: BatchItem, mapped: Mapped, writes: Writes) -> list[str]:
+def _diff_profile(profile: Profile, item: BatchItem, mapped: Mapped, writes: _Writes) -> list[str]:
     data = dict(item.data)
     if mapped.location is not None:
         data["location"] = mapped.location
@@ -295,11 +393,11 @@ def _diff_profile(profile: Profile, item: BatchItem, mapped: Mapped, writes: Wri
 
 
 def _diff_tags(
-    profile: Profile, mapped: Mapped, have: dict[int, ProfileTag], writes: Writes
+    profile: Profile, mapped: Mapped, have: dict[int, ProfileTag], writes: _Writes
 ) -> bool:
     added: list[str] = []
     removed: list[str] = []
-    for tag in one_per_group(mapped.tags):
+    for tag in _one_per_group(mapped.tags):
         if tag.pk in have:
             continue
         if tag.group.exclusive:
@@ -307,13 +405,30 @@ def _diff_tags(
                 if row.exclusive_group_id == tag.group_id:
                     writes.drop_tags.append(row.pk)
                     removed.append(row.tag.name)
-        add_tag_row(writes, profile.pk, tag)
+        _add_tag(writes, profile.pk, tag)
         added.append(tag.name)
     if added:
         writes.audit(
             profile.pk, "profile.tag", {"added": sorted(added), "removed": sorted(removed)}
         )
     return bool(added)
+
+
+def _tag_row(writes: _Writes, profile_id: int | None, tag: Tag) -> list[Any]:
+    return writes.tags.row(profile_id, tag.pk, tag.group_id if tag.group.exclusive else None)
+
+
+def _add_tag(writes: _Writes, profile_id: int, tag: Tag) -> None:
+    writes.tags.rows.append(_tag_row(writes, profile_id, tag))
+
+
+def _one_per_group(tags: list[Tag]) -> list[Tag]:
+    # Two rules naming tags of one status/location group: the later one wins,
+    # as it would with add_tag one after the other.
+    chosen: dict[Any, Tag] = {}
+    for tag in tags:
+        chosen[tag.group_id if tag.group.exclusive else ("tag", tag.pk)] = tag
+    return list(chosen.values())
 
 
 def _lead_fields(item: BatchItem, mapped: Mapped) -> dict[str, Any]:
@@ -323,17 +438,47 @@ def _lead_fields(item: BatchItem, mapped: Mapped) -> dict[str, Any]:
     return fields
 
 
+def _new_username() -> str:
+    # cards.numbers.new_username's number, drawn in one call instead of eleven.
+    body = USERNAME_PREFIX + f"{secrets.randbelow(10**11):011d}"
+    return body + luhn_check_digit(body)
+
+
+def _free_usernames(count: int) -> list[str]:
+    names: set[str] = set()
+    while len(names) < count:
+        candidates = {_new_username() for _ in range(count - len(names))}
+        taken = set(
+            Profile.objects.filter(username__in=candidates).values_list("username", flat=True)
+        )
+        names |= candidates - taken
+    return list(names)
+
+
+def _field_default(name: str) -> Any:
+    field = Profile._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field.get_default()
+
+
+_PROFILE_DEFAULTS = {name: _field_default(name) for name in DEMOGRAPHIC_FIELDS}
+
+
+def _column_value(value: Any) -> Any:
+    return value.pk if isinstance(value, Model) else value
+
+
 def _new_lead(
-    writes: Writes, index: int, item: BatchItem, mapped: Mapped, username: str
+    writes: _Writes, index: int, item: BatchItem, mapped: Mapped, username: str
 ) -> _NewLead:
     """A lead's profile row and every row naming it (tags, audit, link, Sync log)."""
     fields = _lead_fields(item, mapped)
     public_id = uuid.uuid4()
-    values = [fields.get(name, PROFILE_DEFAULTS[name]) for name in DEMOGRAPHIC_FIELDS]
-    profile_row = writes.profiles.row(public_id, username, *map(column_value, values))
-    tags = one_per_group(mapped.tags)
+    values = [fields.get(name, _PROFILE_DEFAULTS[name]) for name in DEMOGRAPHIC_FIELDS]
+    profile_row = writes.profiles.row(public_id, username, *map(_column_value, values))
+    tags = _one_per_group(mapped.tags)
     rows: list[tuple[RowInsert | EventRows, list[Any]]] = [
-        (writes.tags, tag_row(writes, None, tag)) for tag in tags
+        (writes.tags, _tag_row(writes, None, tag)) for tag in tags
     ]
     detail = {
         "fields": sorted(k for k, v in fields.items() if v not in ("", None)),
@@ -350,7 +495,7 @@ def _new_lead(
     return _NewLead(index, item.chart_id, username, public_id, profile_row, rows)
 
 
-def _save_new(writes: Writes, leads: list[_NewLead], results: dict[int, ItemResult]) -> None:
+def _save_new(writes: _Writes, leads: list[_NewLead], results: dict[int, ItemResult]) -> None:
     if not leads:
         return
     writes.profiles.rows.extend(lead.profile_row for lead in leads)
@@ -370,3 +515,16 @@ def _save_new(writes: Writes, leads: list[_NewLead], results: dict[int, ItemResu
             lead.chart_id, SyncOutcome.CREATED, lead.username, lead.public_id
         )
     writes.links.write()
+
+
+def _flush(writes: _Writes) -> None:
+    if writes.update_profiles:
+        Profile.objects.bulk_update(
+            writes.update_profiles, sorted(writes.update_fields | {"updated_at"})
+        )
+    if writes.drop_tags:
+        ProfileTag.objects.filter(pk__in=writes.drop_tags).delete()
+    writes.tags.write()
+    if writes.synced_links:
+        PmsLink.objects.filter(pk__in=writes.synced_links).update(last_synced_at=writes.now)
+    writes.insert_logs()
