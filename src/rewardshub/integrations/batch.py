@@ -126,7 +126,8 @@ def _one(caller: Caller, item: BatchItem, mapping: TagMapping) -> ItemResult:
                 profile = create_linked_profile(
                     caller, item.chart_id, item.data, mapped, username=None, kind=ProfileKind.LEAD
                 )
-                outcome, changed = SyncOutcome.CREATED, []
+                outcome: str = SyncOutcome.CREATED
+                changed: list[str] = []
             else:
                 profile = link.profile
                 changed = sync_fields(caller, profile, item.data, mapped)
