@@ -1,4 +1,9 @@
-"""Creating and editing profiles and their tags: one transaction each, audited."""
+"""Creating and editing profiles and their tags: one transaction each, audited.
+
+What a write changes (fields, tags, the audit details) is decided in
+changes.py, the same for one profile here as for a batch of charts
+(integrations/batch.py); these actions read the values and write the rows.
+"""
 
 from __future__ import annotations
 
@@ -27,8 +32,6 @@ from rewardshub.patients.changes import (
 from rewardshub.patients.models import Profile, ProfileKind, ProfileTag, Tag
 from rewardshub.patients.queries import PROFILE_VIEW, location_tag
 from rewardshub.practices.models import Practice
-
-__all__ = ["DEMOGRAPHIC_FIELDS"]  # defined in changes.py, imported from here by many
 
 
 def plain(value: Any) -> Any:
