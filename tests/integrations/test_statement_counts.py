@@ -34,7 +34,7 @@ def test_set_card_of_a_new_chart(api: Api, cards: list[str], tag_rules: list[Tag
 
     assert response.json()["outcome"] == "created"
     sql = statements(captured)
-    # 26 on SQLite before one write path (a DELETE, a SELECT and an INSERT per
+    # 26 (SQLite and PostgreSQL) before one write path (a DELETE, a SELECT and an INSERT per
     # tag, the tags read back, two audit INSERTs each sealed on its own). Now:
     # key 1, tag mapping 2, chart link 1, number 2, profile 1, tags 1, link 1,
     # confirmations 1, launch token 1, Sync log 1, audit 1, sealing 4.
