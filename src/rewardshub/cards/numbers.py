@@ -62,7 +62,12 @@ def new_card_number() -> str:
 
 
 def new_username() -> str:
-    body = USERNAME_PREFIX + "".join(secrets.choice("0123456789") for _ in range(11))
+    return username_of(secrets.randbelow(10**11))
+
+
+def username_of(draw: int) -> str:
+    """The generated username a number below 10^11 makes (prefix, 11 digits, check digit)."""
+    body = USERNAME_PREFIX + f"{draw:011d}"
     return body + luhn_check_digit(body)
 
 

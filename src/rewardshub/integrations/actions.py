@@ -16,6 +16,7 @@ from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError
 from rewardshub.integrations import changes as change_words
 from rewardshub.integrations.keys import new_token
+from rewardshub.integrations.links import apply_fields, create_link
 from rewardshub.integrations.models import (
     LinkState,
     PendingLink,
@@ -32,7 +33,6 @@ from rewardshub.integrations.set_card import (
     is_bare_lead,
     profile_linked_elsewhere,
 )
-from rewardshub.integrations.sync import apply_fields, create_link
 from rewardshub.integrations.tagging import FIELD_WORDS, load_mapping
 from rewardshub.patients.models import Tag
 from rewardshub.practices.models import IntegrationKey, Practice

@@ -6,8 +6,10 @@ one transaction with a constant number of queries (bulk reads and writes), so
 a batch costs tens of queries, not thousands. The rows written are the same
 as the one-chart actions write (profile, tags, link, audit, Sync log).
 
-The rows a chunk adds (profiles, links, tags, audit events, Sync log) are
-written as plain values, one statement per table (rows.py). Everything that
+What changes (fields, tags, usernames, audit details, Sync log words) is
+decided by the same functions as the one-chart path (patients/changes.py,
+decisions.py); the rows a chunk adds are written as plain values, one
+statement per table (batch_rows.py). Everything that
 needs no lock (tag mapping, usernames, the new leads' rows) is prepared
 before the chunk's transaction, so SQLite's single write lock is held only
 for the reads that must be current and the writes.
@@ -19,8 +21,6 @@ path, each chart in its own savepoint with its own outcome.
 
 from __future__ import annotations
 
-import datetime as dt
-import secrets
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,24 +29,25 @@ from django.db import IntegrityError, transaction
 from django.db.models import Field, Model
 from django.utils import timezone
 
-from rewardshub.audit.actions import EventRows
 from rewardshub.audit.models import Outcome
-from rewardshub.cards.numbers import USERNAME_PREFIX, luhn_check_digit
+from rewardshub.cards.numbers import new_username
 from rewardshub.errors import ActionError
-from rewardshub.integrations.models import PmsLink, SyncAction, SyncEvent, SyncOutcome
-from rewardshub.integrations.sync import (
-    Caller,
-    chart_link,
-    create_linked_profile,
-    names_required,
-    record_failure,
-    record_sync,
-    sync_fields,
-)
+from rewardshub.integrations.batch_rows import NewLead, Row, Writes
+from rewardshub.integrations.caller import Caller, names_required
+from rewardshub.integrations.decisions import batch_message, sync_outcome
+from rewardshub.integrations.links import chart_link, create_linked_profile, sync_fields
+from rewardshub.integrations.models import PmsLink, SyncAction, SyncOutcome
+from rewardshub.integrations.sync_log import record_failure, record_sync
 from rewardshub.integrations.tagging import Mapped, TagMapping, load_mapping
-from rewardshub.patients.actions import DEMOGRAPHIC_FIELDS
-from rewardshub.patients.models import Profile, ProfileKind, ProfileTag, Tag
-from rewardshub.rows import RowInsert
+from rewardshub.patients.actions import current_fields, held_tags, plain_fields, tag_ref
+from rewardshub.patients.changes import (
+    DEMOGRAPHIC_FIELDS,
+    create_detail,
+    profile_changes,
+    tag_plan,
+    update_detail,
+)
+from rewardshub.patients.models import Profile, ProfileKind
 
 CHUNK = 500
 
@@ -106,7 +107,7 @@ def sync_batch(*, caller: Caller, items: list[BatchItem]) -> list[ItemResult]:
 def _record_refused(
     caller: Caller, refused: list[tuple[int, BatchItem]], results: dict[int, ItemResult]
 ) -> None:
-    writes = _Writes(caller)
+    writes = Writes(caller)
     for index, item in refused:
         assert item.error is not None
         results[index] = ItemResult(item.chart_id, SyncOutcome.ERROR, error=item.error)
@@ -125,139 +126,20 @@ def _one(caller: Caller, item: BatchItem, mapping: TagMapping) -> ItemResult:
                 profile = create_linked_profile(
                     caller, item.chart_id, item.data, mapped, username=None, kind=ProfileKind.LEAD
                 )
-                outcome, changed = SyncOutcome.CREATED, []
+                outcome: str = SyncOutcome.CREATED
+                changed: list[str] = []
             else:
                 profile = link.profile
                 changed = sync_fields(caller, profile, item.data, mapped)
                 link.last_synced_at = timezone.now()
                 link.save(update_fields=["last_synced_at"])
-                outcome = SyncOutcome.UPDATED if changed else SyncOutcome.UNCHANGED
-            message = _message(outcome, profile.username, changed, mapped)
+                outcome = sync_outcome(changed)
+            message = batch_message(outcome, profile.username, changed, mapped.notes)
             record_sync(caller, item.chart_id, SyncAction.BATCH, outcome, profile, message)
             return ItemResult.synced(item.chart_id, outcome, profile)
     except ActionError as exc:
         record_failure(caller, item.chart_id, SyncAction.BATCH, exc)
         return ItemResult(item.chart_id, SyncOutcome.ERROR, error=exc)
-
-
-def _message(outcome: str, username: str, changed: list[str], mapped: Mapped) -> str:
-    if outcome == SyncOutcome.CREATED:
-        parts = [f"Created lead {username} and synced the chart with it."]
-    elif changed:
-        parts = ["Changed: " + ", ".join(changed) + "."]
-    else:
-        parts = ["Nothing changed."]
-    return " ".join(parts + mapped.notes)
-
-
-def _same(a: Any, b: Any) -> bool:
-    norm = [v.isoformat() if isinstance(v, dt.date) else v for v in (a, b)]
-    return norm[0] == norm[1]
-
-
-_PROFILE_FIELDS = tuple(
-    "location_id" if name == "location" else name for name in DEMOGRAPHIC_FIELDS
-)
-
-
-class _Writes:
-    """Everything one chunk writes, collected first and saved in a few bulk queries."""
-
-    def __init__(self, caller: Caller) -> None:
-        self.caller = caller
-        self.now = timezone.now()
-        practice_id = caller.practice.pk
-        actor = caller.actor
-        self.update_profiles: list[Profile] = []
-        self.update_fields: set[str] = set()
-        self.drop_tags: list[int] = []
-        self.synced_links: list[int] = []
-        self.profiles = RowInsert(
-            Profile,
-            {
-                "practice_id": practice_id,
-                "kind": ProfileKind.LEAD,
-                "created_at": self.now,
-                "updated_at": self.now,
-            },
-            ("public_id", "username", *_PROFILE_FIELDS),
-        )
-        self.links = RowInsert(
-            PmsLink,
-            {
-                "practice_id": practice_id,
-                "system": caller.system,
-                "created_at": self.now,
-                "last_synced_at": self.now,
-            },
-            ("chart_id", "profile_id"),
-        )
-        self.tags = RowInsert(
-            ProfileTag,
-            {"practice_id": practice_id, "created_at": self.now},
-            ("profile_id", "tag_id", "exclusive_group_id"),
-        )
-        # The same values as audit.actions.record_event and sync.sync_rows write.
-        self.audits = EventRows(practice_id=practice_id, actor=actor, created_at=self.now)
-        self.events = RowInsert(
-            SyncEvent,
-            {
-                "practice_id": practice_id,
-                "key_id": caller.key.pk,
-                "system": caller.system,
-                "action": SyncAction.BATCH,
-                "pms_user": caller.pms_user[:100],
-                "created_at": self.now,
-            },
-            ("chart_id", "profile_id", "outcome", "error", "message"),
-        )
-
-    def audit(self, profile_id: int, action: str, detail: dict[str, Any]) -> None:
-        self.audits.add(profile_id, action, Outcome.OK, detail)
-
-    def log(
-        self,
-        chart_id: str,
-        outcome: str,
-        profile_id: int | None,
-        message: str,
-        error: str = "",
-    ) -> None:
-        for insert, row in self.log_rows(chart_id, outcome, profile_id, message, error):
-            insert.rows.append(row)
-
-    def log_rows(
-        self,
-        chart_id: str,
-        outcome: str,
-        profile_id: int | None,
-        message: str,
-        error: str = "",
-    ) -> list[tuple[RowInsert | EventRows, list[Any]]]:
-        """The Sync log row and the audit row of one chart (what sync.sync_rows builds)."""
-        chart_id = chart_id[:64]
-        detail = {
-            "system": self.caller.system,
-            "chart_id": chart_id,
-            "outcome": outcome,
-            "error": error,
-        }
-        return [
-            (self.events, self.events.row(chart_id, profile_id, outcome, error, message)),
-            (
-                self.audits,
-                self.audits.row(
-                    profile_id,
-                    f"pms.{SyncAction.BATCH}",
-                    Outcome.FAILED if error else Outcome.OK,
-                    detail,
-                ),
-            ),
-        ]
-
-    def insert_logs(self) -> None:
-        self.audits.write()
-        self.events.write()
 
 
 def _read_links(caller: Caller, chunk: list[tuple[int, BatchItem]]) -> dict[str, tuple[int, int]]:
@@ -273,25 +155,13 @@ def _read_links(caller: Caller, chunk: list[tuple[int, BatchItem]]) -> dict[str,
 
 
 @dataclass
-class _NewLead:
-    """A new lead's rows, built ahead; `rows` name the profile, whose id comes last."""
-
-    index: int
-    chart_id: str
-    username: str
-    public_id: uuid.UUID
-    profile_row: list[Any]
-    rows: list[tuple[RowInsert | EventRows, list[Any]]]
-
-
-@dataclass
 class _Plan:
     """What a chunk will write, as far as it can be known before its transaction."""
 
-    writes: _Writes
+    writes: Writes
     links: dict[str, tuple[int, int]]
     mapped: dict[int, Mapped]
-    leads: dict[int, _NewLead]
+    leads: dict[int, NewLead]
 
 
 def _plan(
@@ -304,7 +174,7 @@ def _plan(
     so that (SQLite: one writer at a time) the lock is held only for the reads that
     must be current and the writes. The transaction reads the links again and
     plans anew if they changed meanwhile."""
-    writes = _Writes(caller)
+    writes = Writes(caller)
     if links is None:
         links = _read_links(caller, chunk)
     mapped = {index: mapping.apply_to(item.pms_status, item.office) for index, item in chunk}
@@ -331,14 +201,10 @@ def _bulk_chunk(
     profiles = Profile.objects.select_for_update().in_bulk(
         [profile_id for _, profile_id in links.values()]
     )
-    current_tags: dict[int, dict[int, ProfileTag]] = {}
-    if profiles:
-        tag_rows = ProfileTag.objects.filter(profile_id__in=list(profiles)).select_related("tag")
-        for row in tag_rows:
-            current_tags.setdefault(row.profile_id, {})[row.tag_id] = row
+    held = held_tags(list(profiles)) if profiles else {}
 
     results: dict[int, ItemResult] = {}
-    new_leads: list[_NewLead] = []
+    new_leads: list[NewLead] = []
     for index, item in chunk:
         mapped = plan.mapped[index]
         link = links.get(item.chart_id)
@@ -354,100 +220,40 @@ def _bulk_chunk(
         link_pk, profile_id = link
         profile = profiles[profile_id]
         changed = _diff_profile(profile, item, mapped, writes)
-        if _diff_tags(profile, mapped, current_tags.get(profile.pk, {}), writes):
+        plan_tags = tag_plan(held.get(profile.pk, []), [tag_ref(tag) for tag in mapped.tags])
+        if plan_tags.changed:
+            writes.retag(profile.pk, plan_tags)
             changed.append("tags")
         writes.synced_links.append(link_pk)
-        outcome = SyncOutcome.UPDATED if changed else SyncOutcome.UNCHANGED
+        outcome = sync_outcome(changed)
         results[index] = ItemResult.synced(item.chart_id, outcome, profile)
-        writes.log(
-            item.chart_id,
-            outcome,
-            profile.pk,
-            _message(outcome, profile.username, changed, mapped),
-        )
+        message = batch_message(outcome, profile.username, changed, mapped.notes)
+        writes.log(item.chart_id, outcome, profile.pk, message)
 
-    _save_new(writes, new_leads, results)
-    _flush(writes)
+    chart_ids = {lead.index: lead.chart_id for lead in new_leads}
+    for index, (username, public_id) in writes.save_new(new_leads).items():
+        results[index] = ItemResult(chart_ids[index], SyncOutcome.CREATED, username, public_id)
+    writes.flush()
     return results
 
 
-def _diff_profile(profile: Profile, item: BatchItem, mapped: Mapped, writes: _Writes) -> list[str]:
-    data = dict(item.data)
-    if mapped.location is not None:
-        data["location"] = mapped.location
-    changed = []
-    for name in DEMOGRAPHIC_FIELDS:
-        if name == "location" and "location" in data:
-            if profile.location_id != data["location"].pk:
-                profile.location = data["location"]
-                changed.append(name)
-        elif name in data and not _same(getattr(profile, name), data[name]):
-            setattr(profile, name, data[name])
-            changed.append(name)
+def _diff_profile(profile: Profile, item: BatchItem, mapped: Mapped, writes: Writes) -> list[str]:
+    data = item.data if mapped.location is None else {**item.data, "location": mapped.location}
+    changed = profile_changes(current_fields(profile), plain_fields(data))
     if changed:
+        for name in changed:
+            setattr(profile, name, data[name])
         profile.updated_at = writes.now
         writes.update_profiles.append(profile)
         writes.update_fields.update(changed)
-        writes.audit(profile.pk, "profile.update", {"fields": list(changed)})
+        writes.audit(profile.pk, "profile.update", update_detail(changed))
     return changed
-
-
-def _diff_tags(
-    profile: Profile, mapped: Mapped, have: dict[int, ProfileTag], writes: _Writes
-) -> bool:
-    added: list[str] = []
-    removed: list[str] = []
-    for tag in _one_per_group(mapped.tags):
-        if tag.pk in have:
-            continue
-        if tag.group.exclusive:
-            for row in have.values():
-                if row.exclusive_group_id == tag.group_id:
-                    writes.drop_tags.append(row.pk)
-                    removed.append(row.tag.name)
-        _add_tag(writes, profile.pk, tag)
-        added.append(tag.name)
-    if added:
-        writes.audit(
-            profile.pk, "profile.tag", {"added": sorted(added), "removed": sorted(removed)}
-        )
-    return bool(added)
-
-
-def _tag_row(writes: _Writes, profile_id: int | None, tag: Tag) -> list[Any]:
-    return writes.tags.row(profile_id, tag.pk, tag.group_id if tag.group.exclusive else None)
-
-
-def _add_tag(writes: _Writes, profile_id: int, tag: Tag) -> None:
-    writes.tags.rows.append(_tag_row(writes, profile_id, tag))
-
-
-def _one_per_group(tags: list[Tag]) -> list[Tag]:
-    # Two rules naming tags of one status/location group: the later one wins,
-    # as it would with add_tag one after the other.
-    chosen: dict[Any, Tag] = {}
-    for tag in tags:
-        chosen[tag.group_id if tag.group.exclusive else ("tag", tag.pk)] = tag
-    return list(chosen.values())
-
-
-def _lead_fields(item: BatchItem, mapped: Mapped) -> dict[str, Any]:
-    fields = {name: item.data[name] for name in DEMOGRAPHIC_FIELDS if name in item.data}
-    if mapped.location is not None:
-        fields["location"] = mapped.location
-    return fields
-
-
-def _new_username() -> str:
-    # cards.numbers.new_username's number, drawn in one call instead of eleven.
-    body = USERNAME_PREFIX + f"{secrets.randbelow(10**11):011d}"
-    return body + luhn_check_digit(body)
 
 
 def _free_usernames(count: int) -> list[str]:
     names: set[str] = set()
     while len(names) < count:
-        candidates = {_new_username() for _ in range(count - len(names))}
+        candidates = {new_username() for _ in range(count - len(names))}
         taken = set(
             Profile.objects.filter(username__in=candidates).values_list("username", flat=True)
         )
@@ -469,62 +275,20 @@ def _column_value(value: Any) -> Any:
 
 
 def _new_lead(
-    writes: _Writes, index: int, item: BatchItem, mapped: Mapped, username: str
-) -> _NewLead:
+    writes: Writes, index: int, item: BatchItem, mapped: Mapped, username: str
+) -> NewLead:
     """A lead's profile row and every row naming it (tags, audit, link, Sync log)."""
-    fields = _lead_fields(item, mapped)
+    fields = {name: item.data[name] for name in DEMOGRAPHIC_FIELDS if name in item.data}
+    if mapped.location is not None:
+        fields["location"] = mapped.location
     public_id = uuid.uuid4()
     values = [fields.get(name, _PROFILE_DEFAULTS[name]) for name in DEMOGRAPHIC_FIELDS]
     profile_row = writes.profiles.row(public_id, username, *map(_column_value, values))
-    tags = _one_per_group(mapped.tags)
-    rows: list[tuple[RowInsert | EventRows, list[Any]]] = [
-        (writes.tags, _tag_row(writes, None, tag)) for tag in tags
-    ]
-    detail = {
-        "fields": sorted(k for k, v in fields.items() if v not in ("", None)),
-        "card_last4": None,
-        # In the order create_profile lists them (Tag's ordering).
-        "tags": [
-            tag.name for tag in sorted(tags, key=lambda t: (t.group.position, t.position, t.name))
-        ],
-    }
+    tags = tag_plan((), [tag_ref(tag) for tag in mapped.tags])
+    rows: list[Row] = [(writes.tags, writes.tag_row(None, tag)) for tag in tags.add]
+    detail = create_detail(plain_fields(fields), None, tags.final)
     rows.append((writes.audits, writes.audits.row(None, "profile.create", Outcome.OK, detail)))
     rows.append((writes.links, writes.links.row(item.chart_id, None)))
-    message = _message(SyncOutcome.CREATED, username, [], mapped)
+    message = batch_message(SyncOutcome.CREATED, username, [], mapped.notes)
     rows.extend(writes.log_rows(item.chart_id, SyncOutcome.CREATED, None, message))
-    return _NewLead(index, item.chart_id, username, public_id, profile_row, rows)
-
-
-def _save_new(writes: _Writes, leads: list[_NewLead], results: dict[int, ItemResult]) -> None:
-    if not leads:
-        return
-    writes.profiles.rows.extend(lead.profile_row for lead in leads)
-    writes.profiles.write()
-    # executemany returns no ids: read them back by the (unique) usernames.
-    ids = dict(
-        Profile.objects.filter(username__in=[lead.username for lead in leads]).values_list(
-            "username", "pk"
-        )
-    )
-    for lead in leads:
-        profile_id = ids[lead.username]
-        for insert, row in lead.rows:
-            row[insert.position["profile_id"]] = profile_id
-            insert.rows.append(row)
-        results[lead.index] = ItemResult(
-            lead.chart_id, SyncOutcome.CREATED, lead.username, lead.public_id
-        )
-    writes.links.write()
-
-
-def _flush(writes: _Writes) -> None:
-    if writes.update_profiles:
-        Profile.objects.bulk_update(
-            writes.update_profiles, sorted(writes.update_fields | {"updated_at"})
-        )
-    if writes.drop_tags:
-        ProfileTag.objects.filter(pk__in=writes.drop_tags).delete()
-    writes.tags.write()
-    if writes.synced_links:
-        PmsLink.objects.filter(pk__in=writes.synced_links).update(last_synced_at=writes.now)
-    writes.insert_logs()
+    return NewLead(index, item.chart_id, username, public_id, profile_row, rows)

@@ -34,6 +34,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from rewardshub.audit.actions import record_event
+from rewardshub.audit.models import AuditEvent
 from rewardshub.cards.models import Card, CardState
 from rewardshub.cards.queries import (
     NumberMatch,
@@ -45,8 +46,11 @@ from rewardshub.cards.queries import (
 )
 from rewardshub.errors import ActionError
 from rewardshub.integrations import changes as change_words
+from rewardshub.integrations.caller import Caller, SyncResult
+from rewardshub.integrations.decisions import set_card_message
 from rewardshub.integrations.identity import Identity, differences
 from rewardshub.integrations.launch import create_token
+from rewardshub.integrations.links import chart_link, create_linked_profile, link_chart, sync_fields
 from rewardshub.integrations.models import (
     LaunchView,
     LinkState,
@@ -56,15 +60,7 @@ from rewardshub.integrations.models import (
     SyncOutcome,
 )
 from rewardshub.integrations.pending import PENDING_LIFETIME, confirmation_waiting_message
-from rewardshub.integrations.sync import (
-    Caller,
-    SyncResult,
-    chart_link,
-    create_linked_profile,
-    link_chart,
-    record_sync,
-    sync_fields,
-)
+from rewardshub.integrations.sync_log import record_sync
 from rewardshub.integrations.systems import system_name
 from rewardshub.integrations.tagging import Mapped, load_mapping
 from rewardshub.patients.models import Profile, ProfileKind
@@ -201,10 +197,17 @@ def _set_card_once(
         before = change_words.snapshot(target) if target is not None else {}
 
         changed: list[str] = []
+        audits: list[AuditEvent] = []
         if link is None and target is None:
             outcome = SyncOutcome.CREATED
             profile = create_linked_profile(
-                caller, chart_id, data, mapped, username=number, kind=ProfileKind.MEMBER
+                caller,
+                chart_id,
+                data,
+                mapped,
+                username=number,
+                kind=ProfileKind.MEMBER,
+                defer_audit=audits,
             )
         elif link is None:
             assert target is not None
@@ -243,8 +246,10 @@ def _set_card_once(
             pms_user=caller.pms_user,
             notice=words,
         )
-        message = _set_card_message(outcome, profile, changed, mapped)
-        record_sync(caller, chart_id, SyncAction.SET_CARD, outcome, profile, message)
+        message = set_card_message(outcome, profile.username, changed, mapped.notes)
+        record_sync(
+            caller, chart_id, SyncAction.SET_CARD, outcome, profile, message, audits=audits
+        )
         return SyncResult(
             outcome=outcome, profile=profile, changed=changed, token=token, changes=words
         )
@@ -322,16 +327,3 @@ def hold_link(
         differences=differing,
         message=message,
     )
-
-
-def _set_card_message(outcome: str, profile: Profile, changed: list[str], mapped: Mapped) -> str:
-    who = f"hub patient {profile.username}"
-    words = {
-        SyncOutcome.CREATED: f"Created {who} and synced the chart with it.",
-        SyncOutcome.LINKED: f"Synced the chart with {who}.",
-        SyncOutcome.ALREADY_LINKED: f"The chart was already synced with {who}.",
-    }
-    parts = [words[SyncOutcome(outcome)]]
-    if changed:
-        parts.append("Changed: " + ", ".join(changed) + ".")
-    return " ".join(parts + mapped.notes)

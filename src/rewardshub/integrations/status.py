@@ -1,4 +1,8 @@
-"""The status call: is a chart synced, and its profile's summary (sync.py has the others)."""
+"""The status call: is a chart synced, and its profile's summary.
+
+Not in queries.py: a status answer is a read of patient data, so it writes
+its Sync log and audit rows (sync_log.log_call), which queries never do.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,10 @@ from dataclasses import dataclass, field
 
 from rewardshub.cards.models import CardState
 from rewardshub.fastsql import Select
+from rewardshub.integrations.caller import Caller
 from rewardshub.integrations.models import PmsLink, SyncAction, SyncOutcome
 from rewardshub.integrations.pending import open_confirmation
-from rewardshub.integrations.sync import Caller, log_call
+from rewardshub.integrations.sync_log import log_call
 from rewardshub.patients.models import Profile
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from rewardshub.audit.actors import Actor
 from rewardshub.integrations.models import TagRule, TagRuleField
-from rewardshub.patients.actions import add_tag
+from rewardshub.patients.actions import give_tags
 from rewardshub.patients.models import Profile, Tag, TagGroupKind
 from rewardshub.practices.models import Location, Practice
 
@@ -56,15 +56,9 @@ def load_mapping(practice: Practice, system: str) -> TagMapping:
     )
 
 
-def tag_names(profile: Profile) -> set[str]:
-    return set(profile.tags.values_list("name", flat=True))
-
-
 def apply_tags(*, practice: Practice, profile: Profile, tags: list[Tag], actor: Actor) -> bool:
-    """Give the profile these tags (status/location replace the old one); True if any changed."""
+    """Give the profile these tags (status/location replace the old one); True if any changed.
+    The profile's row is locked already (update_profile, in the same transaction)."""
     if not tags:
         return False
-    before = tag_names(profile)
-    for tag in tags:
-        add_tag(practice=practice, profile=profile, tag=tag, actor=actor)
-    return tag_names(profile) != before
+    return give_tags(practice=practice, profile=profile, tags=tags, actor=actor)

@@ -1,36 +1,91 @@
-"""Creating and editing profiles and their tags: one transaction each, audited."""
+"""Creating and editing profiles and their tags: one transaction each, audited.
+
+What a write changes (fields, tags, the audit details) is decided in
+changes.py, the same for one profile here as for a batch of charts
+(integrations/batch.py); these actions read the values and write the rows.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 
-from rewardshub.audit.actions import record_event
+from rewardshub.audit.actions import build_event, record_event, record_events
 from rewardshub.audit.actors import Actor
+from rewardshub.audit.models import AuditEvent
 from rewardshub.cards.actions import activate, claim_card
 from rewardshub.cards.numbers import new_username
 from rewardshub.cards.queries import parse_or_raise
 from rewardshub.errors import ActionError
+from rewardshub.patients.changes import (
+    DEMOGRAPHIC_FIELDS,
+    TagPlan,
+    TagRef,
+    create_detail,
+    profile_changes,
+    tag_plan,
+    update_detail,
+)
 from rewardshub.patients.models import Profile, ProfileKind, ProfileTag, Tag
 from rewardshub.patients.queries import PROFILE_VIEW, location_tag
 from rewardshub.practices.models import Practice
 
-# The demographic fields a person or a PMS may set. Audit rows name the
-# fields that changed, never their values.
-DEMOGRAPHIC_FIELDS = (
-    "first_name",
-    "last_name",
-    "preferred_name",
-    "birth_date",
-    "email",
-    "phone_mobile",
-    "phone_home",
-    "responsible_party",
-    "location",
-)
+
+def plain(value: Any) -> Any:
+    """A field's value as the decisions in changes.py take it: a row by its id."""
+    return value.pk if isinstance(value, Model) else value
+
+
+def plain_fields(data: dict[str, Any]) -> dict[str, Any]:
+    return {name: plain(data[name]) for name in DEMOGRAPHIC_FIELDS if name in data}
+
+
+def current_fields(profile: Profile) -> dict[str, Any]:
+    """The profile's demographics as plain values (its location by id, nothing read)."""
+    values = {name: getattr(profile, name) for name in DEMOGRAPHIC_FIELDS if name != "location"}
+    values["location"] = profile.location_id
+    return values
+
+
+def tag_ref(tag: Tag) -> TagRef:
+    group = tag.group
+    order = (group.position, tag.position, tag.name)
+    return TagRef(tag.pk, tag.name, tag.group_id, group.exclusive, order)
+
+
+def held_tags(profile_ids: Iterable[int]) -> dict[int, list[TagRef]]:
+    """The tags these profiles hold, in one read."""
+    held: dict[int, list[TagRef]] = {}
+    rows = ProfileTag.objects.filter(profile_id__in=list(profile_ids)).values_list(
+        "profile_id", "tag_id", "tag__name", "tag__group_id", "exclusive_group_id"
+    )
+    for profile_id, tag_id, name, group_id, exclusive_group_id in rows:
+        exclusive = exclusive_group_id is not None
+        held.setdefault(profile_id, []).append(
+            TagRef(tag_id, name, exclusive_group_id if exclusive else group_id, exclusive)
+        )
+    return held
+
+
+def tag_row(practice_id: int, profile_id: int, tag: TagRef) -> ProfileTag:
+    return ProfileTag(
+        practice_id=practice_id,
+        profile_id=profile_id,
+        tag_id=tag.id,
+        exclusive_group_id=tag.group_id if tag.exclusive else None,
+    )
+
+
+def _write_tags(practice_id: int, profile_id: int, plan: TagPlan) -> None:
+    if plan.drop:
+        ProfileTag.objects.filter(
+            profile_id=profile_id, tag_id__in=[tag.id for tag in plan.drop]
+        ).delete()
+    if plan.add:
+        ProfileTag.objects.bulk_create([tag_row(practice_id, profile_id, t) for t in plan.add])
 
 
 def _unused_username() -> str:
@@ -50,11 +105,14 @@ def create_profile(
     username: str | None = None,
     kind: str = ProfileKind.MEMBER,
     tags: Iterable[Tag] = (),
+    defer_audit: list[AuditEvent] | None = None,
 ) -> Profile:
     """Create a profile. With a card, the card's number becomes the username for life.
 
     `username` is for callers that already settled which number the profile
-    carries (a PMS setting a card number that is no card yet).
+    carries (a PMS setting a card number that is no card yet). `defer_audit`:
+    the audit event is put there, for a caller that writes it with its own in
+    one statement, inside this same transaction.
     """
     number = parse_or_raise(card_raw) if card_raw else None
     fields = {name: data[name] for name in DEMOGRAPHIC_FIELDS if name in data}
@@ -77,24 +135,20 @@ def create_profile(
             ) from None
         if card is not None:
             activate(card, profile)
-        for tag in tags:
-            _add_tag(profile, tag)
-        record_event(
+        plan = tag_plan((), [tag_ref(tag) for tag in tags])
+        _write_tags(practice.pk, profile.pk, plan)
+        audit = build_event(
             practice=practice,
             actor=actor,
             action="profile.create",
             profile=profile,
-            detail={
-                "fields": sorted(k for k, v in fields.items() if v not in ("", None)),
-                "card_last4": number[-4:] if number else None,
-                "tags": [tag.name for tag in profile.tags.all()],
-            },
+            detail=create_detail(plain_fields(fields), number, plan.final),
         )
+        if defer_audit is None:
+            record_events([audit])
+        else:
+            defer_audit.append(audit)
         return profile
-
-
-def _normalise(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def update_profile(
@@ -103,53 +157,46 @@ def update_profile(
     """Apply the fields of `data` that differ; return the names of those that changed."""
     with transaction.atomic():
         profile = Profile.objects.select_for_update().get(pk=profile.pk, practice=practice)
-        changed = []
-        for name in DEMOGRAPHIC_FIELDS:
-            if name in data and _normalise(getattr(profile, name)) != _normalise(data[name]):
-                setattr(profile, name, data[name])
-                changed.append(name)
+        changed = profile_changes(current_fields(profile), plain_fields(data))
         if changed:
+            for name in changed:
+                setattr(profile, name, data[name])
             profile.save(update_fields=[*changed, "updated_at"])
             record_event(
                 practice=practice,
                 actor=actor,
                 action="profile.update",
                 profile=profile,
-                detail={"fields": changed},
+                detail=update_detail(changed),
             )
         return changed
 
 
-def _add_tag(profile: Profile, tag: Tag) -> None:
-    group = tag.group
-    if group.exclusive:
-        # Exactly one tag per status/location group: the new one takes the place.
-        ProfileTag.objects.filter(profile=profile, exclusive_group=group).delete()
-    ProfileTag.objects.get_or_create(
-        profile=profile,
-        tag=tag,
-        defaults={
-            "practice_id": profile.practice_id,
-            "exclusive_group": group if group.exclusive else None,
-        },
-    )
+def give_tags(
+    *, practice: Practice, profile: Profile, tags: Sequence[Tag], actor: Actor
+) -> bool:
+    """Give the profile these tags in turn (a status or location tag takes the place of
+    its group's other one), one audit event per tag that changed anything; True if any did.
+    The caller holds the profile's row locked (update_profile or add_tag)."""
+    plan = tag_plan(held_tags([profile.pk]).get(profile.pk, []), [tag_ref(t) for t in tags])
+    _write_tags(practice.pk, profile.pk, plan)
+    if plan.events:
+        record_events(
+            build_event(
+                practice=practice, actor=actor, action="profile.tag", profile=profile, detail=detail
+            )
+            for detail in plan.events
+        )
+    return plan.changed
 
 
 def add_tag(*, practice: Practice, profile: Profile, tag: Tag, actor: Actor) -> None:
     if tag.practice_id != practice.pk or profile.practice_id != practice.pk:
         raise ActionError("not_found", "That tag does not exist.", status=404)
     with transaction.atomic():
-        before = set(profile.tags.values_list("name", flat=True))
-        _add_tag(profile, tag)
-        after = set(profile.tags.values_list("name", flat=True))
-        if before != after:
-            record_event(
-                practice=practice,
-                actor=actor,
-                action="profile.tag",
-                profile=profile,
-                detail={"added": sorted(after - before), "removed": sorted(before - after)},
-            )
+        # Locked, so two tag writes of one profile cannot both find a group empty.
+        list(Profile.objects.select_for_update().filter(pk=profile.pk).values_list("pk"))
+        give_tags(practice=practice, profile=profile, tags=[tag], actor=actor)
 
 
 def remove_tag(*, practice: Practice, profile: Profile, tag: Tag, actor: Actor) -> None:

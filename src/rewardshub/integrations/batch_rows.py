@@ -1,0 +1,186 @@
+"""The rows one chunk of a batch sync writes, kept as plain values and saved in bulk.
+
+Every value comes from the same decisions as the one-chart path
+(patients/changes.py, decisions.py); only the writing differs: one
+statement per table for the whole chunk (rows.py), not one per row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from rewardshub.audit.actions import EventRows
+from rewardshub.audit.models import Outcome
+from rewardshub.integrations.caller import Caller
+from rewardshub.integrations.decisions import (
+    CHART_ID_LENGTH,
+    PMS_USER_LENGTH,
+    sync_audit_detail,
+)
+from rewardshub.integrations.models import PmsLink, SyncAction, SyncEvent
+from rewardshub.patients.changes import DEMOGRAPHIC_FIELDS, TagPlan, TagRef
+from rewardshub.patients.models import Profile, ProfileKind, ProfileTag
+from rewardshub.rows import RowInsert
+
+PROFILE_COLUMNS = tuple(
+    "location_id" if name == "location" else name for name in DEMOGRAPHIC_FIELDS
+)
+
+Row = tuple[RowInsert | EventRows, list[Any]]
+
+
+@dataclass
+class NewLead:
+    """A new lead's rows, built ahead; `rows` name the profile, whose id comes last."""
+
+    index: int
+    chart_id: str
+    username: str
+    public_id: uuid.UUID
+    profile_row: list[Any]
+    rows: list[Row]
+
+
+class Writes:
+    """Everything one chunk writes, collected first and saved in a few bulk queries."""
+
+    def __init__(self, caller: Caller) -> None:
+        self.caller = caller
+        self.now = timezone.now()
+        practice_id = caller.practice.pk
+        self.update_profiles: list[Profile] = []
+        self.update_fields: set[str] = set()
+        self.drop_tags: list[tuple[int, tuple[TagRef, ...]]] = []
+        self.synced_links: list[int] = []
+        self.profiles = RowInsert(
+            Profile,
+            {
+                "practice_id": practice_id,
+                "kind": ProfileKind.LEAD,
+                "created_at": self.now,
+                "updated_at": self.now,
+            },
+            ("public_id", "username", *PROFILE_COLUMNS),
+        )
+        self.links = RowInsert(
+            PmsLink,
+            {
+                "practice_id": practice_id,
+                "system": caller.system,
+                "created_at": self.now,
+                "last_synced_at": self.now,
+            },
+            ("chart_id", "profile_id"),
+        )
+        self.tags = RowInsert(
+            ProfileTag,
+            {"practice_id": practice_id, "created_at": self.now},
+            ("profile_id", "tag_id", "exclusive_group_id"),
+        )
+        # The same values as audit.actions.record_event and sync_log.sync_rows write.
+        self.audits = EventRows(practice_id=practice_id, actor=caller.actor, created_at=self.now)
+        self.events = RowInsert(
+            SyncEvent,
+            {
+                "practice_id": practice_id,
+                "key_id": caller.key.pk,
+                "system": caller.system,
+                "action": SyncAction.BATCH,
+                "pms_user": caller.pms_user[:PMS_USER_LENGTH],
+                "created_at": self.now,
+            },
+            ("chart_id", "profile_id", "outcome", "error", "message"),
+        )
+
+    def audit(self, profile_id: int, action: str, detail: dict[str, Any]) -> None:
+        self.audits.add(profile_id, action, Outcome.OK, detail)
+
+    def tag_row(self, profile_id: int | None, tag: TagRef) -> list[Any]:
+        return self.tags.row(profile_id, tag.id, tag.group_id if tag.exclusive else None)
+
+    def retag(self, profile_id: int, plan: TagPlan) -> None:
+        """What tag_plan decided for a profile: rows to drop and add, one audit per change."""
+        if plan.drop:
+            self.drop_tags.append((profile_id, plan.drop))
+        self.tags.rows.extend(self.tag_row(profile_id, tag) for tag in plan.add)
+        for detail in plan.events:
+            self.audit(profile_id, "profile.tag", detail)
+
+    def log(
+        self,
+        chart_id: str,
+        outcome: str,
+        profile_id: int | None,
+        message: str,
+        error: str = "",
+    ) -> None:
+        for insert, row in self.log_rows(chart_id, outcome, profile_id, message, error):
+            insert.rows.append(row)
+
+    def log_rows(
+        self,
+        chart_id: str,
+        outcome: str,
+        profile_id: int | None,
+        message: str,
+        error: str = "",
+    ) -> list[Row]:
+        """The Sync log row and the audit row of one chart (what sync_log.sync_rows builds)."""
+        chart_id = chart_id[:CHART_ID_LENGTH]
+        detail = sync_audit_detail(self.caller.system, chart_id, outcome, error)
+        return [
+            (self.events, self.events.row(chart_id, profile_id, outcome, error, message)),
+            (
+                self.audits,
+                self.audits.row(
+                    profile_id,
+                    f"pms.{SyncAction.BATCH}",
+                    Outcome.FAILED if error else Outcome.OK,
+                    detail,
+                ),
+            ),
+        ]
+
+    def insert_logs(self) -> None:
+        self.audits.write()
+        self.events.write()
+
+    def save_new(self, leads: list[NewLead]) -> dict[int, tuple[str, uuid.UUID]]:
+        """Insert the new leads and their links; each lead's index -> (username, public id)."""
+        if not leads:
+            return {}
+        self.profiles.rows.extend(lead.profile_row for lead in leads)
+        self.profiles.write()
+        # executemany returns no ids: read them back by the (unique) usernames.
+        ids = dict(
+            Profile.objects.filter(username__in=[lead.username for lead in leads]).values_list(
+                "username", "pk"
+            )
+        )
+        for lead in leads:
+            profile_id = ids[lead.username]
+            for insert, row in lead.rows:
+                row[insert.position["profile_id"]] = profile_id
+                insert.rows.append(row)
+        self.links.write()
+        return {lead.index: (lead.username, lead.public_id) for lead in leads}
+
+    def flush(self) -> None:
+        if self.update_profiles:
+            Profile.objects.bulk_update(
+                self.update_profiles, sorted(self.update_fields | {"updated_at"})
+            )
+        if self.drop_tags:
+            gone = Q()
+            for profile_id, tags in self.drop_tags:
+                gone |= Q(profile_id=profile_id, tag_id__in=[tag.id for tag in tags])
+            ProfileTag.objects.filter(gone).delete()
+        self.tags.write()
+        if self.synced_links:
+            PmsLink.objects.filter(pk__in=self.synced_links).update(last_synced_at=self.now)
+        self.insert_logs()

@@ -1,0 +1,97 @@
+"""A chart's link to its hub profile: find it, make it, and apply the chart's values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from rewardshub.audit.actors import Actor
+from rewardshub.audit.models import AuditEvent
+from rewardshub.errors import ActionError
+from rewardshub.integrations.caller import Caller, names_required
+from rewardshub.integrations.models import PmsLink
+from rewardshub.integrations.tagging import Mapped, apply_tags
+from rewardshub.patients.actions import create_profile, update_profile
+from rewardshub.patients.models import Profile
+from rewardshub.practices.models import Practice
+
+
+def chart_link(caller: Caller, chart_id: str, *, for_update: bool = False) -> PmsLink | None:
+    links = PmsLink.objects.select_related("profile").filter(
+        practice=caller.practice, system=caller.system, chart_id=chart_id
+    )
+    if for_update:
+        links = links.select_for_update(of=("self",))
+    return links.first()
+
+
+def sync_fields(
+    caller: Caller, profile: Profile, data: dict[str, Any], mapped: Mapped
+) -> list[str]:
+    """Apply demographics and mapped tags to a linked profile; names of what changed."""
+    return apply_fields(caller.practice, caller.actor, profile, data, mapped)
+
+
+def apply_fields(
+    practice: Practice, actor: Actor, profile: Profile, data: dict[str, Any], mapped: Mapped
+) -> list[str]:
+    """sync_fields for any actor (staff confirming a link apply the PMS's demographics)."""
+    if mapped.location is not None:
+        data = {**data, "location": mapped.location}
+    changed = update_profile(practice=practice, profile=profile, data=data, actor=actor)
+    if apply_tags(practice=practice, profile=profile, tags=mapped.tags, actor=actor):
+        changed.append("tags")
+    return changed
+
+
+def create_linked_profile(
+    caller: Caller,
+    chart_id: str,
+    data: dict[str, Any],
+    mapped: Mapped,
+    username: str | None,
+    kind: str,
+    *,
+    defer_audit: list[AuditEvent] | None = None,
+) -> Profile:
+    if not data.get("first_name") or not data.get("last_name"):
+        raise names_required()
+    if mapped.location is not None:
+        data = {**data, "location": mapped.location}
+    profile = create_profile(
+        practice=caller.practice,
+        data=data,
+        actor=caller.actor,
+        username=username,
+        kind=kind,
+        tags=mapped.tags,
+        defer_audit=defer_audit,
+    )
+    link_chart(caller, chart_id, profile)
+    return profile
+
+
+def link_chart(caller: Caller, chart_id: str, profile: Profile) -> PmsLink:
+    return create_link(caller.practice, caller.system, chart_id, profile)
+
+
+def create_link(practice: Practice, system: str, chart_id: str, profile: Profile) -> PmsLink:
+    try:
+        with transaction.atomic():
+            return PmsLink.objects.create(
+                practice=practice,
+                system=system,
+                chart_id=chart_id,
+                profile=profile,
+                last_synced_at=timezone.now(),
+            )
+    except IntegrityError:
+        # Only a concurrent sync of the same chart or patient gets here; the
+        # checks before saw neither link.
+        raise ActionError(
+            "sync_conflict",
+            "Another sync of this chart or patient ran at the same moment. Try again.",
+            status=409,
+        ) from None

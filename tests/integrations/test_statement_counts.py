@@ -1,0 +1,44 @@
+"""How many SQL statements a PMS call costs, on SQLite and PostgreSQL alike.
+
+Counted as a real request runs: committed, with what runs after the commit
+(the audit chain's sealing). BEGIN, COMMIT, ROLLBACK, SAVEPOINT and RELEASE
+are not counted.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from tests.integrations.conftest import CHART, EMMA, Api
+
+from rewardshub.integrations.models import TagRule
+
+_TRANSACTION = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
+
+_INSERT_AUDIT = re.compile(r'INSERT INTO "?audit_auditevent"?', re.IGNORECASE)
+_INSERT_TAG = re.compile(r'INSERT INTO "?patients_profiletag"?', re.IGNORECASE)
+
+
+def statements(captured: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries if not _TRANSACTION.match(q["sql"])]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_set_card_of_a_new_chart(api: Api, cards: list[str], tag_rules: list[TagRule]) -> None:
+    api.status("WARM-UP")  # the first call's setup (the key's first use) is not counted
+    with CaptureQueriesContext(connection) as captured:
+        response = api.set_card(CHART, cards[0], **EMMA, pms_status="Active Tx", office="MAR")
+
+    assert response.json()["outcome"] == "created"
+    sql = statements(captured)
+    # 26 (SQLite and PostgreSQL) before one write path (a DELETE, a SELECT and an INSERT per
+    # tag, the tags read back, two audit INSERTs each sealed on its own). Now:
+    # key 1, tag mapping 2, chart link 1, number 2, profile 1, tags 1, link 1,
+    # confirmations 1, launch token 1, Sync log 1, audit 1, sealing 4.
+    assert len(sql) <= 17, "\n".join(sql)
+    # One INSERT for all the call's audit events, one for the tags.
+    assert sum(bool(_INSERT_AUDIT.search(s)) for s in sql) == 1
+    assert sum(bool(_INSERT_TAG.search(s)) for s in sql) == 1
