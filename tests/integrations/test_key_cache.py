@@ -139,6 +139,26 @@ class TestRevocation:
             other_worker.delete(cache_key)
 
 
+class TestCacheDown:
+    def test_calls_and_revocations_go_on_through_the_database(
+        self, api: Api, acworth: Practice, acworth_key: tuple[IntegrationKey, str], settings: Any
+    ) -> None:
+        # A Redis nobody listens on: every cache call fails.
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:9/0",
+            }
+        }
+        assert api.status(CHART).status_code == 200
+
+        revoke_key(practice=acworth, key=acworth_key[0], actor=SYSTEM)
+
+        response = api.status(CHART)
+        assert response.status_code == 401
+        assert response.json()["message"].startswith("This integration key was revoked on ")
+
+
 class TestStatements:
     def test_a_chart_lookup_makes_at_most_4_statements_with_its_log_writes(
         self, api: Api, cards: list[str]

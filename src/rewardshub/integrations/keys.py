@@ -17,7 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -27,6 +29,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from rewardshub.practices.models import IntegrationKey, Practice
+
+logger = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "rh"  # noqa: S105 - a label, not a secret
 # Writing last_used_at on every call would turn each read into a write; a
@@ -106,7 +110,7 @@ def _cache_key(prefix: str) -> str:
 
 
 def _key_row(prefix: str) -> list[Any] | None:
-    values = cache.get(_cache_key(prefix))
+    values = _quietly(lambda: cache.get(_cache_key(prefix)))
     if values is not None:
         return cast(list[Any], values)
     row = IntegrationKey.objects.filter(prefix=prefix).values_list(*_KEY_FIELDS)[:1]
@@ -114,7 +118,7 @@ def _key_row(prefix: str) -> list[Any] | None:
         return None  # unknown prefixes are not kept: anyone can send those
     values = list(row[0])
     # add, not set: a row read before a revocation never replaces the revoked one.
-    cache.add(_cache_key(prefix), values, KEY_CACHE_SECONDS)
+    _quietly(lambda: cache.add(_cache_key(prefix), values, KEY_CACHE_SECONDS))
     return values
 
 
@@ -122,15 +126,28 @@ def remember_revoked(key: IntegrationKey) -> None:
     """Drop the key's cached row now and, once the revocation commits, put the
     revoked row in its place (a call that read the key just before the commit
     cannot then cache it as live)."""
-    cache.delete(_cache_key(key.prefix))
+    _quietly(lambda: cache.delete(_cache_key(key.prefix)))
     values = [getattr(key, name) for name in _KEY_FIELDS]
-    transaction.on_commit(lambda: cache.set(_cache_key(key.prefix), values, KEY_CACHE_SECONDS))
+    transaction.on_commit(
+        lambda: _quietly(lambda: cache.set(_cache_key(key.prefix), values, KEY_CACHE_SECONDS))
+    )
 
 
 def forget_key(prefix: str) -> None:
     """Read the key from the database on its next call (its row changed there)."""
-    cache.delete(_cache_key(prefix))
+    _quietly(lambda: cache.delete(_cache_key(prefix)))
     _touched.pop(prefix, None)
+
+
+def _quietly(call: Callable[[], Any]) -> Any:
+    """A cache call that may fail (Redis down): API calls and revocations go on
+    through the database, which holds the truth; whatever the cache still holds
+    expires within KEY_CACHE_SECONDS."""
+    try:
+        return call()
+    except Exception:  # each cache backend raises its own client's errors
+        logger.warning("The integration key cache is unavailable; reading keys from the database.")
+        return None
 
 
 def authenticate(token: str) -> IntegrationKey | None:
