@@ -10,7 +10,12 @@ from django.utils import timezone
 from tests.integrations.conftest import CHART, EMMA, SYSTEM, Api, make_key
 
 from rewardshub.integrations.actions import revoke_key
-from rewardshub.integrations.keys import LAST_USED_RESOLUTION, authenticate, hash_token
+from rewardshub.integrations.keys import (
+    LAST_USED_RESOLUTION,
+    authenticate,
+    forget_key,
+    hash_token,
+)
 from rewardshub.integrations.models import LaunchToken, SyncEvent
 from rewardshub.patients.models import Profile
 from rewardshub.points.models import LedgerEntry
@@ -51,6 +56,7 @@ class TestKeys:
         IntegrationKey.objects.filter(pk=key.pk).update(
             last_used_at=first - LAST_USED_RESOLUTION - dt.timedelta(seconds=1)
         )
+        forget_key(key.prefix)  # a minute later, the key cache has long expired
         api.status(CHART)
         key.refresh_from_db()
         assert key.last_used_at > first

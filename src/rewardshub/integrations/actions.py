@@ -15,7 +15,7 @@ from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError
 from rewardshub.integrations import changes as change_words
-from rewardshub.integrations.keys import new_token
+from rewardshub.integrations.keys import new_token, remember_revoked
 from rewardshub.integrations.links import apply_fields, create_link
 from rewardshub.integrations.models import (
     LinkState,
@@ -71,6 +71,8 @@ def revoke_key(*, practice: Practice, key: IntegrationKey, actor: Actor) -> Inte
         if key.revoked_at is None:
             key.revoked_at = timezone.now()
             key.save(update_fields=["revoked_at"])
+            # Calls find keys through a cache: refuse this one from the next call on.
+            remember_revoked(key)
             record_event(
                 practice=practice,
                 actor=actor,

@@ -1,8 +1,8 @@
 """The patient calls of the integration API (docs/integration-api.md).
 
-Each route validates (ninja schemas), then hands one action to `run_call`,
-which checks the key's system, applies Idempotency-Key on writes and logs
-the call in the Sync log.
+Each route validates (ninja schemas) and calls one action; `pms_call` gives it
+the Caller, checks the key's system, applies Idempotency-Key on writes and logs
+refusals in the Sync log.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Header, Path, Router
 from pydantic import ValidationError
@@ -19,7 +19,12 @@ from rewardshub.errors import ActionError
 from rewardshub.integrations import set_card as set_card_action
 from rewardshub.integrations import status as chart_status
 from rewardshub.integrations import sync
-from rewardshub.integrations.api_support import absolute_url, run_call, validation_message
+from rewardshub.integrations.api_support import (
+    Result,
+    absolute_url,
+    pms_call,
+    validation_message,
+)
 from rewardshub.integrations.batch import BatchItem, sync_batch
 from rewardshub.integrations.models import SyncAction, SyncOutcome
 from rewardshub.integrations.pending import PENDING_LIFETIME
@@ -68,49 +73,41 @@ def _launch_url(request: HttpRequest, token: str) -> str:
     response={200: SetCardOut, 202: SetCardPendingOut, **ERRORS},
     summary="Set card: link the chart to the profile the number names (or create it)",
 )
+@pms_call(SyncAction.SET_CARD)
 def set_card(
+    caller: sync.Caller,
     request: HttpRequest,
     payload: SetCardIn,
     system: str = SystemPath,
     chart_id: str = ChartIdPath,
     idempotency_key: str | None = IdempotencyHeader,
-) -> HttpResponse:
-    def work(caller: sync.Caller) -> tuple[int, dict[str, Any]]:
-        result = set_card_action.set_card(
-            caller=caller,
-            chart_id=chart_id,
-            card_raw=payload.card,
-            data=payload.profile_data(),
-            pms_status=payload.pms_status,
-            office=payload.office,
-        )
-        assert result.token is not None
-        if result.outcome == SyncOutcome.NEEDS_CONFIRMATION:
-            # Nothing linked: staff confirm or cancel in the window browser_url opens.
-            return 202, {
-                "outcome": result.outcome,
-                **_profile_json(result.profile),
-                "browser_url": _launch_url(request, result.token),
-                "differences": result.differences,
-                "message": result.message,
-                "expires_in": int(PENDING_LIFETIME.total_seconds()),
-            }
-        return 200, {
+) -> Result:
+    result = set_card_action.set_card(
+        caller=caller,
+        chart_id=chart_id,
+        card_raw=payload.card,
+        data=payload.profile_data(),
+        pms_status=payload.pms_status,
+        office=payload.office,
+    )
+    assert result.token is not None
+    if result.outcome == SyncOutcome.NEEDS_CONFIRMATION:
+        # Nothing linked: staff confirm or cancel in the window browser_url opens.
+        return 202, {
             "outcome": result.outcome,
             **_profile_json(result.profile),
             "browser_url": _launch_url(request, result.token),
-            "changed": result.changed,
-            "changes": result.changes,
+            "differences": result.differences,
+            "message": result.message,
+            "expires_in": int(PENDING_LIFETIME.total_seconds()),
         }
-
-    return run_call(
-        request,
-        system=system,
-        action=SyncAction.SET_CARD,
-        chart_id=chart_id,
-        pms_user=payload.pms_user,
-        work=work,
-    )
+    return 200, {
+        "outcome": result.outcome,
+        **_profile_json(result.profile),
+        "browser_url": _launch_url(request, result.token),
+        "changed": result.changed,
+        "changes": result.changes,
+    }
 
 
 @router.put(
@@ -118,35 +115,27 @@ def set_card(
     response={200: UpdateOut, **ERRORS},
     summary="Update a synced chart's demographics",
 )
+@pms_call(SyncAction.UPDATE)
 def update(
+    caller: sync.Caller,
     request: HttpRequest,
     payload: UpdateIn,
     system: str = SystemPath,
     chart_id: str = ChartIdPath,
     idempotency_key: str | None = IdempotencyHeader,
-) -> HttpResponse:
-    def work(caller: sync.Caller) -> tuple[int, dict[str, Any]]:
-        result = sync.update(
-            caller=caller,
-            chart_id=chart_id,
-            data=payload.profile_data(),
-            pms_status=payload.pms_status,
-            office=payload.office,
-        )
-        return 200, {
-            "outcome": result.outcome,
-            **_profile_json(result.profile),
-            "changed": result.changed,
-        }
-
-    return run_call(
-        request,
-        system=system,
-        action=SyncAction.UPDATE,
+) -> Result:
+    result = sync.update(
+        caller=caller,
         chart_id=chart_id,
-        pms_user=payload.pms_user,
-        work=work,
+        data=payload.profile_data(),
+        pms_status=payload.pms_status,
+        office=payload.office,
     )
+    return 200, {
+        "outcome": result.outcome,
+        **_profile_json(result.profile),
+        "changed": result.changed,
+    }
 
 
 @router.post(
@@ -154,33 +143,25 @@ def update(
     response={200: LaunchOut, **ERRORS},
     summary="Launch: a one-time browser URL of the chart's profile or chart view",
 )
+@pms_call(SyncAction.LAUNCH)
 def launch(
+    caller: sync.Caller,
     request: HttpRequest,
     payload: LaunchIn,
     system: str = SystemPath,
     chart_id: str = ChartIdPath,
     idempotency_key: str | None = IdempotencyHeader,
-) -> HttpResponse:
-    def work(caller: sync.Caller) -> tuple[int, dict[str, Any]]:
-        result = sync.launch(caller=caller, chart_id=chart_id, view=payload.view)
-        assert result.token is not None
-        body: dict[str, Any] = {
-            "url": _launch_url(request, result.token),
-            "expires_in": settings.LAUNCH_TOKEN_SECONDS,
-        }
-        if result.outcome == SyncOutcome.NEEDS_CONFIRMATION:
-            # The chart is not synced yet: the url opens the confirmation window.
-            body.update(outcome=result.outcome, message=result.message)
-        return 200, body
-
-    return run_call(
-        request,
-        system=system,
-        action=SyncAction.LAUNCH,
-        chart_id=chart_id,
-        pms_user=payload.pms_user,
-        work=work,
-    )
+) -> Result:
+    result = sync.launch(caller=caller, chart_id=chart_id, view=payload.view)
+    assert result.token is not None
+    body: dict[str, Any] = {
+        "url": _launch_url(request, result.token),
+        "expires_in": settings.LAUNCH_TOKEN_SECONDS,
+    }
+    if result.outcome == SyncOutcome.NEEDS_CONFIRMATION:
+        # The chart is not synced yet: the url opens the confirmation window.
+        body.update(outcome=result.outcome, message=result.message)
+    return 200, body
 
 
 @router.get(
@@ -188,27 +169,25 @@ def launch(
     response={200: StatusOut, **ERRORS},
     summary="Status: is the chart synced, and the profile's summary",
 )
+@pms_call(SyncAction.STATUS)
 def status(
-    request: HttpRequest, system: str = SystemPath, chart_id: str = ChartIdPath
-) -> HttpResponse:
-    def work(caller: sync.Caller) -> tuple[int, dict[str, Any]]:
-        found = chart_status.status(caller=caller, chart_id=chart_id)
-        if found.needs_confirmation:
-            return 200, {"linked": False, "state": "needs_confirmation", "username": found.username}
-        if not found.linked:
-            return 200, {"linked": False}
-        assert found.last_sync is not None
-        return 200, {
-            "linked": True,
-            "username": found.username,
-            "profile_id": found.profile_id,
-            "card_state": found.card_state,
-            "tags": found.tags,
-            "points": found.points,
-            "last_sync": found.last_sync.isoformat(),
-        }
-
-    return run_call(request, system=system, action=SyncAction.STATUS, chart_id=chart_id, work=work)
+    caller: sync.Caller, request: HttpRequest, system: str = SystemPath, chart_id: str = ChartIdPath
+) -> Result:
+    found = chart_status.status(caller=caller, chart_id=chart_id)
+    if found.needs_confirmation:
+        return 200, {"linked": False, "state": "needs_confirmation", "username": found.username}
+    if not found.linked:
+        return 200, {"linked": False}
+    assert found.last_sync is not None
+    return 200, {
+        "linked": True,
+        "username": found.username,
+        "profile_id": found.profile_id,
+        "card_state": found.card_state,
+        "tags": found.tags,
+        "points": found.points,
+        "last_sync": found.last_sync.isoformat(),
+    }
 
 
 def _batch_items(rows: list[dict[str, Any]]) -> list[BatchItem]:
@@ -247,16 +226,13 @@ def _batch_items(rows: list[dict[str, Any]]) -> list[BatchItem]:
     response={200: BatchOut, **ERRORS},
     summary="Batch: upsert up to 1,000 charts' demographics (linked: update; unlinked: new lead)",
 )
+@pms_call(SyncAction.BATCH)
 def batch(
+    caller: sync.Caller,
     request: HttpRequest,
     payload: BatchIn,
     system: str = SystemPath,
     idempotency_key: str | None = IdempotencyHeader,
-) -> HttpResponse:
-    def work(caller: sync.Caller) -> tuple[int, dict[str, Any]]:
-        results = sync_batch(caller=caller, items=_batch_items(payload.patients))
-        return 200, {"results": [result.as_json() for result in results]}
-
-    return run_call(
-        request, system=system, action=SyncAction.BATCH, pms_user=payload.pms_user, work=work
-    )
+) -> Result:
+    results = sync_batch(caller=caller, items=_batch_items(payload.patients))
+    return 200, {"results": [result.as_json() for result in results]}

@@ -1,9 +1,9 @@
 """The points calls of the integration API (docs/integration-api.md): a PMS gives
 menu rewards or misc points to a synced chart, and reads its balance and history.
 
-Each route validates (ninja schemas), then hands one action to `run_call`,
-which checks the key's system, applies Idempotency-Key and logs refusals; the
-work logs its own success in the Sync log. The awards are points.actions',
+Each route validates (ninja schemas) and calls the actions; `pms_call` gives it
+the Caller, checks the key's system, applies Idempotency-Key and logs refusals;
+the route logs its own success in the Sync log. The awards are points.actions',
 the same the profile page and the chart tab use.
 """
 
@@ -15,14 +15,14 @@ from typing import Annotated, Any
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints
 
 from rewardshub.errors import ActionError
 from rewardshub.integrations import idempotency, sync
 from rewardshub.integrations.api_patients import ERRORS, ChartIdPath, IdempotencyHeader, SystemPath
-from rewardshub.integrations.api_support import run_call
+from rewardshub.integrations.api_support import Result, pms_call
 from rewardshub.integrations.models import SyncAction, SyncOutcome
 from rewardshub.integrations.schemas import (
     NO_NUL,
@@ -44,9 +44,7 @@ router = Router(tags=["points"])
 
 MAX_ITEMS = 20
 HISTORY_PAGE_SIZE = 50
-ItemRef = Annotated[
-    str, StringConstraints(min_length=1, max_length=100, pattern=NOT_BLANK), STRIP
-]
+ItemRef = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NOT_BLANK), STRIP]
 
 
 class PointsIn(BodyIn):
@@ -75,9 +73,9 @@ class PointsIn(BodyIn):
         ]
         | None
     ) = Field(None, description="Misc points: a free amount (with description).")
-    description: Annotated[
-        str, StringConstraints(max_length=300, pattern=NO_NUL), STRIP
-    ] = Field("", description="Why; required with amount.")
+    description: Annotated[str, StringConstraints(max_length=300, pattern=NO_NUL), STRIP] = Field(
+        "", description="Why; required with amount."
+    )
     pms_user: Short | None = Field(None, description="The PMS user, recorded in the audit log.")
 
 
@@ -173,13 +171,15 @@ def menu_items(practice: Practice, refs: list[str]) -> list[RewardItem]:
     response={200: AwardOut, 202: AwardOut, **ERRORS},
     summary="Award points: menu rewards (items) or misc points (amount + description)",
 )
+@pms_call(SyncAction.POINTS)
 def award(
+    caller: sync.Caller,
     request: HttpRequest,
     payload: PointsIn,
     system: str = SystemPath,
     chart_id: str = ChartIdPath,
     idempotency_key: str | None = IdempotencyHeader,
-) -> HttpResponse:
+) -> Result:
     # The ledger keeps the key and this request's hash with the entries, for good:
     # the stored answer is pruned after a week, the entries are not.
     ledger_key = (
@@ -190,92 +190,80 @@ def award(
         if idempotency_key
         else None
     )
-
-    def work(caller: sync.Caller) -> tuple[int, dict[str, Any]] | idempotency.Answer:
-        if bool(payload.items) == (payload.amount is not None):
-            raise ActionError(
-                "validation_error",
-                "Send either items (menu rewards by name or id) or amount with a description.",
+    if bool(payload.items) == (payload.amount is not None):
+        raise ActionError(
+            "validation_error",
+            "Send either items (menu rewards by name or id) or amount with a description.",
+        )
+    practice = caller.practice
+    with transaction.atomic():
+        profile = _linked_profile(caller, chart_id)
+        earlier = replayed_entries(practice, profile, ledger_key) if ledger_key else []
+        if earlier:
+            # The same request again after its stored answer was pruned: the
+            # entries it made, not a second award (pms_call logs the replay).
+            body = {
+                "entries": [_entry_json(entry) for entry in earlier],
+                "balance": profile.points_balance,
+            }
+            return idempotency.Answer(200, body, replayed=True)
+        if payload.items:
+            entries = award_items(
+                practice=practice,
+                profile=profile,
+                items=menu_items(practice, payload.items),
+                description=payload.description,
+                actor=caller.actor,
+                location=profile.location,
+                idempotency=ledger_key,
             )
-        practice = caller.practice
-        with transaction.atomic():
-            profile = _linked_profile(caller, chart_id)
-            earlier = replayed_entries(practice, profile, ledger_key) if ledger_key else []
-            if earlier:
-                # The same request again after its stored answer was pruned: the
-                # entries it made, not a second award (run_call logs the replay).
-                body = {
-                    "entries": [_entry_json(entry) for entry in earlier],
-                    "balance": profile.points_balance,
-                }
-                return idempotency.Answer(200, body, replayed=True)
-            if payload.items:
-                entries = award_items(
-                    practice=practice,
-                    profile=profile,
-                    items=menu_items(practice, payload.items),
-                    description=payload.description,
-                    actor=caller.actor,
-                    location=profile.location,
-                    idempotency=ledger_key,
-                )
-                result: list[LedgerEntry] | PendingAward = entries
-            else:
-                assert payload.amount is not None
-                given = award_misc(
-                    practice=practice,
-                    profile=profile,
-                    points=payload.amount,
-                    description=payload.description,
-                    actor=caller.actor,
-                    role=Role.REWARDS,  # like staff in the chart tab: approval applies
-                    location=profile.location,
-                    idempotency=ledger_key,
-                )
-                result = given if isinstance(given, PendingAward) else [given]
-            profile.refresh_from_db(fields=["points_balance"])
-            if isinstance(result, PendingAward):
-                sync.record_sync(
-                    caller,
-                    chart_id,
-                    SyncAction.POINTS,
-                    SyncOutcome.PENDING,
-                    profile,
-                    f"{count_of(result.points, 'misc point')} awaiting approval by an owner "
-                    "or admin.",
-                )
-                return 202, {
-                    "entries": [],
-                    "balance": profile.points_balance,
-                    "pending": {
-                        "id": str(result.public_id),
-                        "points": result.points,
-                        "description": result.description,
-                    },
-                }
-            total = sum(entry.points for entry in result)
+            result: list[LedgerEntry] | PendingAward = entries
+        else:
+            assert payload.amount is not None
+            given = award_misc(
+                practice=practice,
+                profile=profile,
+                points=payload.amount,
+                description=payload.description,
+                actor=caller.actor,
+                role=Role.REWARDS,  # like staff in the chart tab: approval applies
+                location=profile.location,
+                idempotency=ledger_key,
+            )
+            result = given if isinstance(given, PendingAward) else [given]
+        profile.refresh_from_db(fields=["points_balance"])
+        if isinstance(result, PendingAward):
             sync.record_sync(
                 caller,
                 chart_id,
                 SyncAction.POINTS,
-                SyncOutcome.AWARDED,
+                SyncOutcome.PENDING,
                 profile,
-                f"Awarded {count_of(total, 'point')} to hub patient {profile.username}; "
-                f"balance {profile.points_balance}.",
+                f"{count_of(result.points, 'misc point')} awaiting approval by an owner or admin.",
             )
-            return 200, {
-                "entries": [_entry_json(entry) for entry in result],
+            return 202, {
+                "entries": [],
                 "balance": profile.points_balance,
+                "pending": {
+                    "id": str(result.public_id),
+                    "points": result.points,
+                    "description": result.description,
+                },
             }
-
-    return run_call(
-        request,
-        system=system,
-        action=SyncAction.POINTS,
-        chart_id=chart_id,
-        pms_user=payload.pms_user,
-        work=work,
-    )
+        total = sum(entry.points for entry in result)
+        sync.record_sync(
+            caller,
+            chart_id,
+            SyncAction.POINTS,
+            SyncOutcome.AWARDED,
+            profile,
+            f"Awarded {count_of(total, 'point')} to hub patient {profile.username}; "
+            f"balance {profile.points_balance}.",
+        )
+        return 200, {
+            "entries": [_entry_json(entry) for entry in result],
+            "balance": profile.points_balance,
+        }
 
 
 @router.get(
@@ -283,31 +271,30 @@ def award(
     response={200: HistoryOut, **ERRORS},
     summary="Points: the balance and the history, newest first, 50 a page",
 )
+@pms_call(SyncAction.POINTS)
 def history(
+    caller: sync.Caller,
     request: HttpRequest,
     system: str = SystemPath,
     chart_id: str = ChartIdPath,
     query: HistoryQuery = Query(...),  # noqa: B008 - ninja's way to declare query params
-) -> HttpResponse:
-    def work(caller: sync.Caller) -> tuple[int, dict[str, Any]]:
-        with transaction.atomic():
-            profile = _linked_profile(caller, chart_id)
-            paginator = Paginator(queries.history(profile), HISTORY_PAGE_SIZE)
-            page = paginator.get_page(query.page)
-            sync.record_sync(
-                caller,
-                chart_id,
-                SyncAction.POINTS,
-                SyncOutcome.REPORTED,
-                profile,
-                f"Read the points of hub patient {profile.username}.",
-            )
-            return 200, {
-                "balance": profile.points_balance,
-                "entries": [_entry_json(entry) for entry in page],
-                "page": page.number,
-                "pages": paginator.num_pages,
-                "total": paginator.count,
-            }
-
-    return run_call(request, system=system, action=SyncAction.POINTS, chart_id=chart_id, work=work)
+) -> Result:
+    with transaction.atomic():
+        profile = _linked_profile(caller, chart_id)
+        paginator = Paginator(queries.history(profile), HISTORY_PAGE_SIZE)
+        page = paginator.get_page(query.page)
+        sync.record_sync(
+            caller,
+            chart_id,
+            SyncAction.POINTS,
+            SyncOutcome.REPORTED,
+            profile,
+            f"Read the points of hub patient {profile.username}.",
+        )
+        return 200, {
+            "balance": profile.points_balance,
+            "entries": [_entry_json(entry) for entry in page],
+            "page": page.number,
+            "pages": paginator.num_pages,
+            "total": paginator.count,
+        }

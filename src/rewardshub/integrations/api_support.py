@@ -1,8 +1,11 @@
-"""The API's plumbing: key auth, JSON errors in words, and running a call with
-idempotency and its Sync log entry. Routes (api_patients.py) stay thin."""
+"""The API's plumbing: key auth, JSON errors in words, and `pms_call`, which runs
+a call with its Caller, idempotency and Sync log entry. Routes (api_patients.py,
+api_points.py) stay thin."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import zoneinfo
 from collections.abc import Callable
 from typing import Any
@@ -14,8 +17,7 @@ from ninja.security import HttpBearer
 
 from rewardshub.audit.actors import client_ip
 from rewardshub.errors import ActionError
-from rewardshub.integrations import idempotency
-from rewardshub.integrations.keys import find_key, touch
+from rewardshub.integrations import idempotency, keys
 from rewardshub.integrations.schemas import CHART_ID_RULE, EMAIL_PATTERN, NO_NUL, NOT_BLANK
 from rewardshub.integrations.sync import Caller, record_failure, record_replay
 from rewardshub.integrations.systems import system_name
@@ -79,75 +81,99 @@ class KeyAuth(HttpBearer):
         return self.authenticate(request, token.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> IntegrationKey | None:
-        key = find_key(token)
-        if key is None:
-            raise _unauthorized(
-                "This integration key is not valid. Check the key in the bridge config, "
-                f"or create a new one in {KEYS_PAGE}."
-            )
-        if key.revoked_at is not None:
-            raise _revoked(key)
-        touch(key)
-        return key
+        key = keys.authenticate(token)
+        if key is not None:
+            return key
+        # Refused: look again only to say why (a refusal is rare and need not be fast).
+        found = keys.find_key(token)
+        if found is not None and found.revoked_at is not None:
+            raise _revoked(found)
+        raise _unauthorized(
+            "This integration key is not valid. Check the key in the bridge config, "
+            f"or create a new one in {KEYS_PAGE}."
+        )
 
 
-def caller_for(request: HttpRequest, system: str, pms_user: str | None = None) -> Caller:
+# What an endpoint answers: a status and body, or a whole Answer (a write that
+# found its earlier result and answers it again, marked replayed).
+Result = tuple[int, dict[str, Any]] | idempotency.Answer
+Endpoint = Callable[..., Result]
+
+
+def _caller(request: HttpRequest, pms_user: str | None) -> Caller:
+    """The one Caller of a call: its key, the PMS user the body names, the address."""
     key: IntegrationKey = request.auth  # type: ignore[attr-defined]
-    caller = Caller(key=key, pms_user=pms_user or "", source_ip=client_ip(request))
-    if system != key.system:
+    return Caller(key=key, pms_user=pms_user or "", source_ip=client_ip(request))
+
+
+def _check_system(caller: Caller, system: str) -> None:
+    if system != caller.system:
         raise ActionError(
             "unknown_system",
-            f"This integration key is for {system_name(key.system)}, so its calls go to "
-            f"/api/v1/pms/{key.system}/... Check the PMS system in the bridge config.",
+            f"This integration key is for {system_name(caller.system)}, so its calls go to "
+            f"/api/v1/pms/{caller.system}/... Check the PMS system in the bridge config.",
             status=404,
         )
-    return caller
 
 
-# A status and body, or a whole Answer (a write that found its earlier result
-# and answers it again, marked replayed).
-Work = Callable[[Caller], tuple[int, dict[str, Any]] | idempotency.Answer]
-
-
-def _answer(result: tuple[int, dict[str, Any]] | idempotency.Answer) -> idempotency.Answer:
+def _answer(result: Result) -> idempotency.Answer:
     return result if isinstance(result, idempotency.Answer) else idempotency.Answer(*result)
 
 
-def run_call(
-    request: HttpRequest,
-    *,
-    system: str,
-    action: str,
-    chart_id: str = "",
-    pms_user: str | None = None,
-    work: Work,
-) -> HttpResponse:
-    """Check the key's system, run `work` (once per Idempotency-Key on writes),
-    log refusals in the Sync log, and answer JSON."""
-    key: IntegrationKey = request.auth  # type: ignore[attr-defined]
-    caller = Caller(key=key, pms_user=pms_user or "", source_ip=client_ip(request))
-    try:
-        caller = caller_for(request, system, pms_user)
-        idem_key = request.headers.get("Idempotency-Key")
-        if idem_key is not None and request.method in ("POST", "PUT"):
-            idempotency.check_key(idem_key)
-            answer = idempotency.run_once(
-                practice=key.practice,
-                key=idem_key,
-                print_=idempotency.fingerprint(request.method, request.path, request.body),
-                work=lambda: _answer(work(caller)),
-            )
-            if answer.replayed:
-                record_replay(caller, chart_id, action)
-        else:
-            answer = _answer(work(caller))
-    except ActionError as exc:
-        record_failure(caller, chart_id, action, exc)
-        return error_response(exc.code, exc.message, exc.status)
-    response = JsonResponse(answer.body, status=answer.status)
+def _run(
+    request: HttpRequest, caller: Caller, chart_id: str, action: str, work: Callable[[], Result]
+) -> idempotency.Answer:
+    """Run the call: once per Idempotency-Key on writes, logging a replay."""
+    idem_key = request.headers.get("Idempotency-Key")
+    if idem_key is None or request.method not in ("POST", "PUT"):
+        return _answer(work())
+    idempotency.check_key(idem_key)
+    answer = idempotency.run_once(
+        practice=caller.practice,
+        key=idem_key,
+        print_=idempotency.fingerprint(request.method, request.path, request.body),
+        work=lambda: _answer(work()),
+    )
     if answer.replayed:
-        response["Idempotent-Replayed"] = "true"
-    return response
+        record_replay(caller, chart_id, action)
+    return answer
+
+
+def pms_call(action: str) -> Callable[[Endpoint], Callable[..., HttpResponse]]:
+    """An API route of the PMS calls: `endpoint(caller, request, **params)` returns
+    what to answer, and this does the rest. The Caller is built once (the key,
+    the body's `pms_user`, the address); the path's system must be the key's;
+    writes run once per Idempotency-Key; a refusal (ActionError) is logged in the
+    Sync log under the path's chart and answered as a JSON error. ninja reads the
+    endpoint's parameters after `caller` as the route's."""
+
+    def decorate(endpoint: Endpoint) -> Callable[..., HttpResponse]:
+        # Annotations resolved here, in the endpoint's module: ninja would look
+        # names up in this one.
+        signature = inspect.signature(endpoint, eval_str=True)
+        route_params = list(signature.parameters.values())[1:]
+
+        @functools.wraps(endpoint)
+        def view(request: HttpRequest, **params: Any) -> HttpResponse:
+            caller = _caller(request, getattr(params.get("payload"), "pms_user", None))
+            chart_id = str(params.get("chart_id", ""))
+            try:
+                _check_system(caller, params["system"])
+                answer = _run(
+                    request, caller, chart_id, action, lambda: endpoint(caller, request, **params)
+                )
+            except ActionError as exc:
+                record_failure(caller, chart_id, action, exc)
+                return error_response(exc.code, exc.message, exc.status)
+            response = JsonResponse(answer.body, status=answer.status)
+            if answer.replayed:
+                response["Idempotent-Replayed"] = "true"
+            return response
+
+        view.__signature__ = signature.replace(parameters=route_params)  # type: ignore[attr-defined]
+        return view
+
+    return decorate
 
 
 def absolute_url(request: HttpRequest, path: str) -> str:

@@ -8,7 +8,8 @@ whole token is stored.
 Why a plain sha256 and not argon2 like passwords: password hashing is slow on
 purpose because people pick guessable passwords. A 256-bit random secret
 cannot be guessed, so a fast hash is as safe and keeps every API call cheap
-(one query, one microsecond hash) instead of ~50 ms of argon2 per request.
+(one cache read or indexed query, one microsecond hash) instead of ~50 ms of
+argon2 per request.
 """
 
 from __future__ import annotations
@@ -16,15 +17,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from rewardshub.fastsql import Select, columns, instance
 from rewardshub.practices.models import IntegrationKey, Practice
+
+logger = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "rh"  # noqa: S105 - a label, not a secret
 # Writing last_used_at on every call would turn each read into a write; a
@@ -61,35 +67,87 @@ def token_prefix(token: str) -> str | None:
 
 
 def find_key(token: str) -> IntegrationKey | None:
-    """The key this token belongs to, revoked or not; None for anything else."""
+    """The key this token belongs to, revoked or not; None for anything else.
+
+    Its practice comes as a reference by id: a call that reads a practice
+    setting (an award reads misc_requires_approval) reads it from the
+    database then, so the key cache never serves a stale setting.
+    """
     token = token.strip()
     if len(token) > 200:
         return None
     prefix = token_prefix(token)
     if prefix is None:
         return None
-    row = _KEY_BY_PREFIX.one([prefix])
-    if row is None:
+    values = _key_row(prefix)
+    if values is None:
         return None
-    split = len(_KEY_COLUMNS[1])
-    key = cast(IntegrationKey, instance(IntegrationKey, row[:split]))
+    key = cast(IntegrationKey, IntegrationKey.from_db(DEFAULT_DB_ALIAS, _KEY_FIELDS, values))
     if not hmac.compare_digest(key.secret_hash, hash_token(token)):
         return None
-    # What select_related("practice") would do: the practice comes with the key.
-    key.practice = cast(Practice, instance(Practice, row[split:]))
+    key.practice = cast(
+        Practice, Practice.from_db(DEFAULT_DB_ALIAS, [_PRACTICE_PK], [key.practice_id])
+    )
     return key
 
 
-# Every API call starts here, so the key and its practice are read by one
-# fixed statement (fastsql.py says why); the column lists follow the models.
-_KEY_COLUMNS = columns(IntegrationKey, "k")
-_PRACTICE_COLUMNS = columns(Practice, "p")
-_KEY_BY_PREFIX = Select(
-    f"SELECT {_KEY_COLUMNS[0]}, {_PRACTICE_COLUMNS[0]} "  # noqa: S608 - names from the models
-    "FROM practices_integrationkey k JOIN practices_practice p ON p.id = k.practice_id "
-    "WHERE k.prefix = %s",
-    _KEY_COLUMNS[1] + _PRACTICE_COLUMNS[1],
-)
+# Every API call starts by finding its key. The key's own row (never its
+# practice's, see find_key) is kept in Django's cache for KEY_CACHE_SECONDS:
+# in Redis when REWARDSHUB_REDIS_URL is set, shared by every worker and host,
+# otherwise in each process's memory. revoke_key replaces it with the revoked
+# row, so a revoked key is refused at once wherever the cache is shared, and
+# within KEY_CACHE_SECONDS by the other processes of a hub without Redis
+# (docs/integration-api.md). A miss reads the row with the ORM: it happens at
+# most once per KEY_CACHE_SECONDS per key, so compiling that query each time
+# costs nothing worth saving (BENCHMARKS.md, "The key lookup").
+KEY_CACHE_SECONDS = 5
+_KEY_FIELDS = [f.attname for f in IntegrationKey._meta.concrete_fields]
+_PRACTICE_PK = Practice._meta.pk.attname  # type: ignore[union-attr]
+
+
+def _cache_key(prefix: str) -> str:
+    return f"integration-key:{prefix}"
+
+
+def _key_row(prefix: str) -> list[Any] | None:
+    values = _quietly(lambda: cache.get(_cache_key(prefix)))
+    if values is not None:
+        return cast(list[Any], values)
+    row = IntegrationKey.objects.filter(prefix=prefix).values_list(*_KEY_FIELDS)[:1]
+    if not row:
+        return None  # unknown prefixes are not kept: anyone can send those
+    values = list(row[0])
+    # add, not set: a row read before a revocation never replaces the revoked one.
+    _quietly(lambda: cache.add(_cache_key(prefix), values, KEY_CACHE_SECONDS))
+    return values
+
+
+def remember_revoked(key: IntegrationKey) -> None:
+    """Drop the key's cached row now and, once the revocation commits, put the
+    revoked row in its place (a call that read the key just before the commit
+    cannot then cache it as live)."""
+    _quietly(lambda: cache.delete(_cache_key(key.prefix)))
+    values = [getattr(key, name) for name in _KEY_FIELDS]
+    transaction.on_commit(
+        lambda: _quietly(lambda: cache.set(_cache_key(key.prefix), values, KEY_CACHE_SECONDS))
+    )
+
+
+def forget_key(prefix: str) -> None:
+    """Read the key from the database on its next call (its row changed there)."""
+    _quietly(lambda: cache.delete(_cache_key(prefix)))
+    _touched.pop(prefix, None)
+
+
+def _quietly(call: Callable[[], Any]) -> Any:
+    """A cache call that may fail (Redis down): API calls and revocations go on
+    through the database, which holds the truth; whatever the cache still holds
+    expires within KEY_CACHE_SECONDS."""
+    try:
+        return call()
+    except Exception:  # each cache backend raises its own client's errors
+        logger.warning("The integration key cache is unavailable; reading keys from the database.")
+        return None
 
 
 def authenticate(token: str) -> IntegrationKey | None:
@@ -101,13 +159,23 @@ def authenticate(token: str) -> IntegrationKey | None:
     return key
 
 
+# When this process last wrote each key's last_used_at: the cached row may be
+# older than the write.
+_touched: dict[str, dt.datetime] = {}
+
+
 def touch(key: IntegrationKey) -> None:
     """Record that the key was used, at most once per LAST_USED_RESOLUTION."""
     now = timezone.now()
-    if key.last_used_at is not None and now - key.last_used_at < LAST_USED_RESOLUTION:
+    last = max(
+        (t for t in (key.last_used_at, _touched.get(key.prefix)) if t is not None), default=None
+    )
+    if last is not None and now - last < LAST_USED_RESOLUTION:
+        key.last_used_at = last
         return
     # The WHERE repeats the check so concurrent calls write once, not each.
     IntegrationKey.objects.filter(pk=key.pk).filter(
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
     ).update(last_used_at=now)
+    _touched[key.prefix] = now
     key.last_used_at = now
