@@ -1,5 +1,5 @@
 """What each cached statement is worth: the plain ORM call against the statement
-compiled once (fastsql.Statement) and the hand-written SQL it replaces, in one process.
+compiled once (fastsql.Statement), in one process.
 
     python -m bench.sql_statements [--url DATABASE_URL] [--rounds 2000]
 
@@ -76,12 +76,10 @@ def main() -> None:
 
 
 def run(rounds: int) -> None:
-    from django.db import connection
     from django.db.models import F
 
     from rewardshub.audit.actions import record_event
     from rewardshub.audit.actors import Actor
-    from rewardshub.fastsql import Statement
     from rewardshub.patients.models import Profile
     from rewardshub.practices.actions import create_practice
 
@@ -92,45 +90,17 @@ def run(rounds: int) -> None:
     )
     pk, practice_id = profile.pk, practice.pk
 
-    # The ledger's profile lock.
+    # The ledger's profile lock and balance move (points/ledger.py).
     from rewardshub.points import ledger
 
-    hand_lock = (
-        ledger._LOCK_FOR_UPDATE if connection.features.has_select_for_update else ledger._LOCK
-    )
-    from rewardshub.fastsql import instance
-
-    lock = Statement(
-        lambda pk, practice_id: Profile.objects.select_for_update().filter(
-            pk=pk, practice_id=practice_id
-        ),
-        int,
-        int,
-        kind="models",
-    )
     report(
         "lock profile",
         {
             "ORM": lambda: Profile.objects.select_for_update().get(pk=pk, practice_id=practice_id),
-            "Statement": lambda: lock.first(pk, practice_id),
-            "hand SQL": lambda: instance(Profile, hand_lock.one([pk, practice_id])),
+            "Statement": lambda: ledger._LOCK.first(pk, practice_id),
         },
         rounds,
     )
-
-    # The balance move.
-    move = Statement(
-        lambda pk, practice_id, points: Profile.objects.filter(pk=pk, practice_id=practice_id),
-        int,
-        int,
-        int,
-        kind="update",
-        update=lambda pk, practice_id, points: {"points_balance": F("points_balance") + points},
-    )
-
-    def hand_move() -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(ledger._MOVE_BALANCE, [1, pk, practice_id])
 
     report(
         "move balance",
@@ -138,8 +108,7 @@ def run(rounds: int) -> None:
             "ORM": lambda: Profile.objects.filter(pk=pk, practice_id=practice_id).update(
                 points_balance=F("points_balance") + 1
             ),
-            "Statement": lambda: move.run(pk, practice_id, 1),
-            "hand SQL": hand_move,
+            "Statement": lambda: ledger._MOVE_BALANCE.run(pk, practice_id, 1),
         },
         rounds,
     )
@@ -211,7 +180,6 @@ def chain(practice_id: int, rounds: int, pending: int) -> None:
     """The sealer's read of a chain's unlinked events."""
     from rewardshub.audit import chain as chain_module
     from rewardshub.audit.models import AuditEvent
-    from rewardshub.fastsql import Statement
 
     names = ("id", *chain_module._PENDING_NAMES)
 
@@ -222,14 +190,7 @@ def chain(practice_id: int, rounds: int, pending: int) -> None:
             .values_list(*names)[: chain_module.SEAL_BATCH]
         )
 
-    statement = Statement(
-        lambda key: (
-            AuditEvent.objects.filter(practice_id=key, seq__isnull=True)
-            .order_by("id")
-            .values_list(*names)[: chain_module.SEAL_BATCH]
-        ),
-        int,
-    )
+    statement = chain_module._pending(chain_module.SEAL_BATCH, False)
     assert orm() == statement.rows(practice_id)
     assert len(orm()) >= pending
     report(
@@ -237,7 +198,6 @@ def chain(practice_id: int, rounds: int, pending: int) -> None:
         {
             "ORM": orm,
             "Statement": lambda: statement.rows(practice_id),
-            "hand SQL": lambda: chain_module._PENDING.rows([practice_id, chain_module.SEAL_BATCH]),
         },
         rounds,
     )
@@ -272,7 +232,7 @@ def links(practice: Any, actor: Any, rounds: int) -> None:
 
         variants = {
             "bulk_update": lambda objs=objs: plain.bulk_update(objs, ["seq", "prev_hash", "hash"]),
-            "hand SQL": lambda links=links: chain_module._link("default", links),
+            "Statement / VALUES": lambda links=links: chain_module._link("default", links),
         }
         if n == 1:
             variants["ORM update"] = per_row

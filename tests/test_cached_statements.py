@@ -17,12 +17,18 @@ from django.db.models import F
 from django.forms.models import model_to_dict
 from tests.conftest import SYSTEM
 
+from rewardshub.audit import chain
+from rewardshub.audit.actions import record_event
+from rewardshub.audit.actors import Actor
+from rewardshub.audit.models import AuditEvent
 from rewardshub.fastsql import Statement
 from rewardshub.patients.models import Profile
 from rewardshub.points import ledger
 from rewardshub.points.actions import award_misc
 from rewardshub.points.models import LedgerEntry
 from rewardshub.practices.models import Practice
+
+ACTOR = Actor(kind="staff", label="frontdesk", source_ip="2001:db8::1")
 
 
 def fields(instance: Any) -> dict[str, Any]:
@@ -139,3 +145,43 @@ class TestLedgerStatements:
         )
         emma.refresh_from_db()
         assert emma.points_balance == 5
+
+
+class TestChainStatements:
+    """The sealer's statements, on events left unsealed (the test's transaction never commits)."""
+
+    def test_the_pending_read_gives_what_the_queryset_gives(
+        self, acworth: Practice, riverside: Practice
+    ) -> None:
+        record_event(practice=acworth, actor=ACTOR, action="x", detail={"n": 1, "t": "é"})
+        record_event(practice=None, actor=ACTOR, action="y", detail={})
+        names = ("id", *chain._PENDING_NAMES)
+        for key, statement, args, orm in (
+            (acworth.pk, chain._pending(3, False), (acworth.pk,), {"practice_id": acworth.pk}),
+            (riverside.pk, chain._pending(3, False), (riverside.pk,), {"practice": riverside}),
+            (0, chain._pending(3, True), (), {"practice__isnull": True}),
+        ):
+            expected = list(
+                AuditEvent.objects.filter(seq__isnull=True, **orm)
+                .order_by("id")
+                .values_list(*names)[:3]
+            )
+            assert expected, key
+            assert statement.rows(*args) == expected
+
+    def test_linking_writes_each_events_link(self, acworth: Practice) -> None:
+        events = [record_event(practice=acworth, actor=ACTOR, action=f"l{i}") for i in range(3)]
+        links = [
+            (100 + i, f"{i:064x}", f"{i + 1:064x}", event.pk) for i, event in enumerate(events)
+        ]
+        chain._link("default", links)
+        stored = AuditEvent.objects.filter(pk__in=[e.pk for e in events]).order_by("id")
+        assert [(e.seq, e.prev_hash, e.hash, e.pk) for e in stored] == links
+        others = AuditEvent.objects.exclude(pk__in=[e.pk for e in events])
+        assert not others.filter(seq__isnull=False).exists()
+
+    def test_linking_one_event_uses_the_same_statement_on_sqlite(self, acworth: Practice) -> None:
+        event = record_event(practice=acworth, actor=ACTOR, action="one")
+        chain._LINK.run_many([(7, "", "a" * 64, event.pk)])
+        stored = AuditEvent.objects.get(pk=event.pk)
+        assert (stored.seq, stored.prev_hash, stored.hash) == (7, "", "a" * 64)

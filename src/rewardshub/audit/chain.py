@@ -25,13 +25,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
 from django.db import connections, transaction
+from django.db.models import Field
 
 from rewardshub.audit.hashing import GENESIS, HASHED_FIELDS, NO_PRACTICE, chain_key, event_hash
 from rewardshub.audit.models import AuditChainHead, AuditEvent
-from rewardshub.fastsql import Select
+from rewardshub.fastsql import Statement
 
 __all__ = ["GENESIS", "chain_key", "event_hash", "schedule_seal", "seal", "seal_all"]
 
@@ -79,40 +81,73 @@ def seal(keys: Iterable[int], *, using: str = "default") -> int:
 # At most this many events a sealing transaction, so a backlog (a batch sync of
 # thousands of charts) is sealed in steps that never hold the head for long.
 SEAL_BATCH = 2000
-_PENDING_COLUMNS = """
-    SELECT id, seq, practice_id, actor_kind, actor_user_id, actor_label, profile_id,
-           action, outcome, detail, source_ip, created_at, mac, key_id
-    FROM audit_auditevent
-"""
 _PENDING_NAMES = (*HASHED_FIELDS, "mac", "key_id")
-_PENDING_FIELDS = [(AuditEvent, name) for name in ("id", *_PENDING_NAMES)]
-# Not yet linked, oldest first: one statement per chain kind, no ORM compile each round.
-_PENDING = Select(
-    _PENDING_COLUMNS + "WHERE practice_id = %s AND seq IS NULL ORDER BY id LIMIT %s",
-    _PENDING_FIELDS,
+
+
+@cache
+def _pending(batch: int, no_practice: bool) -> Statement:
+    """Not yet linked, oldest first. Compiled once (fastsql.Statement): the ORM's
+    compile costs about 0.5 ms a sealing on SQLite, 0.7 ms on PostgreSQL."""
+    events = AuditEvent.objects.filter(seq__isnull=True).order_by("id")
+    if no_practice:
+        return Statement(
+            lambda: events.filter(practice__isnull=True).values_list("id", *_PENDING_NAMES)[:batch]
+        )
+    return Statement(
+        lambda key: events.filter(practice_id=key).values_list("id", *_PENDING_NAMES)[:batch],
+        int,
+    )
+
+
+# SQLite: one UPDATE a link, in one executemany, compiled once (about 0.5 ms
+# saved a sealing). The QuerySet is only compiled, never run through the
+# model's append-only guard: linking is the one change an event ever gets.
+_LINK = Statement(
+    lambda seq, prev_hash, hash_, pk: AuditEvent.objects.filter(pk=pk),
+    int,
+    str,
+    str,
+    int,
+    kind="update",
+    update=lambda seq, prev_hash, hash_, pk: {"seq": seq, "prev_hash": prev_hash, "hash": hash_},
 )
-_PENDING_NO_PRACTICE = Select(
-    _PENDING_COLUMNS + "WHERE practice_id IS NULL AND seq IS NULL ORDER BY id LIMIT %s",
-    _PENDING_FIELDS,
-)
-_LINK = "UPDATE audit_auditevent SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s"
-# PostgreSQL: every link of the step in one statement (executemany would send
-# and plan one UPDATE per event). The VALUES list is only placeholders.
-_LINK_MANY = (
-    "UPDATE audit_auditevent AS a SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash "
-    "FROM (VALUES {rows}) AS v(seq, prev_hash, hash, id) WHERE a.id = v.id"
-)
-_LINK_ROW = "(%s::bigint, %s, %s, %s::bigint)"
+_LINKED = ("seq", "prev_hash", "hash")
+
+
+@cache
+def _link_many(using: str) -> tuple[str, str]:
+    """PostgreSQL: every link of a step in one UPDATE ... FROM (VALUES ...): the
+    statement around the VALUES list, and one row of it, from the model's own
+    table and column names (executemany would send and plan one UPDATE per
+    event; bulk_update's CASE is ten times slower for a 2,000-event step)."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    meta = AuditEvent._meta
+    fields: list[Field[Any, Any]] = [cast("Field[Any, Any]", meta.get_field(n)) for n in _LINKED]
+    assert meta.pk is not None
+    fields.append(meta.pk)
+    names = [quote(str(field.column)) for field in fields]
+    sets = ", ".join(f"{name} = v.{name}" for name in names[:-1])
+    pk = names[-1]
+    row = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in fields) + ")"
+    # Names from the model's metadata, quoted; every value is a parameter.
+    sql = (
+        f"UPDATE {quote(meta.db_table)} AS a SET {sets} "  # noqa: S608
+        f"FROM (VALUES {{rows}}) AS v({', '.join(names)}) WHERE a.{pk} = v.{pk}"
+    )
+    return sql, row
 
 
 def _link(using: str, links: list[tuple[int, str, str, int]]) -> None:
     connection = connections[using]
+    if connection.vendor != "postgresql":
+        _LINK.run_many(links, using=using)
+        return
+    sql, row = _link_many(using)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            rows = ", ".join([_LINK_ROW] * len(links))
-            cursor.execute(_LINK_MANY.format(rows=rows), [v for link in links for v in link])
-        else:
-            cursor.executemany(_LINK, links)
+        cursor.execute(
+            sql.format(rows=", ".join([row] * len(links))), [v for link in links for v in link]
+        )
 
 
 class _Pending:
@@ -137,9 +172,9 @@ def _seal_once(key: int, using: str) -> int:
             heads.bulk_create([AuditChainHead(chain=key)], ignore_conflicts=True)
             head = heads.select_for_update().get(chain=key)
         if key == NO_PRACTICE:
-            rows = _PENDING_NO_PRACTICE.rows([SEAL_BATCH], using=using)
+            rows = _pending(SEAL_BATCH, True).rows(using=using)
         else:
-            rows = _PENDING.rows([key, SEAL_BATCH], using=using)
+            rows = _pending(SEAL_BATCH, False).rows(key, using=using)
         pending = [_Pending(row) for row in rows]
         seq, prev = head.last_seq, head.last_hash
         links = []
