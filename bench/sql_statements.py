@@ -171,7 +171,10 @@ def history(profile: Any, rounds: int) -> None:
     assert first.page.paginator.count == second.page.paginator.count
     report(
         "history page query",
-        {"ORM (Subquery, Exists)": with_orm, "RawSQL": lambda: queries.history_page(profile, 1)},
+        {
+            "ORM (Subquery, Exists)": with_orm,
+            "Statement": lambda: queries.history_page(profile, 1),
+        },
         rounds,
     )
 

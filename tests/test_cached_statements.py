@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, Exists, F, IntegerField, Subquery
 from django.forms.models import model_to_dict
 from tests.conftest import SYSTEM
 
@@ -23,9 +23,9 @@ from rewardshub.audit.actors import Actor
 from rewardshub.audit.models import AuditEvent
 from rewardshub.fastsql import Statement
 from rewardshub.patients.models import Profile
-from rewardshub.points import ledger
+from rewardshub.points import ledger, queries
 from rewardshub.points.actions import award_misc
-from rewardshub.points.models import LedgerEntry
+from rewardshub.points.models import LedgerEntry, PendingAward
 from rewardshub.practices.models import Practice
 
 ACTOR = Actor(kind="staff", label="frontdesk", source_ip="2001:db8::1")
@@ -185,3 +185,50 @@ class TestChainStatements:
         chain._LINK.run_many([(7, "", "a" * 64, event.pk)])
         stored = AuditEvent.objects.get(pk=event.pk)
         assert (stored.seq, stored.prev_hash, stored.hash) == (7, "", "a" * 64)
+
+
+def _orm_extras(profile: Profile) -> dict[str, Any]:
+    """The history page's total and waiting check as plain ORM subqueries."""
+    count = (
+        LedgerEntry.objects.filter(profile=profile)
+        .order_by()
+        .values("profile")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    waiting = PendingAward.objects.filter(profile=profile, decision=PendingAward.Decision.PENDING)
+    return {"total": Subquery(count, output_field=IntegerField()), "any_waiting": Exists(waiting)}
+
+
+class TestHistoryStatements:
+    def page(self, profile: Profile, extras: dict[str, Any]) -> list[tuple[Any, ...]]:
+        return list(
+            queries._page_rows(profile)
+            .annotate(**extras)
+            .values_list(*queries._ENTRY_FIELDS, "total", "any_waiting")[:20]
+        )
+
+    def test_the_page_reads_what_orm_subqueries_read(
+        self, acworth: Practice, emma: Profile, make_profile: Callable[..., Profile]
+    ) -> None:
+        noah = make_profile(acworth, first="Noah")
+        for points in (3, 5, 8):
+            award_misc(
+                practice=acworth,
+                profile=emma,
+                points=points,
+                description="x",
+                actor=SYSTEM,
+                role="owner",
+            )
+        award_misc(
+            practice=acworth, profile=noah, points=2, description="y", actor=SYSTEM, role="owner"
+        )
+        PendingAward.objects.create(
+            practice=acworth, profile=noah, points=7, description="z", requested_by_label="x"
+        )
+        for profile, waiting in ((emma, False), (noah, True)):
+            rows = self.page(profile, queries._page_extras(profile))
+            assert rows == self.page(profile, _orm_extras(profile))
+            assert rows and bool(rows[0][-1]) is waiting
+            assert rows[0][-2] == LedgerEntry.objects.filter(profile=profile).count()

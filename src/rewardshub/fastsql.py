@@ -319,3 +319,9 @@ class Statement:
         compiled = self.compiled(using)
         with connections[using].cursor() as cursor:
             cursor.executemany(compiled.sql, [compiled.bind(one) for one in args])
+
+    def sql(self, *args: Any, using: str = "default") -> tuple[str, list[Any]]:
+        """The compiled text and this call's parameters, to put the statement inside
+        another query (as a RawSQL subquery) without compiling it again."""
+        compiled = self.compiled(using)
+        return compiled.sql, compiled.bind(args)
