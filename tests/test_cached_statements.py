@@ -20,7 +20,7 @@ from tests.conftest import SYSTEM
 from rewardshub.audit import chain
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
-from rewardshub.audit.models import AuditEvent
+from rewardshub.audit.models import AuditChainHead, AuditEvent
 from rewardshub.fastsql import Statement
 from rewardshub.patients.models import Profile
 from rewardshub.points import ledger, queries
@@ -168,6 +168,17 @@ class TestChainStatements:
             )
             assert expected, key
             assert statement.rows(*args) == expected
+
+    def test_the_head_lock_reads_the_head_as_the_orm_does(
+        self, acworth: Practice, riverside: Practice
+    ) -> None:
+        chain.seal([acworth.pk, riverside.pk])
+        with transaction.atomic():
+            for practice in (acworth, riverside):
+                head = chain._HEAD.first(practice.pk)
+                orm = AuditChainHead.objects.select_for_update().get(chain=practice.pk)
+                assert fields(head) == fields(orm) and head.last_seq > 0
+            assert chain._HEAD.first(riverside.pk + acworth.pk + 1) is None
 
     def test_linking_writes_each_events_link(self, acworth: Practice) -> None:
         events = [record_event(practice=acworth, actor=ACTOR, action=f"l{i}") for i in range(3)]
