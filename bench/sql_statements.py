@@ -207,6 +207,28 @@ def history(profile: Any, rounds: int) -> None:
         finally:
             queries._page_extras = hand
 
+    hand_rows = queries._page_rows
+
+    def orm_rows(profile: Any) -> Any:
+        # `history`'s correlated Exists, compiled with the page each time.
+        return queries.history(profile).select_related(None)
+
+    def with_orm_rows() -> Any:
+        queries._page_rows = orm_rows  # type: ignore[assignment]
+        try:
+            return queries.history_page(profile, 1)
+        finally:
+            queries._page_rows = hand_rows
+
+    assert with_orm_rows().entries == first.entries
+    report(
+        "history page, is_reversed",
+        {
+            "ORM Exists(OuterRef)": with_orm_rows,
+            "RawSQL from _meta": lambda: queries.history_page(profile, 1),
+        },
+        rounds,
+    )
     second = with_orm()
     assert first.entries == second.entries and first.any_waiting == second.any_waiting
     assert first.page.paginator.count == second.page.paginator.count

@@ -7,6 +7,15 @@ the chart, log the call) are therefore written once here, as SQL over the
 models' own tables and columns, and run with the fields' own conversions in
 both directions, so what comes back is what the ORM would have given.
 
+`Statement` is the way to add one: a QuerySet compiled by the ORM once per
+database, run again with each call's values, its rows converted as the ORM
+converts them. No table or column name is typed; the QuerySet is the
+statement. Use one only where the compile is measured to matter
+(bench/sql_statements.py; BENCHMARKS.md, "SQL from the models"), and test its
+rows against the plain QuerySet's (tests/test_cached_statements.py).
+`Select` (hand-written SQL) and `columns` remain for the integration
+statements not yet moved to `Statement`.
+
 Tenant scoping holds here as everywhere: every statement that reads patient
 data names the practice in its WHERE clause.
 """
