@@ -216,7 +216,9 @@ class Statement:
     them), "models" (instances of the QuerySet's model, no select_related),
     or "update" with `update={field: expression}` for QuerySet.update.
     Only arguments are parameters: values built into the QuerySet (a LIMIT,
-    a constant filter) are fixed at the first compile.
+    a constant filter) are fixed at the first compile. An argument is never
+    None (the ORM would have compiled `IS NULL` for it), and a statement with
+    select_for_update is first run inside a transaction, as the ORM requires.
     """
 
     def __init__(
