@@ -23,6 +23,7 @@ hub. Until then (milliseconds) an event carries no hash; `audit verify`
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterable
 from functools import cache
@@ -42,18 +43,56 @@ logger = logging.getLogger(__name__)
 
 def schedule_seal(practice_ids: Iterable[int | None], *, using: str = "default") -> None:
     """Seal these practices' new events once the writing transaction commits."""
-    keys = sorted({chain_key(practice_id) for practice_id in practice_ids})
-    transaction.on_commit(lambda: _after_commit(keys, using), using=using)
+    keys = frozenset(chain_key(practice_id) for practice_id in practice_ids)
+    transaction.on_commit(_Sealing(keys, using), using=using)
 
 
-def _after_commit(keys: list[int], using: str) -> None:
-    try:
-        seal(keys, using=using)
-    except Exception:
-        # The action has committed and its answer stands. Its events are not
-        # lost: they stay pending, and the next sealing of the chain (any later
-        # event of the practice) or `rewardshub audit seal` links them.
-        logger.exception("Audit sealing failed; the events stay pending for the next sealing.")
+_clock = itertools.count()
+
+
+class _Sealing:
+    """The after-commit sealing of some chains.
+
+    An action that writes its audit rows in two calls (the award, then the
+    Sync log's events) arranges two sealings of one commit; the first to run
+    links every event that commit wrote in its chains, so the second skips
+    the chains the first sealed: two statements (the head's lock, the read of
+    unlinked events) saved a call. A sealing skips a chain only when a sealing
+    of the same transaction sealed it after this one was arranged, so after
+    the events it is for were written.
+    """
+
+    def __init__(self, keys: frozenset[int], using: str) -> None:
+        self.keys = keys
+        self.using = using
+        # Django starts a new list of commit callbacks for each transaction.
+        self.transaction = connections[using].run_on_commit
+        self.arranged = next(_clock)
+
+    def __call__(self) -> None:
+        connection = connections[self.using]
+        # This transaction's sealings so far: (when each started, its chains).
+        done: tuple[list[Any], list[tuple[int, frozenset[int]]]] | None = getattr(
+            connection, "rewardshub_sealings", None
+        )
+        if done is None or done[0] is not self.transaction:
+            done = (self.transaction, [])
+            connection.rewardshub_sealings = done  # type: ignore[attr-defined]
+        keys = self.keys.difference(
+            *(sealed for started, sealed in done[1] if started > self.arranged)
+        )
+        if not keys:
+            return
+        started = next(_clock)
+        try:
+            seal(keys, using=self.using)
+        except Exception:
+            # The action has committed and its answer stands. Its events are not
+            # lost: they stay pending, and the next sealing of the chain (any later
+            # event of the practice) or `rewardshub audit seal` links them.
+            logger.exception("Audit sealing failed; the events stay pending for the next sealing.")
+            return
+        done[1].append((started, keys))
 
 
 def seal(keys: Iterable[int], *, using: str = "default") -> int:
