@@ -18,6 +18,7 @@ from django.core.management.base import CommandError
 from django.db import connection, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 
 from rewardshub.audit.actions import build_event, record_event, record_events
 from rewardshub.audit.actors import Actor
@@ -102,6 +103,17 @@ class TestLinking:
         write(None, 2)
         assert [e.seq for e in chain(None)] == [1, 2]
         assert verify()[0] == 0
+
+    def test_it_seals_each_commit_of_a_chain(self, acworth: Practice) -> None:
+        # A sealing skips only chains that a sealing of its own transaction
+        # sealed after its events were written: never a later commit's.
+        for n in range(3):
+            write(acworth, 1, action=f"commit {n}")
+            assert AuditEvent.objects.filter(seq__isnull=True).count() == 0
+        with committed():
+            record_event(practice=acworth, actor=ACTOR, action="one")
+            record_event(practice=None, actor=ACTOR, action="two")
+        assert AuditEvent.objects.filter(seq__isnull=True).count() == 0
 
     def test_it_links_bulk_writes(self, acworth: Practice) -> None:
         seal_all()  # the fixture's own events
@@ -336,4 +348,31 @@ def test_a_backlog_longer_than_one_sealing_step_is_sealed_whole(monkeypatch: Any
         )
     assert AuditEvent.objects.filter(seq__isnull=True).count() == 0
     assert AuditChainHead.objects.get(chain=practice.pk).last_seq == 31  # with the creation
+    assert verify()[0] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_that_records_twice_seals_each_chain_once() -> None:
+    # An award writes its event, then the Sync log's: one sealing a chain
+    # after the commit, not one a call, and every event sealed.
+    practice = create_practice(name="Twice", slug="twice", actor=Actor.system("t"))
+    other = create_practice(name="Other", slug="other", actor=Actor.system("t"))
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        record_event(practice=practice, actor=ACTOR, action="first")
+        record_events(
+            [
+                build_event(practice=practice, actor=ACTOR, action="second"),
+                build_event(practice=other, actor=ACTOR, action="third"),
+            ]
+        )
+    head_reads = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith("SELECT") and "audit_auditchainhead" in q["sql"]
+    ]
+    assert len(head_reads) == 2, head_reads
+    assert AuditEvent.objects.filter(seq__isnull=True).count() == 0
+    with transaction.atomic():
+        record_event(practice=practice, actor=ACTOR, action="later")
+    assert AuditEvent.objects.filter(seq__isnull=True).count() == 0
     assert verify()[0] == 0

@@ -23,15 +23,18 @@ hub. Until then (milliseconds) an event carries no hash; `audit verify`
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterable
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
 from django.db import connections, transaction
+from django.db.models import Field
 
 from rewardshub.audit.hashing import GENESIS, HASHED_FIELDS, NO_PRACTICE, chain_key, event_hash
 from rewardshub.audit.models import AuditChainHead, AuditEvent
-from rewardshub.fastsql import Select
+from rewardshub.fastsql import Statement
 
 __all__ = ["GENESIS", "chain_key", "event_hash", "schedule_seal", "seal", "seal_all"]
 
@@ -40,18 +43,56 @@ logger = logging.getLogger(__name__)
 
 def schedule_seal(practice_ids: Iterable[int | None], *, using: str = "default") -> None:
     """Seal these practices' new events once the writing transaction commits."""
-    keys = sorted({chain_key(practice_id) for practice_id in practice_ids})
-    transaction.on_commit(lambda: _after_commit(keys, using), using=using)
+    keys = frozenset(chain_key(practice_id) for practice_id in practice_ids)
+    transaction.on_commit(_Sealing(keys, using), using=using)
 
 
-def _after_commit(keys: list[int], using: str) -> None:
-    try:
-        seal(keys, using=using)
-    except Exception:
-        # The action has committed and its answer stands. Its events are not
-        # lost: they stay pending, and the next sealing of the chain (any later
-        # event of the practice) or `rewardshub audit seal` links them.
-        logger.exception("Audit sealing failed; the events stay pending for the next sealing.")
+_clock = itertools.count()
+
+
+class _Sealing:
+    """The after-commit sealing of some chains.
+
+    An action that writes its audit rows in two calls (the award, then the
+    Sync log's events) arranges two sealings of one commit; the first to run
+    links every event that commit wrote in its chains, so the second skips
+    the chains the first sealed: two statements (the head's lock, the read of
+    unlinked events) saved a call. A sealing skips a chain only when a sealing
+    of the same transaction sealed it after this one was arranged, so after
+    the events it is for were written.
+    """
+
+    def __init__(self, keys: frozenset[int], using: str) -> None:
+        self.keys = keys
+        self.using = using
+        # Django starts a new list of commit callbacks for each transaction.
+        self.transaction = connections[using].run_on_commit
+        self.arranged = next(_clock)
+
+    def __call__(self) -> None:
+        connection = connections[self.using]
+        # This transaction's sealings so far: (when each started, its chains).
+        done: tuple[list[Any], list[tuple[int, frozenset[int]]]] | None = getattr(
+            connection, "rewardshub_sealings", None
+        )
+        if done is None or done[0] is not self.transaction:
+            done = (self.transaction, [])
+            connection.rewardshub_sealings = done  # type: ignore[attr-defined]
+        keys = self.keys.difference(
+            *(sealed for started, sealed in done[1] if started > self.arranged)
+        )
+        if not keys:
+            return
+        started = next(_clock)
+        try:
+            seal(keys, using=self.using)
+        except Exception:
+            # The action has committed and its answer stands. Its events are not
+            # lost: they stay pending, and the next sealing of the chain (any later
+            # event of the practice) or `rewardshub audit seal` links them.
+            logger.exception("Audit sealing failed; the events stay pending for the next sealing.")
+            return
+        done[1].append((started, keys))
 
 
 def seal(keys: Iterable[int], *, using: str = "default") -> int:
@@ -79,40 +120,80 @@ def seal(keys: Iterable[int], *, using: str = "default") -> int:
 # At most this many events a sealing transaction, so a backlog (a batch sync of
 # thousands of charts) is sealed in steps that never hold the head for long.
 SEAL_BATCH = 2000
-_PENDING_COLUMNS = """
-    SELECT id, seq, practice_id, actor_kind, actor_user_id, actor_label, profile_id,
-           action, outcome, detail, source_ip, created_at, mac, key_id
-    FROM audit_auditevent
-"""
 _PENDING_NAMES = (*HASHED_FIELDS, "mac", "key_id")
-_PENDING_FIELDS = [(AuditEvent, name) for name in ("id", *_PENDING_NAMES)]
-# Not yet linked, oldest first: one statement per chain kind, no ORM compile each round.
-_PENDING = Select(
-    _PENDING_COLUMNS + "WHERE practice_id = %s AND seq IS NULL ORDER BY id LIMIT %s",
-    _PENDING_FIELDS,
+
+
+@cache
+def _pending(batch: int, no_practice: bool) -> Statement:
+    """Not yet linked, oldest first. Compiled once (fastsql.Statement): the ORM's
+    compile costs about 0.5 ms a sealing on SQLite, 0.7 ms on PostgreSQL."""
+    events = AuditEvent.objects.filter(seq__isnull=True).order_by("id")
+    if no_practice:
+        return Statement(
+            lambda: events.filter(practice__isnull=True).values_list("id", *_PENDING_NAMES)[:batch]
+        )
+    return Statement(
+        lambda key: events.filter(practice_id=key).values_list("id", *_PENDING_NAMES)[:batch],
+        int,
+    )
+
+
+# SQLite: one UPDATE a link, in one executemany, compiled once (about 0.5 ms
+# saved a sealing). The QuerySet is only compiled, never run through the
+# model's append-only guard: linking is the one change an event ever gets.
+_LINK = Statement(
+    lambda seq, prev_hash, hash_, pk: AuditEvent.objects.filter(pk=pk),
+    int,
+    str,
+    str,
+    int,
+    kind="update",
+    update=lambda seq, prev_hash, hash_, pk: {"seq": seq, "prev_hash": prev_hash, "hash": hash_},
 )
-_PENDING_NO_PRACTICE = Select(
-    _PENDING_COLUMNS + "WHERE practice_id IS NULL AND seq IS NULL ORDER BY id LIMIT %s",
-    _PENDING_FIELDS,
+_LINKED = ("seq", "prev_hash", "hash")
+
+
+@cache
+def _link_many(using: str) -> tuple[str, str]:
+    """PostgreSQL: every link of a step in one UPDATE ... FROM (VALUES ...): the
+    statement around the VALUES list, and one row of it, from the model's own
+    table and column names (executemany would send and plan one UPDATE per
+    event; bulk_update's CASE is ten times slower for a 2,000-event step)."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    meta = AuditEvent._meta
+    fields: list[Field[Any, Any]] = [cast("Field[Any, Any]", meta.get_field(n)) for n in _LINKED]
+    assert meta.pk is not None
+    fields.append(meta.pk)
+    names = [quote(str(field.column)) for field in fields]
+    sets = ", ".join(f"{name} = v.{name}" for name in names[:-1])
+    pk = names[-1]
+    row = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in fields) + ")"
+    # Names from the model's metadata, quoted; every value is a parameter.
+    sql = (
+        f"UPDATE {quote(meta.db_table)} AS a SET {sets} "  # noqa: S608
+        f"FROM (VALUES {{rows}}) AS v({', '.join(names)}) WHERE a.{pk} = v.{pk}"
+    )
+    return sql, row
+
+
+# The chain's head, locked; compiled once (0.2 ms a sealing on SQLite). Moving
+# it stays a plain QuerySet update: compiling that costs under 0.1 ms.
+_HEAD = Statement(
+    lambda key: AuditChainHead.objects.select_for_update().filter(chain=key), int, kind="models"
 )
-_LINK = "UPDATE audit_auditevent SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s"
-# PostgreSQL: every link of the step in one statement (executemany would send
-# and plan one UPDATE per event). The VALUES list is only placeholders.
-_LINK_MANY = (
-    "UPDATE audit_auditevent AS a SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash "
-    "FROM (VALUES {rows}) AS v(seq, prev_hash, hash, id) WHERE a.id = v.id"
-)
-_LINK_ROW = "(%s::bigint, %s, %s, %s::bigint)"
 
 
 def _link(using: str, links: list[tuple[int, str, str, int]]) -> None:
     connection = connections[using]
+    if connection.vendor != "postgresql":
+        _LINK.run_many(links, using=using)
+        return
+    sql, row = _link_many(using)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            rows = ", ".join([_LINK_ROW] * len(links))
-            cursor.execute(_LINK_MANY.format(rows=rows), [v for link in links for v in link])
-        else:
-            cursor.executemany(_LINK, links)
+        cursor.execute(
+            sql.format(rows=", ".join([row] * len(links))), [v for link in links for v in link]
+        )
 
 
 class _Pending:
@@ -131,15 +212,16 @@ def _seal_once(key: int, using: str) -> int:
     """Seal one batch of the chain's pending events, waiting for the head; return how many."""
     heads = AuditChainHead.objects.using(using)
     with transaction.atomic(using=using):
-        head = heads.select_for_update().filter(chain=key).first()
+        head = _HEAD.first(key, using=using)
         if head is None:
             # First event of the chain: create its head, ignoring a racing creator's.
             heads.bulk_create([AuditChainHead(chain=key)], ignore_conflicts=True)
-            head = heads.select_for_update().get(chain=key)
+            head = _HEAD.first(key, using=using)
+            assert head is not None
         if key == NO_PRACTICE:
-            rows = _PENDING_NO_PRACTICE.rows([SEAL_BATCH], using=using)
+            rows = _pending(SEAL_BATCH, True).rows(using=using)
         else:
-            rows = _PENDING.rows([key, SEAL_BATCH], using=using)
+            rows = _pending(SEAL_BATCH, False).rows(key, using=using)
         pending = [_Pending(row) for row in rows]
         seq, prev = head.last_seq, head.last_hash
         links = []

@@ -18,7 +18,7 @@ from rewardshub.errors import ActionError
 from rewardshub.local_time import format_when
 from rewardshub.patients.actions import add_tag
 from rewardshub.patients.models import Profile
-from rewardshub.points.ledger import LedgerKey, lock_profile, post, replayed_entries
+from rewardshub.points.ledger import LedgerKey, lock_for_award, lock_profile, post
 from rewardshub.points.models import EntryKind, LedgerEntry, PendingAward, PrizeOrder, RewardItem
 from rewardshub.practices.models import SETTINGS_ROLES, Location, Practice
 
@@ -65,10 +65,9 @@ def award_items(
     if any(item.practice_id != practice.pk or not item.active for item in items):
         raise ActionError("unknown_item", "One of those rewards is not on this practice's menu.")
     with transaction.atomic():
-        replay = replayed_entries(practice, profile, idempotency) if idempotency else []
+        profile, replay = lock_for_award(practice, profile, idempotency)
         if replay:
             return replay
-        profile = lock_profile(practice, profile)
         now = timezone.now()
         entries = []
         for index, item in enumerate(items):
@@ -123,10 +122,9 @@ def award_misc(
     if not description.strip():
         raise ActionError("description_required", "Say why these points are given.")
     with transaction.atomic():
-        replay = replayed_entries(practice, profile, idempotency) if idempotency else []
+        profile, replay = lock_for_award(practice, profile, idempotency)
         if replay:
             return replay[0]
-        profile = lock_profile(practice, profile)
         if practice.misc_requires_approval and role not in SETTINGS_ROLES:
             pending = PendingAward.objects.create(
                 practice=practice,

@@ -14,23 +14,54 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
-from django.db import connection, transaction
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef
 
 from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError, idempotency_key_reused
-from rewardshub.fastsql import Select, columns, create, instance
+from rewardshub.fastsql import Statement, create
 from rewardshub.patients.models import Profile
 from rewardshub.points.models import LedgerEntry, RewardItem
 from rewardshub.practices.models import Location, Practice
 
-_PROFILE = columns(Profile, "p")
-_LOCK_SQL = f"SELECT {_PROFILE[0]} FROM patients_profile p WHERE p.id = %s AND p.practice_id = %s"  # noqa: S608 - names from the model
-# Every award and redeem starts here, so it is one fixed statement (fastsql.py).
-_LOCK = Select(_LOCK_SQL, _PROFILE[1])
-_LOCK_FOR_UPDATE = Select(_LOCK_SQL + " FOR UPDATE", _PROFILE[1])
-_MOVE_BALANCE = (
-    "UPDATE patients_profile SET points_balance = points_balance + %s "
-    "WHERE id = %s AND practice_id = %s"
+# Every award and redeem starts with the lock and moves the balance: both are
+# compiled once (fastsql.Statement), saving about 0.3 ms (lock) and 0.2 ms
+# (move) of the ORM's compile a call on SQLite (BENCHMARKS.md).
+_LOCK = Statement(
+    lambda pk, practice_id: Profile.objects.select_for_update().filter(
+        pk=pk, practice_id=practice_id
+    ),
+    int,
+    int,
+    kind="models",
+)
+# The same, also saying whether an award with this Idempotency-Key was made
+# before (its first entry, "<key>#0", exists): a new key, the usual case,
+# then costs no statement of its own.
+_LOCK_AND_REPLAY = Statement(
+    lambda pk, practice_id, first_entry: (
+        Profile.objects.select_for_update()
+        .filter(pk=pk, practice_id=practice_id)
+        .annotate(
+            replayed=Exists(
+                LedgerEntry.objects.filter(
+                    practice_id=OuterRef("practice_id"), idempotency_key=first_entry
+                )
+            )
+        )
+    ),
+    int,
+    int,
+    str,
+    kind="models",
+)
+_MOVE_BALANCE = Statement(
+    lambda pk, practice_id, points: Profile.objects.filter(pk=pk, practice_id=practice_id),
+    int,
+    int,
+    int,
+    kind="update",
+    update=lambda pk, practice_id, points: {"points_balance": F("points_balance") + points},
 )
 
 
@@ -41,11 +72,10 @@ def lock_profile(practice: Practice, profile: Profile) -> Profile:
     already holds the database's only write lock.
     """
     assert transaction.get_connection().in_atomic_block, "lock_profile() needs a transaction"
-    lock = _LOCK_FOR_UPDATE if connection.features.has_select_for_update else _LOCK
-    row = lock.one([profile.pk, practice.pk])
-    if row is None:
+    locked = _LOCK.first(profile.pk, practice.pk)
+    if locked is None:
         raise Profile.DoesNotExist("No such profile in this practice.")
-    return cast(Profile, instance(Profile, row))
+    return cast(Profile, locked)
 
 
 @dataclass(frozen=True)
@@ -79,6 +109,21 @@ def replayed_entries(practice: Practice, profile: Profile, key: LedgerKey) -> li
     if any(e.profile_id != profile.pk or e.request_hash != key.request_hash for e in entries):
         raise idempotency_key_reused()
     return entries
+
+
+def lock_for_award(
+    practice: Practice, profile: Profile, key: LedgerKey | None
+) -> tuple[Profile, list[LedgerEntry]]:
+    """`lock_profile`, and the entries an earlier award with this key made
+    (`replayed_entries`, refusals included): none for a new key or no key."""
+    if key is None:
+        return lock_profile(practice, profile), []
+    assert transaction.get_connection().in_atomic_block, "lock_for_award() needs a transaction"
+    locked = _LOCK_AND_REPLAY.first(profile.pk, practice.pk, key.entry_key(0))
+    if locked is None:
+        raise Profile.DoesNotExist("No such profile in this practice.")
+    replay = replayed_entries(practice, locked, key) if locked.replayed else []
+    return cast(Profile, locked), replay
 
 
 def not_enough_points(profile: Profile, needed: int) -> ActionError:
@@ -126,7 +171,6 @@ def post(
         request_hash=request_hash,
     )
     create(entry)
-    with connection.cursor() as cursor:
-        cursor.execute(_MOVE_BALANCE, [points, profile.pk, practice.pk])
+    _MOVE_BALANCE.run(profile.pk, practice.pk, points)
     profile.points_balance += points
     return entry

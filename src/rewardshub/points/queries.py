@@ -10,10 +10,11 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import BooleanField, Exists, IntegerField, OuterRef, QuerySet
+from django.db.models import BooleanField, Count, Exists, IntegerField, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
+from rewardshub.fastsql import Statement
 from rewardshub.patients.models import Profile
 from rewardshub.points.models import (
     EntryKind,
@@ -129,34 +130,38 @@ def _entry(row: tuple[Any, ...]) -> HistoryEntry:
     )
 
 
+# The number of a profile's entries and whether points wait for approval, as
+# subqueries of the history page's own query: QuerySets compiled once (the
+# ORM's Subquery and Exists cost about 0.8 ms a page to compile, more than
+# the rest of the query; BENCHMARKS.md).
+_TOTAL = Statement(
+    lambda profile_id: (
+        LedgerEntry.objects.filter(profile_id=profile_id)
+        .order_by()
+        .values("profile_id")
+        .annotate(n=Count("*"))
+        .values("n")
+    ),
+    int,
+)
+_WAITING = Statement(
+    lambda profile_id: PendingAward.objects.filter(
+        profile_id=profile_id, decision=PendingAward.Decision.PENDING
+    ).values("pk")[:1],
+    int,
+)
+
+
 def _page_extras(profile: Profile) -> dict[str, RawSQL]:
-    """The number of the profile's entries and whether points wait for approval, as
-    uncorrelated subqueries of the page's own query (each evaluated once).
-
-    Written as SQL: built with the ORM (Subquery over a grouped Count, Exists)
-    they cost more Python to compile than the page query itself, about a
-    millisecond a page.
-    """
-    # Only quoted table and column names of the models go into the text; values are
-    # parameters.
-    qn = connection.ops.quote_name
-    ledger, pending = LedgerEntry._meta, PendingAward._meta
-
-    def column(meta: Any, name: str) -> str:
-        return qn(meta.get_field(name).column)
-
-    count_sql = f"SELECT COUNT(*) FROM {qn(ledger.db_table)} WHERE {column(ledger, 'profile')} = %s"  # noqa: S608
-    waiting_sql = (
-        f"EXISTS (SELECT 1 FROM {qn(pending.db_table)} WHERE {column(pending, 'profile')} = %s"  # noqa: S608
-        f" AND {column(pending, 'decision')} = %s)"
-    )
-    total = RawSQL(count_sql, [profile.pk], output_field=IntegerField())  # noqa: S611
-    waiting = RawSQL(  # noqa: S611
-        waiting_sql,
-        [profile.pk, PendingAward.Decision.PENDING.value],
-        output_field=BooleanField(),
-    )
-    return {"total": total, "any_waiting": waiting}
+    """The total and the waiting check as uncorrelated subqueries (each evaluated once)."""
+    total_sql, total_params = _TOTAL.sql(profile.pk)
+    waiting_sql, waiting_params = _WAITING.sql(profile.pk)
+    return {
+        "total": RawSQL(total_sql, total_params, output_field=IntegerField()),  # noqa: S611
+        "any_waiting": RawSQL(  # noqa: S611
+            f"EXISTS ({waiting_sql})", waiting_params, output_field=BooleanField()
+        ),
+    }
 
 
 def _page_rows(profile: Profile) -> QuerySet[LedgerEntry]:

@@ -1,0 +1,245 @@
+"""Statements compiled once from QuerySets (fastsql.Statement) give the plain ORM's rows.
+
+Each cached statement of the ledger, the audit chain and the history page is
+run on the same data as the QuerySet it was built from, and must give the
+same rows, field for field (what comes back is what the ORM would give: UUIDs,
+times, JSON, booleans converted alike on both databases).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.db.models import Count, Exists, F, IntegerField, Subquery
+from django.forms.models import model_to_dict
+from tests.conftest import SYSTEM
+
+from rewardshub.audit import chain
+from rewardshub.audit.actions import record_event
+from rewardshub.audit.actors import Actor
+from rewardshub.audit.models import AuditChainHead, AuditEvent
+from rewardshub.fastsql import Statement
+from rewardshub.patients.models import Profile
+from rewardshub.points import ledger, queries
+from rewardshub.points.actions import award_misc
+from rewardshub.points.models import LedgerEntry, PendingAward
+from rewardshub.practices.models import Practice
+
+ACTOR = Actor(kind="staff", label="frontdesk", source_ip="2001:db8::1")
+
+
+def fields(instance: Any) -> dict[str, Any]:
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+
+
+@pytest.fixture
+def emma(acworth: Practice, make_profile: Callable[..., Profile]) -> Profile:
+    return make_profile(acworth, email="emma@example.com", birth_date="2011-04-05")
+
+
+class TestStatement:
+    def test_it_gives_what_values_list_gives(self, acworth: Practice, emma: Profile) -> None:
+        statement = Statement(
+            lambda pk: Profile.objects.filter(pk=pk).values_list(
+                "public_id", "birth_date", "created_at", "username", "points_balance"
+            ),
+            int,
+        )
+        orm = list(
+            Profile.objects.filter(pk=emma.pk).values_list(
+                "public_id", "birth_date", "created_at", "username", "points_balance"
+            )
+        )
+        assert statement.rows(emma.pk) == orm
+        assert statement.rows(emma.pk + 1000) == []
+
+    def test_it_compiles_once_and_binds_each_call(
+        self, acworth: Practice, riverside: Practice, emma: Profile
+    ) -> None:
+        statement = Statement(
+            lambda practice_id, name: Profile.objects.filter(
+                practice_id=practice_id, first_name=name
+            ),
+            int,
+            str,
+            kind="models",
+        )
+        assert [p.pk for p in statement.rows(acworth.pk, "Emma")] == [emma.pk]
+        sql = statement.compiled("default").sql
+        assert statement.rows(riverside.pk, "Emma") == []
+        assert statement.rows(acworth.pk, "Noah") == []
+        assert statement.compiled("default").sql is sql
+
+    def test_it_refuses_an_argument_the_queryset_does_not_use(self, acworth: Practice) -> None:
+        statement = Statement(lambda pk, unused: Profile.objects.filter(pk=pk), int, int)
+        with pytest.raises(AssertionError, match=r"arguments \[1\]"):
+            statement.rows(1, 2)
+
+    def test_an_update_changes_what_queryset_update_changes(
+        self, acworth: Practice, emma: Profile
+    ) -> None:
+        statement = Statement(
+            lambda pk, points: Profile.objects.filter(pk=pk),
+            int,
+            int,
+            kind="update",
+            update=lambda pk, points: {"points_balance": F("points_balance") + points},
+        )
+        assert statement.run(emma.pk, 7) == 1
+        assert statement.run(emma.pk + 1000, 7) == 0
+        Profile.objects.filter(pk=emma.pk).update(points_balance=F("points_balance") + 5)
+        emma.refresh_from_db()
+        assert emma.points_balance == 12
+
+
+class TestLedgerStatements:
+    def test_the_lock_reads_the_profile_as_the_orm_does(
+        self, acworth: Practice, riverside: Practice, emma: Profile
+    ) -> None:
+        with transaction.atomic():
+            locked = ledger.lock_profile(acworth, emma)
+            orm = Profile.objects.select_for_update().get(pk=emma.pk, practice=acworth)
+        assert fields(locked) == fields(orm)
+        assert model_to_dict(locked) == model_to_dict(orm)
+        assert locked._state.adding is False and locked._state.db == "default"
+        with transaction.atomic(), pytest.raises(Profile.DoesNotExist):
+            ledger.lock_profile(riverside, emma)
+
+    def test_the_lock_for_an_award_says_whether_the_key_was_used(
+        self, acworth: Practice, emma: Profile
+    ) -> None:
+        key = ledger.LedgerKey("k-1", "hash-1")
+        with transaction.atomic():
+            locked, replay = ledger.lock_for_award(acworth, emma, key)
+        assert replay == [] and locked.replayed is False
+        assert fields(locked) == fields(Profile.objects.get(pk=emma.pk))
+        entry = award_misc(
+            practice=acworth,
+            profile=emma,
+            points=4,
+            description="x",
+            actor=SYSTEM,
+            role="owner",
+            idempotency=key,
+        )
+        assert isinstance(entry, LedgerEntry)
+        with transaction.atomic():
+            locked, replay = ledger.lock_for_award(acworth, emma, key)
+            orm_replay = ledger.replayed_entries(acworth, emma, key)
+        assert locked.replayed is True
+        assert [fields(e) for e in replay] == [fields(e) for e in orm_replay] != []
+        assert fields(locked) == fields(Profile.objects.get(pk=emma.pk))
+
+    def test_the_balance_moves_as_an_orm_update_moves_it(
+        self, acworth: Practice, riverside: Practice, emma: Profile
+    ) -> None:
+        assert ledger._MOVE_BALANCE.run(emma.pk, acworth.pk, 9) == 1
+        assert ledger._MOVE_BALANCE.run(emma.pk, riverside.pk, 9) == 0
+        emma.refresh_from_db()
+        assert emma.points_balance == 9
+        Profile.objects.filter(pk=emma.pk, practice_id=acworth.pk).update(
+            points_balance=F("points_balance") - 4
+        )
+        emma.refresh_from_db()
+        assert emma.points_balance == 5
+
+
+class TestChainStatements:
+    """The sealer's statements, on events left unsealed (the test's transaction never commits)."""
+
+    def test_the_pending_read_gives_what_the_queryset_gives(
+        self, acworth: Practice, riverside: Practice
+    ) -> None:
+        record_event(practice=acworth, actor=ACTOR, action="x", detail={"n": 1, "t": "é"})
+        record_event(practice=None, actor=ACTOR, action="y", detail={})
+        names = ("id", *chain._PENDING_NAMES)
+        for key, statement, args, orm in (
+            (acworth.pk, chain._pending(3, False), (acworth.pk,), {"practice_id": acworth.pk}),
+            (riverside.pk, chain._pending(3, False), (riverside.pk,), {"practice": riverside}),
+            (0, chain._pending(3, True), (), {"practice__isnull": True}),
+        ):
+            expected = list(
+                AuditEvent.objects.filter(seq__isnull=True, **orm)
+                .order_by("id")
+                .values_list(*names)[:3]
+            )
+            assert expected, key
+            assert statement.rows(*args) == expected
+
+    def test_the_head_lock_reads_the_head_as_the_orm_does(
+        self, acworth: Practice, riverside: Practice
+    ) -> None:
+        chain.seal([acworth.pk, riverside.pk])
+        with transaction.atomic():
+            for practice in (acworth, riverside):
+                head = chain._HEAD.first(practice.pk)
+                orm = AuditChainHead.objects.select_for_update().get(chain=practice.pk)
+                assert fields(head) == fields(orm) and head.last_seq > 0
+            assert chain._HEAD.first(riverside.pk + acworth.pk + 1) is None
+
+    def test_linking_writes_each_events_link(self, acworth: Practice) -> None:
+        events = [record_event(practice=acworth, actor=ACTOR, action=f"l{i}") for i in range(3)]
+        links = [
+            (100 + i, f"{i:064x}", f"{i + 1:064x}", event.pk) for i, event in enumerate(events)
+        ]
+        chain._link("default", links)
+        stored = AuditEvent.objects.filter(pk__in=[e.pk for e in events]).order_by("id")
+        assert [(e.seq, e.prev_hash, e.hash, e.pk) for e in stored] == links
+        others = AuditEvent.objects.exclude(pk__in=[e.pk for e in events])
+        assert not others.filter(seq__isnull=False).exists()
+
+    def test_linking_one_event_uses_the_same_statement_on_sqlite(self, acworth: Practice) -> None:
+        event = record_event(practice=acworth, actor=ACTOR, action="one")
+        chain._LINK.run_many([(7, "", "a" * 64, event.pk)])
+        stored = AuditEvent.objects.get(pk=event.pk)
+        assert (stored.seq, stored.prev_hash, stored.hash) == (7, "", "a" * 64)
+
+
+def _orm_extras(profile: Profile) -> dict[str, Any]:
+    """The history page's total and waiting check as plain ORM subqueries."""
+    count = (
+        LedgerEntry.objects.filter(profile=profile)
+        .order_by()
+        .values("profile")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    waiting = PendingAward.objects.filter(profile=profile, decision=PendingAward.Decision.PENDING)
+    return {"total": Subquery(count, output_field=IntegerField()), "any_waiting": Exists(waiting)}
+
+
+class TestHistoryStatements:
+    def page(self, profile: Profile, extras: dict[str, Any]) -> list[tuple[Any, ...]]:
+        return list(
+            queries._page_rows(profile)
+            .annotate(**extras)
+            .values_list(*queries._ENTRY_FIELDS, "total", "any_waiting")[:20]
+        )
+
+    def test_the_page_reads_what_orm_subqueries_read(
+        self, acworth: Practice, emma: Profile, make_profile: Callable[..., Profile]
+    ) -> None:
+        noah = make_profile(acworth, first="Noah")
+        for points in (3, 5, 8):
+            award_misc(
+                practice=acworth,
+                profile=emma,
+                points=points,
+                description="x",
+                actor=SYSTEM,
+                role="owner",
+            )
+        award_misc(
+            practice=acworth, profile=noah, points=2, description="y", actor=SYSTEM, role="owner"
+        )
+        PendingAward.objects.create(
+            practice=acworth, profile=noah, points=7, description="z", requested_by_label="x"
+        )
+        for profile, waiting in ((emma, False), (noah, True)):
+            rows = self.page(profile, queries._page_extras(profile))
+            assert rows == self.page(profile, _orm_extras(profile))
+            assert rows and bool(rows[0][-1]) is waiting
+            assert rows[0][-2] == LedgerEntry.objects.filter(profile=profile).count()
