@@ -1,11 +1,11 @@
-"""Fixed SQL statements for the hottest paths, with the ORM's own value conversions.
+"""Statements for the hottest paths compiled once, with the ORM's own value conversions.
 
 The ORM compiles every query anew: on the benchmark machine a one-row
 SELECT with a join costs about 1.8 ms of Python before SQLite sees it, and
-runs in 20 µs. The few statements every PMS call makes (find the key, read
-the chart, log the call) are therefore written once here, as SQL over the
-models' own tables and columns, and run with the fields' own conversions in
-both directions, so what comes back is what the ORM would have given.
+runs in 20 µs. The few statements every PMS call makes (read the chart, log
+the call, move a balance, seal the audit chain) are therefore compiled once
+here and run with the fields' own conversions in both directions, so what
+comes back is what the ORM would have given.
 
 `Statement` is the way to add one: a QuerySet compiled by the ORM once per
 database, run again with each call's values, its rows converted as the ORM
@@ -13,8 +13,9 @@ converts them. No table or column name is typed; the QuerySet is the
 statement. Use one only where the compile is measured to matter
 (bench/sql_statements.py; BENCHMARKS.md, "SQL from the models"), and test its
 rows against the plain QuerySet's (tests/test_cached_statements.py).
-`Select` (hand-written SQL) and `columns` remain for the integration
-statements not yet moved to `Statement`.
+The INSERT helpers (`prepare`, `insert`, `create`) write rows with the
+fields' own conversions, their statement text made from `_meta` once per
+model.
 
 Tenant scoping holds here as everywhere: every statement that reads patient
 data names the practice in its WHERE clause.
@@ -31,74 +32,6 @@ from django.db import connections
 from django.db.models import Field, Model
 
 Converter = Callable[[Any, Any, Any], Any]
-
-
-class Select:
-    """A hand-written SELECT whose result columns are model fields, in order.
-
-    `fields` names each column as (model, field name); `None` marks a column
-    that is not a field (an EXISTS, a count) and comes back as the database
-    gives it.
-    """
-
-    def __init__(self, sql: str, fields: Sequence[tuple[type[Model], str] | None]) -> None:
-        self.sql = sql
-        self.fields = tuple(fields)
-
-    def _converters(self, using: str) -> list[tuple[list[Converter], Any]]:
-        return _converters_for(self.fields, connections[using].vendor, using)
-
-    def rows(self, params: Sequence[Any], *, using: str = "default") -> list[tuple[Any, ...]]:
-        connection = connections[using]
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, list(params))
-            raw = cursor.fetchall()
-        converters = self._converters(using)
-        out = []
-        for row in raw:
-            values = list(row)
-            for index, (funcs, expression) in enumerate(converters):
-                for func in funcs:
-                    values[index] = func(values[index], expression, connection)
-            out.append(tuple(values))
-        return out
-
-    def one(self, params: Sequence[Any], *, using: str = "default") -> tuple[Any, ...] | None:
-        rows = self.rows(params, using=using)
-        return rows[0] if rows else None
-
-
-@cache
-def _converters_for(
-    fields: tuple[tuple[type[Model], str] | None, ...], vendor: str, using: str
-) -> list[tuple[list[Converter], Any]]:
-    connection = connections[using]
-    out: list[tuple[list[Converter], Any]] = []
-    for spec in fields:
-        if spec is None:
-            out.append(([], None))
-            continue
-        model, name = spec
-        field = model._meta.get_field(name)
-        col = field.get_col(model._meta.db_table)  # type: ignore[union-attr]
-        backend = connection.ops.get_db_converters(col)
-        own = field.get_db_converters(connection)  # type: ignore[union-attr]
-        out.append((backend + own, col))
-    return out
-
-
-def columns(model: type[Model], alias: str) -> tuple[str, list[tuple[type[Model], str]]]:
-    """Every concrete column of a model under a table alias, for a Select that
-    builds instances with `instance()`; the list follows the model's fields."""
-    fields = [(model, f.attname) for f in model._meta.concrete_fields]
-    sql = ", ".join(f"{alias}.{f.column}" for f in model._meta.concrete_fields)
-    return sql, fields  # type: ignore[return-value]
-
-
-def instance(model: type[Model], values: Sequence[Any], *, using: str = "default") -> Model:
-    """A model instance from the values of `columns(model, ...)`, as a query gives it."""
-    names = [f.attname for f in model._meta.concrete_fields]
-    return model.from_db(using, names, list(values))
 
 
 @dataclass(frozen=True)

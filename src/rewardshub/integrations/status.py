@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
-from rewardshub.cards.models import CardState
-from rewardshub.fastsql import Select
+from django.db.models import Exists, F, OuterRef, QuerySet
+
+from rewardshub.cards.models import Card, CardState
+from rewardshub.fastsql import Statement
 from rewardshub.integrations.caller import Caller
 from rewardshub.integrations.models import PmsLink, SyncAction, SyncOutcome
 from rewardshub.integrations.pending import open_confirmation
 from rewardshub.integrations.sync_log import log_call
-from rewardshub.patients.models import Profile
+from rewardshub.patients.models import Profile, Tag
 
 
 @dataclass(frozen=True)
@@ -33,47 +36,49 @@ class Status:
     needs_confirmation: bool = False
 
 
-# The two reads of the status call, written once (fastsql.py says why).
-_STATUS_CHART = Select(
-    """
-    SELECT p.id, p.username, p.public_id, p.points_balance, l.last_synced_at,
-           EXISTS (SELECT 1 FROM cards_card c
-                   WHERE c.practice_id = l.practice_id AND c.profile_id = p.id
-                     AND c.state = %s)
-    FROM integrations_pmslink l
-    JOIN patients_profile p ON p.id = l.profile_id AND p.practice_id = l.practice_id
-    WHERE l.practice_id = %s AND l.system = %s AND l.chart_id = %s
-    """,
-    [
-        (Profile, "id"),
-        (Profile, "username"),
-        (Profile, "public_id"),
-        (Profile, "points_balance"),
-        (PmsLink, "last_synced_at"),
-        None,
-    ],
-)
-_STATUS_TAGS = Select(
-    """
-    SELECT t.name FROM patients_profiletag pt
-    JOIN patients_tag t ON t.id = pt.tag_id
-    JOIN patients_taggroup g ON g.id = t.group_id
-    WHERE pt.practice_id = %s AND pt.profile_id = %s
-    ORDER BY g.position, t.position, t.name
-    """,
-    [None],
-)
+def _chart_summary(practice_id: int, system: str, chart_id: str) -> QuerySet[PmsLink, Any]:
+    """The linked profile's summary, and whether it has an active card."""
+    active_card = Card.objects.filter(
+        practice_id=OuterRef("practice_id"),
+        profile_id=OuterRef("profile_id"),
+        state=CardState.ACTIVE,
+    )
+    return (
+        PmsLink.objects.filter(practice_id=practice_id, system=system, chart_id=chart_id)
+        .filter(profile__practice_id=F("practice_id"))
+        .annotate(has_card=Exists(active_card))
+        .values_list(
+            "profile_id",
+            "profile__username",
+            "profile__public_id",
+            "profile__points_balance",
+            "last_synced_at",
+            "has_card",
+        )
+    )
+
+
+def _tag_names(practice_id: int, profile_id: int) -> QuerySet[Tag, Any]:
+    """The profile's tag names, in the tags' own order (Tag.Meta.ordering)."""
+    return Tag.objects.filter(
+        profile_tags__practice_id=practice_id, profile_tags__profile_id=profile_id
+    ).values_list("name")
+
+
+# The two reads of the busiest call, compiled once (fastsql.Statement).
+_STATUS_CHART = Statement(_chart_summary, int, str, str)
+_STATUS_TAGS = Statement(_tag_names, int, int)
 
 
 def status(*, caller: Caller, chart_id: str) -> Status:
     """The chart's sync state. A read of patient data, so it is logged like the others.
 
     The busiest call of all (every chart the front desk opens), so it reads
-    with two fixed statements and keeps the write transaction to the two log
+    with two statements compiled once and keeps the write transaction to the two log
     rows: the read needs no lock, and the log says what was answered.
     """
     practice_id = caller.key.practice_id
-    row = _STATUS_CHART.one([CardState.ACTIVE, practice_id, caller.system, chart_id])
+    row = _STATUS_CHART.first(practice_id, caller.system, chart_id)
     if row is None:
         waiting = open_confirmation(practice_id, caller.system, chart_id)
         if waiting is not None:
@@ -85,13 +90,11 @@ def status(*, caller: Caller, chart_id: str) -> Status:
                 waiting.profile,
                 "Not synced: waiting for a staff member to confirm the link in the hub.",
             )
-            return Status(
-                linked=False, username=waiting.profile.username, needs_confirmation=True
-            )
+            return Status(linked=False, username=waiting.profile.username, needs_confirmation=True)
         log_call(caller, chart_id, SyncAction.STATUS, SyncOutcome.REPORTED, None, "Not synced.")
         return Status(linked=False)
     profile_pk, username, public_id, points, last_sync, has_card = row
-    tags = [name for (name,) in _STATUS_TAGS.rows([practice_id, profile_pk])]
+    tags = [name for (name,) in _STATUS_TAGS.rows(practice_id, profile_pk)]
     profile = Profile(pk=profile_pk, practice_id=practice_id, username=username)
     log_call(
         caller,
