@@ -96,7 +96,7 @@ def test_settings_refuse_a_bad_port(port: str) -> None:
 def test_the_demo_hub_patient_of_a_sim_chart_is_the_same_person() -> None:
     """Set card links an existing hub patient at once only when names and birth date agree,
     so the demo's "existing hub patient" (Emma, OT-10004) must agree with her chart."""
-    from rewardshub.practices.demo import DEMO_PRACTICES
+    from rewardshub.demo import DEMO_PRACTICES
 
     hub = {
         (patient.first, patient.last): patient
