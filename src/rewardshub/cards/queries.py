@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Expression, QuerySet, Subquery
+from django.db.models import QuerySet, Subquery
+from django.db.models.expressions import BaseExpression
 
 from rewardshub.cards.models import Card, CardState
 from rewardshub.cards.numbers import CardInputError, luhn_valid, parse_card_input
@@ -142,7 +143,7 @@ class NumberMatch:
     also: dict[str, Any] = field(default_factory=dict)
 
 
-def match_number(practice: Practice, number: str, **also: Expression) -> NumberMatch:
+def match_number(practice: Practice, number: str, **also: BaseExpression) -> NumberMatch:
     """Resolve a number to a profile: its username first (stable for life), then an active
     card, then the card alone (available or retired: no profile).
 
@@ -174,5 +175,5 @@ def match_number(practice: Practice, number: str, **also: Expression) -> NumberM
     return NumberMatch(profile=None, card=card, also=values)
 
 
-def _values(row: object, also: dict[str, Expression]) -> dict[str, Any]:
+def _values(row: object, also: dict[str, BaseExpression]) -> dict[str, Any]:
     return {name: getattr(row, name) for name in also} if row is not None else {}
