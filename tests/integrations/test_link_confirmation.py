@@ -367,6 +367,13 @@ class TestConfirmationWindow:
         assert PendingLink.objects.get().state == LinkState.EXPIRED
         assert api.status(CHART).json()["linked"] is True
 
+    def test_a_newer_hold_replaces_the_waiting_one(self, api: Api, emma: Profile) -> None:
+        _hold(api, emma, birth_date="2011-01-01")
+        _hold(api, emma, birth_date="2011-02-02")
+
+        states = PendingLink.objects.order_by("id").values_list("state", "data__birth_date")
+        assert list(states) == [(LinkState.EXPIRED, None), (LinkState.PENDING, "2011-02-02")]
+
 
 class TestBatchLead:
     def test_it_holds_handing_a_leads_chart_to_a_different_patient(

@@ -36,10 +36,26 @@ def test_set_card_of_a_new_chart(api: Api, cards: list[str], tag_rules: list[Tag
     sql = statements(captured)
     # 26 (SQLite and PostgreSQL) before one write path (a DELETE, a SELECT and an INSERT per
     # tag, the tags read back, two audit INSERTs each sealed on its own). Now:
-    # tag mapping 2, chart link 1, number 2, profile 1, tags 1, link 1,
-    # confirmations 1, launch token 1, Sync log 1, audit 1, sealing 4 (the key
-    # comes from its cache after the warm-up call).
-    assert len(sql) <= 16, "\n".join(sql)
+    # tag mapping 1 (the rules with their tags' Locations), chart link 1, number 1 (the
+    # card, its profile, whose username it is and whether a confirmation of the chart
+    # waits: none, so none is expired), profile 1, tags 1, link 1, launch token 1,
+    # Sync log 1, audit 1, sealing 4 (the key comes from its cache after the warm-up call).
+    assert len(sql) <= 13, "\n".join(sql)
     # One INSERT for all the call's audit events, one for the tags.
     assert sum(bool(_INSERT_AUDIT.search(s)) for s in sql) == 1
     assert sum(bool(_INSERT_TAG.search(s)) for s in sql) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_update_of_a_synced_chart(api: Api, cards: list[str], tag_rules: list[TagRule]) -> None:
+    api.set_card(CHART, cards[0], **EMMA, pms_status="Active Tx", office="MAR")
+    changed = {**EMMA, "first_name": "Emily"}
+    with CaptureQueriesContext(connection) as captured:
+        response = api.update(CHART, **changed, pms_status="Retention", office="MAR")
+
+    assert response.json()["changed"] == ["first_name", "tags"]
+    sql = statements(captured)
+    # 17 with the tag mapping in two statements. Now: tag mapping 1, chart link 1,
+    # profile lock 1, profile UPDATE 1 and its audit 1, tags 3 (read, DELETE, INSERT) and
+    # their audit 1, link UPDATE 1, Sync log 1, audit 1, sealing 4.
+    assert len(sql) <= 16, "\n".join(sql)

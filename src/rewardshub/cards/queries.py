@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
+from django.db.models.expressions import BaseExpression
 
 from rewardshub.cards.models import Card, CardState
 from rewardshub.cards.numbers import CardInputError, luhn_valid, parse_card_input
@@ -138,14 +139,41 @@ class NumberMatch:
 
     profile: Profile | None
     card: Card | None
+    # The values of the caller's `also` expressions, read with the number.
+    also: dict[str, Any] = field(default_factory=dict)
 
 
-def match_number(practice: Practice, number: str) -> NumberMatch:
-    """Resolve a number to a profile: its username first (stable for life), then a card."""
-    profile = Profile.objects.filter(practice=practice, username=number).first()
-    card = card_in_practice(practice, number)
-    if profile is not None:
-        return NumberMatch(profile=profile, card=card)
-    if card is not None and card.state == CardState.ACTIVE:
-        return NumberMatch(profile=card.profile, card=card)
-    return NumberMatch(profile=None, card=card)
+def match_number(practice: Practice, number: str, **also: BaseExpression) -> NumberMatch:
+    """Resolve a number to a profile: its username first (stable for life), then an active
+    card, then the card alone (available or retired: no profile).
+
+    One statement when the number is a card's (the card, its profile and whose username
+    the number is), two when it is only a username or the username of another profile
+    than the card's. `also` names expressions the caller wants read in the same
+    statement (no outer reference: they are read on the card's or the profile's row).
+    """
+    owner = Profile.objects.filter(practice=practice, username=number).values("pk")[:1]
+    card = (
+        Card.objects.filter(practice=practice, number=number)
+        .select_related("profile")
+        .annotate(username_of=Subquery(owner))
+        .annotate(**also)
+        .first()
+    )
+    if card is None:
+        found = Profile.objects.filter(practice=practice, username=number).annotate(**also).first()
+        return NumberMatch(profile=found, card=None, also=_values(found, also))
+    values = _values(card, also)
+    owner_pk = card.username_of
+    if owner_pk is not None:
+        if card.profile is not None and card.profile.pk == owner_pk:
+            return NumberMatch(profile=card.profile, card=card, also=values)
+        owner_row = Profile.objects.get(practice=practice, pk=owner_pk)
+        return NumberMatch(profile=owner_row, card=card, also=values)
+    if card.state == CardState.ACTIVE:
+        return NumberMatch(profile=card.profile, card=card, also=values)
+    return NumberMatch(profile=None, card=card, also=values)
+
+
+def _values(row: object, also: dict[str, BaseExpression]) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in also} if row is not None else {}

@@ -31,6 +31,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, QuerySet
 from django.utils import timezone
 
 from rewardshub.audit.actions import record_event
@@ -179,7 +180,12 @@ def _set_card_once(
     data = {name: value for name, value in sent.items() if name not in ("pms_status", "office")}
     with transaction.atomic():
         link = chart_link(caller, chart_id, for_update=True)
-        match = match_number(practice, number)
+        # Whether a confirmation of the chart waits is read with the number: set card
+        # replaces one (close_confirmations), and most charts have none to replace.
+        match = match_number(
+            practice, number, waiting=Exists(waiting_confirmations(caller, chart_id))
+        )
+        waiting = bool(match.also.get("waiting"))
         target = match.profile
         if target is None:
             if match.card is None:
@@ -193,7 +199,7 @@ def _set_card_once(
             # The chart would go to a patient who already exists: the same person?
             differing = differences(chart_identity(data), profile_identity(target))
             if differing:
-                return hold_link(caller, chart_id, target, sent, differing)
+                return hold_link(caller, chart_id, target, sent, differing, waiting=waiting)
         before = change_words.snapshot(target) if target is not None else {}
 
         changed: list[str] = []
@@ -234,7 +240,8 @@ def _set_card_once(
             PmsLink.objects.filter(
                 practice=practice, system=caller.system, chart_id=chart_id
             ).update(last_synced_at=timezone.now())
-        close_confirmations(caller, chart_id)
+        if waiting:
+            close_confirmations(caller, chart_id)
         words = change_words.describe(before, change_words.snapshot(profile)) if before else []
         token = create_token(
             practice=practice,
@@ -247,9 +254,7 @@ def _set_card_once(
             notice=words,
         )
         message = set_card_message(outcome, profile.username, changed, mapped.notes)
-        record_sync(
-            caller, chart_id, SyncAction.SET_CARD, outcome, profile, message, audits=audits
-        )
+        record_sync(caller, chart_id, SyncAction.SET_CARD, outcome, profile, message, audits=audits)
         return SyncResult(
             outcome=outcome, profile=profile, changed=changed, token=token, changes=words
         )
@@ -277,21 +282,36 @@ def profile_identity(profile: Profile) -> Identity:
     )
 
 
-def close_confirmations(caller: Caller, chart_id: str) -> None:
-    """A newer set card of the chart replaces any confirmation still waiting for it."""
-    PendingLink.objects.filter(
+def waiting_confirmations(caller: Caller, chart_id: str) -> QuerySet[PendingLink]:
+    """The chart's confirmations still waiting (expired or not yet: set card replaces both)."""
+    return PendingLink.objects.filter(
         practice=caller.practice,
         system=caller.system,
         chart_id=chart_id,
         state=LinkState.PENDING,
-    ).update(state=LinkState.EXPIRED, decided_at=timezone.now(), data={})
+    )
+
+
+def close_confirmations(caller: Caller, chart_id: str) -> None:
+    """A newer set card of the chart replaces any confirmation still waiting for it."""
+    waiting_confirmations(caller, chart_id).update(
+        state=LinkState.EXPIRED, decided_at=timezone.now(), data={}
+    )
 
 
 def hold_link(
-    caller: Caller, chart_id: str, profile: Profile, sent: dict[str, Any], differing: list[str]
+    caller: Caller,
+    chart_id: str,
+    profile: Profile,
+    sent: dict[str, Any],
+    differing: list[str],
+    *,
+    waiting: bool,
 ) -> SyncResult:
-    """Link nothing: keep the chart's demographics for staff to confirm in the hub."""
-    close_confirmations(caller, chart_id)
+    """Link nothing: keep the chart's demographics for staff to confirm in the hub.
+    `waiting`: a confirmation of the chart was waiting when the call read it."""
+    if waiting:
+        close_confirmations(caller, chart_id)
     pending = PendingLink.objects.create(
         practice=caller.practice,
         key=caller.key,

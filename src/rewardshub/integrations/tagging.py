@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import CharField, Func, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Lower
+
 from rewardshub.audit.actors import Actor
 from rewardshub.integrations.models import TagRule, TagRuleField
 from rewardshub.patients.actions import give_tags
@@ -22,12 +25,18 @@ class Mapped:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class MappedTag:
+    tag: Tag
+    # The Location a location tag names ("*Marietta" names Marietta), if the practice has one.
+    location: Location | None = None
+
+
 @dataclass
 class TagMapping:
     """One practice's rules for one PMS system, loaded once per call (or per batch)."""
 
-    rules: dict[tuple[str, str], Tag]
-    locations: dict[str, Location]
+    rules: dict[tuple[str, str], MappedTag]
 
     def apply_to(self, pms_status: str | None, office: str | None) -> Mapped:
         mapped = Mapped()
@@ -37,23 +46,50 @@ class TagMapping:
         ):
             if not value:
                 continue
-            tag = self.rules.get((rule_field, value.strip().lower()))
-            if tag is None:
+            rule = self.rules.get((rule_field, value.strip().lower()))
+            if rule is None:
                 mapped.notes.append(f"No tag mapping for {FIELD_WORDS[rule_field]} “{value}”.")
                 continue
-            mapped.tags.append(tag)
-            if tag.group.kind == TagGroupKind.LOCATION:
-                mapped.location = self.locations.get(tag.name.lstrip("*").lower(), mapped.location)
+            mapped.tags.append(rule.tag)
+            if rule.tag.group.kind == TagGroupKind.LOCATION:
+                mapped.location = rule.location or mapped.location
         return mapped
 
 
-def load_mapping(practice: Practice, system: str) -> TagMapping:
-    rules = TagRule.objects.filter(practice=practice, system=system).select_related("tag__group")
-    locations = {loc.name.lower(): loc for loc in Location.objects.filter(practice=practice)}
-    return TagMapping(
-        rules={(rule.field, rule.value.strip().lower()): rule.tag for rule in rules},
-        locations=locations,
+def _named_location() -> QuerySet[Location]:
+    """The outer rule's tag's Location: the tag's name without its leading "*"s, in any case.
+    Of two names that differ only in case, the last by name."""
+    return (
+        Location.objects.filter(practice=OuterRef("practice"))
+        .alias(lowered=Lower("name"))
+        .filter(
+            lowered=Lower(
+                Func(OuterRef("tag__name"), Value("*"), function="LTRIM", output_field=CharField())
+            )
+        )
+        .order_by("-name")
     )
+
+
+def load_mapping(practice: Practice, system: str) -> TagMapping:
+    """The rules, their tags and the Locations the tags name, in one statement."""
+    rules = (
+        TagRule.objects.filter(practice=practice, system=system)
+        .select_related("tag__group")
+        .annotate(
+            location_id=Subquery(_named_location().values("pk")[:1]),
+            location_name=Subquery(_named_location().values("name")[:1]),
+        )
+    )
+    mapping = TagMapping(rules={})
+    for rule in rules:
+        location = None
+        if rule.location_id is not None:
+            # With the fields a sync uses; the others load when read.
+            values = [rule.location_id, rule.practice_id, rule.location_name]
+            location = Location.from_db(rule._state.db, ["id", "practice_id", "name"], values)
+        mapping.rules[(rule.field, rule.value.strip().lower())] = MappedTag(rule.tag, location)
+    return mapping
 
 
 def apply_tags(*, practice: Practice, profile: Profile, tags: list[Tag], actor: Actor) -> bool:
