@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from django.db import connections
@@ -33,53 +33,139 @@ from django.db.models import Field, Model
 
 Converter = Callable[[Any, Any, Any], Any]
 
-
-@dataclass(frozen=True)
-class Inserts:
-    """Rows of one model converted for the database, ready to INSERT."""
-
-    sql: str
-    rows: list[list[Any]]
-    using: str
-
-    def run(self) -> int:
-        if self.rows:
-            with connections[self.using].cursor() as cursor:
-                cursor.executemany(self.sql, self.rows)
-        return len(self.rows)
+# From this many rows up, Rows.write sends them to PostgreSQL with COPY
+# (BENCHMARKS.md, "One bulk writer"); fewer go as INSERTs.
+COPY_FROM = 2
 
 
-def prepare(objs: Iterable[Model], *, using: str = "default") -> Inserts:
-    """Convert unsaved instances of one model for an INSERT, before any transaction:
+def converter(field: Field, connection: Any) -> Callable[[Any], Any]:  # type: ignore[type-arg]
+    """How a field turns a value into the driver's: its own get_db_prep_save.
+
+    Where the field's class keeps Field's get_db_prep_save and get_db_prep_value,
+    those two only hand a value to get_prep_value (an expression, passed through,
+    cannot be a parameter anyway), so that is called directly: two calls and an
+    attribute probe less per value, derived from the class, not from a list of
+    field types (tests/test_bulk_writer.py checks it against get_db_prep_save).
+    """
+    kind = type(field)
+    if (
+        kind.get_db_prep_save is Field.get_db_prep_save
+        and kind.get_db_prep_value is Field.get_db_prep_value
+    ):
+        return field.get_prep_value
+    return partial(field.get_db_prep_save, connection=connection)
+
+
+class Rows:
+    """New rows of one model, collected and then written in one go (`write`).
+
+    Rows come as plain values (`add`/`row`: the `varying` fields in order, the
+    `fixed` values shared by all, every other column its field's default) or
+    as unsaved instances (`add_instance`, each field's pre_save value: defaults
+    and auto_now_add as bulk_create gives them). Either way each value goes
+    through its field's own get_db_prep_save (`converter`), so the row is what
+    bulk_create would write. The INSERT's text comes from `_meta`, once per
+    model; `write` runs it with executemany, or COPY for many rows on
+    PostgreSQL. Primary keys are not read back (`create` gives one row its id).
+    """
+
+    def __init__(
+        self,
+        model: type[Model],
+        fixed: dict[str, Any] | None = None,
+        varying: tuple[str, ...] = (),
+        *,
+        using: str = "default",
+    ) -> None:
+        connection = connections[using]
+        self.model, self.using = model, using
+        self.fields = _insert_fields(model)
+        self.converters = [converter(f, connection) for f in self.fields]
+        self.position = {f.attname: i for i, f in enumerate(self.fields)}
+        fixed = fixed or {}
+        self.template: list[Any] = []
+        for f, convert in zip(self.fields, self.converters, strict=True):
+            if not varying or f.attname in varying:
+                value = None
+            elif f.attname in fixed:
+                value = convert(fixed[f.attname])
+            else:
+                # A per-row default (a new uuid, the time) must come in `varying`.
+                assert not (f.has_default() and callable(f.default)), (
+                    f"{model.__name__}.{f.attname}"
+                )
+                value = convert(f.get_default())
+            self.template.append(value)
+        self.slots = [(self.position[n], self.converters[self.position[n]]) for n in varying]
+        self.rows: list[list[Any]] = []
+
+    def row(self, *values: Any) -> list[Any]:
+        """One row's parameters, converted (built ahead, outside the write transaction)."""
+        row = self.template.copy()
+        for (index, convert), value in zip(self.slots, values, strict=True):
+            row[index] = convert(value)
+        return row
+
+    def add(self, *values: Any) -> None:
+        self.rows.append(self.row(*values))
+
+    def instance_row(self, obj: Model) -> list[Any]:
+        return [
+            convert(f.pre_save(obj, add=True))
+            for f, convert in zip(self.fields, self.converters, strict=True)
+        ]
+
+    def add_instance(self, obj: Model) -> None:
+        self.rows.append(self.instance_row(obj))
+
+    def write(self) -> int:
+        """INSERT the rows collected (and forget them); how many there were."""
+        rows, self.rows = self.rows, []
+        if not rows:
+            return 0
+        connection = connections[self.using]
+        sql = _insert_sql(self.model, self.using)
+        with connection.cursor() as cursor:
+            if connection.vendor != "postgresql" or len(rows) < COPY_FROM:
+                # SQLite is in-process: one prepared statement run per row costs least.
+                cursor.executemany(sql[0], rows)
+            else:
+                # COPY: a stream of rows with no statement to parse or plan per
+                # row. Errors come back as Django's (IntegrityError).
+                with connection.wrap_database_errors, cursor.cursor.copy(sql[1]) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        return len(rows)
+
+
+def prepare(objs: Iterable[Model], *, using: str = "default") -> Rows:
+    """Unsaved instances of one model converted for their INSERT before any transaction:
     a write transaction then holds the write lock only for the INSERT itself."""
     objs = list(objs)
     if not objs:
-        return Inserts("", [], using)
-    connection = connections[using]
-    sql = _insert_sql(type(objs[0]), connection.vendor, using)
-    return Inserts(sql, [_values(obj, connection) for obj in objs], using)
+        return _NoRows()
+    rows = Rows(type(objs[0]), using=using)
+    rows.rows = [rows.instance_row(obj) for obj in objs]
+    return rows
 
 
 def insert(objs: Iterable[Model], *, using: str = "default") -> int:
-    """INSERT unsaved instances of one model in one executemany; their pks stay unset.
+    """INSERT unsaved instances of one model in one go; their pks stay unset.
 
     For append-only rows nobody reads back in the same request (the Sync log,
-    audit events): the same column values bulk_create would write, defaults
-    and auto_now_add included, without compiling an INSERT each time.
+    audit events): the same column values bulk_create would write.
     """
-    return prepare(objs, using=using).run()
+    return prepare(objs, using=using).write()
 
 
 def create(obj: Model, *, using: str = "default") -> Model:
     """INSERT one unsaved instance and give it its primary key, like Model.objects.create."""
     model = type(obj)
     connection = connections[using]
-    pk = model._meta.pk
-    assert pk is not None
     # Both databases the hub runs on return the new id with the INSERT.
-    sql = f"{_insert_sql(model, connection.vendor, using)} RETURNING {pk.column}"
+    sql = _insert_sql(model, using)[2]
     with connection.cursor() as cursor:
-        cursor.execute(sql, _values(obj, connection))
+        cursor.execute(sql, Rows(model, using=using).instance_row(obj))
         row = cursor.fetchone()
     obj.pk = row[0]
     obj._state.adding = False
@@ -87,11 +173,9 @@ def create(obj: Model, *, using: str = "default") -> Model:
     return obj
 
 
-def _values(obj: Model, connection: Any) -> list[Any]:
-    return [
-        field.get_db_prep_save(field.pre_save(obj, add=True), connection)
-        for field in _insert_fields(type(obj))
-    ]
+class _NoRows(Rows):
+    def __init__(self) -> None:
+        self.rows = []
 
 
 @cache
@@ -100,13 +184,18 @@ def _insert_fields(model: type[Model]) -> tuple[Field, ...]:  # type: ignore[typ
 
 
 @cache
-def _insert_sql(model: type[Model], vendor: str, using: str) -> str:
+def _insert_sql(model: type[Model], using: str) -> tuple[str, str, str]:
+    """The model's INSERT, COPY and INSERT ... RETURNING id, from its `_meta`."""
     quote = connections[using].ops.quote_name
     fields = _insert_fields(model)
+    table = quote(model._meta.db_table)
     names = ", ".join(quote(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
+    pk = model._meta.pk
+    assert pk is not None
     # Names from the model's own metadata, quoted; every value is a parameter.
-    return f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
+    insert = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
+    return insert, f"COPY {table} ({names}) FROM STDIN", f"{insert} RETURNING {quote(pk.column)}"
 
 
 # Statements built from QuerySets: compiled by the ORM once per database, then
