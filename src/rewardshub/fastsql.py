@@ -24,6 +24,7 @@ data names the practice in its WHERE clause.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any
@@ -33,8 +34,8 @@ from django.db.models import Field, Model
 
 Converter = Callable[[Any, Any, Any], Any]
 
-# From this many rows up, Rows.write sends them to PostgreSQL with COPY
-# (BENCHMARKS.md, "One bulk writer"); fewer go as INSERTs.
+# From this many rows up, Rows.write sends them to PostgreSQL with COPY; one
+# row goes as a plain INSERT (BENCHMARKS.md, "One bulk writer").
 COPY_FROM = 2
 
 
@@ -64,9 +65,11 @@ class Rows:
     as unsaved instances (`add_instance`, each field's pre_save value: defaults
     and auto_now_add as bulk_create gives them). Either way each value goes
     through its field's own get_db_prep_save (`converter`), so the row is what
-    bulk_create would write. The INSERT's text comes from `_meta`, once per
-    model; `write` runs it with executemany, or COPY for many rows on
-    PostgreSQL. Primary keys are not read back (`create` gives one row its id).
+    bulk_create would write (tests/test_bulk_writer.py); a plain value is
+    stored as given, an auto_now field's too (give the time). The INSERT's
+    text comes from `_meta`, once per model; `write` sends one row as a plain
+    INSERT, more with executemany (SQLite) or COPY (PostgreSQL). Primary keys
+    are not read back (`create` gives one row its id).
     """
 
     def __init__(
@@ -124,15 +127,23 @@ class Rows:
         if not rows:
             return 0
         connection = connections[self.using]
-        sql = _insert_sql(self.model, self.using)
+        insert, copy_sql, _ = _insert_sql(self.model, self.using)
         with connection.cursor() as cursor:
-            if connection.vendor != "postgresql" or len(rows) < COPY_FROM:
+            if len(rows) == 1:
+                cursor.execute(insert, rows[0])
+            elif connection.vendor != "postgresql" or len(rows) < COPY_FROM:
                 # SQLite is in-process: one prepared statement run per row costs least.
-                cursor.executemany(sql[0], rows)
+                cursor.executemany(insert, rows)
             else:
                 # COPY: a stream of rows with no statement to parse or plan per
-                # row. Errors come back as Django's (IntegrityError).
-                with connection.wrap_database_errors, cursor.cursor.copy(sql[1]) as copy:
+                # row. Errors come back as Django's (IntegrityError); counted
+                # like any statement where queries are logged (tests, DEBUG).
+                logged = getattr(cursor, "debug_sql", None)
+                with (
+                    logged(copy_sql) if logged else nullcontext(),
+                    connection.wrap_database_errors,
+                    cursor.cursor.copy(copy_sql) as copy,
+                ):
                     for row in rows:
                         copy.write_row(row)
         return len(rows)
