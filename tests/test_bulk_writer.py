@@ -22,6 +22,7 @@ from django.utils import timezone
 from rewardshub import fastsql
 from rewardshub.audit.actors import Actor
 from rewardshub.audit.models import AuditEvent
+from rewardshub.cards.models import BatchSource, Card, CardBatch
 from rewardshub.integrations.actions import create_key
 from rewardshub.integrations.models import PmsLink, SyncEvent
 from rewardshub.patients.models import Profile, ProfileTag, Tag
@@ -41,7 +42,14 @@ def _values(practice: Practice, profile: Profile, owner: Any) -> dict[type[Model
     # What auto_now(_add) fields get from the ORM, whatever the instance held;
     # plain values are stored as given (AuditEvent's created_at below: a default).
     when = NOW
+    batch = CardBatch.objects.create(practice=practice, source=BatchSource.IMPORTED, size=1)
     return {
+        Card: {
+            "number": "5000000000000009",
+            "practice_id": practice.pk,
+            "batch_id": batch.pk,
+            "temp_password_hash": "hmac-sha256$s$d",
+        },
         Profile: {
             "public_id": uuid.uuid4(),
             "practice_id": practice.pk,
@@ -143,7 +151,9 @@ def _written(model: type[Model], values: dict[str, Any], write: Callable[..., No
 
 
 @pytest.mark.parametrize(
-    "model", [Profile, PmsLink, ProfileTag, AuditEvent, SyncEvent, LedgerEntry], ids=str
+    "model",
+    [Profile, PmsLink, ProfileTag, AuditEvent, SyncEvent, LedgerEntry, Card],
+    ids=lambda model: model.__name__,
 )
 def test_the_writer_writes_what_bulk_create_writes(
     acworth: Practice,
