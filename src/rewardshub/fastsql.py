@@ -13,9 +13,14 @@ converts them. No table or column name is typed; the QuerySet is the
 statement. Use one only where the compile is measured to matter
 (bench/sql_statements.py; BENCHMARKS.md, "SQL from the models"), and test its
 rows against the plain QuerySet's (tests/test_cached_statements.py).
-The INSERT helpers (`prepare`, `insert`, `create`) write rows with the
-fields' own conversions, their statement text made from `_meta` once per
-model.
+
+`Rows` is the one bulk INSERT writer (batch sync, the Sync log, audit
+events, card batches): rows as plain values or as unsaved instances, each
+value through its field's own get_db_prep_save, the statement's text made
+from `_meta` once per model; `prepare`, `insert` and `create` are its short
+forms for instances. One row goes as a plain INSERT, more by executemany on
+SQLite and COPY on PostgreSQL (BENCHMARKS.md, "One bulk writer"; rows tested
+against bulk_create's in tests/test_bulk_writer.py).
 
 Tenant scoping holds here as everywhere: every statement that reads patient
 data names the practice in its WHERE clause.
@@ -31,6 +36,7 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import Field, Model
+from django.utils.connection import ConnectionProxy
 
 Converter = Callable[[Any, Any, Any], Any]
 
@@ -80,24 +86,25 @@ class Rows:
         *,
         using: str = "default",
     ) -> None:
-        connection = connections[using]
         self.model, self.using = model, using
         self.fields = _insert_fields(model)
-        self.converters = [converter(f, connection) for f in self.fields]
-        self.position = {f.attname: i for i, f in enumerate(self.fields)}
+        self.converters = _converters(model, using)
+        self.position = _positions(model)
         fixed = fixed or {}
         self.template: list[Any] = []
         for f, convert in zip(self.fields, self.converters, strict=True):
-            if not varying or f.attname in varying:
+            if f.attname in varying:
                 value = None
             elif f.attname in fixed:
                 value = convert(fixed[f.attname])
-            else:
+            elif varying or fixed:
                 # A per-row default (a new uuid, the time) must come in `varying`.
                 assert not (f.has_default() and callable(f.default)), (
                     f"{model.__name__}.{f.attname}"
                 )
                 value = convert(f.get_default())
+            else:
+                break  # instances only: no template
             self.template.append(value)
         self.slots = [(self.position[n], self.converters[self.position[n]]) for n in varying]
         self.rows: list[list[Any]] = []
@@ -113,10 +120,7 @@ class Rows:
         self.rows.append(self.row(*values))
 
     def instance_row(self, obj: Model) -> list[Any]:
-        return [
-            convert(f.pre_save(obj, add=True))
-            for f, convert in zip(self.fields, self.converters, strict=True)
-        ]
+        return _instance_row(obj, self.using)
 
     def add_instance(self, obj: Model) -> None:
         self.rows.append(self.instance_row(obj))
@@ -176,7 +180,7 @@ def create(obj: Model, *, using: str = "default") -> Model:
     # Both databases the hub runs on return the new id with the INSERT.
     sql = _insert_sql(model, using)[2]
     with connection.cursor() as cursor:
-        cursor.execute(sql, Rows(model, using=using).instance_row(obj))
+        cursor.execute(sql, _instance_row(obj, using))
         row = cursor.fetchone()
     obj.pk = row[0]
     obj._state.adding = False
@@ -189,9 +193,28 @@ class _NoRows(Rows):
         self.rows = []
 
 
+def _instance_row(obj: Model, using: str) -> list[Any]:
+    return [
+        convert(f.pre_save(obj, add=True))
+        for f, convert in zip(_insert_fields(type(obj)), _converters(type(obj), using), strict=True)
+    ]
+
+
 @cache
 def _insert_fields(model: type[Model]) -> tuple[Field, ...]:  # type: ignore[type-arg]
     return tuple(f for f in model._meta.concrete_fields if not f.primary_key)  # type: ignore[misc]
+
+
+@cache
+def _positions(model: type[Model]) -> dict[str, int]:
+    return {f.attname: i for i, f in enumerate(_insert_fields(model))}
+
+
+@cache
+def _converters(model: type[Model], using: str) -> tuple[Callable[[Any], Any], ...]:
+    # Kept for every thread: the proxy finds the thread's own connection.
+    connection = ConnectionProxy(connections, using)
+    return tuple(converter(f, connection) for f in _insert_fields(model))
 
 
 @cache
