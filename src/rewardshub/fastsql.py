@@ -33,10 +33,10 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from django.db import connections
 from django.db.models import Field, Model
-from django.utils.connection import ConnectionProxy
 
 Converter = Callable[[Any, Any, Any], Any]
 
@@ -210,11 +210,22 @@ def _positions(model: type[Model]) -> dict[str, int]:
     return {f.attname: i for i, f in enumerate(_insert_fields(model))}
 
 
-@cache
+# Each thread's connection keeps its own converters: the real connection,
+# not a proxy, is what get_db_prep_save asks for its ops and features.
+_CONVERTERS: WeakKeyDictionary[Any, dict[type[Model], tuple[Callable[[Any], Any], ...]]] = (
+    WeakKeyDictionary()
+)
+
+
 def _converters(model: type[Model], using: str) -> tuple[Callable[[Any], Any], ...]:
-    # Kept for every thread: the proxy finds the thread's own connection.
-    connection = ConnectionProxy(connections, using)
-    return tuple(converter(f, connection) for f in _insert_fields(model))
+    connection = connections[using]
+    by_model = _CONVERTERS.get(connection)
+    if by_model is None:
+        by_model = _CONVERTERS[connection] = {}
+    found = by_model.get(model)
+    if found is None:
+        found = by_model[model] = tuple(converter(f, connection) for f in _insert_fields(model))
+    return found
 
 
 @cache
