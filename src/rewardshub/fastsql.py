@@ -49,10 +49,9 @@ def converter(field: Field, connection: Any) -> Callable[[Any], Any]:  # type: i
     """How a field turns a value into the driver's: its own get_db_prep_save.
 
     Where the field's class keeps Field's get_db_prep_save and get_db_prep_value,
-    those two only hand a value to get_prep_value (an expression, passed through,
-    cannot be a parameter anyway), so that is called directly: two calls and an
-    attribute probe less per value, derived from the class, not from a list of
-    field types (tests/test_bulk_writer.py checks it against get_db_prep_save).
+    those only hand a value to get_prep_value (an expression, passed through, is
+    no parameter anyway), so that is called directly: derived from the class, not
+    from a list of field types (tests/test_bulk_writer.py checks it).
     """
     kind = type(field)
     if (
@@ -68,7 +67,7 @@ class Rows:
 
     Rows come as plain values (`add`/`row`: the `varying` fields in order, the
     `fixed` values shared by all, every other column its field's default) or
-    as unsaved instances (`add_instance`, each field's pre_save value: defaults
+    as unsaved instances (`prepare`, each field's pre_save value: defaults
     and auto_now_add as bulk_create gives them). Either way each value goes
     through its field's own get_db_prep_save (`converter`), so the row is what
     bulk_create would write (tests/test_bulk_writer.py); a plain value is
@@ -119,12 +118,6 @@ class Rows:
     def add(self, *values: Any) -> None:
         self.rows.append(self.row(*values))
 
-    def instance_row(self, obj: Model) -> list[Any]:
-        return _instance_row(obj, self.using)
-
-    def add_instance(self, obj: Model) -> None:
-        self.rows.append(self.instance_row(obj))
-
     def write(self) -> int:
         """INSERT the rows collected (and forget them); how many there were."""
         rows, self.rows = self.rows, []
@@ -160,16 +153,13 @@ def prepare(objs: Iterable[Model], *, using: str = "default") -> Rows:
     if not objs:
         return _NoRows()
     rows = Rows(type(objs[0]), using=using)
-    rows.rows = [rows.instance_row(obj) for obj in objs]
+    rows.rows = [_instance_row(obj, using) for obj in objs]
     return rows
 
 
 def insert(objs: Iterable[Model], *, using: str = "default") -> int:
-    """INSERT unsaved instances of one model in one go; their pks stay unset.
-
-    For append-only rows nobody reads back in the same request (the Sync log,
-    audit events): the same column values bulk_create would write.
-    """
+    """INSERT unsaved instances of one model in one go, as bulk_create would but
+    with their pks unset: for rows nobody reads back (the Sync log, audit events)."""
     return prepare(objs, using=using).write()
 
 
