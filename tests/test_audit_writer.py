@@ -35,7 +35,7 @@ WRITER = SRC / "audit" / "actions.py"
 REFUSED = "Audit events are written only by rewardshub.audit.actions.record_event / record_events"
 
 # Ways to write an audit row: build one, hand the model to a generic writer
-# (RowInsert(AuditEvent, ...), insert(...)), the manager's writes, or SQL.
+# (Rows(AuditEvent, ...), insert(...)), the manager's writes, or SQL.
 WRITES = [
     re.compile(r"(?<!class )\bAuditEvent\s*\("),
     re.compile(r"\w\(\s*AuditEvent\s*[,)]"),

@@ -13,9 +13,14 @@ converts them. No table or column name is typed; the QuerySet is the
 statement. Use one only where the compile is measured to matter
 (bench/sql_statements.py; BENCHMARKS.md, "SQL from the models"), and test its
 rows against the plain QuerySet's (tests/test_cached_statements.py).
-The INSERT helpers (`prepare`, `insert`, `create`) write rows with the
-fields' own conversions, their statement text made from `_meta` once per
-model.
+
+`Rows` is the one bulk INSERT writer (batch sync, the Sync log, audit
+events, card batches): rows as plain values or as unsaved instances, each
+value through its field's own get_db_prep_save, the statement's text made
+from `_meta` once per model; `prepare`, `insert` and `create` are its short
+forms for instances. One row goes as a plain INSERT, more by executemany on
+SQLite and COPY on PostgreSQL (BENCHMARKS.md, "One bulk writer"; rows tested
+against bulk_create's in tests/test_bulk_writer.py).
 
 Tenant scoping holds here as everywhere: every statement that reads patient
 data names the practice in its WHERE clause.
@@ -24,62 +29,148 @@ data names the practice in its WHERE clause.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from django.db import connections
 from django.db.models import Field, Model
 
 Converter = Callable[[Any, Any, Any], Any]
 
-
-@dataclass(frozen=True)
-class Inserts:
-    """Rows of one model converted for the database, ready to INSERT."""
-
-    sql: str
-    rows: list[list[Any]]
-    using: str
-
-    def run(self) -> int:
-        if self.rows:
-            with connections[self.using].cursor() as cursor:
-                cursor.executemany(self.sql, self.rows)
-        return len(self.rows)
+# From this many rows up, Rows.write sends them to PostgreSQL with COPY; one
+# row goes as a plain INSERT (BENCHMARKS.md, "One bulk writer").
+COPY_FROM = 2
 
 
-def prepare(objs: Iterable[Model], *, using: str = "default") -> Inserts:
-    """Convert unsaved instances of one model for an INSERT, before any transaction:
+def converter(field: Field, connection: Any) -> Callable[[Any], Any]:  # type: ignore[type-arg]
+    """How a field turns a value into the driver's: its own get_db_prep_save.
+
+    Where the field's class keeps Field's get_db_prep_save and get_db_prep_value,
+    those only hand a value to get_prep_value (an expression, passed through, is
+    no parameter anyway), so that is called directly: derived from the class, not
+    from a list of field types (tests/test_bulk_writer.py checks it).
+    """
+    kind = type(field)
+    if (
+        kind.get_db_prep_save is Field.get_db_prep_save
+        and kind.get_db_prep_value is Field.get_db_prep_value
+    ):
+        return field.get_prep_value
+    return partial(field.get_db_prep_save, connection=connection)
+
+
+class Rows:
+    """New rows of one model, collected and then written in one go (`write`).
+
+    Rows come as plain values (`add`/`row`: the `varying` fields in order, the
+    `fixed` values shared by all, every other column its field's default) or
+    as unsaved instances (`prepare`, each field's pre_save value: defaults
+    and auto_now_add as bulk_create gives them). Either way each value goes
+    through its field's own get_db_prep_save (`converter`), so the row is what
+    bulk_create would write (tests/test_bulk_writer.py); a plain value is
+    stored as given, an auto_now field's too (give the time). The INSERT's
+    text comes from `_meta`, once per model; `write` sends one row as a plain
+    INSERT, more with executemany (SQLite) or COPY (PostgreSQL). Primary keys
+    are not read back (`create` gives one row its id).
+    """
+
+    def __init__(
+        self,
+        model: type[Model],
+        fixed: dict[str, Any] | None = None,
+        varying: tuple[str, ...] = (),
+        *,
+        using: str = "default",
+    ) -> None:
+        self.model, self.using = model, using
+        self.fields = _insert_fields(model)
+        self.converters = _converters(model, using)
+        self.position = _positions(model)
+        fixed = fixed or {}
+        self.template: list[Any] = []
+        for f, convert in zip(self.fields, self.converters, strict=True):
+            if f.attname in varying:
+                value = None
+            elif f.attname in fixed:
+                value = convert(fixed[f.attname])
+            elif varying or fixed:
+                # A per-row default (a new uuid, the time) must come in `varying`.
+                assert not (f.has_default() and callable(f.default)), (
+                    f"{model.__name__}.{f.attname}"
+                )
+                value = convert(f.get_default())
+            else:
+                break  # instances only: no template
+            self.template.append(value)
+        self.slots = [(self.position[n], self.converters[self.position[n]]) for n in varying]
+        self.rows: list[list[Any]] = []
+
+    def row(self, *values: Any) -> list[Any]:
+        """One row's parameters, converted (built ahead, outside the write transaction)."""
+        row = self.template.copy()
+        for (index, convert), value in zip(self.slots, values, strict=True):
+            row[index] = convert(value)
+        return row
+
+    def add(self, *values: Any) -> None:
+        self.rows.append(self.row(*values))
+
+    def write(self) -> int:
+        """INSERT the rows collected (and forget them); how many there were."""
+        rows, self.rows = self.rows, []
+        if not rows:
+            return 0
+        connection = connections[self.using]
+        insert, copy_sql, _ = _insert_sql(self.model, self.using)
+        with connection.cursor() as cursor:
+            if len(rows) == 1:
+                cursor.execute(insert, rows[0])
+            elif connection.vendor != "postgresql" or len(rows) < COPY_FROM:
+                # SQLite is in-process: one prepared statement run per row costs least.
+                cursor.executemany(insert, rows)
+            else:
+                # COPY: a stream of rows with no statement to parse or plan per
+                # row. Errors come back as Django's (IntegrityError); counted
+                # like any statement where queries are logged (tests, DEBUG).
+                logged = getattr(cursor, "debug_sql", None)
+                with (
+                    logged(copy_sql) if logged else nullcontext(),
+                    connection.wrap_database_errors,
+                    cursor.cursor.copy(copy_sql) as copy,
+                ):
+                    for row in rows:
+                        copy.write_row(row)
+        return len(rows)
+
+
+def prepare(objs: Iterable[Model], *, using: str = "default") -> Rows:
+    """Unsaved instances of one model converted for their INSERT before any transaction:
     a write transaction then holds the write lock only for the INSERT itself."""
     objs = list(objs)
     if not objs:
-        return Inserts("", [], using)
-    connection = connections[using]
-    sql = _insert_sql(type(objs[0]), connection.vendor, using)
-    return Inserts(sql, [_values(obj, connection) for obj in objs], using)
+        return _NoRows()
+    rows = Rows(type(objs[0]), using=using)
+    rows.rows = [_instance_row(obj, using) for obj in objs]
+    return rows
 
 
 def insert(objs: Iterable[Model], *, using: str = "default") -> int:
-    """INSERT unsaved instances of one model in one executemany; their pks stay unset.
-
-    For append-only rows nobody reads back in the same request (the Sync log,
-    audit events): the same column values bulk_create would write, defaults
-    and auto_now_add included, without compiling an INSERT each time.
-    """
-    return prepare(objs, using=using).run()
+    """INSERT unsaved instances of one model in one go, as bulk_create would but
+    with their pks unset: for rows nobody reads back (the Sync log, audit events)."""
+    return prepare(objs, using=using).write()
 
 
 def create(obj: Model, *, using: str = "default") -> Model:
     """INSERT one unsaved instance and give it its primary key, like Model.objects.create."""
     model = type(obj)
     connection = connections[using]
-    pk = model._meta.pk
-    assert pk is not None
     # Both databases the hub runs on return the new id with the INSERT.
-    sql = f"{_insert_sql(model, connection.vendor, using)} RETURNING {pk.column}"
+    sql = _insert_sql(model, using)[2]
     with connection.cursor() as cursor:
-        cursor.execute(sql, _values(obj, connection))
+        cursor.execute(sql, _instance_row(obj, using))
         row = cursor.fetchone()
     obj.pk = row[0]
     obj._state.adding = False
@@ -87,10 +178,15 @@ def create(obj: Model, *, using: str = "default") -> Model:
     return obj
 
 
-def _values(obj: Model, connection: Any) -> list[Any]:
+class _NoRows(Rows):
+    def __init__(self) -> None:
+        self.rows = []
+
+
+def _instance_row(obj: Model, using: str) -> list[Any]:
     return [
-        field.get_db_prep_save(field.pre_save(obj, add=True), connection)
-        for field in _insert_fields(type(obj))
+        convert(f.pre_save(obj, add=True))
+        for f, convert in zip(_insert_fields(type(obj)), _converters(type(obj), using), strict=True)
     ]
 
 
@@ -100,13 +196,41 @@ def _insert_fields(model: type[Model]) -> tuple[Field, ...]:  # type: ignore[typ
 
 
 @cache
-def _insert_sql(model: type[Model], vendor: str, using: str) -> str:
+def _positions(model: type[Model]) -> dict[str, int]:
+    return {f.attname: i for i, f in enumerate(_insert_fields(model))}
+
+
+# Each thread's connection keeps its own converters: the real connection,
+# not a proxy, is what get_db_prep_save asks for its ops and features.
+_CONVERTERS: WeakKeyDictionary[Any, dict[type[Model], tuple[Callable[[Any], Any], ...]]] = (
+    WeakKeyDictionary()
+)
+
+
+def _converters(model: type[Model], using: str) -> tuple[Callable[[Any], Any], ...]:
+    connection = connections[using]
+    by_model = _CONVERTERS.get(connection)
+    if by_model is None:
+        by_model = _CONVERTERS[connection] = {}
+    found = by_model.get(model)
+    if found is None:
+        found = by_model[model] = tuple(converter(f, connection) for f in _insert_fields(model))
+    return found
+
+
+@cache
+def _insert_sql(model: type[Model], using: str) -> tuple[str, str, str]:
+    """The model's INSERT, COPY and INSERT ... RETURNING id, from its `_meta`."""
     quote = connections[using].ops.quote_name
     fields = _insert_fields(model)
+    table = quote(model._meta.db_table)
     names = ", ".join(quote(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
+    pk = model._meta.pk
+    assert pk is not None
     # Names from the model's own metadata, quoted; every value is a parameter.
-    return f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
+    insert = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
+    return insert, f"COPY {table} ({names}) FROM STDIN", f"{insert} RETURNING {quote(pk.column)}"
 
 
 # Statements built from QuerySets: compiled by the ORM once per database, then

@@ -18,8 +18,8 @@ from rewardshub.integrations.models import TagRule
 
 _TRANSACTION = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
 
-_INSERT_AUDIT = re.compile(r'INSERT INTO "?audit_auditevent"?', re.IGNORECASE)
-_INSERT_TAG = re.compile(r'INSERT INTO "?patients_profiletag"?', re.IGNORECASE)
+_INSERT_AUDIT = re.compile(r'(INSERT INTO|COPY) "?audit_auditevent"?', re.IGNORECASE)
+_INSERT_TAG = re.compile(r'(INSERT INTO|COPY) "?patients_profiletag"?', re.IGNORECASE)
 
 
 def statements(captured: CaptureQueriesContext) -> list[str]:

@@ -25,9 +25,8 @@ from rewardshub.audit.chain import schedule_seal
 from rewardshub.audit.hashing import row_texts, signed_text
 from rewardshub.audit.keys import ring
 from rewardshub.audit.models import AuditEvent, Outcome
-from rewardshub.fastsql import Inserts, create, prepare
+from rewardshub.fastsql import Rows, create, prepare
 from rewardshub.practices.models import Practice
-from rewardshub.rows import RowInsert
 
 
 def build_event(
@@ -95,12 +94,12 @@ class PreparedEvents:
     def __init__(self, events: list[AuditEvent], using: str) -> None:
         for event in events:
             _sign(event)
-        self.inserts: Inserts = prepare(events, using=using)
+        self.inserts: Rows = prepare(events, using=using)
         self.practice_ids = [event.practice_id for event in events]
         self.using = using
 
     def write(self) -> int:
-        count = self.inserts.run()
+        count = self.inserts.write()
         if count:
             schedule_seal(self.practice_ids, using=self.using)
         return count
@@ -149,7 +148,7 @@ class EventRows:
         self.fixed.actor_label = actor.label[:200]
         self.fixed.source_ip = actor.source_ip
         self.fixed.created_at = created_at
-        self.insert = RowInsert(
+        self.insert = Rows(
             AuditEvent,
             {
                 "practice_id": practice_id,

@@ -2,7 +2,7 @@
 
 Every value comes from the same decisions as the one-chart path
 (patients/changes.py, decisions.py); only the writing differs: one
-statement per table for the whole chunk (rows.py), not one per row.
+statement per table for the whole chunk (fastsql.Rows), not one per row.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from rewardshub.audit.actions import EventRows
 from rewardshub.audit.models import Outcome
+from rewardshub.fastsql import Rows
 from rewardshub.integrations.caller import Caller
 from rewardshub.integrations.decisions import (
     CHART_ID_LENGTH,
@@ -25,13 +26,12 @@ from rewardshub.integrations.decisions import (
 from rewardshub.integrations.models import PmsLink, SyncAction, SyncEvent
 from rewardshub.patients.changes import DEMOGRAPHIC_FIELDS, TagPlan, TagRef
 from rewardshub.patients.models import Profile, ProfileKind, ProfileTag
-from rewardshub.rows import RowInsert
 
 PROFILE_COLUMNS = tuple(
     "location_id" if name == "location" else name for name in DEMOGRAPHIC_FIELDS
 )
 
-Row = tuple[RowInsert | EventRows, list[Any]]
+Row = tuple[Rows | EventRows, list[Any]]
 
 
 @dataclass
@@ -57,7 +57,7 @@ class Writes:
         self.update_fields: set[str] = set()
         self.drop_tags: list[tuple[int, tuple[TagRef, ...]]] = []
         self.synced_links: list[int] = []
-        self.profiles = RowInsert(
+        self.profiles = Rows(
             Profile,
             {
                 "practice_id": practice_id,
@@ -67,7 +67,7 @@ class Writes:
             },
             ("public_id", "username", *PROFILE_COLUMNS),
         )
-        self.links = RowInsert(
+        self.links = Rows(
             PmsLink,
             {
                 "practice_id": practice_id,
@@ -77,14 +77,14 @@ class Writes:
             },
             ("chart_id", "profile_id"),
         )
-        self.tags = RowInsert(
+        self.tags = Rows(
             ProfileTag,
             {"practice_id": practice_id, "created_at": self.now},
             ("profile_id", "tag_id", "exclusive_group_id"),
         )
         # The same values as audit.actions.record_event and sync_log.sync_rows write.
         self.audits = EventRows(practice_id=practice_id, actor=caller.actor, created_at=self.now)
-        self.events = RowInsert(
+        self.events = Rows(
             SyncEvent,
             {
                 "practice_id": practice_id,

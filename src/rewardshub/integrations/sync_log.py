@@ -89,7 +89,7 @@ def log_call(
     event, audit = sync_rows(caller, chart_id, action, outcome, profile, message, error)
     log, audits = prepare([event]), prepare_events([audit])
     with transaction.atomic():
-        log.run()
+        log.write()
         audits.write()
 
 
