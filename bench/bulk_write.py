@@ -16,18 +16,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-
-class Rollback(Exception):
-    pass
+from bench.scratch import in_rolled_back_migrated_database, setup_django
 
 
 def median_ms(func: Callable[[int], Any], runs: int) -> tuple[float, float]:
@@ -47,30 +42,11 @@ def main() -> None:
     parser.add_argument("--url", default="", help="DATABASE_URL (default: a new SQLite file)")
     parser.add_argument("--runs", type=int, default=3)
     opts = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="rh-bulk-write-"))
-    os.environ.update(
-        {
-            "DATABASE_URL": opts.url or f"sqlite:///{workdir / 'bench.sqlite3'}",
-            "DJANGO_SETTINGS_MODULE": "rewardshub.settings",
-            "REWARDSHUB_VAR_DIR": str(workdir),
-            "REWARDSHUB_DEBUG": "false",
-            "REWARDSHUB_LOG_LEVEL": "WARNING",
-        }
-    )
-    import django
+    setup_django(url=opts.url, prefix="rh-bulk-write-")
+    from django.db import connection
 
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection, transaction
-
-    call_command("migrate", verbosity=0)
     print(f"{connection.vendor}, median of {opts.runs} runs", flush=True)
-    try:
-        with transaction.atomic():
-            run(opts.runs)
-            raise Rollback
-    except Rollback:
-        pass
+    in_rolled_back_migrated_database(lambda: run(opts.runs))
 
 
 def run(runs: int) -> None:

@@ -24,11 +24,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
+
+from bench.scratch import setup_django
 
 
 def main() -> None:
@@ -37,21 +37,9 @@ def main() -> None:
     parser.add_argument("--redis", default="", help="REWARDSHUB_REDIS_URL for the cache")
     parser.add_argument("--n", type=int, default=5000)
     opts = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="rh-key-lookup-"))
-    os.environ.update(
-        {
-            "DATABASE_URL": opts.url or f"sqlite:///{workdir / 'bench.sqlite3'}",
-            "DJANGO_SETTINGS_MODULE": "rewardshub.settings",
-            "REWARDSHUB_VAR_DIR": str(workdir),
-            "REWARDSHUB_DEBUG": "false",
-            "REWARDSHUB_LOG_LEVEL": "WARNING",
-        }
-    )
     if opts.redis:
         os.environ["REWARDSHUB_REDIS_URL"] = opts.redis
-    import django
-
-    django.setup()
+    setup_django(url=opts.url, prefix="rh-key-lookup-")
     run(opts.n)
 
 

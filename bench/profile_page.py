@@ -22,10 +22,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from bench.scratch import setup_django
 
 USERNAME = "3000000000000001"  # bench.data.add_ledger_profile's profile
 
@@ -40,20 +41,11 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--chart", action="store_true")
     opts = parser.parse_args()
-    workdir = Path(opts.workdir or tempfile.mkdtemp(prefix="rh-profile-page-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    os.environ.update(
-        {
-            "DATABASE_URL": opts.url or f"sqlite:///{workdir / 'bench.sqlite3'}",
-            "DJANGO_SETTINGS_MODULE": "rewardshub.settings",
-            "REWARDSHUB_VAR_DIR": str(workdir),
-            "REWARDSHUB_DEBUG": "false",
-            "REWARDSHUB_LOG_LEVEL": "WARNING",
-        }
+    workdir = setup_django(
+        url=opts.url,
+        prefix="rh-profile-page-",
+        workdir=Path(opts.workdir) if opts.workdir else None,
     )
-    import django
-
-    django.setup()
     run(opts, workdir)
 
 

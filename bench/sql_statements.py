@@ -12,17 +12,12 @@ The figures in BENCHMARKS.md ("SQL from the models") come from here.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-
-class Rollback(Exception):
-    pass
+from bench.scratch import in_rolled_back_migrated_database, setup_django
 
 
 def per_call(func: Callable[[], Any], rounds: int) -> float:
@@ -51,30 +46,11 @@ def main() -> None:
     parser.add_argument("--url", default="", help="DATABASE_URL (default: a new SQLite file)")
     parser.add_argument("--rounds", type=int, default=2000)
     opts = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="rh-sql-statements-"))
-    os.environ.update(
-        {
-            "DATABASE_URL": opts.url or f"sqlite:///{workdir / 'bench.sqlite3'}",
-            "DJANGO_SETTINGS_MODULE": "rewardshub.settings",
-            "REWARDSHUB_VAR_DIR": str(workdir),
-            "REWARDSHUB_DEBUG": "false",
-            "REWARDSHUB_LOG_LEVEL": "WARNING",
-        }
-    )
-    import django
+    setup_django(url=opts.url, prefix="rh-sql-statements-")
+    from django.db import connection
 
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection, transaction
-
-    call_command("migrate", verbosity=0)
     print(f"{connection.vendor}, {opts.rounds} calls a run", flush=True)
-    try:
-        with transaction.atomic():
-            run(opts.rounds)
-            raise Rollback
-    except Rollback:
-        pass
+    in_rolled_back_migrated_database(lambda: run(opts.rounds))
 
 
 def run(rounds: int) -> None:
