@@ -13,6 +13,7 @@ from tests.integrations.conftest import CHART, EMMA, Api
 
 from rewardshub.audit.models import AuditEvent
 from rewardshub.integrations.models import PmsLink, SyncEvent, TagRule
+from rewardshub.integrations.schemas import PROFILE_FIELDS
 from rewardshub.patients.models import Profile, ProfileKind, ProfileTag
 from rewardshub.practices.models import Practice
 
@@ -176,14 +177,7 @@ def _written_rows(chart_id: str) -> dict[str, Any]:
             name: getattr(profile, name)
             for name in (
                 "practice_id",
-                "first_name",
-                "last_name",
-                "preferred_name",
-                "birth_date",
-                "email",
-                "phone_mobile",
-                "phone_home",
-                "responsible_party",
+                *PROFILE_FIELDS,
                 "kind",
                 "location_id",
                 "points_balance",

@@ -16,6 +16,7 @@ from rewardshub.audit.models import AuditEvent
 from rewardshub.integrations import batch
 from rewardshub.integrations.actions import add_tag_rule
 from rewardshub.integrations.models import PmsLink, SyncEvent
+from rewardshub.integrations.schemas import PROFILE_FIELDS
 from rewardshub.patients.models import Profile, ProfileTag, Tag
 from rewardshub.practices.actions import create_practice
 from rewardshub.practices.models import Practice
@@ -104,14 +105,7 @@ def _rows(practice: Practice) -> dict[str, Any]:
                 **{
                     name: getattr(profile, name)
                     for name in (
-                        "first_name",
-                        "last_name",
-                        "preferred_name",
-                        "birth_date",
-                        "email",
-                        "phone_mobile",
-                        "phone_home",
-                        "responsible_party",
+                        *PROFILE_FIELDS,
                         "kind",
                         "points_balance",
                     )

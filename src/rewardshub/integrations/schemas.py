@@ -21,6 +21,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from rewardshub.patients.changes import DEMOGRAPHIC_FIELDS
+
 CHART_ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 CHART_ID_RULE = "1 to 64 letters, digits, '-', '_' or '.'"
 MAX_BATCH = 1000
@@ -75,16 +77,7 @@ def whole_number(value: Any) -> Any:
 
 # Every field a PMS may send about a patient. Demographics land on the profile;
 # pms_status and office only pick tags through the practice's tag mapping.
-PROFILE_FIELDS = (
-    "first_name",
-    "last_name",
-    "preferred_name",
-    "birth_date",
-    "email",
-    "phone_mobile",
-    "phone_home",
-    "responsible_party",
-)
+PROFILE_FIELDS = tuple(name for name in DEMOGRAPHIC_FIELDS if name != "location")
 
 
 class BodyIn(Schema):
