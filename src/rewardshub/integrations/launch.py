@@ -12,11 +12,13 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from rewardshub.integrations.caller import Caller
 from rewardshub.integrations.models import LaunchToken, PendingLink
 from rewardshub.patients.models import Profile
 from rewardshub.practices.models import IntegrationKey, Practice
@@ -56,6 +58,20 @@ def create_token(
         expires_at=timezone.now() + dt.timedelta(seconds=settings.LAUNCH_TOKEN_SECONDS),
     )
     return token
+
+
+def caller_token(caller: Caller, chart_id: str, profile: Profile, view: str, **extra: Any) -> str:
+    """A launch token for a PMS call's chart: its practice, key, system and PMS user."""
+    return create_token(
+        practice=caller.practice,
+        key=caller.key,
+        system=caller.system,
+        chart_id=chart_id,
+        profile=profile,
+        view=view,
+        pms_user=caller.pms_user,
+        **extra,
+    )
 
 
 @dataclass(frozen=True)

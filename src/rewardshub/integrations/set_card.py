@@ -48,9 +48,9 @@ from rewardshub.cards.queries import (
 from rewardshub.errors import ActionError
 from rewardshub.integrations import changes as change_words
 from rewardshub.integrations.caller import Caller, SyncResult
-from rewardshub.integrations.decisions import set_card_message
+from rewardshub.integrations.decisions import PMS_USER_LENGTH, set_card_message
 from rewardshub.integrations.identity import Identity, differences
-from rewardshub.integrations.launch import create_token
+from rewardshub.integrations.launch import caller_token
 from rewardshub.integrations.links import chart_link, create_linked_profile, link_chart, sync_fields
 from rewardshub.integrations.models import (
     LaunchView,
@@ -243,16 +243,7 @@ def _set_card_once(
         if waiting:
             close_confirmations(caller, chart_id)
         words = change_words.describe(before, change_words.snapshot(profile)) if before else []
-        token = create_token(
-            practice=practice,
-            key=caller.key,
-            system=caller.system,
-            chart_id=chart_id,
-            profile=profile,
-            view=LaunchView.SYNCED,
-            pms_user=caller.pms_user,
-            notice=words,
-        )
+        token = caller_token(caller, chart_id, profile, LaunchView.SYNCED, notice=words)
         message = set_card_message(outcome, profile.username, changed, mapped.notes)
         record_sync(caller, chart_id, SyncAction.SET_CARD, outcome, profile, message, audits=audits)
         return SyncResult(
@@ -323,19 +314,10 @@ def hold_link(
             for name, value in sent.items()
         },
         differences=differing,
-        pms_user=caller.pms_user[:100],
+        pms_user=caller.pms_user[:PMS_USER_LENGTH],
         expires_at=timezone.now() + PENDING_LIFETIME,
     )
-    token = create_token(
-        practice=caller.practice,
-        key=caller.key,
-        system=caller.system,
-        chart_id=chart_id,
-        profile=profile,
-        view=LaunchView.CONFIRM,
-        pms_user=caller.pms_user,
-        confirmation=pending,
-    )
+    token = caller_token(caller, chart_id, profile, LaunchView.CONFIRM, confirmation=pending)
     message = confirmation_waiting_message(pending)
     record_sync(
         caller, chart_id, SyncAction.SET_CARD, SyncOutcome.NEEDS_CONFIRMATION, profile, message

@@ -21,7 +21,7 @@ from django.utils import timezone
 from rewardshub.errors import ActionError
 from rewardshub.integrations.caller import Caller, SyncResult, names_required, not_synced
 from rewardshub.integrations.decisions import changed_words, sync_outcome
-from rewardshub.integrations.launch import create_token
+from rewardshub.integrations.launch import caller_token
 from rewardshub.integrations.links import (
     apply_fields,
     chart_link,
@@ -97,15 +97,7 @@ def launch(*, caller: Caller, chart_id: str, view: str) -> SyncResult:
             if waiting is None:
                 raise not_synced(caller.system)
             return _launch_confirmation(caller, chart_id, view, waiting)
-        token = create_token(
-            practice=caller.practice,
-            key=caller.key,
-            system=caller.system,
-            chart_id=chart_id,
-            profile=link.profile,
-            view=view,
-            pms_user=caller.pms_user,
-        )
+        token = caller_token(caller, chart_id, link.profile, view)
         record_sync(
             caller,
             chart_id,
@@ -125,15 +117,8 @@ def _launch_confirmation(
     if view != LaunchView.PROFILE:
         # The chart tab shows the hub only once the chart is synced.
         raise ActionError("needs_confirmation", message, status=409)
-    token = create_token(
-        practice=caller.practice,
-        key=caller.key,
-        system=caller.system,
-        chart_id=chart_id,
-        profile=waiting.profile,
-        view=LaunchView.CONFIRM,
-        pms_user=caller.pms_user,
-        confirmation=waiting,
+    token = caller_token(
+        caller, chart_id, waiting.profile, LaunchView.CONFIRM, confirmation=waiting
     )
     record_sync(
         caller,
