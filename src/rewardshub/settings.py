@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "rewardshub.patients",
     "rewardshub.cards",
     "rewardshub.points",
+    "rewardshub.automations",
     "rewardshub.integrations",
     "rewardshub.portal",
     # Only for its static files: the offline Swagger UI at /api/v1/docs.

@@ -90,7 +90,7 @@ def test_every_call_with_a_body_declares_the_413() -> None:
             assert declared["content"]["application/json"]["schema"] == {
                 "$ref": "#/components/schemas/ErrorOut"
             }
-    assert with_body == 5
+    assert with_body == 7
 
 
 def test_log_records_of_an_api_request_never_name_its_chart(

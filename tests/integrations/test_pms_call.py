@@ -17,8 +17,14 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/card"): {"card": "4000000000000002", "pms_user": "FD1"},
     ("put", ""): {"first_name": "Emma", "pms_user": "FD1"},
     ("post", "/launch"): {"view": "profile", "pms_user": "FD1"},
-    ("post", ":batch"): {"patients": [{"chart_id": CHART}], "pms_user": "FD1"},
+    ("post", "patients:batch"): {"patients": [{"chart_id": CHART}], "pms_user": "FD1"},
     ("post", "/points"): {"amount": 5, "description": "Art", "pms_user": "FD1"},
+    ("put", "/appointments/{appointment_id}"): {
+        "starts_at": "2026-12-04T09:30:00-05:00",
+        "status": "scheduled",
+        "pms_user": "FD1",
+    },
+    ("post", "appointments:batch"): {"appointments": [], "pms_user": "FD1"},
 }
 
 
@@ -33,7 +39,8 @@ def _operations() -> list[tuple[str, str]]:
 
 
 def _suffix(path: str) -> str:
-    for suffix in ("/card", "/launch", "/points", ":batch"):
+    suffixes = ("/card", "/launch", "/points", "patients:batch", "appointments:batch")
+    for suffix in (*suffixes, "/appointments/{appointment_id}"):
         if path.endswith(suffix):
             return suffix
     return ""
@@ -46,16 +53,20 @@ def operations(django_db_blocker: Any) -> list[tuple[str, str]]:
 
 
 def test_it_finds_every_pms_operation(operations: list[tuple[str, str]]) -> None:
-    assert len(operations) == 7
+    assert len(operations) == 11
 
 
-@pytest.mark.parametrize("index", range(7))
+@pytest.mark.parametrize("index", range(11))
 def test_each_operation_checks_the_system_and_logs_the_refusal_with_its_pms_user(
     api: Api, operations: list[tuple[str, str]], index: int
 ) -> None:
     method, path = operations[index]
     body = BODIES.get((method, _suffix(path)))
-    address = path.replace("{system}", "dolphin").replace("{chart_id}", CHART)
+    address = (
+        path.replace("{system}", "dolphin")
+        .replace("{chart_id}", CHART)
+        .replace("{appointment_id}", "A-1")
+    )
 
     response = api.call(method.upper(), address, body)
 

@@ -39,8 +39,10 @@ def test_set_card_of_a_new_chart(api: Api, cards: list[str], tag_rules: list[Tag
     # tag mapping 1 (the rules with their tags' Locations), chart link 1, number 1 (the
     # card, its profile, whose username it is and whether a confirmation of the chart
     # waits: none, so none is expired), profile 1, tags 1, link 1, launch token 1,
-    # Sync log 1, audit 1, sealing 4 (the key comes from its cache after the warm-up call).
-    assert len(sql) <= 13, "\n".join(sql)
+    # Sync log 1, audit 1, sealing 4 (the key comes from its cache after the warm-up call),
+    # and 1 that joins the appointments the PMS sent before the chart was linked to the
+    # profile (none here). The issue's bound is 15.
+    assert len(sql) <= 14, "\n".join(sql)
     # One INSERT for all the call's audit events, one for the tags.
     assert sum(bool(_INSERT_AUDIT.search(s)) for s in sql) == 1
     assert sum(bool(_INSERT_TAG.search(s)) for s in sql) == 1

@@ -17,6 +17,7 @@ from rewardshub.cards.queries import (
     unknown_number_error,
     username_taken_error,
 )
+from rewardshub.cards.signals import card_activated
 from rewardshub.errors import ActionError
 from rewardshub.patients.models import Profile
 from rewardshub.practices.models import Practice
@@ -50,6 +51,7 @@ def activate(card: Card, profile: Profile) -> None:
     card.profile = profile
     card.activated_at = timezone.now()
     card.save(update_fields=["state", "profile", "activated_at"])
+    card_activated.send(sender=Card, card=card, profile=profile)
 
 
 def _locked_profile(profile: Profile) -> Profile:

@@ -26,6 +26,7 @@ from ninja.openapi.docs import Swagger
 from rewardshub.access_log import redact_path
 from rewardshub.errors import ActionError
 from rewardshub.integrations import openapi
+from rewardshub.integrations.api_appointments import router as appointments_router
 from rewardshub.integrations.api_patients import router as patients_router
 from rewardshub.integrations.api_points import router as points_router
 from rewardshub.integrations.api_support import (
@@ -109,6 +110,7 @@ api = HubAPI(
 )
 api.add_router("/", patients_router)
 api.add_router("/", points_router)
+api.add_router("/", appointments_router)
 
 
 def _action_of(request: HttpRequest) -> str:

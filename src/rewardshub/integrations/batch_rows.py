@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from rewardshub.audit.actions import EventRows
 from rewardshub.audit.models import Outcome
+from rewardshub.automations.actions import attach_charts
 from rewardshub.fastsql import Rows
 from rewardshub.integrations.caller import Caller
 from rewardshub.integrations.decisions import (
@@ -168,6 +169,12 @@ class Writes:
                 row[insert.position["profile_id"]] = profile_id
                 insert.rows.append(row)
         self.links.write()
+        # Appointments the PMS sent before these charts were linked join them.
+        attach_charts(
+            self.caller.practice,
+            self.caller.system,
+            {lead.chart_id: ids[lead.username] for lead in leads},
+        )
         return {lead.index: (lead.username, lead.public_id) for lead in leads}
 
     def flush(self) -> None:

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from rewardshub.audit.actors import Actor
 from rewardshub.audit.models import AuditEvent
+from rewardshub.automations.actions import Where, attach_chart
+from rewardshub.automations.ledger import AUTOMATIC
 from rewardshub.errors import ActionError
 from rewardshub.integrations.caller import Caller, names_required
 from rewardshub.integrations.models import PmsLink
@@ -80,7 +82,7 @@ def link_chart(caller: Caller, chart_id: str, profile: Profile) -> PmsLink:
 def create_link(practice: Practice, system: str, chart_id: str, profile: Profile) -> PmsLink:
     try:
         with transaction.atomic():
-            return PmsLink.objects.create(
+            link = PmsLink.objects.create(
                 practice=practice,
                 system=system,
                 chart_id=chart_id,
@@ -95,3 +97,6 @@ def create_link(practice: Practice, system: str, chart_id: str, profile: Profile
             "Another sync of this chart or patient ran at the same moment. Try again.",
             status=409,
         ) from None
+    # The chart's appointments kept while it was not linked join the profile.
+    attach_chart(Where(practice, system, chart_id, profile), actor=AUTOMATIC)
+    return link

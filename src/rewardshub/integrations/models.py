@@ -44,6 +44,7 @@ class SyncAction(models.TextChoices):
     STATUS = "status", "Status"
     BATCH = "batch", "Batch sync"
     POINTS = "points", "Points"
+    APPOINTMENT = "appointment", "Appointment"
 
 
 class SyncOutcome(models.TextChoices):
@@ -77,7 +78,7 @@ class SyncEvent(models.Model):
     profile = models.ForeignKey(
         Profile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    action = models.CharField(max_length=10, choices=SyncAction.choices)
+    action = models.CharField(max_length=20, choices=SyncAction.choices)
     outcome = models.CharField(max_length=20, choices=SyncOutcome.choices)
     # Blank unless outcome is "error": the API error code answered.
     error = models.CharField(max_length=40, blank=True, default="")

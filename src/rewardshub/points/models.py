@@ -60,6 +60,7 @@ class EntryKind(models.TextChoices):
     REVERSAL = "reversal", "Reversal"
     EXPIRE = "expire", "Expiry"
     TRANSFER = "transfer", "Transfer"
+    AUTO = "auto", "Automatic"
 
 
 class LedgerEntry(models.Model):
