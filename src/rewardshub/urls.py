@@ -18,6 +18,7 @@ urlpatterns = [
     path("orders/", include("rewardshub.points.urls_orders")),
     path("reports/", include("rewardshub.points.urls_reports")),
     path("settings/prizes/", include("rewardshub.points.urls_prizes")),
+    path("", include("rewardshub.automations.urls")),
     path("", include("rewardshub.integrations.urls")),
     path("portal/", include("rewardshub.portal.urls")),
 ]
