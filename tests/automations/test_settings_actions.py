@@ -15,6 +15,10 @@ from rewardshub.automations.settings_actions import InvalidValue, save_rule, sav
 from rewardshub.patients.models import Tag
 from rewardshub.practices.models import Practice
 
+# What a form would send before cleaning it: not a bool, not a date.
+ON: Any = "on"
+TEXT: Any = "2026-01-31"
+
 
 def rows(practice: Practice) -> list[tuple[Any, ...]]:
     return list(
@@ -66,7 +70,7 @@ class TestSaveRule:
 
     def test_it_refuses_an_enabled_that_is_no_yes_or_no(self, acworth: Practice) -> None:
         with pytest.raises(InvalidValue, match="yes or no"):
-            save_rule(practice=acworth, trigger="kept", enabled="on", actor=SYSTEM)  # type: ignore[arg-type]
+            save_rule(practice=acworth, trigger="kept", enabled=ON, actor=SYSTEM)
         assert not AutoRule.objects.exists()
 
     def test_it_takes_an_empty_daily_limit_as_none(self, acworth: Practice) -> None:
@@ -107,9 +111,7 @@ class TestSaveRule:
         save_rule(practice=acworth, trigger="on_time", enabled=True, points=3, actor=SYSTEM)
         assert not AutoRule.objects.filter(trigger="late").exists()
 
-    def test_the_grace_stays_in_its_practice(
-        self, acworth: Practice, riverside: Practice
-    ) -> None:
+    def test_the_grace_stays_in_its_practice(self, acworth: Practice, riverside: Practice) -> None:
         save_rule(practice=riverside, trigger="late", enabled=True, grace_minutes=5, actor=SYSTEM)
         save_rule(practice=acworth, trigger="on_time", enabled=True, grace_minutes=9, actor=SYSTEM)
         assert AutoRule.objects.get(practice=riverside, trigger="late").grace_minutes == 5
@@ -131,7 +133,5 @@ class TestSaveSettings:
         with pytest.raises(InvalidValue, match="must be a date"):
             save_settings(practice=acworth, excluded_tags=[], visits_since=when, actor=SYSTEM)
         with pytest.raises(InvalidValue, match="must be a date"):
-            save_settings(
-                practice=acworth, excluded_tags=[], visits_since="2026-01-31", actor=SYSTEM  # type: ignore[arg-type]
-            )
+            save_settings(practice=acworth, excluded_tags=[], visits_since=TEXT, actor=SYSTEM)
         assert not AutoSettings.objects.exists()

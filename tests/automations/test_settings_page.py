@@ -235,7 +235,9 @@ class TestSavingRules:
         assert f"{trigger}-daily_limit" not in page
 
     @pytest.mark.parametrize("trigger", ["late", "missed"])
-    def test_it_offers_the_limit_on_the_deductions(self, owner_client: Client, trigger: str) -> None:
+    def test_it_offers_the_limit_on_the_deductions(
+        self, owner_client: Client, trigger: str
+    ) -> None:
         assert f'name="{trigger}-daily_limit"' in owner_client.get(PAGE).content.decode()
 
     def test_it_writes_the_audit_event(self, owner_client: Client, acworth: Practice) -> None:
@@ -354,7 +356,10 @@ class TestExclusions:
         response = owner_client.post(EXCLUSIONS, data)
         assert response.status_code == 302
         assert response["Location"] == "/settings/automatic-points/#exclusions"
-        assert settings_state(acworth) == (dt.date(2026, 1, 31), ["*Future Patient", "Financial hold"])
+        assert settings_state(acworth) == (
+            dt.date(2026, 1, 31),
+            ["*Future Patient", "Financial hold"],
+        )
         page = owner_client.get(PAGE).content.decode()
         assert 'value="2026-01-31"' in page
         assert page.count("checked") == 2

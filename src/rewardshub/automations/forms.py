@@ -139,11 +139,11 @@ class _TagChoices(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Tag) -> str:  # type: ignore[override]
         return obj.name
 
-    def _check_values(self, value: Any) -> Any:
+    def clean(self, value: Any) -> Any:
         # A value that is no tag id at all (not a UUID) gets the same answer as
         # another practice's tag, not the UUID field's own message.
         try:
-            return super()._check_values(value)
+            return super().clean(value)
         except forms.ValidationError:
             raise forms.ValidationError(NOT_OURS, code="invalid_choice") from None
 

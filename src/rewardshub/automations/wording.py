@@ -28,7 +28,9 @@ def rule_text(
     Type codes and the daily limit are said only for appointment rules, the only
     ones they apply to."""
     given = count_of(points, "point")
-    sentences = [_what(trigger, given, grace_minutes, early_minutes, window_hours, milestone_status)]
+    sentences = [
+        _what(trigger, given, grace_minutes, early_minutes, window_hours, milestone_status)
+    ]
     if trigger in APPOINTMENT:
         if trigger == "on_time":
             sentences.append(
@@ -82,5 +84,7 @@ def _what(
                 f"Each patient gets {given} once, when the PMS sets their status "
                 f"to “{milestone_status}”."
             )
-        return f"Each patient gets {given} once, at a treatment milestone (no PMS status named yet)."
+        return (
+            f"Each patient gets {given} once, at a treatment milestone (no PMS status named yet)."
+        )
     raise ValueError(f"unknown trigger {trigger!r}")
