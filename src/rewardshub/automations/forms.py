@@ -161,7 +161,7 @@ class ExclusionsForm(forms.Form):
         label="Count visits since",
         required=False,
         input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=forms.DateInput(attrs={"type": "date", "class": "input-date"}, format="%Y-%m-%d"),
         help_text=(
             "Visits from this date earn points even before the patient's card was connected. "
             "Leave empty to count from the day the patient's card is connected."
