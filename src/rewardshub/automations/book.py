@@ -188,6 +188,8 @@ def _write_book(
                 appointment_id__in=[w.appointment_id for w in writes],
             )
         }
+        # Whose appointment each stored one was, before this call moves it.
+        was_with = {a.pk: a.profile_id for a in stored.values()}
         decided: list[_Decision | ActionError] = []
         for write in writes:
             profile = profiles.get(write.chart_id)
@@ -223,8 +225,10 @@ def _write_book(
         touched: set[int] = set()
         for d in written:
             appointment = d.appointment
-            for state in states.values():
-                state.appointments.pop(appointment.pk, None)
+            before = was_with.get(appointment.pk)
+            if before in states:
+                states[before].appointments.pop(appointment.pk, None)
+                touched.add(before)
             if appointment.profile_id in states:
                 states[appointment.profile_id].appointments[appointment.pk] = appointment
                 touched.add(appointment.profile_id)
