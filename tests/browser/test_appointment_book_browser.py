@@ -30,8 +30,8 @@ from rewardshub.automations.settings_actions import save_rule
 from rewardshub.cards.batches import IssuedCard, issue_batch
 from rewardshub.integrations.actions import create_key
 from rewardshub.patients.models import Profile
-from rewardshub.portal.actions import issue_temp_password
 from rewardshub.points.models import LedgerEntry
+from rewardshub.portal.actions import issue_temp_password
 from rewardshub.practices.models import Practice
 from rewardshub_bridge.client import HubClient
 
