@@ -99,8 +99,13 @@ def unknown_appointment_error() -> ActionError:
 
 
 def _stale(appointment: Appointment, sent: dt.datetime | None) -> bool:
+    """Older than the version the hub has (the same version is answered as unchanged)."""
     known = appointment.pms_updated_at
-    return sent is not None and known is not None and sent <= known
+    return sent is not None and known is not None and sent < known
+
+
+def _same_version(appointment: Appointment, sent: dt.datetime | None) -> bool:
+    return sent is not None and sent == appointment.pms_updated_at
 
 
 def _decide(
@@ -132,6 +137,9 @@ def _decide(
         return _Decision(Outcome.CREATED, appointment)
     if _stale(stored, write.pms_updated_at):
         return _Decision(Outcome.STALE, stored, save=False)
+    if _same_version(stored, write.pms_updated_at) and stored.deleted_at is None:
+        # The same version again (a retry): whatever it says, the hub has it.
+        return _Decision(Outcome.UNCHANGED, stored, save=False)
     changed = any(getattr(stored, name) != value for name, value in write.values.items())
     changed |= confirmed and not stored.confirmed
     changed |= stored.deleted_at is not None
@@ -234,10 +242,18 @@ def _write_book(
                 touched.add(appointment.profile_id)
         changes = [c for pk in sorted(touched) for c in plan(rules, states[pk])]
         write_plans(practice, changes, actor=actor)
+    # Each change is answered by the write of its appointment; a change of
+    # another appointment (a visit that now has its next one booked) by the
+    # last write of the same patient.
+    written_pks = {d.appointment.pk for d in written}
+    last_of = {d.appointment.profile_id: d.appointment.pk for d in written}
     by_appointment: dict[int, list[Change]] = {}
     for change in changes:
-        assert change.appointment is not None
-        by_appointment.setdefault(change.appointment.pk, []).append(change)
+        assert change.appointment is not None and change.profile is not None
+        pk = change.appointment.pk
+        if pk not in written_pks:
+            pk = last_of.get(change.profile.pk, pk)
+        by_appointment.setdefault(pk, []).append(change)
     return [
         d
         if isinstance(d, ActionError)

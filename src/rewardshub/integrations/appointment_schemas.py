@@ -69,8 +69,8 @@ class AppointmentIn(BodyIn):
     )
     pms_updated_at: When | None = Field(
         None,
-        description="The PMS's time of this version; an update not newer than the hub's "
-        "changes nothing (answered as outcome 'stale').",
+        description="The PMS's time of this version; an update older than the hub's "
+        "changes nothing (outcome 'stale'), the same version again is 'unchanged'.",
     )
     pms_user: Short | None = None
 
