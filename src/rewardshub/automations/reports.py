@@ -48,7 +48,8 @@ RULE_HEADERS = (
 
 @dataclass(frozen=True)
 class RuleRow:
-    """One rule's changes in a period, all in points and all positive but `net`.
+    """One rule's changes in a period, in points, all positive but `reversed`
+    (signed, as the ledger has it) and `net`.
 
     A rule that gives (kept, on time, ...) has paid and taken back; a deduction
     (late, missed) has deducted and given back. Reversed: what staff reversed by
@@ -268,12 +269,13 @@ class Frequency:
     providers: list[Line]
     givers: list[Line]
 
-    def groups(self) -> list[tuple[str, list[Line]]]:
+    def groups(self) -> list[tuple[str, str, list[Line]]]:
+        """(title, what a row names, rows) of each table."""
         return [
-            ("All visits", [self.overall]),
-            ("By location", self.locations),
-            ("By provider", self.providers),
-            ("Rewarded by hand, by staff member", self.givers),
+            ("All visits", "", [self.overall]),
+            ("By location", "Location", self.locations),
+            ("By provider", "Provider", self.providers),
+            ("Rewarded by hand, by staff member", "Staff member", self.givers),
         ]
 
 
@@ -375,7 +377,7 @@ def frequency_rows(report: Frequency) -> list[tuple[object, ...]]:
     """The report as CSV rows: a row per line and week, then the line's total
     (week "All")."""
     rows: list[tuple[object, ...]] = []
-    for group, lines in report.groups():
+    for group, _, lines in report.groups():
         for line in lines:
             for start, tally in zip(report.weeks.mondays, line.weeks, strict=True):
                 rows.append((group, line.name, start.isoformat(), *_counts(tally)))
