@@ -1,4 +1,5 @@
-"""Forms of Settings > Automatic points: one form per rule, one for the exclusions."""
+"""Forms of the automatic-points pages: Settings > Automatic points (one form per
+rule, one for the exclusions) and the reports' range of weeks."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from django import forms
 
 from rewardshub.automations.models import APPOINTMENT_TRIGGERS, AutoRule, Trigger
+from rewardshub.automations.reports import MAX_WEEKS, Weeks
 from rewardshub.automations.settings_actions import (
     BOUNDS,
     CODE_LENGTH,
@@ -14,6 +16,7 @@ from rewardshub.automations.settings_actions import (
     STATUS_LENGTH,
 )
 from rewardshub.patients.models import Tag
+from rewardshub.points.prize_forms import PeriodForm
 
 # The fields each trigger shows besides on/off and points. The grace is shown
 # once, under On time, and saved on Late too (settings_actions.SHARED_GRACE).
@@ -173,3 +176,19 @@ class ExclusionsForm(forms.Form):
         kwargs.setdefault("prefix", "exclusions")
         super().__init__(*args, **kwargs)
         self.fields["excluded_tags"].queryset = tags  # type: ignore[attr-defined]
+
+
+class WeeksForm(PeriodForm):
+    """A range of days, widened to whole weeks (Monday to Sunday), at most MAX_WEEKS."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start is None or end is None or self.errors:
+            return data
+        if Weeks.covering(start, end, "UTC").count > MAX_WEEKS:
+            raise forms.ValidationError(
+                f"Pick at most {MAX_WEEKS} weeks (about a year): every visit of the "
+                "weeks is counted."
+            )
+        return data
