@@ -18,6 +18,7 @@ from tests.conftest import staff_client
 from tests.integrations.conftest import SYSTEM, Api, make_key
 
 from rewardshub.audit.models import AuditEvent
+from rewardshub.audit.wording import describe_action
 from rewardshub.integrations.actions import revoke_key, save_sync_watch
 from rewardshub.integrations.health import sync_health
 from rewardshub.integrations.models import SyncEvent, SyncOutcome, SyncWatch
@@ -293,6 +294,9 @@ class TestSaving:
         )
         event = AuditEvent.objects.get(action="sync_watch.update")
         assert event.detail["after"]["opens_at"] == "08:00"
+        assert describe_action(event.action, event.outcome, event.detail) == (
+            "Warn when the PMS is silent for 2 h (08:00–17:30)"
+        )
         page = owner_client.get(KEYS).content.decode()
         assert "Sync health settings saved." in page
         assert 'name="silence" value="2"' in page and 'value="08:00"' in page
