@@ -19,19 +19,40 @@ from rewardshub.practices.models import Practice
 
 pytestmark = pytest.mark.django_db
 
-STORED = ("status", "starts_at", "arrived_at", "completed_at", "booked_at", "confirmed", "type_code")
+STORED = (
+    "status",
+    "starts_at",
+    "arrived_at",
+    "completed_at",
+    "booked_at",
+    "confirmed",
+    "type_code",
+)
 
 
 def events(book: Book) -> list[dict[str, Any]]:
     day = 60 * 24
     return [
         {"appointment_id": "1", "status": "confirmed", "starts_at": book.at(0)},
-        {"appointment_id": "2", "status": "completed", "starts_at": book.at(day),
-         "arrived_at": book.at(day - 12), "completed_at": book.at(day + 30)},
-        {"appointment_id": "3", "status": "scheduled", "starts_at": book.at(day * 40),
-         "booked_at": book.at(day + 20)},
-        {"appointment_id": "4", "status": "arrived", "starts_at": book.at(day * 2),
-         "arrived_at": book.at(day * 2 + 9)},
+        {
+            "appointment_id": "2",
+            "status": "completed",
+            "starts_at": book.at(day),
+            "arrived_at": book.at(day - 12),
+            "completed_at": book.at(day + 30),
+        },
+        {
+            "appointment_id": "3",
+            "status": "scheduled",
+            "starts_at": book.at(day * 40),
+            "booked_at": book.at(day + 20),
+        },
+        {
+            "appointment_id": "4",
+            "status": "arrived",
+            "starts_at": book.at(day * 2),
+            "arrived_at": book.at(day * 2 + 9),
+        },
         {"appointment_id": "5", "status": "missed", "starts_at": book.at(day * 3)},
         {"appointment_id": "6", "status": "cancelled", "starts_at": book.at(day * 4)},
     ]
@@ -70,8 +91,14 @@ def test_one_at_a_time_and_a_batch_store_the_same(
         answer = single.put(f"ONE-{event['appointment_id']}", **body)
         assert answer.status_code == 201, answer.content
     rows = [
-        {**event, "chart_id": "MANY", "appointment_id": f"MANY-{event['appointment_id']}",
-         "length_minutes": 30, "type_code": "ADJ", "type_label": "Adjustment"}
+        {
+            **event,
+            "chart_id": "MANY",
+            "appointment_id": f"MANY-{event['appointment_id']}",
+            "length_minutes": 30,
+            "type_code": "ADJ",
+            "type_label": "Adjustment",
+        }
         for event in events(book)
     ]
     answer = api.call("POST", "/api/v1/pms/orthotrac/appointments:batch", {"appointments": rows})

@@ -190,4 +190,4 @@ def post_many(entries: list[LedgerEntry]) -> None:
     for entry in entries:
         key = (entry.profile_id, entry.practice_id)
         moves[key] = moves.get(key, 0) + entry.points
-    _MOVE_BALANCE.run_many([(pk, practice_id, points) for (pk, practice_id), points in moves.items()])
+    _MOVE_BALANCE.run_many([(pk, practice, points) for (pk, practice), points in moves.items()])
