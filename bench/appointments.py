@@ -42,7 +42,7 @@ def raw_insert(hub: Hub, count: int, rows_per_call: int = 1000) -> float:
     from rewardshub.patients.models import Profile
     from rewardshub.points.models import LedgerEntry
 
-    owner = Profile.objects.create(practice=hub.practice, username="4000000000000001",
+    owner = Profile.objects.create(practice=hub.practice, username="9900000000000001",
                                    first_name="Raw", last_name="Insert")
     profile_ids = [owner.pk]
     appt, entry = Appointment._meta, LedgerEntry._meta

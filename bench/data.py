@@ -112,6 +112,26 @@ def analyze() -> None:
             cursor.execute("ANALYZE")
 
 
+def settle(timeout_s: float = 120.0) -> float:
+    """Let PostgreSQL finish the work a bulk load leaves it (a checkpoint of the
+    written pages, autovacuum of the new tables) before a figure is taken, so
+    that work does not land on the next scenario or baseline. Returns the
+    seconds it waited."""
+    if connection.vendor != "postgresql":
+        return 0.0
+    start = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("CHECKPOINT")
+        while time.perf_counter() - start < timeout_s:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
+            )
+            if cursor.fetchone()[0] == 0:
+                break
+            time.sleep(1)
+    return time.perf_counter() - start
+
+
 def add_hot_profiles(hub: Hub, count: int) -> list[int]:
     now = timezone.now()
     made = Profile.objects.bulk_create(

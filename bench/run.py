@@ -139,6 +139,8 @@ class Runner:
         gen = {"small": data.add_linked_profiles(self.hub, self.scale["small"])}
         log(f"{self.db}: {self.scale['small']} linked profiles in {gen['small']:.1f} s")
 
+        waited = data.settle()
+        log(f"{self.db}: the database settled in {waited:.1f} s")
         with self._serve("bare") as bare:
             self.bare = self._wrk(bare, "/api/v1/pms/orthotrac/patients/CH0000001")
         self._row("baseline: bare Django view", self.bare)
@@ -146,12 +148,14 @@ class Runner:
         self.small_url = self._snapshot_small()
         gen["main"] = data.add_linked_profiles(self.hub, self.scale["main"])
         log(f"{self.db}: {self.scale['main']} linked profiles in {gen['main']:.1f} s")
+        data.settle()
         for name in SCENARIOS[:-1]:
             if name in self.only:
                 getattr(self, f"scenario_{name}")()
         if "scale" in self.only:
             gen["large"] = data.add_linked_profiles(self.hub, self.scale["large"])
             log(f"{self.db}: {self.scale['large']} linked profiles in {gen['large']:.1f} s")
+            data.settle()
             self.scenario_scale()
         self.info["generation_seconds"] = {k: round(v, 1) for k, v in gen.items()}
         return {**self.info, "rows": self.rows}
