@@ -18,6 +18,7 @@ from tests.conftest import SYSTEM
 from tests.integrations.conftest import EMMA, Api
 
 from rewardshub.audit.models import AuditEvent
+from rewardshub.audit.wording import describe_action
 from rewardshub.automations.models import AutoRule
 from rewardshub.automations.queries import panel
 from rewardshub.integrations.models import LaunchView
@@ -151,6 +152,32 @@ class TestPanel:
         html = page(frontdesk_client, emma)
         assert 'Automatic <span class="muted">· On time: Adjustment on Nov 7, 2026</span>' in html
         assert "Taken back: Appointment kept: Adjustment on Nov 5, 2026" in html
+
+    def test_recent_activity_tells_automatic_points_and_appointments_in_words(
+        self, visits: Book, emma: Profile, frontdesk_client: Client
+    ) -> None:
+        html = page(frontdesk_client, emma)
+        assert "Added an appointment by Orthotrac" in html
+        assert "PMS sent an appointment for chart OT-2001: updated by Orthotrac" in html
+        # F2 deleted: the 1 point its confirmation paid taken back.
+        assert "Points for appointments (-1 point) by Orthotrac" in html
+        for code in ("Points auto", "Appointment write", "Pms appointment"):
+            assert code not in html
+
+
+def test_the_audit_words_add_up_what_the_rules_moved() -> None:
+    detail = {
+        "changes": [
+            {"rule": "kept", "points": -1, "uncollected": 4},
+            {"rule": "late", "points": 0, "uncollected": 2},
+        ],
+        "balance": 0,
+    }
+    assert describe_action("points.auto", "ok", detail) == "Points for appointments (-1 point)"
+    assert (
+        describe_action("appointment.write", "ok", {"outcome": "deleted"})
+        == "Deleted an appointment"
+    )
 
 
 class TestNotTaken:
