@@ -57,6 +57,13 @@ def _tag_change(detail: Detail) -> str:
     return _with("Changed tags", "; ".join(parts))
 
 
+_APPOINTMENT_WRITES = {
+    "created": "Added an appointment",
+    "updated": "Changed an appointment",
+    "deleted": "Deleted an appointment",
+}
+
+
 _WORDS: dict[str, Callable[[Detail], str]] = {
     "profile.view": lambda d: "Viewed profile",
     "profile.create": lambda d: "Created profile" + (f" with card{_card(d)}" if _card(d) else ""),
@@ -165,13 +172,6 @@ def _points(detail: Detail, signed: bool = False) -> str:
         return "points"
     text = f"{points:+,d}" if signed else f"{abs(points):,}"
     return f"{text} point" if abs(points) == 1 else f"{text} points"
-
-
-_APPOINTMENT_WRITES = {
-    "created": "Added an appointment",
-    "updated": "Changed an appointment",
-    "deleted": "Deleted an appointment",
-}
 
 
 def _auto_total(detail: Detail) -> Detail:
