@@ -8,8 +8,9 @@ into the practice's audit chain, which runs after the request's transaction
 commits (tests/test_audit_chain.py covers it); each test here runs inside a
 transaction that is rolled back, so it never commits.
 
-The heavy patient's page makes 12 queries: 11, and one for the PMS link box
-(chart links with their latest Sync log entry), run for every profile.
+The heavy patient's page makes 15 queries: 11, one for the PMS link box
+(chart links with their latest Sync log entry) and three for the appointments
+panel (the next visit, the last few, their awards), run for every profile.
 """
 
 from __future__ import annotations

@@ -57,6 +57,13 @@ def _tag_change(detail: Detail) -> str:
     return _with("Changed tags", "; ".join(parts))
 
 
+_APPOINTMENT_WRITES = {
+    "created": "Added an appointment",
+    "updated": "Changed an appointment",
+    "deleted": "Deleted an appointment",
+}
+
+
 _WORDS: dict[str, Callable[[Detail], str]] = {
     "profile.view": lambda d: "Viewed profile",
     "profile.create": lambda d: "Created profile" + (f" with card{_card(d)}" if _card(d) else ""),
@@ -123,6 +130,9 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "pms.status": lambda d: _with("PMS read the status", _chart(d), " ") + _sync_result(d),
     "pms.batch": lambda d: _with("PMS batch sync", _chart(d), " ") + _sync_result(d),
     "pms.points": lambda d: _with("PMS points", _chart(d), " ") + _sync_result(d),
+    "pms.appointment": lambda d: (
+        _with("PMS sent an appointment", _chart(d), " ") + _sync_result(d)
+    ),
     # Points and the reward menu.
     "points.award": lambda d: _with(f"Awarded {_points(d)}", _names(d.get("items"))),
     "points.misc": lambda d: f"Gave {_points(d)} (misc)",
@@ -130,6 +140,11 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "points.misc_approved": lambda d: f"Approved {_points(d)} (misc)",
     "points.misc_voided": lambda d: f"Voided {_points(d)} (misc)",
     "points.reverse": lambda d: f"Reversed an entry ({_points(d, signed=True)})",
+    # Automatic points (the rules paid or took back what the PMS's appointments earn).
+    "points.auto": lambda d: f"Points for appointments ({_points(_auto_total(d), signed=True)})",
+    "appointment.write": lambda d: _APPOINTMENT_WRITES.get(
+        str(d.get("outcome")), "Changed an appointment"
+    ),
     "menu.category_create": lambda d: f"Added reward category “{d.get('name', '')}”",
     "menu.category_update": lambda d: f"Changed reward category “{d.get('name', '')}”",
     "menu.item_create": lambda d: (
@@ -157,6 +172,14 @@ def _points(detail: Detail, signed: bool = False) -> str:
         return "points"
     text = f"{points:+,d}" if signed else f"{abs(points):,}"
     return f"{text} point" if abs(points) == 1 else f"{text} points"
+
+
+def _auto_total(detail: Detail) -> Detail:
+    changes = detail.get("changes")
+    if not isinstance(changes, list):
+        return {}
+    moved = [c.get("points") for c in changes if isinstance(c, dict)]
+    return {"points": sum(p for p in moved if isinstance(p, int))}
 
 
 def _field(detail: Detail) -> str:

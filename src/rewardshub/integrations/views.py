@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from rewardshub.audit.actions import record_event
 from rewardshub.integrations.framing import allow_framing, allow_framing_anywhere
+from rewardshub.patients.pms_hooks import hooks
 from rewardshub.patients.queries import get_profile, profile_parts
 from rewardshub.practices.context import get_hub
 
@@ -53,6 +54,11 @@ def chart(request: HttpRequest, public_id: Any) -> HttpResponse:
     )
     # The profile page's own parts; their forms come back here (`return_to`),
     # so Connect/Replace Card and tag changes stay inside the PMS's frame.
-    context = {**profile_parts(profile), "return_to": request.path, "tags_here": True}
+    context = {
+        **profile_parts(profile),
+        "return_to": request.path,
+        "tags_here": True,
+        "appointments": hooks.appointments(profile),
+    }
     response = render(request, "integrations/chart.html", context)
     return allow_framing(response, hub.practice.frame_ancestors)

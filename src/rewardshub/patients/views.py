@@ -167,6 +167,8 @@ def detail_view(request: HttpRequest, public_id: uuid.UUID, *, hub: HubContext) 
         **queries.profile_parts(profile),
         "activity": _events(profile),
         "pms_links": pms_hooks.hooks.chart_links(profile),
+        # Read under the profile.view event above, as the rest of the page.
+        "appointments": pms_hooks.hooks.appointments(profile),
     }
     return render(request, "patients/detail.html", context)
 

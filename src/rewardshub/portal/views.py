@@ -38,6 +38,7 @@ from rewardshub.portal.session import (
     portal_view,
     start_pending,
 )
+from rewardshub.portal.visits import history_items, next_visit_time, with_visits
 
 HISTORY_PAGE = 20
 
@@ -153,8 +154,9 @@ def home_view(request: HttpRequest, *, me: PortalUser) -> HttpResponse:
         me,
         "portal/home.html",
         "home",
-        recent=list(queries.history(me.profile)[:5]),
+        recent=history_items(with_visits(queries.history(me.profile))[:5], me.practice),
         todo=list(queries.todo_orders(me.profile)),
+        next_visit=next_visit_time(me.profile),
     )
 
 
@@ -162,8 +164,10 @@ def home_view(request: HttpRequest, *, me: PortalUser) -> HttpResponse:
 @require_GET
 @portal_view
 def history_view(request: HttpRequest, *, me: PortalUser) -> HttpResponse:
-    page = Paginator(queries.history(me.profile), HISTORY_PAGE).get_page(request.GET.get("page"))
-    return _page(request, me, "portal/history.html", "history", page=page)
+    history = with_visits(queries.history(me.profile))
+    page = Paginator(history, HISTORY_PAGE).get_page(request.GET.get("page"))
+    items = history_items(page.object_list, me.practice)
+    return _page(request, me, "portal/history.html", "history", page=page, items=items)
 
 
 @never_cache
