@@ -4,6 +4,7 @@ status pays once, whether a one-chart call or a batch brings it, and
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from io import StringIO
 from typing import Any
@@ -18,9 +19,11 @@ from tests.integrations.conftest import EMMA, Api, make_key
 from tests.integrations.test_one_write_path import _rows
 
 from rewardshub.automations.models import AutoAward, AutoRule, Trigger
+from rewardshub.automations.rules import milestone_reached
 from rewardshub.automations.settings_actions import save_rule, save_settings
 from rewardshub.cards.actions import connect_card
 from rewardshub.integrations import batch
+from rewardshub.integrations.decisions import pms_status_seen
 from rewardshub.integrations.models import PmsLink
 from rewardshub.patients.actions import add_tag, remove_tag
 from rewardshub.patients.models import Profile, Tag
@@ -110,6 +113,24 @@ def test_a_set_card_of_a_linked_chart_to_the_milestone_status_pays_once(
         answer = api.set_card(CHART, patient.username, **EMMA, pms_status="debond")
         assert answer.json()["outcome"] == "already_linked", answer.content
     assert paid(patient) == [("milestone", POINTS), ("balance", POINTS)]
+    assert link().pms_status == "debond"
+
+
+def test_a_new_patient_without_a_card_yet_is_paid_when_the_card_is_connected(
+    acworth: Practice, api: Api, issue_cards: Callable[[Practice, int], list[str]]
+) -> None:
+    milestone(acworth)
+    card = issue_cards(acworth, 1)[0]
+    # Set card makes a new patient whose username is the card; the card is connected later.
+    answer = api.set_card("NEW-9", card, **EMMA, pms_status="Debond")
+    assert answer.json()["outcome"] == "created", answer.content
+    assert api.update("NEW-9", pms_status="Retention").status_code == 200
+    assert api.update("NEW-9", pms_status="Debond").status_code == 200
+    newcomer = Profile.objects.get(practice=acworth, username=card)
+    assert newcomer.kind == "member"
+    assert paid(newcomer) == [("balance", 0)]
+    assert run().startswith("practice acworth: 0 birthday(s), 0 treatment milestone(s)")
+    assert paid(carded(acworth, newcomer)) == [("milestone", POINTS), ("balance", POINTS)]
 
 
 @pytest.mark.parametrize("way", ["bulk", "one chart at a time"])
@@ -228,3 +249,38 @@ def test_an_update_that_keeps_the_status_reads_no_rule(api: Api, patient: Profil
         for captured in (same, moved)
     ]
     assert [len(reads) for reads in rule_reads] == [0, 1]
+
+
+T0 = dt.datetime(2027, 3, 10, 15, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("status", "changed_at", "named", "active_from", "reached"),
+    [
+        ("Debond", T0, "Debond", None, True),
+        (" debond", T0, "DEBOND ", T0, True),  # trimmed, any case; at the moment it was on
+        ("Debond", T0 - dt.timedelta(seconds=1), "Debond", T0, False),  # before it was on
+        ("Debond", None, "Debond", T0, False),
+        ("Retention", T0, "Debond", None, False),
+        ("", T0, "", None, False),  # a rule that names no status
+    ],
+)
+def test_the_milestone_decision(
+    status: str, changed_at: dt.datetime | None, named: str, active_from: Any, reached: bool
+) -> None:
+    assert milestone_reached(status, changed_at, named, active_from) is reached
+
+
+@pytest.mark.parametrize(
+    ("known", "sent", "kept"),
+    [
+        ("", "Debond", "Debond"),
+        ("Active Tx", "  Debond ", "Debond"),  # kept as the PMS spells it, trimmed
+        ("Debond", "DEBOND", None),  # the same status: no move
+        ("Debond", None, None),  # not sent: the link keeps its own
+        ("Debond", "   ", None),  # blank: the same
+        ("", "x" * 120, "x" * 100),
+    ],
+)
+def test_which_status_the_link_keeps(known: str, sent: str | None, kept: str | None) -> None:
+    assert pms_status_seen(known, sent) == kept

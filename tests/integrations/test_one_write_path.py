@@ -177,6 +177,7 @@ def test_one_chart_and_batch_write_the_same_rows(db: Any, monkeypatch: pytest.Mo
             patched.setattr(batch, "_bulk_chunk", _one_chart_at_a_time)
             one_results = _send(one_api, patients)
         assert [r["outcome"] for r in one_results] == [r["outcome"] for r in bulk_results]
+        assert _rows(one_practice) == _rows(bulk_practice)  # after each round
 
     assert [r["outcome"] for r in bulk_results] == [
         "updated",
