@@ -52,6 +52,8 @@ def _fmt(value: Any, digits: int = 1) -> str:
 def _throughput(row: dict[str, Any]) -> str:
     if "charts_per_s" in row:
         return f"{_fmt(row['charts_per_s'], 0)} charts/s"
+    if "events_per_s" in row:
+        return f"{_fmt(row['events_per_s'], 0)} events/s"
     if "ops_per_s" in row:
         return f"{_fmt(row['ops_per_s'], 0)} ops/s"
     return f"{_fmt(row['rps'], 0)} req/s"
@@ -70,6 +72,8 @@ def _ratio(row: dict[str, Any]) -> str:
     extra = ""
     if "baseline_charts_per_s" in row:
         extra = f" ({_fmt(row['baseline_charts_per_s'], 0)} charts/s)"
+    if "baseline_events_per_s" in row:
+        extra = f" ({_fmt(row['baseline_events_per_s'], 0)} events/s)"
     return f"{row['ratio']:.2f} × {base}{extra}"
 
 
@@ -85,6 +89,10 @@ def _notes(row: dict[str, Any]) -> str:
         notes.append(f"invariant violations: {row['invariant_violations']}")
     if "charts" in row:
         notes.append(f"{row['charts']:,} charts")
+    if "events" in row:
+        notes.append(f"{row['events']:,} events")
+    if "invariant_violations" in row and "redeems" not in row:
+        notes.append(f"invariant violations: {row['invariant_violations']}")
     if "load" in row:
         notes.append(f"load {row['load']}")
     if row.get("non_2xx"):

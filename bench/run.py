@@ -25,7 +25,7 @@ SCALES = {
              "batch_seconds": 20},
 }
 HOT = 10
-SCENARIOS = ("lookup", "set_card", "points", "profile_page", "batch", "scale")
+SCENARIOS = ("lookup", "set_card", "points", "profile_page", "batch", "appointments", "scale")
 CONNECTIONS = 16
 
 
@@ -295,6 +295,11 @@ class Runner:
                   baseline="raw insert", baseline_charts_per_s=round(raw, 1),
                   ratio=round(ratio, 3),
                   target="≥ 5,000 charts/s, ≥ 0.25 × raw insert", passed=ok)
+
+    def scenario_appointments(self) -> None:
+        from bench import appointments
+
+        appointments.run(self)
 
     def _snapshot_small(self) -> str:
         """A copy of the database at the small profile count, so scenario 5 can

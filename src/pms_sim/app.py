@@ -22,6 +22,7 @@ View = Callable[..., Response]
 STATIC_DIR = Path(__file__).with_name("static")
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 _CHART = r"(?P<chart_id>[A-Za-z0-9._-]{1,64})"
+_APPOINTMENT = r"(?P<appointment_id>[A-Za-z0-9._-]{1,64})"
 
 ROUTES: list[tuple[re.Pattern[str], Mapping[str, View]]] = [
     (re.compile(r"/"), {"GET": views.lookup}),
@@ -32,6 +33,11 @@ ROUTES: list[tuple[re.Pattern[str], Mapping[str, View]]] = [
         {"GET": views.set_card_form, "POST": views.set_card},
     ),
     (re.compile(rf"/charts/{_CHART}/launch"), {"POST": views.launch}),
+    (re.compile(r"/schedule"), {"GET": views.schedule_book}),
+    (
+        re.compile(rf"/appointments/{_APPOINTMENT}/(?P<step>[a-z-]{{1,20}})"),
+        {"POST": views.appointment_step},
+    ),
 ]
 
 

@@ -1,4 +1,5 @@
-"""The simulator's only table: patient charts, as a PMS keeps them.
+"""The simulator's patient charts, as a PMS keeps them (and its database,
+whose other table is the appointment book, pms_sim.appointments).
 
 The sim stores no hub data (no usernames, no sync flags): the hub is the
 source of truth and is asked through the API whenever a screen needs it.
@@ -12,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+
+from pms_sim import appointments
 
 __all__ = ["Chart", "DEMOGRAPHIC_FIELDS", "connect", "init_db", "get", "search", "insert", "create"]
 
@@ -78,6 +81,7 @@ def connect(db_path: Path | str) -> Iterator[sqlite3.Connection]:
 def init_db(db_path: Path | str) -> None:
     with connect(db_path) as conn:
         conn.execute(SCHEMA)
+        appointments.init_db(conn)
 
 
 def get(conn: sqlite3.Connection, chart_id: str) -> Chart | None:

@@ -70,7 +70,8 @@ def layout(title: str, body: str, menubar: str = "") -> str:
 
 def _home_menubar(extra: str = "") -> str:
     return f"""<nav class="menubar" aria-label="Main menu">
-<a class="menu-link" href="/">Patient Lookup</a>{extra}
+<a class="menu-link" href="/">Patient Lookup</a>
+<a class="menu-link" id="menu-schedule" href="/schedule">Schedule</a>{extra}
 </nav>"""
 
 

@@ -1,4 +1,5 @@
-"""Demo charts for the simulator: new patients, plus one the hub already knows.
+"""Demo charts for the simulator: new patients, plus one the hub already knows,
+and a day of appointments for them.
 
 Emma Johnson (OT-10004) matches the hub demo's existing profile by name, for
 the seed's "already in the Hub with a card but not sync'd" workflow. The
@@ -7,12 +8,14 @@ others have never been in the hub.
 
 from __future__ import annotations
 
+import datetime as dt
+import sqlite3
 from pathlib import Path
 from typing import Any
 
-from pms_sim import charts
+from pms_sim import appointments, charts
 
-__all__ = ["DEMO_CHARTS", "EMMA_CHART_ID", "seed"]
+__all__ = ["DEMO_CHARTS", "DEMO_DAY", "EMMA_CHART_ID", "seed", "seed_day"]
 
 EMMA_CHART_ID = "OT-10004"
 
@@ -98,10 +101,25 @@ DEMO_CHARTS: list[dict[str, Any]] = [
 ]
 
 
-def seed(db_path: Path | str) -> int:
-    """Create the table and any missing demo chart; returns how many were added.
+# Today's book: (time, chart, office, type code, type, provider, minutes), 8:00 to 16:00.
+DEMO_DAY: list[tuple[str, str, str, str, str, str, int]] = [
+    ("08:00", "OT-10001", "ACW", "EXAM", "New patient exam", "Dr. Reyes", 60),
+    ("08:30", "OT-10002", "MAR", "ADJ", "Adjustment", "Dr. Kim", 30),
+    ("09:30", "OT-10003", "ACW", "RET", "Retainer check", "Dr. Reyes", 20),
+    ("10:15", "OT-10005", "MAR", "EXAM", "New patient exam", "Dr. Kim", 60),
+    ("11:00", EMMA_CHART_ID, "ACW", "ADJ", "Adjustment", "Dr. Reyes", 30),
+    ("13:30", "OT-10006", "ACW", "ADJ", "Adjustment", "Dr. Reyes", 30),
+    ("14:45", "OT-10002", "MAR", "REP", "Bracket repair", "Dr. Kim", 20),
+    ("15:30", "OT-10006", "ACW", "XRAY", "Progress records", "Dr. Reyes", 30),
+]
 
-    Safe to run again: existing charts (demo or not) are left as they are.
+
+def seed(db_path: Path | str) -> int:
+    """Create the tables, any missing demo chart and today's demo appointments;
+    returns how many charts were added.
+
+    Safe to run again: existing charts (demo or not) are left as they are, and
+    a day that has its demo appointments gets none twice.
     """
     charts.init_db(db_path)
     added = 0
@@ -109,5 +127,33 @@ def seed(db_path: Path | str) -> int:
         conn.execute("BEGIN IMMEDIATE")
         for row in DEMO_CHARTS:
             added += charts.insert(conn, charts.Chart(**row))
+        seed_day(conn, appointments.now())
         conn.execute("COMMIT")
+    return added
+
+
+def seed_day(conn: sqlite3.Connection, at: dt.datetime) -> int:
+    """Book the demo day on `at`'s date (booked six weeks before); returns how many were added."""
+    day = at.date()
+    booked = (at - dt.timedelta(weeks=6)).isoformat()
+    added = 0
+    for number, (time, chart_id, office, code, label, provider, minutes) in enumerate(DEMO_DAY):
+        hour, minute = (int(part) for part in time.split(":"))
+        starts = at.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        added += appointments.insert(
+            conn,
+            appointments.Appointment(
+                # One id per demo slot and day, so a second seed finds it there.
+                appointment_id=f"AP-{day:%Y%m%d}-{number + 1:02d}",
+                chart_id=chart_id,
+                starts_at=starts.isoformat(),
+                updated_at=booked,
+                length_minutes=minutes,
+                type_code=code,
+                type_label=label,
+                office=office,
+                provider=provider,
+                booked_at=booked,
+            ),
+        )
     return added

@@ -5,12 +5,13 @@ HubClient when the screen needs it, and renders or redirects.
 from __future__ import annotations
 
 import re
+import sqlite3
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pms_sim import charts, pages
-from pms_sim.forms import clean_patient
+from pms_sim import appointments, charts, pages, schedule
+from pms_sim.forms import OFFICES, clean_patient
 from pms_sim.settings import PMS_USER, SYSTEM
 from pms_sim.web import Flash, Request, Response, origin_of, redirect
 from rewardshub_bridge.client import HubClient, HubError
@@ -24,6 +25,8 @@ __all__ = [
     "set_card_form",
     "set_card",
     "launch",
+    "schedule_book",
+    "appointment_step",
     "not_found",
 ]
 
@@ -142,6 +145,92 @@ def launch(ctx: Context, request: Request, chart_id: str) -> Response:
             message=str(answer.get("message", "") or ""),
         )
     return redirect(pages.chart_url(chart_id), tab=tab if tab in pages.TABS else "", result=key)
+
+
+def schedule_book(ctx: Context, request: Request) -> Response:
+    office = request.query.get("office", "")
+    if office not in OFFICES:
+        office = next(iter(OFFICES))
+    now = appointments.now()
+    with charts.connect(ctx.db_path) as conn:
+        book = appointments.day_book(conn, now.date(), office)
+        names = {a.chart_id: charts.get(conn, a.chart_id) for a in book}
+    found = {chart_id: chart for chart_id, chart in names.items() if chart is not None}
+    result = ctx.flash.pop(request.query.get("result"))
+    if result is not None and result.get("kind") != "schedule":
+        result = None
+    return Response(schedule.schedule_page(now.date(), office, book, found, result, now))
+
+
+def appointment_step(ctx: Context, request: Request, appointment_id: str, step: str) -> Response:
+    """A front-desk button: change the sim's record, then send it to the hub."""
+    if step not in appointments.STEPS:
+        return not_found(ctx, request)
+    nonce = request.form.get("nonce", "")
+    key = f"pms-sim-{nonce}" if _NONCE.fullmatch(nonce) else None
+    with charts.connect(ctx.db_path) as conn:
+        # IMMEDIATE: two clicks at once must not both read the old record.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            done = _apply(conn, appointment_id, step, nonce if key else uuid.uuid4().hex)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        chart_found = charts.get(conn, done[0].chart_id) if done else None
+    if done is None:
+        return not_found(ctx, request)
+    target, changed = done
+    name = f"{chart_found.first_name} {chart_found.last_name}" if chart_found else target.chart_id
+    title = schedule.step_title(step, name, target, changed)
+    try:
+        answer = ctx.hub.put_appointment(
+            SYSTEM,
+            target.chart_id,
+            target.appointment_id,
+            target.for_hub(),
+            pms_updated_at=target.updated_at,
+            pms_user=PMS_USER,
+            # A resend of an unchanged record is harmless without one (the hub
+            # sees it is not newer), and a key may carry only one body.
+            idempotency_key=key if changed else None,
+        )
+    except HubError as err:
+        lines = [f"Saved in Orthotrac, but the {pages.HUB} did not take it: {err.message}"]
+        result = ctx.flash.put(
+            {"kind": "schedule", "tone": "error", "title": title, "lines": "\n".join(lines)}
+        )
+    else:
+        lines = schedule.hub_lines(answer)
+        result = ctx.flash.put(
+            {"kind": "schedule", "tone": "ok", "title": title, "lines": "\n".join(lines)}
+        )
+    office = request.form.get("office", "")
+    return redirect("/schedule", office=office if office in OFFICES else "", result=result)
+
+
+def _apply(
+    conn: sqlite3.Connection, appointment_id: str, step: str, nonce: str
+) -> tuple[appointments.Appointment, bool] | None:
+    """The step on the sim's own record: (the record to send, whether it changed)."""
+    found = appointments.get(conn, appointment_id)
+    if found is None:
+        return None
+    at = appointments.now()
+    if step == "book-next":
+        # The id comes from the form's nonce, so a double submit books one visit.
+        new_id = f"AP-{nonce[:16]}"
+        booked = appointments.next_visit(found, new_id, at)
+        if appointments.insert(conn, booked):
+            return booked, True
+        existing = appointments.get(conn, new_id)
+        assert existing is not None
+        return existing, False
+    changed = appointments.apply_step(found, step, at)
+    if changed == found:
+        return found, False
+    appointments.save(conn, changed)
+    return changed, True
 
 
 def not_found(ctx: Context, request: Request) -> Response:

@@ -107,6 +107,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "rewardshub.practices.context.hub_context",
+                # Owners and admins: the warning that the PMS has stopped calling.
+                "rewardshub.integrations.context.sync_health_banner",
             ],
             # `|when`: every time shown to people in one format (local_time.py).
             "builtins": ["rewardshub.local_time"],

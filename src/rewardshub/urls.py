@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("rewardshub.points.urls")),
     path("orders/", include("rewardshub.points.urls_orders")),
     path("reports/", include("rewardshub.points.urls_reports")),
+    path("reports/automatic/", include("rewardshub.automations.urls_reports")),
     path("settings/prizes/", include("rewardshub.points.urls_prizes")),
     path("", include("rewardshub.integrations.urls")),
     path("portal/", include("rewardshub.portal.urls")),

@@ -6,13 +6,14 @@ without a dependency install.
 
 from __future__ import annotations
 
+import datetime as dt
 import http.client
 import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 __all__ = ["HubClient", "HubError", "USER_AGENT"]
 
@@ -117,10 +118,80 @@ class HubClient:
         path = f"/api/v1/pms/{_segment(system)}/patients:batch"
         return self._call("POST", path, body, idempotency_key)
 
+    # -- appointments ----------------------------------------------------------
+
+    def put_appointment(
+        self,
+        system: str,
+        chart_id: str,
+        appointment_id: str,
+        appointment: Mapping[str, Any],
+        *,
+        pms_updated_at: dt.datetime | str,
+        pms_user: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Create or update one appointment as the PMS has it now.
+
+        `pms_updated_at` is the PMS's time of this version: the hub ignores an
+        update that is not newer than the one it has (outcome "stale"). A retry
+        under the same idempotency key must send the same time. The answer
+        names the points the appointment's rules moved ("points") and whether
+        the chart is linked yet ("linked").
+        """
+        body = _times(_without_none(appointment))
+        body["pms_updated_at"] = _iso(pms_updated_at, "pms_updated_at")
+        if pms_user is not None:
+            body["pms_user"] = pms_user
+        path = self._appointment_path(system, chart_id, appointment_id)
+        return self._call("PUT", path, body, idempotency_key)
+
+    def delete_appointment(
+        self,
+        system: str,
+        chart_id: str,
+        appointment_id: str,
+        *,
+        pms_updated_at: dt.datetime | str | None = None,
+    ) -> dict[str, Any]:
+        """The PMS deleted the appointment: the hub takes back what it earned.
+
+        Deleting is harmless to repeat (a second answers "unchanged"), so it
+        takes no idempotency key.
+        """
+        path = self._appointment_path(system, chart_id, appointment_id)
+        if pms_updated_at is not None:
+            path += "?" + urlencode({"pms_updated_at": _iso(pms_updated_at, "pms_updated_at")})
+        return self._call("DELETE", path)
+
+    def appointments(self, system: str, chart_id: str) -> dict[str, Any]:
+        """What the hub has of the chart's appointments, oldest first, with their points."""
+        return self._call("GET", self._patient_path(system, chart_id) + "/appointments")
+
+    def batch_appointments(
+        self,
+        system: str,
+        appointments: Iterable[Mapping[str, Any]],
+        pms_user: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Send up to 1,000 appointments (each with chart_id and appointment_id;
+        "deleted": true for a deletion). Each row answers its own outcome."""
+        body: dict[str, Any] = {
+            "appointments": [_times(_without_none(row)) for row in appointments]
+        }
+        if pms_user is not None:
+            body["pms_user"] = pms_user
+        path = f"/api/v1/pms/{_segment(system)}/appointments:batch"
+        return self._call("POST", path, body, idempotency_key)
+
     # -- plumbing --------------------------------------------------------------
 
     def _patient_path(self, system: str, chart_id: str) -> str:
         return f"/api/v1/pms/{_segment(system)}/patients/{_segment(chart_id)}"
+
+    def _appointment_path(self, system: str, chart_id: str, appointment_id: str) -> str:
+        return f"{self._patient_path(system, chart_id)}/appointments/{_segment(appointment_id)}"
 
     def _call(
         self,
@@ -178,6 +249,23 @@ def _segment(value: str) -> str:
 def _without_none(fields: Mapping[str, Any]) -> dict[str, Any]:
     # Absent and null are not the same to every validator; absent is always allowed.
     return {key: value for key, value in fields.items() if value is not None}
+
+
+def _iso(value: dt.datetime | str, name: str) -> str:
+    if isinstance(value, str):
+        return value
+    if value.utcoffset() is None:
+        # The hub cannot tell which hour a time without its offset means.
+        raise ValueError(f"{name} must be a time with its UTC offset (an aware datetime).")
+    return value.isoformat()
+
+
+def _times(fields: dict[str, Any]) -> dict[str, Any]:
+    """The appointment's datetimes as ISO 8601 text, as the hub reads them."""
+    return {
+        key: _iso(value, key) if isinstance(value, dt.datetime) else value
+        for key, value in fields.items()
+    }
 
 
 def _decode_success(status: int, raw: bytes) -> dict[str, Any]:

@@ -110,10 +110,12 @@ class TestTriggers:
         self, rules: dict[str, AutoRule], emma: Profile, book: Book
     ) -> None:
         ok(book.put("A1", "completed", completed_at=book.at(30)), 201)
-        ok(
+        booked = ok(
             book.put("A2", "scheduled", starts_at=book.at(60 * 24 * 42), booked_at=book.at(25)),
             201,
         )
+        # The booking's answer tells what it earned the visit before it.
+        assert booked["points"] == [{"rule": "next_booked", "points": 6, "uncollected": 0}]
         assert auto_points(emma) == {"kept": 5, "next_booked": 6}
         # Cancelled: the booking no longer counts, and its points go back.
         ok(book.put("A2", "cancelled", starts_at=book.at(60 * 24 * 42), booked_at=book.at(25)))
@@ -191,6 +193,8 @@ class TestCorrections:
         assert newer["points"][0]["points"] == 5
         older = ok(book.put("A1", "missed", pms_updated_at=book.at(1)))
         assert older["outcome"] == "stale" and "nothing was changed" in older["message"]
+        again = ok(book.put("A1", "missed", pms_updated_at=book.at(31)))
+        assert again["outcome"] == "unchanged"  # the same version, whatever it says
         assert older["appointment"]["status"] == "completed" and balance(emma) == 5
         assert (
             ok(book.delete("A1", pms_updated_at=book.at(2).replace("+", "%2B")))["outcome"]

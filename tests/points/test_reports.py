@@ -91,18 +91,18 @@ class TestReportPage:
             411, 310, 2, 103
         )
         tables = {table.key: table.rows for table in response.context["tables"]}
-        assert tables["dates"] == [(today.isoformat(), 411, 310, 2, 103)]
+        assert tables["dates"] == [(today.isoformat(), 411, 310, 2, 0, 103)]
         assert tables["kinds"] == [
             ("Adjustment", 1, 400), ("Award", 3, 11), ("Redeem", 3, -310), ("Reversal", 2, 2),
         ]
         assert tables["staff"] == [
-            ("frontdesk", 7, 11, 305, 2, -292),
-            ("tests", 2, 400, 5, 0, 395),
+            ("frontdesk", 7, 11, 305, 2, 0, -292),
+            ("tests", 2, 400, 5, 0, 0, 395),
         ]
         assert tables["locations"] == [
-            ("Acworth", 2, 8, 0, 0, 8),
-            ("Marietta", 2, 3, 0, -3, 0),
-            ("No location", 5, 400, 310, 5, 95),
+            ("Acworth", 2, 8, 0, 0, 0, 8),
+            ("Marietta", 2, 3, 0, -3, 0, 0),
+            ("No location", 5, 400, 310, 5, 0, 95),
         ]
         assert tables["items"] == [
             ("Good oral hygiene", 1, 3, -3, 0),
@@ -147,13 +147,13 @@ class TestReportPage:
         assert march.context["summary"].awarded == 400
         assert april.context["summary"].awarded == 5
         dates = {t.key: t for t in march.context["tables"]}["dates"]
-        assert (dates.title, dates.rows) == ("Points by day", [("2026-03-31", 400, 0, 0, 400)])
+        assert (dates.title, dates.rows) == ("Points by day", [("2026-03-31", 400, 0, 0, 0, 400)])
         dates = {t.key: t for t in april.context["tables"]}["dates"]
-        assert dates.rows == [("2026-04-01", 5, 0, 0, 5)]
+        assert dates.rows == [("2026-04-01", 5, 0, 0, 0, 5)]
         spring = owner_client.get(self.url, {"start": "2026-01-01", "end": "2026-04-30"})
         dates = {t.key: t for t in spring.context["tables"]}["dates"]
         assert (dates.title, dates.headers[0]) == ("Points by month", "Month")
-        assert dates.rows == [("2026-03", 400, 0, 0, 400), ("2026-04", 5, 0, 0, 5)]
+        assert dates.rows == [("2026-03", 400, 0, 0, 0, 400), ("2026-04", 5, 0, 0, 0, 5)]
 
     def test_it_refuses_a_backwards_period(self, owner_client: Client) -> None:
         response = owner_client.get(self.url, {"start": "2026-05-02", "end": "2026-05-01"})
@@ -194,9 +194,9 @@ class TestExport:
             f'attachment; filename="acworth-staff-2020-01-01-to-{today + dt.timedelta(days=2)}.csv"'
         )
         assert rows(response) == [
-            ["Staff member", "Entries", "Awarded", "Redeemed", "Reversed", "Net"],
-            ["frontdesk", "7", "11", "305", "2", "-292"],
-            ["tests", "2", "400", "5", "0", "395"],
+            ["Staff member", "Entries", "Awarded", "Redeemed", "Reversed", "Automatic", "Net"],
+            ["frontdesk", "7", "11", "305", "2", "0", "-292"],
+            ["tests", "2", "400", "5", "0", "0", "395"],
         ]
         event = AuditEvent.objects.get(action="report.export")
         assert event.detail["table"] == "staff" and event.detail["rows"] == "2"
@@ -222,7 +222,9 @@ class TestExport:
             role=Role.OWNER,
         )
         response = owner_client.get("/reports/staff.csv")
-        assert rows(response)[1] == ["'=HYPERLINK(\"http://x\",\"y\")", "1", "10", "0", "0", "10"]
+        assert rows(response)[1] == [
+            "'=HYPERLINK(\"http://x\",\"y\")", "1", "10", "0", "0", "0", "10",
+        ]
 
     def test_it_gives_an_unknown_table_a_404(self, owner_client: Client) -> None:
         assert owner_client.get("/reports/patients.csv").status_code == 404

@@ -112,6 +112,7 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "practice.frame_ancestors": lambda d: _with(
         "Changed the sites allowed to show the chart tab", _names(d.get("after")) or "none"
     ),
+    "sync_watch.update": lambda d: _sync_watch(d.get("after")),
     "pms.launch_open": lambda d: (
         _with("Opened from the PMS", _chart(d), " ")
         + (" (chart tab)" if d.get("view") == "chart" else "")
@@ -171,6 +172,15 @@ def _sync_result(detail: Detail) -> str:
     # Outcome codes ("created", "already_linked", "not_synced") read as words.
     result = detail.get("error") or detail.get("outcome")
     return f": {str(result).replace('_', ' ')}" if result else ""
+
+
+def _sync_watch(after: Any) -> str:
+    minutes = after.get("silence_minutes") if isinstance(after, dict) else None
+    if not isinstance(minutes, int):
+        return "Turned off the warning for a silent PMS"
+    span = f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
+    hours = f" ({after.get('opens_at')}–{after.get('closes_at')})" if after.get("opens_at") else ""
+    return f"Warn when the PMS is silent for {span}{hours}"
 
 
 _ROLES = {

@@ -10,14 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from rewardshub.audit.actions import record_event
-from rewardshub.automations.ledger import (
-    AUTOMATIC,
-    auto_settings,
-    is_excluded,
-    practice_zone,
-)
+from rewardshub.automations.ledger import AUTOMATIC
 from rewardshub.automations.models import AutoAward, AutoRule, Trigger
 from rewardshub.automations.rules import birthday_due
+from rewardshub.automations.state import auto_settings, is_excluded, practice_zone
 from rewardshub.patients.models import Profile, ProfileKind
 from rewardshub.points.ledger import lock_profile, post
 from rewardshub.points.models import EntryKind

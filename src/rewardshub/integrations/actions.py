@@ -6,7 +6,9 @@ One transaction each, taking `actor=` and writing an audit row.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -26,6 +28,7 @@ from rewardshub.integrations.models import (
     SyncAction,
     SyncEvent,
     SyncOutcome,
+    SyncWatch,
     TagRule,
     TagRuleField,
 )
@@ -35,6 +38,7 @@ from rewardshub.integrations.set_card import (
     is_bare_lead,
     profile_linked_elsewhere,
 )
+from rewardshub.integrations.silence import weekdays_text
 from rewardshub.integrations.tagging import FIELD_WORDS, load_mapping
 from rewardshub.patients.models import Tag
 from rewardshub.practices.models import IntegrationKey, Practice
@@ -143,6 +147,49 @@ def set_frame_ancestors(*, practice: Practice, origins: list[str], actor: Actor)
             action="practice.frame_ancestors",
             detail={"before": before.split(), "after": origins},
         )
+
+
+def save_sync_watch(
+    *,
+    practice: Practice,
+    silence_minutes: int | None,
+    opens_at: dt.time | None,
+    closes_at: dt.time | None,
+    weekdays: list[int],
+    actor: Actor,
+) -> bool:
+    """Store how long the PMS may stay silent and the opening hours it is counted
+    in (validated by SyncWatchForm). True when something changed."""
+    after = {
+        "silence_minutes": silence_minutes,
+        "opens_at": opens_at,
+        "closes_at": closes_at,
+        "weekdays": weekdays_text(set(weekdays)),
+    }
+    with transaction.atomic():
+        watch = SyncWatch.objects.select_for_update().filter(practice=practice).first()
+        if watch is None:
+            watch = SyncWatch(practice=practice)
+        before = {name: getattr(watch, name) for name in after}
+        if before == after:
+            return False
+        for name, value in after.items():
+            setattr(watch, name, value)
+        watch.save()
+        record_event(
+            practice=practice,
+            actor=actor,
+            action="sync_watch.update",
+            detail={"before": _watch_detail(before), "after": _watch_detail(after)},
+        )
+    return True
+
+
+def _watch_detail(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: value.strftime("%H:%M") if isinstance(value, dt.time) else value
+        for name, value in values.items()
+    }
 
 
 # -- links waiting for confirmation (set card: the chart and the patient differ) --

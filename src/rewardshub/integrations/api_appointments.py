@@ -10,164 +10,42 @@ points it moved.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
 from django.http import HttpRequest
-from ninja import Path, Query, Router, Schema
-from pydantic import AwareDatetime, BeforeValidator, Field, StringConstraints, ValidationError
-from pydantic_core import PydanticCustomError
+from ninja import Query, Router
+from pydantic import ValidationError
 
 from rewardshub.automations.actions import (
-    FIELDS,
     Outcome,
     Where,
     Written,
     delete_appointment,
     record_appointment,
 )
+from rewardshub.automations.book import AppointmentWrite, write_book
 from rewardshub.automations.models import Appointment, AppointmentStatus, AutoAward
 from rewardshub.errors import ActionError
 from rewardshub.integrations import sync
 from rewardshub.integrations.api_patients import ERRORS, ChartIdPath, IdempotencyHeader, SystemPath
 from rewardshub.integrations.api_support import Result, pms_call, validation_message
-from rewardshub.integrations.models import SyncAction, SyncOutcome
-from rewardshub.integrations.schemas import (
-    CHART_ID_PATTERN,
-    MAX_BATCH,
-    NO_NUL,
-    STRIP,
-    BodyIn,
-    ChartId,
-    Short,
-    whole_number,
+from rewardshub.integrations.appointment_schemas import (
+    AppointmentBatchIn,
+    AppointmentBatchOut,
+    AppointmentDeleteQuery,
+    AppointmentIdPath,
+    AppointmentIn,
+    AppointmentsOut,
+    AppointmentWrittenOut,
+    BatchAppointmentIn,
 )
+from rewardshub.integrations.models import PmsLink, SyncAction, SyncOutcome
+from rewardshub.patients.models import Profile
 from rewardshub.wording import count_of
 
 router = Router(tags=["appointments"])
-
-AppointmentIdPath = Path(
-    ..., pattern=CHART_ID_PATTERN, description="The PMS's id of the appointment."
-)
-Label = Annotated[str, StringConstraints(max_length=100, pattern=NO_NUL), STRIP]
-Code = Annotated[str, StringConstraints(max_length=40, pattern=NO_NUL), STRIP]
-Status = Literal["scheduled", "confirmed", "arrived", "seated", "completed", "missed", "cancelled"]
-
-
-ISO_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}")
-
-
-def _iso_text(value: Any) -> Any:
-    # Only ISO 8601 text: pydantic would also read a number (or a number in a
-    # string, as a query parameter always is) as seconds since 1970.
-    if value is not None and not (isinstance(value, str) and ISO_TIME.match(value)):
-        raise PydanticCustomError(
-            "datetime_type", "Input should be a time written as ISO 8601 with its UTC offset"
-        )
-    return value
-
-
-# A time with its UTC offset, as ISO 8601 text (2026-12-04T09:30:00-05:00).
-When = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
-
-
-class AppointmentIn(BodyIn):
-    starts_at: When = Field(
-        description="Scheduled start, ISO 8601 with its UTC offset (2026-12-04T09:30:00-05:00)."
-    )
-    length_minutes: Annotated[
-        int, Field(ge=0, le=24 * 60, strict=True), BeforeValidator(whole_number)
-    ] = 0
-    type_code: Code = Field("", description="Appointment type or procedure code.")
-    type_label: Label = Field("", description="The type's name, e.g. Adjustment.")
-    office: Code = ""
-    provider: Label = ""
-    status: Status
-    confirmed: bool = Field(
-        False, description="The patient confirmed (kept once set, through arrival and check-out)."
-    )
-    arrived_at: When | None = None
-    completed_at: When | None = None
-    booked_at: When | None = Field(
-        None, description="When the PMS booked it (for 'next visit booked before leaving')."
-    )
-    pms_updated_at: When | None = Field(
-        None,
-        description="The PMS's time of this version; an update not newer than the hub's "
-        "changes nothing (answered as outcome 'stale').",
-    )
-    pms_user: Short | None = None
-
-    def values(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in FIELDS}
-
-
-class BatchAppointmentIn(AppointmentIn):
-    chart_id: ChartId
-    appointment_id: ChartId
-    deleted: bool = Field(False, description="The PMS deleted it: take back what it earned.")
-
-
-class AppointmentBatchIn(BodyIn):
-    appointments: list[dict[str, Any]] = Field(max_length=MAX_BATCH)
-    pms_user: Short | None = None
-
-
-class AppointmentDeleteQuery(Schema):
-    pms_updated_at: When | None = None
-
-
-class PointsMoved(Schema):
-    rule: str
-    points: int
-    uncollected: int
-
-
-class AppointmentOut(Schema):
-    id: str
-    starts_at: str
-    length_minutes: int
-    type_code: str
-    type_label: str
-    office: str
-    provider: str
-    status: str
-    confirmed: bool
-    arrived_at: str | None
-    completed_at: str | None
-    booked_at: str | None
-    deleted: bool
-    points: int
-
-
-class AppointmentWrittenOut(Schema):
-    outcome: str
-    message: str
-    linked: bool
-    appointment: AppointmentOut
-    points: list[PointsMoved]
-    balance: int | None
-
-
-class AppointmentsOut(Schema):
-    linked: bool
-    appointments: list[AppointmentOut]
-
-
-class AppointmentBatchResult(Schema):
-    chart_id: str
-    appointment_id: str
-    outcome: str
-    message: str = ""
-    error: str | None = None
-    points: int = 0
-
-
-class AppointmentBatchOut(Schema):
-    results: list[AppointmentBatchResult]
-
 
 def _when(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
@@ -200,6 +78,15 @@ def _earned(appointments: list[Appointment]) -> dict[int, int]:
         .annotate(moved=Sum("points"))
     )
     return {row["appointment_id"]: row["moved"] or 0 for row in rows}
+
+
+def chart_profiles(caller: sync.Caller, chart_ids: list[str]) -> dict[str, Profile | None]:
+    """The linked profile of each chart (None: not linked), in one query."""
+    links = PmsLink.objects.select_related("profile").filter(
+        practice=caller.practice, system=caller.system, chart_id__in=set(chart_ids)
+    )
+    found = {link.chart_id: link.profile for link in links}
+    return {chart_id: found.get(chart_id) for chart_id in chart_ids}
 
 
 def _where(caller: sync.Caller, chart_id: str) -> Where:
@@ -347,46 +234,6 @@ def list_appointments(
         }
 
 
-def _batch_row(caller: sync.Caller, row: Any) -> dict[str, Any]:
-    ids = row if isinstance(row, dict) else {}
-    chart_id = str(ids.get("chart_id", ""))[:64]
-    appointment_id = str(ids.get("appointment_id", ""))[:64]
-    result: dict[str, Any] = {"chart_id": chart_id, "appointment_id": appointment_id}
-    try:
-        parsed = BatchAppointmentIn.model_validate(row)
-    except ValidationError as exc:
-        message = validation_message(exc.errors(include_url=False))  # type: ignore[arg-type]
-        return {**result, "outcome": "error", "error": "validation_error", "message": message}
-    try:
-        with transaction.atomic():
-            where = _where(caller, parsed.chart_id)
-            if parsed.deleted:
-                written = delete_appointment(
-                    where=where,
-                    appointment_id=parsed.appointment_id,
-                    pms_updated_at=parsed.pms_updated_at,
-                    actor=caller.actor,
-                )
-            else:
-                written = record_appointment(
-                    where=where,
-                    appointment_id=parsed.appointment_id,
-                    values=parsed.values(),
-                    pms_updated_at=parsed.pms_updated_at,
-                    confirmed=parsed.confirmed,
-                    actor=caller.actor,
-                )
-            _log(caller, written, where)
-    except ActionError as exc:
-        return {**result, "outcome": "error", "error": exc.code, "message": exc.message}
-    return {
-        **result,
-        "outcome": written.outcome,
-        "message": written.message or _log_message(written, where),
-        "points": sum(change.points for change in written.changes),
-    }
-
-
 @router.post(
     "/pms/{system}/appointments:batch",
     response={200: AppointmentBatchOut, **ERRORS},
@@ -400,23 +247,87 @@ def batch(
     system: str = SystemPath,
     idempotency_key: str | None = IdempotencyHeader,
 ) -> Result:
+    results: list[dict[str, Any] | None] = []
+    writes: list[tuple[int, AppointmentWrite]] = []
     seen: set[tuple[str, str]] = set()
-    results = []
-    for row in payload.appointments:
+    for index, row in enumerate(payload.appointments):
         ids = row if isinstance(row, dict) else {}
-        pair = (str(ids.get("chart_id", "")), str(ids.get("appointment_id", "")))
-        if pair in seen:
-            results.append(
-                {
-                    "chart_id": pair[0][:64],
-                    "appointment_id": pair[1][:64],
-                    "outcome": "error",
-                    "error": "duplicate_appointment",
-                    "message": "This appointment appears more than once in the batch; "
-                    "only its first row was used.",
-                }
-            )
+        chart_id = str(ids.get("chart_id", ""))[:64]
+        appointment_id = str(ids.get("appointment_id", ""))[:64]
+        head = {"chart_id": chart_id, "appointment_id": appointment_id}
+        try:
+            parsed = BatchAppointmentIn.model_validate(row)
+        except ValidationError as exc:
+            message = validation_message(exc.errors(include_url=False))  # type: ignore[arg-type]
+            results.append({**head, **_error("validation_error", message)})
             continue
-        seen.add(pair)
-        results.append(_batch_row(caller, row))
+        if (parsed.chart_id, parsed.appointment_id) in seen:
+            message = (
+                "This appointment appears more than once in the batch; only its first row was used."
+            )
+            results.append({**head, **_error("duplicate_appointment", message)})
+            continue
+        seen.add((parsed.chart_id, parsed.appointment_id))
+        values = None if parsed.deleted else parsed.values()
+        writes.append(
+            (
+                index,
+                AppointmentWrite(
+                    parsed.chart_id,
+                    parsed.appointment_id,
+                    values,
+                    parsed.pms_updated_at,
+                    parsed.confirmed,
+                ),
+            )
+        )
+        results.append(None)
+    with transaction.atomic():
+        profiles = chart_profiles(caller, [write.chart_id for _, write in writes])
+        done = write_book(
+            practice=caller.practice,
+            system=caller.system,
+            writes=[write for _, write in writes],
+            profiles=profiles,
+            actor=caller.actor,
+        )
+        log: list[tuple[str, str, str, Profile | None, str, str]] = []
+        for (index, write), result in zip(writes, done, strict=True):
+            where = Where(caller.practice, caller.system, write.chart_id, profiles[write.chart_id])
+            head = {"chart_id": write.chart_id, "appointment_id": write.appointment_id}
+            if isinstance(result, ActionError):
+                results[index] = {**head, **_error(result.code, result.message)}
+                log.append(
+                    (
+                        write.chart_id,
+                        SyncAction.APPOINTMENT,
+                        SyncOutcome.ERROR,
+                        None,
+                        result.message,
+                        result.code,
+                    )
+                )
+                continue
+            message = result.message or _log_message(result, where)
+            results[index] = {
+                **head,
+                "outcome": result.outcome,
+                "message": message,
+                "points": sum(change.points for change in result.changes),
+            }
+            log.append(
+                (
+                    write.chart_id,
+                    SyncAction.APPOINTMENT,
+                    _SYNC_OUTCOME[result.outcome],
+                    where.profile,
+                    _log_message(result, where),
+                    "",
+                )
+            )
+        sync.record_syncs(caller, log)
     return 200, {"results": results}
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"outcome": "error", "error": code, "message": message}

@@ -8,6 +8,7 @@ from django import forms
 
 from rewardshub.integrations.models import SyncAction, TagRuleField
 from rewardshub.integrations.origins import OriginError, parse_origins
+from rewardshub.integrations.silence import WEEKDAY_NAMES
 from rewardshub.integrations.systems import SYSTEM_CHOICES
 from rewardshub.patients.models import Tag
 
@@ -95,3 +96,79 @@ class SyncLogFilterForm(forms.Form):
         if self.cleaned_data["action"]:
             params.append(f"action={self.cleaned_data['action']}")
         return "&".join(params)
+
+
+MIN_SILENCE_MINUTES = 15
+MAX_SILENCE_MINUTES = 7 * 24 * 60
+SILENCE_UNITS = {"minutes": 1, "hours": 60}
+
+
+class SyncWatchForm(forms.Form):
+    """How long the PMS may stay silent, and the opening hours that silence counts in."""
+
+    silence = forms.IntegerField(
+        label="Warn when the PMS has not called for",
+        required=False,
+        help_text="Leave it empty for no warning.",
+        error_messages={"invalid": "Enter a whole number, e.g. 2, or leave it empty."},
+    )
+    unit = forms.ChoiceField(
+        label="Unit",
+        choices=[(unit, unit) for unit in SILENCE_UNITS],
+        initial="hours",
+        error_messages={"invalid_choice": "Choose minutes or hours."},
+    )
+    opens_at = forms.TimeField(
+        label="Opens at",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": "Enter the opening time as hours and minutes, e.g. 08:00."},
+    )
+    closes_at = forms.TimeField(
+        label="Closes at",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": "Enter the closing time as hours and minutes, e.g. 17:30."},
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label="Open on",
+        required=False,
+        coerce=int,
+        choices=list(enumerate(WEEKDAY_NAMES)),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose the days from Monday to Sunday."},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if self.errors:
+            return data
+        silence = data.get("silence")
+        if silence is not None:
+            minutes = silence * SILENCE_UNITS[data["unit"]]
+            if not MIN_SILENCE_MINUTES <= minutes <= MAX_SILENCE_MINUTES:
+                self.add_error(
+                    "silence",
+                    f"Choose from {MIN_SILENCE_MINUTES} minutes to "
+                    f"{MAX_SILENCE_MINUTES // 60} hours (7 days); {silence} {data['unit']} is "
+                    "outside that range. Leave it empty for no warning.",
+                )
+            data["silence_minutes"] = minutes
+        else:
+            data["silence_minutes"] = None
+        opens, closes, days = data.get("opens_at"), data.get("closes_at"), data.get("weekdays")
+        if any(v not in (None, []) for v in (opens, closes, days)):
+            if opens is None or closes is None or not days:
+                self.add_error(
+                    None,
+                    "Opening hours need an opening time, a closing time and at least one day. "
+                    "Leave all three empty to count every hour.",
+                )
+            elif opens >= closes:
+                self.add_error(
+                    "closes_at",
+                    f"The closing time must be after the opening time "
+                    f"({opens:%H:%M}); opening hours end on the day they start.",
+                )
+        return data

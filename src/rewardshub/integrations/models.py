@@ -254,3 +254,40 @@ class TagRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system} {self.field} {self.value!r} -> {self.tag_id}"
+
+
+class SyncWatch(models.Model):
+    """How long the practice's PMS may stay silent before owners and admins are
+    warned (integrations/health.py), and the opening hours that silence is
+    counted in. No row, or no threshold: never warn."""
+
+    practice = models.OneToOneField(Practice, on_delete=models.CASCADE, related_name="+")
+    # Empty: never warn.
+    silence_minutes = models.PositiveIntegerField(null=True, blank=True)
+    # Opening hours in the practice's time zone: count silence only from
+    # opens_at to closes_at on these weekdays ("01234": Monday is 0). All
+    # three empty: count every hour.
+    opens_at = models.TimeField(null=True, blank=True)
+    closes_at = models.TimeField(null=True, blank=True)
+    weekdays = models.CharField(max_length=7, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(silence_minutes__isnull=True)
+                | models.Q(silence_minutes__gt=0),
+                name="syncwatch_silence_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(opens_at__isnull=True, closes_at__isnull=True, weekdays="")
+                | (
+                    models.Q(opens_at__lt=models.F("closes_at"))
+                    & ~models.Q(weekdays="")
+                ),
+                name="syncwatch_hours_whole",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"sync watch {self.practice_id}: {self.silence_minutes} min"

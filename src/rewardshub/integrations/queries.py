@@ -16,10 +16,12 @@ from rewardshub.integrations.models import (
     SyncAction,
     SyncEvent,
     SyncOutcome,
+    SyncWatch,
     TagRule,
     TagRuleField,
 )
 from rewardshub.integrations.schemas import PROFILE_FIELDS
+from rewardshub.integrations.silence import weekdays_from_text
 from rewardshub.integrations.systems import system_name
 from rewardshub.patients.models import Profile, Tag, TagGroupKind
 from rewardshub.practices.models import IntegrationKey, Practice
@@ -40,7 +42,40 @@ _GOOD = [
 
 
 def keys(practice: Practice) -> QuerySet[IntegrationKey]:
-    return IntegrationKey.objects.filter(practice=practice).select_related("created_by")
+    """The practice's keys, each with its last failed call from the Sync log as
+    `last_failure_at`, `last_failure_error` (the API's error code) and
+    `last_failure_message` (in words), all None when it has none: one query
+    for any number of keys. Its last call is the key's own `last_used_at`."""
+    failures = SyncEvent.objects.filter(
+        practice=practice, key=OuterRef("pk"), outcome=SyncOutcome.ERROR
+    ).order_by("-created_at", "-id")
+    return (
+        IntegrationKey.objects.filter(practice=practice)
+        .select_related("created_by")
+        .annotate(
+            last_failure_at=Subquery(failures.values("created_at")[:1]),
+            last_failure_error=Subquery(failures.values("error")[:1]),
+            last_failure_message=Subquery(failures.values("message")[:1]),
+        )
+    )
+
+
+def sync_watch_initial(practice: Practice) -> dict[str, Any]:
+    """The practice's sync health settings as SyncWatchForm's initial values."""
+    watch = SyncWatch.objects.filter(practice=practice).first()
+    if watch is None:
+        return {}
+    minutes = watch.silence_minutes
+    silence, unit = minutes, "minutes"
+    if minutes is None or minutes % 60 == 0:
+        silence, unit = (None if minutes is None else minutes // 60), "hours"
+    return {
+        "silence": silence,
+        "unit": unit,
+        "opens_at": watch.opens_at,
+        "closes_at": watch.closes_at,
+        "weekdays": sorted(weekdays_from_text(watch.weekdays)),
+    }
 
 
 def get_key(practice: Practice, public_id: object) -> IntegrationKey:

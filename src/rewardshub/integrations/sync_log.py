@@ -74,6 +74,16 @@ def record_sync(
     record_events([*(audits or []), audit])
 
 
+def record_syncs(
+    caller: Caller, rows: list[tuple[str, str, str, Profile | None, str, str]]
+) -> None:
+    """`record_sync` for many calls' rows at once: (chart id, action, outcome,
+    profile, message, error) each; one INSERT for the Sync log, one for the audit."""
+    made = [sync_rows(caller, *row) for row in rows]
+    insert([event for event, _ in made])
+    record_events([audit for _, audit in made])
+
+
 def log_call(
     caller: Caller,
     chart_id: str,

@@ -31,6 +31,11 @@ urlpatterns = [
         views_settings.revoke_key,
         name="revoke_key",
     ),
+    path(
+        "settings/integrations/keys/sync-health/",
+        views_settings.sync_watch,
+        name="sync_watch",
+    ),
     path("settings/integrations/tag-mapping/", views_settings.tag_rules, name="tag_rules"),
     path(
         "settings/integrations/tag-mapping/<uuid:public_id>/delete/",

@@ -15,6 +15,7 @@ from rewardshub.integrations.forms import (
     FrameAncestorsForm,
     KeyForm,
     SyncLogFilterForm,
+    SyncWatchForm,
     TagRuleForm,
 )
 from rewardshub.integrations.pending import open_confirmations
@@ -53,16 +54,53 @@ def keys(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
             "token": created.token,
         }
         return redirect("integrations:keys")
+    return _keys_page(request, hub, form=form, status=422 if form.errors else 200)
+
+
+@require_POST
+@staff_view(roles=SETTINGS_ROLES)
+def sync_watch(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
+    form = SyncWatchForm(request.POST)
+    if not form.is_valid():
+        return _keys_page(request, hub, watch_form=form, status=422)
+    data = form.cleaned_data
+    changed = actions.save_sync_watch(
+        practice=hub.practice,
+        silence_minutes=data["silence_minutes"],
+        opens_at=data["opens_at"],
+        closes_at=data["closes_at"],
+        weekdays=data["weekdays"],
+        actor=hub.actor,
+    )
+    messages.success(request, "Sync health settings saved." if changed else "Nothing changed.")
+    return redirect("integrations:keys")
+
+
+def _keys_page(
+    request: HttpRequest,
+    hub: HubContext,
+    *,
+    form: KeyForm | None = None,
+    watch_form: SyncWatchForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     new_key = request.session.pop(SESSION_NEW_KEY, None)
     rows = list(queries.keys(hub.practice))
     for key in rows:
         key.system_label = system_name(key.system)  # type: ignore[attr-defined]
+    if watch_form is None:
+        watch_form = SyncWatchForm(initial=queries.sync_watch_initial(hub.practice))
     return _page(
         request,
         "integrations/keys.html",
         "keys",
-        {"form": form, "keys": rows, "new_key": new_key},
-        status=422 if form.errors else 200,
+        {
+            "form": form or KeyForm(),
+            "keys": rows,
+            "new_key": new_key,
+            "watch_form": watch_form,
+        },
+        status=status,
     )
 
 

@@ -174,3 +174,20 @@ def post(
     _MOVE_BALANCE.run(profile.pk, practice.pk, points)
     profile.points_balance += points
     return entry
+
+
+def post_many(entries: list[LedgerEntry]) -> None:
+    """Append many entries (unsaved, of any profiles, already checked) and move
+    each profile's balance by their sum, under the caller's profile locks: the
+    batch form of `post`, for writers that decide many entries at once."""
+    assert transaction.get_connection().in_atomic_block, "post_many() needs a transaction"
+    if not entries:
+        return
+    if any(entry.points == 0 for entry in entries):
+        raise ActionError("zero_points", "An entry must add or take away at least one point.")
+    LedgerEntry.objects.bulk_create(entries)  # ids back: RETURNING on both databases
+    moves: dict[tuple[int, int], int] = {}
+    for entry in entries:
+        key = (entry.profile_id, entry.practice_id)
+        moves[key] = moves.get(key, 0) + entry.points
+    _MOVE_BALANCE.run_many([(pk, practice_id, points) for (pk, practice_id), points in moves.items()])

@@ -18,7 +18,9 @@ from rewardshub.points.models import EntryKind, LedgerEntry, OrderStatus, PrizeO
 from rewardshub.practices.models import Practice
 
 # "Awarded" is points given to patients: menu awards and misc adjustments.
-# "Redeemed" is points spent on prizes. Reversals are shown on their own.
+# "Redeemed" is points spent on prizes. Reversals are shown on their own, and
+# so are automatic points: what the practice's rules paid, less what they took
+# back or deducted (kind "auto"; the automatic reports break it down by rule).
 AWARD_KINDS = (EntryKind.AWARD, EntryKind.ADJUST)
 
 
@@ -69,6 +71,10 @@ def _reversed() -> Coalesce:
     return Coalesce(Sum("points", filter=Q(kind=EntryKind.REVERSAL)), 0)
 
 
+def _automatic() -> Coalesce:
+    return Coalesce(Sum("points", filter=Q(kind=EntryKind.AUTO)), 0)
+
+
 def by_kind(practice: Practice, period: Period) -> Table:
     found = (
         entries(practice, period)
@@ -89,19 +95,19 @@ def _by(practice: Practice, period: Period, field: str, empty: str) -> list[tupl
         .values(field)
         .annotate(
             n=Count("id"), awarded=_awarded(), redeemed=_redeemed(), reversed=_reversed(),
-            net=Sum("points"),
+            automatic=_automatic(), net=Sum("points"),
         )
         # "No location" last on both databases (they sort NULL differently).
         .order_by(F(field).asc(nulls_last=True))
     )
     return [
         (row[field] or empty, row["n"], row["awarded"], -row["redeemed"], row["reversed"],
-         row["net"])
+         row["automatic"], row["net"])
         for row in found
     ]
 
 
-POINT_HEADERS = ("Entries", "Awarded", "Redeemed", "Reversed", "Net")
+POINT_HEADERS = ("Entries", "Awarded", "Redeemed", "Reversed", "Automatic", "Net")
 
 
 def by_staff(practice: Practice, period: Period) -> Table:
@@ -150,7 +156,7 @@ def by_date(practice: Practice, period: Period) -> Table:
         .annotate(when=trunc)
         .values("when")
         .annotate(awarded=_awarded(), redeemed=_redeemed(), reversed=_reversed(),
-                  net=Sum("points"))
+                  automatic=_automatic(), net=Sum("points"))
         .order_by("when")
     )
     rows: list[tuple[object, ...]] = []
@@ -159,8 +165,10 @@ def by_date(practice: Practice, period: Period) -> Table:
         if isinstance(when, dt.datetime):
             when = when.astimezone(zone).date()
         label = when.isoformat() if daily else when.strftime("%Y-%m")
-        rows.append((label, row["awarded"], -row["redeemed"], row["reversed"], row["net"]))
-    headers = ("Day" if daily else "Month", "Awarded", "Redeemed", "Reversed", "Net")
+        rows.append(
+            (label, row["awarded"], -row["redeemed"], row["reversed"], row["automatic"], row["net"])
+        )
+    headers = ("Day" if daily else "Month", "Awarded", "Redeemed", "Reversed", "Automatic", "Net")
     return Table("dates", "Points by day" if daily else "Points by month", headers, rows)
 
 
@@ -220,18 +228,20 @@ class Summary:
     awarded: int
     redeemed: int
     reversed: int
+    automatic: int
     net: int
 
 
 def summary(practice: Practice, period: Period) -> Summary:
     totals = entries(practice, period).aggregate(
-        awarded=_awarded(), redeemed=_redeemed(), reversed=_reversed(),
+        awarded=_awarded(), redeemed=_redeemed(), reversed=_reversed(), automatic=_automatic(),
         net=Coalesce(Sum("points"), 0),
     )
     return Summary(
         awarded=totals["awarded"],
         redeemed=-totals["redeemed"],
         reversed=totals["reversed"],
+        automatic=totals["automatic"],
         net=totals["net"],
     )
 

@@ -1,0 +1,271 @@
+"""The appointment book: writing what the PMS says about appointments, one or
+a thousand at a time, the same way.
+
+Each write is decided on its own (created, updated, unchanged, stale,
+deleted, or refused) against the stored row, in memory; then all of them are
+written in a few statements, audited, and the rules' changes for every
+profile they touch are planned and posted (ledger.py). The lock order is the
+same as every other writer of points: the profiles first (in id order), then
+the appointments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from rewardshub.audit.actions import build_event, record_events
+from rewardshub.audit.actors import Actor
+from rewardshub.automations.ledger import Change, plan, write_plans
+from rewardshub.automations.models import Appointment, AppointmentStatus
+from rewardshub.automations.state import load_states, practice_rules
+from rewardshub.errors import ActionError
+from rewardshub.patients.models import Profile
+from rewardshub.practices.models import Practice
+
+# The fields a PUT sets, as the PMS sends them (the appointment's own values).
+FIELDS = (
+    "starts_at",
+    "length_minutes",
+    "type_code",
+    "type_label",
+    "office",
+    "provider",
+    "status",
+    "arrived_at",
+    "completed_at",
+    "booked_at",
+)
+STALE_MESSAGE = (
+    "The hub has a newer version of this appointment (pms_updated_at); nothing was changed."
+)
+
+
+class Outcome:
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    STALE = "stale"
+    DELETED = "deleted"
+
+
+@dataclass(frozen=True)
+class AppointmentWrite:
+    """What the PMS said about one appointment: its values, or None when it deleted it."""
+
+    chart_id: str
+    appointment_id: str
+    values: dict[str, Any] | None
+    pms_updated_at: dt.datetime | None = None
+    confirmed: bool = False
+
+
+@dataclass
+class Written:
+    outcome: str
+    appointment: Appointment
+    changes: list[Change] = field(default_factory=list)
+    message: str = ""
+
+
+@dataclass
+class _Decision:
+    outcome: str
+    appointment: Appointment
+    # Whether the stored row changes (an unchanged one may still take a newer pms_updated_at).
+    save: bool = True
+
+
+def other_chart_error() -> ActionError:
+    return ActionError(
+        "appointment_on_other_chart",
+        "This appointment id belongs to another chart in the hub. Send it under that chart, "
+        "or delete it there first if the PMS moved it.",
+        status=409,
+    )
+
+
+def unknown_appointment_error() -> ActionError:
+    return ActionError(
+        "unknown_appointment",
+        "The hub has no appointment with this id on this chart; nothing was deleted. "
+        "Check the appointment id the PMS sent.",
+        status=404,
+    )
+
+
+def _stale(appointment: Appointment, sent: dt.datetime | None) -> bool:
+    """Older than the version the hub has (the same version is answered as unchanged)."""
+    known = appointment.pms_updated_at
+    return sent is not None and known is not None and sent < known
+
+
+def _same_version(appointment: Appointment, sent: dt.datetime | None) -> bool:
+    return sent is not None and sent == appointment.pms_updated_at
+
+
+def _decide(
+    write: AppointmentWrite, stored: Appointment | None, profile: Profile | None, now: dt.datetime
+) -> _Decision | ActionError:
+    """What one write does to the stored row (changing it in memory), or why it is refused."""
+    if stored is not None and stored.chart_id != write.chart_id:
+        return other_chart_error()
+    if write.values is None:
+        if stored is None:
+            return unknown_appointment_error()
+        if stored.deleted_at is not None:
+            return _Decision(Outcome.UNCHANGED, stored, save=False)
+        if _stale(stored, write.pms_updated_at):
+            return _Decision(Outcome.STALE, stored, save=False)
+        stored.deleted_at = now
+        stored.pms_updated_at = write.pms_updated_at or stored.pms_updated_at
+        return _Decision(Outcome.DELETED, stored)
+    confirmed = write.confirmed or write.values["status"] == AppointmentStatus.CONFIRMED
+    if stored is None:
+        appointment = Appointment(
+            chart_id=write.chart_id,
+            appointment_id=write.appointment_id,
+            profile=profile,
+            pms_updated_at=write.pms_updated_at,
+            confirmed=confirmed,
+            **write.values,
+        )
+        return _Decision(Outcome.CREATED, appointment)
+    if _stale(stored, write.pms_updated_at):
+        return _Decision(Outcome.STALE, stored, save=False)
+    if _same_version(stored, write.pms_updated_at) and stored.deleted_at is None:
+        # The same version again (a retry): whatever it says, the hub has it.
+        return _Decision(Outcome.UNCHANGED, stored, save=False)
+    changed = any(getattr(stored, name) != value for name, value in write.values.items())
+    changed |= confirmed and not stored.confirmed
+    changed |= stored.deleted_at is not None
+    changed |= stored.profile_id != (profile.pk if profile else None)
+    newer = write.pms_updated_at is not None and write.pms_updated_at != stored.pms_updated_at
+    if write.pms_updated_at is not None:
+        stored.pms_updated_at = write.pms_updated_at
+    if not changed:
+        return _Decision(Outcome.UNCHANGED, stored, save=newer)
+    for name, value in write.values.items():
+        setattr(stored, name, value)
+    stored.confirmed = stored.confirmed or confirmed
+    stored.deleted_at = None
+    stored.profile = profile
+    return _Decision(Outcome.UPDATED, stored)
+
+
+def write_book(
+    *,
+    practice: Practice,
+    system: str,
+    writes: list[AppointmentWrite],
+    profiles: dict[str, Profile | None],
+    actor: Actor,
+) -> list[Written | ActionError]:
+    """Apply the writes (at most one per appointment id) in one transaction; each
+    answers what it did, or the ActionError that refused it. `profiles` gives
+    the linked profile of each chart (None: not linked, kept until it is)."""
+    try:
+        return _write_book(practice, system, writes, profiles, actor)
+    except IntegrityError:
+        # Another call created one of these appointments at the same moment
+        # (PostgreSQL); on the second try the hub finds it and updates it.
+        return _write_book(practice, system, writes, profiles, actor)
+
+
+def _write_book(
+    practice: Practice,
+    system: str,
+    writes: list[AppointmentWrite],
+    profiles: dict[str, Profile | None],
+    actor: Actor,
+) -> list[Written | ActionError]:
+    now = timezone.now()
+    with transaction.atomic():
+        rules = practice_rules(practice)
+        linked = sorted({p.pk for p in profiles.values() if p is not None})
+        states = load_states(rules, linked)
+        stored = {
+            a.appointment_id: a
+            for a in Appointment.objects.select_for_update().filter(
+                practice=practice,
+                system=system,
+                appointment_id__in=[w.appointment_id for w in writes],
+            )
+        }
+        # Whose appointment each stored one was, before this call moves it.
+        was_with = {a.pk: a.profile_id for a in stored.values()}
+        decided: list[_Decision | ActionError] = []
+        for write in writes:
+            profile = profiles.get(write.chart_id)
+            if profile is not None and profile.pk in states:
+                profile = states[profile.pk].profile  # the locked row
+            decided.append(_decide(write, stored.get(write.appointment_id), profile, now))
+        done = [d for d in decided if isinstance(d, _Decision)]
+        created = [d.appointment for d in done if d.outcome == Outcome.CREATED]
+        for appointment in created:
+            appointment.practice = practice
+            appointment.system = system
+        Appointment.objects.bulk_create(created)
+        changed = [d.appointment for d in done if d.save and d.outcome != Outcome.CREATED]
+        if changed:
+            for appointment in changed:
+                appointment.updated_at = now
+            Appointment.objects.bulk_update(changed, [*_STORED_FIELDS, "updated_at"])
+        written = [d for d in done if d.outcome in _WRITES]
+        record_events(
+            build_event(
+                practice=practice,
+                actor=actor,
+                action="appointment.write",
+                profile=d.appointment.profile,
+                detail={
+                    "appointment": str(d.appointment.public_id),
+                    "status": d.appointment.status,
+                    "outcome": d.outcome,
+                },
+            )
+            for d in written
+        )
+        touched: set[int] = set()
+        for d in written:
+            appointment = d.appointment
+            before = was_with.get(appointment.pk)
+            if before in states:
+                states[before].appointments.pop(appointment.pk, None)
+                touched.add(before)
+            if appointment.profile_id in states:
+                states[appointment.profile_id].appointments[appointment.pk] = appointment
+                touched.add(appointment.profile_id)
+        changes = [c for pk in sorted(touched) for c in plan(rules, states[pk])]
+        write_plans(practice, changes, actor=actor)
+    # Each change is answered by the write of its appointment; a change of
+    # another appointment (a visit that now has its next one booked) by the
+    # last write of the same patient.
+    written_pks = {d.appointment.pk for d in written}
+    last_of = {d.appointment.profile_id: d.appointment.pk for d in written}
+    by_appointment: dict[int, list[Change]] = {}
+    for change in changes:
+        assert change.appointment is not None and change.profile is not None
+        pk = change.appointment.pk
+        if pk not in written_pks:
+            pk = last_of.get(change.profile.pk, pk)
+        by_appointment.setdefault(pk, []).append(change)
+    return [
+        d
+        if isinstance(d, ActionError)
+        else Written(
+            d.outcome,
+            d.appointment,
+            by_appointment.get(d.appointment.pk, []) if d.outcome in _WRITES else [],
+            STALE_MESSAGE if d.outcome == Outcome.STALE else "",
+        )
+        for d in decided
+    ]
+
+
+_STORED_FIELDS = (*FIELDS, "confirmed", "pms_updated_at", "deleted_at", "profile")
+_WRITES = (Outcome.CREATED, Outcome.UPDATED, Outcome.DELETED)
