@@ -19,6 +19,7 @@ urlpatterns = [
     path("reports/", include("rewardshub.points.urls_reports")),
     path("reports/automatic/", include("rewardshub.automations.urls_reports")),
     path("settings/prizes/", include("rewardshub.points.urls_prizes")),
+    path("", include("rewardshub.automations.urls")),
     path("", include("rewardshub.integrations.urls")),
     path("portal/", include("rewardshub.portal.urls")),
 ]
