@@ -18,6 +18,7 @@ README_COMMANDS = [
     "backup",
     "restore",
     "housekeeping",
+    "automations",
     "audit",
 ]
 

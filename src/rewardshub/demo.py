@@ -7,6 +7,13 @@ points and the PMS integration alike, so no app has to import a higher one.
 (its staff are added if missing, nothing else), so a second run issues no
 cards and creates no duplicates, and the returned description is the same.
 
+Points come from the reward menu (staff give them at a visit) and from
+automatic rules: the simulated practice pays for kept visits, arriving on
+time and booking the next visit (from the PMS's appointments), and every
+practice pays birthdays (`rewardshub automations run`). So the menu has no
+manual "Birthday" or "Referral" item, which would pay twice beside them
+(automations/demo.py, points/demo.py).
+
 Card temporary passwords are stored only as hashes, so they cannot be read
 back: the first run returns them from the new batch, and later runs carry
 them over from the previous demo.json (`previous`) when there is one.
@@ -22,6 +29,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from rewardshub.audit.actors import Actor
+from rewardshub.automations.demo import ensure_demo_rules
 from rewardshub.cards.batches import issue_batch
 from rewardshub.cards.models import BatchSource, Card, CardState
 from rewardshub.cards.queries import available_cards
@@ -271,6 +279,7 @@ def load_demo(
                 passwords = _previous_passwords(previous, demo.slug)
             integration.ensure_tag_mapping(practice, ACTOR)
             ensure_demo_points(practice, ACTOR)
+            ensure_demo_rules(practice, ACTOR, simulated=demo.slug == SIMULATED_PRACTICE)
             _ensure_prizes(practice)
             api_key = integration.ensure_key(practice, previous, ACTOR)
             if pms_sim_url and demo.slug == SIMULATED_PRACTICE:

@@ -114,6 +114,8 @@ def _rows(practice: Practice) -> dict[str, Any]:
                 "username": "generated" if profile.username.startswith("0000") else "?",
             },
             "link": link.system,
+            # The chart's last PMS status, and whether the hub saw it move.
+            "link_status": (link.pms_status, link.pms_status_changed_at is not None),
             "tags": sorted(
                 ProfileTag.objects.filter(profile=profile).values_list(
                     "tag__name", "exclusive_group__name"
@@ -175,6 +177,7 @@ def test_one_chart_and_batch_write_the_same_rows(db: Any, monkeypatch: pytest.Mo
             patched.setattr(batch, "_bulk_chunk", _one_chart_at_a_time)
             one_results = _send(one_api, patients)
         assert [r["outcome"] for r in one_results] == [r["outcome"] for r in bulk_results]
+        assert _rows(one_practice) == _rows(bulk_practice)  # after each round
 
     assert [r["outcome"] for r in bulk_results] == [
         "updated",
@@ -199,6 +202,9 @@ def test_one_chart_and_batch_write_the_same_rows(db: Any, monkeypatch: pytest.Mo
     ]
     assert liam["tags"] == [("*Acworth", "Location"), ("*Orthodontic Patient", "Status")]
     assert liam["profile"]["location"] == "Acworth"
+    assert liam["link_status"] == ("Active Tx", True)
+    assert bulk["NEW-4"]["link_status"] == ("Retention", True)
+    assert bulk["NEW-5"]["link_status"] == ("", False)
     assert (
         bulk["NEW-3"]["sync_log"][-1][4]
         == "Nothing changed. No tag mapping for PMS status “Unknown”."

@@ -59,5 +59,7 @@ def test_update_of_a_synced_chart(api: Api, cards: list[str], tag_rules: list[Ta
     sql = statements(captured)
     # 17 with the tag mapping in two statements. Now: tag mapping 1, chart link 1,
     # profile lock 1, profile UPDATE 1 and its audit 1, tags 3 (read, DELETE, INSERT) and
-    # their audit 1, link UPDATE 1, Sync log 1, audit 1, sealing 4.
-    assert len(sql) <= 16, "\n".join(sql)
+    # their audit 1, link UPDATE 1 (with the PMS status), Sync log 1, audit 1, sealing 4,
+    # and 1 that reads the practice's treatment-milestone rule: the status moved (Active Tx
+    # to Retention). An update whose status stays as it was reads no rule.
+    assert len(sql) <= 17, "\n".join(sql)

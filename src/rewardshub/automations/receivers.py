@@ -7,6 +7,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from rewardshub.automations.ledger import AUTOMATIC, reconcile
+from rewardshub.automations.milestones import pay_milestones
 from rewardshub.automations.models import APPOINTMENT_TRIGGERS, Appointment, AutoRule, Trigger
 from rewardshub.automations.once import pay_once
 from rewardshub.cards.signals import card_activated
@@ -16,7 +17,8 @@ from rewardshub.patients.models import ProfileKind
 @receiver(card_activated, dispatch_uid="automations.card")
 def _card_connected(sender: Any, card: Any, profile: Any, **kwargs: Any) -> None:
     """A card was connected: the welcome points if it is the patient's first,
-    and the appointments the PMS sent before now count from this day."""
+    a treatment milestone the chart reached before the card, and the
+    appointments the PMS sent before now count from this day."""
     if profile.kind != ProfileKind.MEMBER:
         return
     enabled = {
@@ -29,6 +31,8 @@ def _card_connected(sender: Any, card: Any, profile: Any, **kwargs: Any) -> None
     welcome = enabled.get(Trigger.WELCOME)
     if welcome is not None:
         pay_once(practice, profile, welcome, "", "Welcome")
+    if Trigger.MILESTONE in enabled:
+        pay_milestones(practice, [profile.pk])
     if (
         APPOINTMENT_TRIGGERS.intersection(enabled)
         and Appointment.objects.filter(profile=profile).exists()

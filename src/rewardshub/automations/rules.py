@@ -178,3 +178,24 @@ def birthday_due(born: dt.date, today: dt.date) -> int | None:
         if abs((today - day).days) <= BIRTHDAY_DAYS_EACH_SIDE:
             return year
     return None
+
+
+def same_status(one: str, other: str) -> bool:
+    """PMS statuses compare trimmed and without regard to case ("Debond " is "DEBOND")."""
+    return one.strip().casefold() == other.strip().casefold()
+
+
+def milestone_reached(
+    status: str,
+    changed_at: dt.datetime | None,
+    milestone_status: str,
+    active_from: dt.datetime | None,
+) -> bool:
+    """Whether a chart whose PMS status moved to `status` at `changed_at` reached the
+    milestone the practice names: the same status, moved to no earlier than the
+    rule was switched on (a chart already there before then earns nothing)."""
+    if not milestone_status.strip() or not same_status(status, milestone_status):
+        return False
+    if active_from is None:
+        return True
+    return changed_at is not None and changed_at >= active_from

@@ -17,7 +17,9 @@ from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError
 from rewardshub.integrations import changes as change_words
+from rewardshub.integrations.decisions import pms_status_seen
 from rewardshub.integrations.keys import new_token, remember_revoked
+from rewardshub.integrations.link_status import pay_moved, status_values
 from rewardshub.integrations.links import apply_fields, create_link
 from rewardshub.integrations.models import (
     LinkState,
@@ -259,15 +261,20 @@ def confirm_link(*, practice: Practice, pending: PendingLink, actor: Actor) -> C
         if other is not None:
             raise profile_linked_elsewhere(other)
         before = change_words.snapshot(profile)
-        if link is None:
-            create_link(practice, pending.system, pending.chart_id, profile)
-        elif link.profile_id != profile.pk:
-            # The chart's batch-made lead gives way to the patient staff confirmed.
-            link.profile = profile
-            link.last_synced_at = timezone.now()
-            link.save(update_fields=["profile", "last_synced_at"])
         data = dict(pending.data)
         pms_status, office = data.pop("pms_status", ""), data.pop("office", "")
+        status = pms_status_seen(link.pms_status if link is not None else "", pms_status)
+        now = timezone.now()
+        if link is None:
+            create_link(practice, pending.system, pending.chart_id, profile, status)
+        elif link.profile_id != profile.pk or status is not None:
+            # The chart's batch-made lead gives way to the patient staff confirmed.
+            link.profile = profile
+            link.last_synced_at = now
+            values = status_values(status, now)
+            for name, value in values.items():
+                setattr(link, name, value)
+            link.save(update_fields=["profile", "last_synced_at", *values])
         mapped = load_mapping(practice, pending.system).apply_to(pms_status, office)
         changed = apply_fields(practice, actor, profile, data, mapped)
         changes = change_words.describe(before, change_words.snapshot(profile))
@@ -297,6 +304,8 @@ def confirm_link(*, practice: Practice, pending: PendingLink, actor: Actor) -> C
                 "fields": changed,
             },
         )
+        if status is not None:
+            pay_moved(practice, [(profile, status, now)])
         return Confirmed(pending=pending, changes=changes)
 
 

@@ -7,8 +7,10 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self) -> None:
         # The API's paths carry PMS chart ids: no log record of this process may.
+        from rewardshub.automations import pms_hooks as automation_hooks
         from rewardshub.integrations import queries
         from rewardshub.integrations.framing import allow_framing
+        from rewardshub.integrations.link_status import charts_in_status
         from rewardshub.observability import install_log_redaction
         from rewardshub.patients import pms_hooks
         from rewardshub.practices.idle import register_launched_framing
@@ -22,3 +24,5 @@ class IntegrationsConfig(AppConfig):
             chart_links=queries.chart_links,
             overwrites=queries.pms_overwrites,
         )
+        # A treatment milestone paid late finds the charts in the practice's milestone status.
+        automation_hooks.register(charts_in_status=charts_in_status)

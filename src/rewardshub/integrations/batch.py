@@ -34,7 +34,8 @@ from rewardshub.cards.numbers import new_username
 from rewardshub.errors import ActionError
 from rewardshub.integrations.batch_rows import NewLead, Row, Writes
 from rewardshub.integrations.caller import Caller, names_required
-from rewardshub.integrations.decisions import batch_message, sync_outcome
+from rewardshub.integrations.decisions import batch_message, pms_status_seen, sync_outcome
+from rewardshub.integrations.link_status import Moved, note_status, pay_moved
 from rewardshub.integrations.links import chart_link, create_linked_profile, sync_fields
 from rewardshub.integrations.models import PmsLink, SyncAction, SyncOutcome
 from rewardshub.integrations.sync_log import record_failure, record_sync
@@ -122,35 +123,47 @@ def _one(caller: Caller, item: BatchItem, mapping: TagMapping) -> ItemResult:
     try:
         with transaction.atomic():
             link = chart_link(caller, item.chart_id, for_update=True)
+            moved: Moved | None = None
             if link is None:
+                # A new lead has no card: its status is kept, nothing is paid.
                 profile = create_linked_profile(
-                    caller, item.chart_id, item.data, mapped, username=None, kind=ProfileKind.LEAD
+                    caller,
+                    item.chart_id,
+                    item.data,
+                    mapped,
+                    username=None,
+                    kind=ProfileKind.LEAD,
+                    pms_status=pms_status_seen("", item.pms_status),
                 )
                 outcome: str = SyncOutcome.CREATED
                 changed: list[str] = []
             else:
                 profile = link.profile
                 changed = sync_fields(caller, profile, item.data, mapped)
-                link.last_synced_at = timezone.now()
-                link.save(update_fields=["last_synced_at"])
+                moved = note_status(link, item.pms_status, timezone.now())
                 outcome = sync_outcome(changed)
             message = batch_message(outcome, profile.username, changed, mapped.notes)
             record_sync(caller, item.chart_id, SyncAction.BATCH, outcome, profile, message)
+            pay_moved(caller.practice, [moved])
             return ItemResult.synced(item.chart_id, outcome, profile)
     except ActionError as exc:
         record_failure(caller, item.chart_id, SyncAction.BATCH, exc)
         return ItemResult(item.chart_id, SyncOutcome.ERROR, error=exc)
 
 
-def _read_links(caller: Caller, chunk: list[tuple[int, BatchItem]]) -> dict[str, tuple[int, int]]:
-    """The chunk's linked charts: chart id -> (link id, profile id)."""
+# A linked chart as a chunk reads it: (link id, profile id, its last PMS status).
+Linked = tuple[int, int, str]
+
+
+def _read_links(caller: Caller, chunk: list[tuple[int, BatchItem]]) -> dict[str, Linked]:
+    """The chunk's linked charts: chart id -> (link id, profile id, PMS status)."""
     return {
-        chart_id: (link_pk, profile_id)
-        for chart_id, link_pk, profile_id in PmsLink.objects.filter(
+        chart_id: (link_pk, profile_id, status)
+        for chart_id, link_pk, profile_id, status in PmsLink.objects.filter(
             practice=caller.practice,
             system=caller.system,
             chart_id__in=[item.chart_id for _, item in chunk],
-        ).values_list("chart_id", "pk", "profile_id")
+        ).values_list("chart_id", "pk", "profile_id", "pms_status")
     }
 
 
@@ -159,7 +172,7 @@ class _Plan:
     """What a chunk will write, as far as it can be known before its transaction."""
 
     writes: Writes
-    links: dict[str, tuple[int, int]]
+    links: dict[str, Linked]
     mapped: dict[int, Mapped]
     leads: dict[int, NewLead]
 
@@ -168,7 +181,7 @@ def _plan(
     caller: Caller,
     chunk: list[tuple[int, BatchItem]],
     mapping: TagMapping,
-    links: dict[str, tuple[int, int]] | None = None,
+    links: dict[str, Linked] | None = None,
 ) -> _Plan:
     """Everything about the chunk that needs no lock: run before the write transaction,
     so that (SQLite: one writer at a time) the lock is held only for the reads that
@@ -199,12 +212,13 @@ def _bulk_chunk(
     writes = plan.writes
     # Locked so a staff edit cannot land between our read and our bulk write.
     profiles = Profile.objects.select_for_update().in_bulk(
-        [profile_id for _, profile_id in links.values()]
+        [profile_id for _, profile_id, _ in links.values()]
     )
     held = held_tags(list(profiles)) if profiles else {}
 
     results: dict[int, ItemResult] = {}
     new_leads: list[NewLead] = []
+    moved: list[Moved] = []
     for index, item in chunk:
         mapped = plan.mapped[index]
         link = links.get(item.chart_id)
@@ -217,8 +231,12 @@ def _bulk_chunk(
             else:
                 new_leads.append(lead)
             continue
-        link_pk, profile_id = link
+        link_pk, profile_id, known_status = link
         profile = profiles[profile_id]
+        status = pms_status_seen(known_status, item.pms_status)
+        if status is not None:
+            writes.moved_links[status].append(link_pk)
+            moved.append((profile, status, writes.now))
         changed = _diff_profile(profile, item, mapped, writes)
         plan_tags = tag_plan(held.get(profile.pk, []), [tag_ref(tag) for tag in mapped.tags])
         if plan_tags.changed:
@@ -234,6 +252,8 @@ def _bulk_chunk(
     for index, (username, public_id) in writes.save_new(new_leads).items():
         results[index] = ItemResult(chart_ids[index], SyncOutcome.CREATED, username, public_id)
     writes.flush()
+    # New leads have no card: only linked charts' moves can pay a milestone.
+    pay_moved(caller.practice, moved)
     return results
 
 
@@ -288,7 +308,9 @@ def _new_lead(
     rows: list[Row] = [(writes.tags, writes.tag_row(None, tag)) for tag in tags.add]
     detail = create_detail(plain_fields(fields), None, tags.final)
     rows.append((writes.audits, writes.audits.row(None, "profile.create", Outcome.OK, detail)))
-    rows.append((writes.links, writes.links.row(item.chart_id, None)))
+    status = pms_status_seen("", item.pms_status)
+    link_row = writes.links.row(item.chart_id, None, *writes.status_columns(status))
+    rows.append((writes.links, link_row))
     message = batch_message(SyncOutcome.CREATED, username, [], mapped.notes)
     rows.extend(writes.log_rows(item.chart_id, SyncOutcome.CREATED, None, message))
     return NewLead(index, item.chart_id, username, public_id, profile_row, rows)

@@ -7,7 +7,9 @@ statement per table for the whole chunk (fastsql.Rows), not one per row.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +26,7 @@ from rewardshub.integrations.decisions import (
     PMS_USER_LENGTH,
     sync_audit_detail,
 )
+from rewardshub.integrations.link_status import status_values
 from rewardshub.integrations.models import PmsLink, SyncAction, SyncEvent
 from rewardshub.patients.changes import DEMOGRAPHIC_FIELDS, TagPlan, TagRef
 from rewardshub.patients.models import Profile, ProfileKind, ProfileTag
@@ -58,6 +61,8 @@ class Writes:
         self.update_fields: set[str] = set()
         self.drop_tags: list[tuple[int, tuple[TagRef, ...]]] = []
         self.synced_links: list[int] = []
+        # Linked charts whose PMS status moved, by the status they moved to.
+        self.moved_links: dict[str, list[int]] = defaultdict(list)
         self.profiles = Rows(
             Profile,
             {
@@ -76,7 +81,7 @@ class Writes:
                 "created_at": self.now,
                 "last_synced_at": self.now,
             },
-            ("chart_id", "profile_id"),
+            ("chart_id", "profile_id", "pms_status", "pms_status_changed_at"),
         )
         self.tags = Rows(
             ProfileTag,
@@ -97,6 +102,10 @@ class Writes:
             },
             ("chart_id", "profile_id", "outcome", "error", "message"),
         )
+
+    def status_columns(self, status: str | None) -> tuple[str, dt.datetime | None]:
+        """A new link's pms_status and pms_status_changed_at, as link_status.status_values."""
+        return (status, self.now) if status is not None else ("", None)
 
     def audit(self, profile_id: int, action: str, detail: dict[str, Any]) -> None:
         self.audits.add(profile_id, action, Outcome.OK, detail)
@@ -190,4 +199,7 @@ class Writes:
         self.tags.write()
         if self.synced_links:
             PmsLink.objects.filter(pk__in=self.synced_links).update(last_synced_at=self.now)
+        # One statement per status the chunk's charts moved to (a few at most).
+        for status, links in self.moved_links.items():
+            PmsLink.objects.filter(pk__in=links).update(**status_values(status, self.now))
         self.insert_logs()

@@ -10,8 +10,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rewardshub.automations.rules import same_status
+
 CHART_ID_LENGTH = 64
 PMS_USER_LENGTH = 100
+PMS_STATUS_LENGTH = 100
+
+
+def pms_status_seen(known: str, sent: str | None) -> str | None:
+    """The PMS status to keep on the chart's link when a call sends `sent`, or
+    None when the link keeps `known`: a call without a status (or a blank one)
+    says nothing about it, and the same status in another case or with spaces
+    around it is no move. The status is kept as the PMS spells it, trimmed."""
+    if sent is None:
+        return None
+    status = sent.strip()[:PMS_STATUS_LENGTH]
+    if not status or same_status(status, known):
+        return None
+    return status
 
 
 def sync_audit_detail(system: str, chart_id: str, outcome: str, error: str = "") -> dict[str, Any]:

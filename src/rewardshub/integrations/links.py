@@ -13,6 +13,7 @@ from rewardshub.automations.actions import Where, attach_chart
 from rewardshub.automations.ledger import AUTOMATIC
 from rewardshub.errors import ActionError
 from rewardshub.integrations.caller import Caller, names_required
+from rewardshub.integrations.link_status import status_values
 from rewardshub.integrations.models import PmsLink
 from rewardshub.integrations.tagging import Mapped, apply_tags
 from rewardshub.patients.actions import create_profile, update_profile
@@ -57,6 +58,7 @@ def create_linked_profile(
     kind: str,
     *,
     defer_audit: list[AuditEvent] | None = None,
+    pms_status: str | None = None,
 ) -> Profile:
     if not data.get("first_name") or not data.get("last_name"):
         raise names_required()
@@ -71,15 +73,25 @@ def create_linked_profile(
         tags=mapped.tags,
         defer_audit=defer_audit,
     )
-    link_chart(caller, chart_id, profile)
+    link_chart(caller, chart_id, profile, pms_status)
     return profile
 
 
-def link_chart(caller: Caller, chart_id: str, profile: Profile) -> PmsLink:
-    return create_link(caller.practice, caller.system, chart_id, profile)
+def link_chart(
+    caller: Caller, chart_id: str, profile: Profile, pms_status: str | None = None
+) -> PmsLink:
+    return create_link(caller.practice, caller.system, chart_id, profile, pms_status)
 
 
-def create_link(practice: Practice, system: str, chart_id: str, profile: Profile) -> PmsLink:
+def create_link(
+    practice: Practice,
+    system: str,
+    chart_id: str,
+    profile: Profile,
+    pms_status: str | None = None,
+) -> PmsLink:
+    """`pms_status`: the chart's status as decisions.pms_status_seen keeps it (None: none)."""
+    now = timezone.now()
     try:
         with transaction.atomic():
             link = PmsLink.objects.create(
@@ -87,7 +99,8 @@ def create_link(practice: Practice, system: str, chart_id: str, profile: Profile
                 system=system,
                 chart_id=chart_id,
                 profile=profile,
-                last_synced_at=timezone.now(),
+                last_synced_at=now,
+                **status_values(pms_status, now),
             )
     except IntegrityError:
         # Only a concurrent sync of the same chart or patient gets here; the

@@ -22,6 +22,11 @@ class PmsLink(models.Model):
     profile = models.ForeignKey(Profile, on_delete=models.PROTECT, related_name="pms_links")
     created_at = models.DateTimeField(auto_now_add=True)
     last_synced_at = models.DateTimeField()
+    # The chart's PMS status as the hub last saw it (a set card, an update or a
+    # batch sent it; decisions.pms_status_seen), and when it moved to that
+    # status: a treatment milestone is the status moving to the practice's.
+    pms_status = models.CharField(max_length=100, blank=True, default="")
+    pms_status_changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

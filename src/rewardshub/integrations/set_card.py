@@ -48,9 +48,10 @@ from rewardshub.cards.queries import (
 from rewardshub.errors import ActionError
 from rewardshub.integrations import changes as change_words
 from rewardshub.integrations.caller import Caller, SyncResult
-from rewardshub.integrations.decisions import PMS_USER_LENGTH, set_card_message
+from rewardshub.integrations.decisions import PMS_USER_LENGTH, pms_status_seen, set_card_message
 from rewardshub.integrations.identity import Identity, differences
 from rewardshub.integrations.launch import caller_token
+from rewardshub.integrations.link_status import pay_moved, status_values
 from rewardshub.integrations.links import chart_link, create_linked_profile, link_chart, sync_fields
 from rewardshub.integrations.models import (
     LaunchView,
@@ -201,6 +202,7 @@ def _set_card_once(
             if differing:
                 return hold_link(caller, chart_id, target, sent, differing, waiting=waiting)
         before = change_words.snapshot(target) if target is not None else {}
+        status = pms_status_seen(link.pms_status if link is not None else "", sent["pms_status"])
 
         changed: list[str] = []
         audits: list[AuditEvent] = []
@@ -214,11 +216,12 @@ def _set_card_once(
                 username=number,
                 kind=ProfileKind.MEMBER,
                 defer_audit=audits,
+                pms_status=status,
             )
         elif link is None:
             assert target is not None
             outcome, profile = SyncOutcome.LINKED, target
-            link_chart(caller, chart_id, profile)
+            link_chart(caller, chart_id, profile, status)
             changed = sync_fields(caller, profile, data, mapped)
         elif target is not None and link.profile_id == target.pk:
             outcome, profile = SyncOutcome.ALREADY_LINKED, target
@@ -235,17 +238,22 @@ def _set_card_once(
             link.save(update_fields=["profile"])
             changed = sync_fields(caller, profile, data, mapped)
 
-        if outcome != SyncOutcome.CREATED:
-            # A new link was written with the time already.
+        now = timezone.now()
+        if link is not None:
+            # A new link was written with the time and the status already.
             PmsLink.objects.filter(
                 practice=practice, system=caller.system, chart_id=chart_id
-            ).update(last_synced_at=timezone.now())
+            ).update(last_synced_at=now, **status_values(status, now))
         if waiting:
             close_confirmations(caller, chart_id)
         words = change_words.describe(before, change_words.snapshot(profile)) if before else []
         token = caller_token(caller, chart_id, profile, LaunchView.SYNCED, notice=words)
         message = set_card_message(outcome, profile.username, changed, mapped.notes)
         record_sync(caller, chart_id, SyncAction.SET_CARD, outcome, profile, message, audits=audits)
+        if status is not None and outcome != SyncOutcome.CREATED:
+            # A patient this call created has no card yet (the card stays
+            # available): a milestone waits for Connect Card, which pays it.
+            pay_moved(practice, [(profile, status, now)])
         return SyncResult(
             outcome=outcome, profile=profile, changed=changed, token=token, changes=words
         )

@@ -22,6 +22,7 @@ from rewardshub.errors import ActionError
 from rewardshub.integrations.caller import Caller, SyncResult, names_required, not_synced
 from rewardshub.integrations.decisions import changed_words, sync_outcome
 from rewardshub.integrations.launch import caller_token
+from rewardshub.integrations.link_status import note_status, pay_moved
 from rewardshub.integrations.links import (
     apply_fields,
     chart_link,
@@ -83,11 +84,11 @@ def update(
         if link is None:
             raise not_synced(caller.system)
         changed = sync_fields(caller, link.profile, data, mapped)
-        link.last_synced_at = timezone.now()
-        link.save(update_fields=["last_synced_at"])
+        moved = note_status(link, pms_status, timezone.now())
         outcome = sync_outcome(changed)
         note = changed_words(changed)
         record_sync(caller, chart_id, SyncAction.UPDATE, outcome, link.profile, note)
+        pay_moved(caller.practice, [moved])
         return SyncResult(outcome=outcome, profile=link.profile, changed=changed)
 
 

@@ -1,8 +1,13 @@
 """The demo's reward menu and a little points history (called by rewardshub/demo.py).
 
-Idempotent: menu items a practice lacks (by name) are added, nothing else is
-touched; the history is given only to a practice with no awards yet, so a
-second run of `rewardshub demo` changes nothing.
+Idempotent: menu items a practice lacks (by name) are added, and the items
+the demo no longer offers are switched off; nothing else is touched. The
+history is given only to a practice with no awards yet, so a second run of
+`rewardshub demo` changes nothing.
+
+The menu has no "Birthday" or "Referral" item: the demo's automatic rules
+pay birthdays (automations/demo.py), and a manual item beside them would pay
+twice.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 from rewardshub.audit.actors import Actor
 from rewardshub.patients.models import Profile
 from rewardshub.points.actions import award_items
-from rewardshub.points.menu_actions import create_category, create_item
+from rewardshub.points.menu_actions import ITEM_FIELDS, create_category, create_item, update_item
 from rewardshub.points.models import EntryKind, LedgerEntry, RewardCategory, RewardItem
 from rewardshub.practices.models import Practice
 
@@ -23,22 +28,19 @@ DEMO_MENU: dict[str, tuple[tuple[str, int, int | None], ...]] = {
         ("Nothing loose or broken", 3, None),
         ("Brushing chart", 5, None),
     ),
-    "Going the extra mile": (
-        ("Referral that starts treatment", 50, None),
-        ("Online review", 150, 365),
-        ("Birthday", 10, 300),
-    ),
+    "Going the extra mile": (("Online review", 150, 365),),
 }
+# Items earlier demos had, which the automatic rules replace: switched off where present.
+RETIRED_ITEMS = ("Birthday", "Referral that starts treatment")
 
 # (first name, last name) -> visits, each a list of item names given together.
 DEMO_HISTORY: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
     ("Emma", "Johnson"): (
         ("On time", "Good oral hygiene", "Wearing elastics"),
         ("On time", "Brushing chart"),
-        ("Birthday",),
     ),
     ("Olivia", "Chen"): (("On time", "Nothing loose or broken"), ("Online review",)),
-    ("Ethan", "Williams"): (("Referral that starts treatment", "On time"),),
+    ("Ethan", "Williams"): (("On time", "Wearing elastics"),),
     ("Lucas", "Greene"): (("On time", "Good oral hygiene"),),
 }
 
@@ -64,6 +66,14 @@ def ensure_menu(practice: Practice, actor: Actor) -> None:
                 "active": True,
             }
             create_item(practice=practice, data=data, actor=actor)
+    retire_items(practice, actor)
+
+
+def retire_items(practice: Practice, actor: Actor) -> None:
+    """Switch off the manual items the automatic rules replace (a demo loaded before)."""
+    for item in RewardItem.objects.filter(practice=practice, name__in=RETIRED_ITEMS, active=True):
+        data = {name: getattr(item, name) for name in ITEM_FIELDS}
+        update_item(practice=practice, item=item, data={**data, "active": False}, actor=actor)
 
 
 def ensure_history(practice: Practice, actor: Actor) -> None:
