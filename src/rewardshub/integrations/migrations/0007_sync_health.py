@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0005_appointment_sync_action'),
+        ('integrations', '0006_link_pms_status'),
         ('practices', '0003_login_throttle'),
     ]
 
