@@ -164,6 +164,10 @@ def test_the_front_desk_works_the_schedule_and_the_points_arrive_on_their_own(
     patient.get_by_role("button", name="Yes, that’s me: save my password").click()
     expect(patient.get_by_test_id("balance")).to_have_text("14 points")
     patient.goto("/portal/history/")
-    for reason in reasons:
-        expect(patient.get_by_text(reason)).to_be_visible()
+    # The portal shows the visit once, with what each rule gave for it.
+    visit = patient.locator(".p-visit").filter(has_text=f"Your visit: {on}")
+    expect(visit).to_have_count(1)
+    expect(visit.locator(".p-entry-points")).to_have_text("+14")
+    for part in ("On time +3", "Appointment kept +5", "Next visit booked +6"):
+        expect(visit.locator(".p-entry-parts")).to_contain_text(part)
     portal_context.close()
