@@ -73,9 +73,7 @@ def create_key(
         detail = {"name": name, "system": system, "prefix": made.prefix}
         if fhir_identifier_system != DEFAULT_FHIR_IDENTIFIER_SYSTEM:
             detail["fhir_identifier_system"] = fhir_identifier_system
-        record_event(
-            practice=practice, actor=actor, action="integration_key.create", detail=detail
-        )
+        record_event(practice=practice, actor=actor, action="integration_key.create", detail=detail)
     return CreatedKey(key=key, token=made.token)
 
 
@@ -94,8 +92,12 @@ def set_fhir_identifier_system(
             practice=practice,
             actor=actor,
             action="integration_key.fhir_identifier_system",
-            detail={"name": key.name, "prefix": key.prefix, "before": before,
-                    "after": identifier_system},
+            detail={
+                "name": key.name,
+                "prefix": key.prefix,
+                "before": before,
+                "after": identifier_system,
+            },
         )
         # Calls find keys through a cache: read the changed row on the next call.
         transaction.on_commit(lambda: forget_key(key.prefix))

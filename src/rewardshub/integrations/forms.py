@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import re
+from typing import Any
 
 from django import forms
 
@@ -23,11 +22,12 @@ _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]+")
 def _identifier_system_field() -> forms.CharField:
     return forms.CharField(
         max_length=200,
+        required=False,
         initial=DEFAULT_FHIR_IDENTIFIER_SYSTEM,
         label="FHIR identifier system",
         help_text=(
             "For FHIR Bundles only: the Patient.identifier system whose value is the chart id, "
-            f"e.g. urn:oid:1.2.3.4 or https://pms.example.com/charts. The default is "
+            "e.g. urn:oid:1.2.3.4 or https://pms.example.com/charts. Left empty, it is "
             f"{DEFAULT_FHIR_IDENTIFIER_SYSTEM}."
         ),
     )
@@ -35,6 +35,8 @@ def _identifier_system_field() -> forms.CharField:
 
 def _clean_identifier_system(value: str) -> str:
     value = value.strip()
+    if not value:
+        return DEFAULT_FHIR_IDENTIFIER_SYSTEM
     if not _URI.fullmatch(value):
         raise forms.ValidationError(
             "Enter a URI: a scheme, a colon and the rest with no spaces, e.g. "

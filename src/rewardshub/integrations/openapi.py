@@ -31,11 +31,11 @@ STATUS_WORDS = {
 }
 
 
-def _too_large() -> dict[str, Any]:
+def _too_large(content: dict[str, Any]) -> dict[str, Any]:
     return {
         "description": f"`body_too_large`: the body is over {body_limit()}; nothing was done. "
         "Send less (split a batch).",
-        "content": ERROR_SCHEMA,
+        "content": content,
     }
 
 
@@ -87,6 +87,8 @@ def finish(document: dict[str, Any]) -> dict[str, Any]:
                 if status in responses:
                     responses[status]["description"] = words
             if "requestBody" in operation:
-                responses[413] = _too_large()
+                # The FHIR door refuses in FHIR (api_fhir.py has declared its 413).
+                content = responses.get(413, {}).get("content", ERROR_SCHEMA)
+                responses[413] = _too_large(content)
     _links(document)
     return document

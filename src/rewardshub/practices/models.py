@@ -104,7 +104,9 @@ class IntegrationKey(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     # FHIR calls (/api/v1/fhir/...): the Patient.identifier system whose value is
     # the chart id (docs/integration-api.md, "FHIR R4").
-    fhir_identifier_system = models.CharField(max_length=200, default=DEFAULT_FHIR_IDENTIFIER_SYSTEM)
+    fhir_identifier_system = models.CharField(
+        max_length=200, default=DEFAULT_FHIR_IDENTIFIER_SYSTEM
+    )
 
     class Meta:
         ordering = ["-created_at"]
