@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from tests.integrations.conftest import CHART, Api
+from tests.integrations.conftest import CHART, Api, refusal
 
 from rewardshub.integrations.models import SyncEvent
 
@@ -60,13 +60,6 @@ def test_it_finds_every_pms_operation(operations: list[tuple[str, str]]) -> None
     assert len(operations) == 12
 
 
-def _error_code(body: dict[str, Any]) -> str:
-    """The refusal's code: the PMS API's JSON error, or FHIR's OperationOutcome."""
-    if body.get("resourceType") == "OperationOutcome":
-        return str(body["issue"][0]["details"]["coding"][0]["code"])
-    return str(body["error"])
-
-
 @pytest.mark.parametrize("index", range(12))
 def test_each_operation_checks_the_system_and_logs_the_refusal_with_its_pms_user(
     api: Api, operations: list[tuple[str, str]], index: int
@@ -82,7 +75,8 @@ def test_each_operation_checks_the_system_and_logs_the_refusal_with_its_pms_user
     response = api.call(method.upper(), address, body)
 
     assert response.status_code == 404, response.json()
-    assert _error_code(response.json()) == "unknown_system"
+    found = refusal(response.json())
+    assert found is not None and found[0] == "unknown_system"
     event = SyncEvent.objects.get()
     assert (event.outcome, event.error) == ("error", "unknown_system")
     assert event.chart_id == ("" if "{chart_id}" not in path else CHART)

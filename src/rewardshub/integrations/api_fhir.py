@@ -131,7 +131,7 @@ RESPONSE_SCHEMA: dict[str, Any] = {
                         "required": ["status"],
                         "properties": {
                             "status": {"type": "string", "description": "e.g. 201 Created"},
-                            "outcome": OUTCOME_SCHEMA,
+                            "outcome": {"$ref": "#/components/schemas/FhirOperationOutcome"},
                         },
                     }
                 },
@@ -175,8 +175,20 @@ EXAMPLE = {
 }
 
 
-def _fhir_content(schema: dict[str, Any]) -> dict[str, Any]:
-    return {FHIR_JSON: {"schema": schema}}
+# Published as components (openapi.py adds them), so a client sees them by name.
+COMPONENTS = {
+    "FhirBundle": BUNDLE_SCHEMA,
+    "FhirBundleResponse": RESPONSE_SCHEMA,
+    "FhirOperationOutcome": OUTCOME_SCHEMA,
+}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _fhir_content(name: str) -> dict[str, Any]:
+    return {FHIR_JSON: {"schema": _ref(name)}}
 
 
 REFUSALS = (400, 401, 404, 409, 413, 415, 422)
@@ -184,17 +196,17 @@ OPENAPI: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
-            media: {"schema": BUNDLE_SCHEMA, "example": EXAMPLE} for media in MEDIA_TYPES[:2]
+            media: {"schema": _ref("FhirBundle"), "example": EXAMPLE} for media in MEDIA_TYPES[:2]
         },
     },
     "responses": {
         200: {
             "description": "The Bundle was applied (a batch: each entry's own status). A "
             "transaction-response or batch-response Bundle, an entry per request entry.",
-            "content": _fhir_content(RESPONSE_SCHEMA),
+            "content": _fhir_content("FhirBundleResponse"),
         },
         **{
-            status: {"description": "Refused.", "content": _fhir_content(OUTCOME_SCHEMA)}
+            status: {"description": "Refused.", "content": _fhir_content("FhirOperationOutcome")}
             for status in REFUSALS
         },
     },

@@ -16,8 +16,8 @@ from fhir.resources.R4B.bundle import Bundle, BundleEntry
 from fhir.resources.R4B.patient import Patient
 from pydantic import BaseModel, ValidationError
 
-from rewardshub.integrations.appointment_schemas import BatchAppointmentIn
 from rewardshub.integrations.api_support import validation_message
+from rewardshub.integrations.appointment_schemas import BatchAppointmentIn
 from rewardshub.integrations.batch import BatchItem
 from rewardshub.integrations.fhir_answers import BundleError, Issue
 from rewardshub.integrations.fhir_map import (

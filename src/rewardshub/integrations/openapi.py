@@ -5,6 +5,7 @@
 - 413 on every call with a body (a body over DATA_UPLOAD_MAX_MEMORY_SIZE is
   refused before any route reads it, api.py);
 - what each refusal status means, with its codes;
+- the FHIR door's schemas (api_fhir.py: FHIR JSON, which ninja does not describe);
 - links from set card, the call that links a chart, to the calls that use the
   link (status, update, launch, points), so a generic client or fuzzer can
   follow them: they take the same system and chart id.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rewardshub.integrations.api_fhir import COMPONENTS as FHIR_COMPONENTS
 from rewardshub.integrations.api_support import body_limit
 from rewardshub.integrations.idempotency import MAX_KEY_LENGTH
 
@@ -91,4 +93,5 @@ def finish(document: dict[str, Any]) -> dict[str, Any]:
                 content = responses.get(413, {}).get("content", ERROR_SCHEMA)
                 responses[413] = _too_large(content)
     _links(document)
+    document["components"]["schemas"].update(FHIR_COMPONENTS)
     return document
