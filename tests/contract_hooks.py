@@ -15,7 +15,7 @@ import jsonschema_rs
 import schemathesis
 from schemathesis.core.failures import AcceptedNegativeData
 from tests.fuzz.aim import World, aim
-from tests.integrations.conftest import refusal
+from tests.fuzz.answers import refusal
 
 _world = World(token="", **json.loads(os.environ.get("REWARDSHUB_CONTRACT_WORLD", "{}") or "{}"))
 _rnd = random.Random(os.environ.get("REWARDSHUB_CONTRACT_SEED", "0"))

@@ -43,7 +43,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 from tests.fuzz.aim import World, aim
-from tests.integrations.conftest import Api, make_key, refusal
+from tests.fuzz.answers import refusal
+from tests.integrations.conftest import Api, make_key
 
 from rewardshub.points.models import RewardCategory, RewardItem
 from rewardshub.practices.models import Practice

@@ -35,7 +35,8 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client
 from tests.conftest import SYSTEM
-from tests.integrations.conftest import Api, make_key, refusal
+from tests.fuzz.answers import refusal
+from tests.integrations.conftest import Api, make_key
 from tests.url_walk import (
     ZEB_CHART,
     Acworth,

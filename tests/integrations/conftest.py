@@ -77,24 +77,6 @@ class Api:
         )
 
 
-def refusal(body: Any) -> tuple[str, str] | None:
-    """The code and sentence of a refusal: the PMS API's `{"error", "message"}`, or the
-    FHIR door's OperationOutcome (its first issue). None when the body is neither."""
-    if not isinstance(body, dict):
-        return None
-    if body.get("resourceType") == "OperationOutcome":
-        try:
-            details = body["issue"][0]["details"]
-            code, message = details["coding"][0]["code"], details["text"]
-        except (KeyError, IndexError, TypeError):
-            return None
-    else:
-        code, message = body.get("error"), body.get("message")
-    if isinstance(code, str) and code and isinstance(message, str) and message:
-        return code, message
-    return None
-
-
 def make_key(practice: Practice, system: str = "orthotrac") -> tuple[IntegrationKey, str]:
     created = create_key(practice=practice, name="Front desk PC", system=system, actor=SYSTEM)
     return created.key, created.token

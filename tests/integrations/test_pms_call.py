@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from tests.integrations.conftest import CHART, Api, refusal
+from tests.fuzz.answers import refusal
+from tests.integrations.conftest import CHART, Api
 
 from rewardshub.integrations.models import SyncEvent
 

@@ -127,13 +127,11 @@ def _write(caller: Caller, entries: list[Entry], all_or_nothing: bool) -> list[d
 
 
 def _log_refused(caller: Caller, entries: list[Entry]) -> None:
+    """A batch's entries refused as read, in the Sync log (under their chart when known)."""
     for entry in entries:
         if entry.error is not None:
-            action = (
-                SyncAction.APPOINTMENT
-                if isinstance(entry.resource, Appointment)
-                else (SyncAction.BATCH)
-            )
+            appointment = isinstance(entry.resource, Appointment)
+            action = SyncAction.APPOINTMENT if appointment else SyncAction.BATCH
             record_failure(caller, entry.chart_id, action, entry.error)
 
 

@@ -138,11 +138,13 @@ class Entry:
     def base(self) -> str:
         return f"Bundle.entry[{self.index}]"
 
+    def path(self, resource_path: str) -> str:
+        """A path in the resource (Patient.birthDate) as a path in the Bundle."""
+        _, dot, rest = resource_path.partition(".")
+        return f"{self.base}.resource" + (f".{rest}" if dot else "")
+
     def refuse(self, problem: Problem) -> None:
-        path = f"{self.base}.resource{problem.path[problem.path.find('.') :]}"
-        if "." not in problem.path:
-            path = f"{self.base}.resource"
-        self.error = _refused(path, problem.text, problem.code)
+        self.error = _refused(self.path(problem.path), problem.text, problem.code)
 
 
 def _validated(model: type[BaseModel], sent: dict[str, Any], base: str) -> Any:
@@ -191,8 +193,8 @@ def _checked(entry: Entry, schema: type[BaseModel], values: Values) -> BaseModel
         issues = []
         for error in exc.errors(include_url=False):
             name = str(error["loc"][0]) if error["loc"] else ""
-            where = values.paths.get(name, "")
-            path = f"{entry.base}.resource{where[where.find('.') :]}" if where else entry.base
+            where = values.paths.get(name)
+            path = entry.path(where) if where else entry.base
             if name in ("chart_id", "appointment_id") and error["type"].startswith("string"):
                 sentence = f"{path} must be {CHART_ID_RULE}."
             else:
