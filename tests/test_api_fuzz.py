@@ -43,6 +43,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 from tests.fuzz.aim import World, aim
+from tests.fuzz.answers import refusal
 from tests.integrations.conftest import Api, make_key
 
 from rewardshub.points.models import RewardCategory, RewardItem
@@ -99,7 +100,8 @@ def _error_code(response: requests.Response) -> str:
         body = response.json()
     except ValueError:
         return "(not JSON)"
-    return str(body.get("error", "")) if isinstance(body, dict) else ""
+    found = refusal(body)
+    return found[0] if found else ""
 
 
 def _error_body(response: requests.Response) -> str | None:
@@ -112,9 +114,11 @@ def _error_body(response: requests.Response) -> str | None:
         return f"the {response.status_code} answer is not JSON: {response.text[:200]!r}"
     if not isinstance(body, dict):
         return f"the {response.status_code} answer is not a JSON object: {body!r}"
-    for name in ("error", "message"):
-        if not isinstance(body.get(name), str) or not body[name]:
-            return f"the {response.status_code} answer lacks a string {name!r}: {body!r}"
+    if refusal(body) is None:
+        return (
+            f"the {response.status_code} answer lacks a code and a sentence (error and "
+            f"message, or an OperationOutcome's): {body!r}"
+        )
     return None
 
 

@@ -337,7 +337,7 @@ class TestDocs:
             for parameter in operation.get("parameters", [])
             if parameter["name"] == "Idempotency-Key"
         ]
-        assert len(headers) == 7
+        assert len(headers) == 8
         for schema in headers:
             assert (schema["type"], schema["minLength"], schema["maxLength"]) == ("string", 1, 255)
         response = api.call("POST", api.path(CHART, "/launch"), {}, idempotency_key="  ")

@@ -1,6 +1,7 @@
-"""Every PMS operation runs through `pms_call`: found from the OpenAPI document,
-so a new route that skips it (its key's system check, its Sync log entry, the
-PMS user of its body) fails here without anyone remembering to add it."""
+"""Every PMS operation runs through `pms_call`: found from the OpenAPI document
+(the PMS API at /api/v1/pms/ and its FHIR door at /api/v1/fhir/), so a new route
+that skips it (its key's system check, its Sync log entry, the PMS user of its
+body) fails here without anyone remembering to add it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from tests.fuzz.answers import refusal
 from tests.integrations.conftest import CHART, Api
 
 from rewardshub.integrations.models import SyncEvent
@@ -25,7 +27,10 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "pms_user": "FD1",
     },
     ("post", "appointments:batch"): {"appointments": [], "pms_user": "FD1"},
+    # A FHIR Bundle names no PMS user.
+    ("post", "/Bundle"): {"resourceType": "Bundle", "type": "batch", "entry": []},
 }
+DOORS = ("/api/v1/pms/", "/api/v1/fhir/")
 
 
 def _operations() -> list[tuple[str, str]]:
@@ -33,13 +38,13 @@ def _operations() -> list[tuple[str, str]]:
     return [
         (method, path)
         for path, item in document["paths"].items()
-        if path.startswith("/api/v1/pms/")
+        if path.startswith(DOORS)
         for method in item
     ]
 
 
 def _suffix(path: str) -> str:
-    suffixes = ("/card", "/launch", "/points", "patients:batch", "appointments:batch")
+    suffixes = ("/card", "/launch", "/points", "patients:batch", "appointments:batch", "/Bundle")
     for suffix in (*suffixes, "/appointments/{appointment_id}"):
         if path.endswith(suffix):
             return suffix
@@ -53,10 +58,10 @@ def operations(django_db_blocker: Any) -> list[tuple[str, str]]:
 
 
 def test_it_finds_every_pms_operation(operations: list[tuple[str, str]]) -> None:
-    assert len(operations) == 11
+    assert len(operations) == 12
 
 
-@pytest.mark.parametrize("index", range(11))
+@pytest.mark.parametrize("index", range(12))
 def test_each_operation_checks_the_system_and_logs_the_refusal_with_its_pms_user(
     api: Api, operations: list[tuple[str, str]], index: int
 ) -> None:
@@ -71,8 +76,9 @@ def test_each_operation_checks_the_system_and_logs_the_refusal_with_its_pms_user
     response = api.call(method.upper(), address, body)
 
     assert response.status_code == 404, response.json()
-    assert response.json()["error"] == "unknown_system"
+    found = refusal(response.json())
+    assert found is not None and found[0] == "unknown_system"
     event = SyncEvent.objects.get()
     assert (event.outcome, event.error) == ("error", "unknown_system")
     assert event.chart_id == ("" if "{chart_id}" not in path else CHART)
-    assert event.pms_user == ("FD1" if body else "")
+    assert event.pms_user == ("FD1" if body and "pms_user" in body else "")

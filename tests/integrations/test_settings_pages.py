@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from hypothesis import given
@@ -74,6 +76,78 @@ class TestKeysPage:
         assert outsider_client.post(f"{KEYS}{key.public_id}/revoke/").status_code == 404
         key.refresh_from_db()
         assert key.revoked_at is None
+
+
+class TestKeyIdentifierSystem:
+    """The FHIR identifier system of a key: the Patient.identifier that holds the chart id."""
+
+    def path(self, key: IntegrationKey) -> str:
+        return f"{KEYS}{key.public_id}/fhir-identifier-system/"
+
+    def test_it_is_set_when_a_key_is_created(self, owner_client: Client) -> None:
+        sent = {"name": "FHIR", "system": "orthotrac", "fhir_identifier_system": "urn:oid:1.2.3"}
+        assert owner_client.post(KEYS, sent).status_code == 302
+        assert IntegrationKey.objects.get().fhir_identifier_system == "urn:oid:1.2.3"
+        audit = AuditEvent.objects.get(action="integration_key.create")
+        assert audit.detail["fhir_identifier_system"] == "urn:oid:1.2.3"
+
+    def test_it_defaults_to_the_hubs_chart_system(self, owner_client: Client) -> None:
+        assert owner_client.post(KEYS, {"name": "PC", "system": "orthotrac"}).status_code == 302
+        assert IntegrationKey.objects.get().fhir_identifier_system == "urn:rewardshub:chart"
+
+    def test_it_changes_a_keys_identifier_system(
+        self,
+        owner_client: Client,
+        acworth_key: tuple[IntegrationKey, str],
+        django_capture_on_commit_callbacks: Any,
+    ) -> None:
+        key = acworth_key[0]
+        assert authenticate(acworth_key[1]) is not None  # the key's row is in the cache now
+        sent = {"fhir_identifier_system": " https://pms.example.com/charts "}
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = owner_client.post(self.path(key), sent)
+
+        assert response.status_code == 302
+        key.refresh_from_db()
+        assert key.fhir_identifier_system == "https://pms.example.com/charts"
+        audit = AuditEvent.objects.get(action="integration_key.fhir_identifier_system")
+        assert audit.detail["after"] == "https://pms.example.com/charts"
+        page = owner_client.get(KEYS).content.decode()
+        assert 'value="https://pms.example.com/charts"' in page
+        # The key's next call reads the changed row, not the cached one.
+        found = authenticate(acworth_key[1])
+        assert found is not None
+        assert found.fhir_identifier_system == "https://pms.example.com/charts"
+
+    def test_it_refuses_what_is_not_a_uri_and_changes_nothing(
+        self, owner_client: Client, acworth_key: tuple[IntegrationKey, str]
+    ) -> None:
+        key = acworth_key[0]
+
+        response = owner_client.post(self.path(key), {"fhir_identifier_system": "chart ids"})
+
+        assert response.status_code == 422
+        assert "Enter a URI: a scheme, a colon and the rest" in response.content.decode()
+        assert 'value="chart ids"' in response.content.decode()
+        key.refresh_from_db()
+        assert key.fhir_identifier_system == "urn:rewardshub:chart"
+        assert not AuditEvent.objects.filter(
+            action="integration_key.fhir_identifier_system"
+        ).exists()
+
+    def test_it_is_for_owners_and_admins_of_the_keys_practice(
+        self,
+        frontdesk_client: Client,
+        outsider_client: Client,
+        acworth_key: tuple[IntegrationKey, str],
+    ) -> None:
+        key = acworth_key[0]
+        sent = {"fhir_identifier_system": "urn:oid:9"}
+        assert frontdesk_client.post(self.path(key), sent).status_code == 403
+        assert outsider_client.post(self.path(key), sent).status_code == 404
+        key.refresh_from_db()
+        assert key.fhir_identifier_system == "urn:rewardshub:chart"
 
 
 class TestTagMappingPage:

@@ -18,7 +18,7 @@ from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError
 from rewardshub.integrations import changes as change_words
 from rewardshub.integrations.decisions import pms_status_seen
-from rewardshub.integrations.keys import new_token, remember_revoked
+from rewardshub.integrations.keys import forget_key, new_token, remember_revoked
 from rewardshub.integrations.link_status import pay_moved, status_values
 from rewardshub.integrations.links import apply_fields, create_link
 from rewardshub.integrations.models import (
@@ -41,7 +41,7 @@ from rewardshub.integrations.set_card import (
 from rewardshub.integrations.silence import weekdays_text
 from rewardshub.integrations.tagging import FIELD_WORDS, load_mapping
 from rewardshub.patients.models import Tag
-from rewardshub.practices.models import IntegrationKey, Practice
+from rewardshub.practices.models import DEFAULT_FHIR_IDENTIFIER_SYSTEM, IntegrationKey, Practice
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,14 @@ class CreatedKey:
     token: str
 
 
-def create_key(*, practice: Practice, name: str, system: str, actor: Actor) -> CreatedKey:
+def create_key(
+    *,
+    practice: Practice,
+    name: str,
+    system: str,
+    actor: Actor,
+    fhir_identifier_system: str = DEFAULT_FHIR_IDENTIFIER_SYSTEM,
+) -> CreatedKey:
     made = new_token()
     with transaction.atomic():
         key = IntegrationKey.objects.create(
@@ -61,14 +68,40 @@ def create_key(*, practice: Practice, name: str, system: str, actor: Actor) -> C
             prefix=made.prefix,
             secret_hash=made.token_hash,
             created_by_id=actor.user_id,
+            fhir_identifier_system=fhir_identifier_system,
         )
+        detail = {"name": name, "system": system, "prefix": made.prefix}
+        if fhir_identifier_system != DEFAULT_FHIR_IDENTIFIER_SYSTEM:
+            detail["fhir_identifier_system"] = fhir_identifier_system
+        record_event(practice=practice, actor=actor, action="integration_key.create", detail=detail)
+    return CreatedKey(key=key, token=made.token)
+
+
+def set_fhir_identifier_system(
+    *, practice: Practice, key: IntegrationKey, identifier_system: str, actor: Actor
+) -> IntegrationKey:
+    """Which Patient.identifier carries the chart id in the key's FHIR Bundles."""
+    with transaction.atomic():
+        key = IntegrationKey.objects.select_for_update().get(pk=key.pk, practice=practice)
+        before = key.fhir_identifier_system
+        if before == identifier_system:
+            return key
+        key.fhir_identifier_system = identifier_system
+        key.save(update_fields=["fhir_identifier_system"])
         record_event(
             practice=practice,
             actor=actor,
-            action="integration_key.create",
-            detail={"name": name, "system": system, "prefix": made.prefix},
+            action="integration_key.fhir_identifier_system",
+            detail={
+                "name": key.name,
+                "prefix": key.prefix,
+                "before": before,
+                "after": identifier_system,
+            },
         )
-    return CreatedKey(key=key, token=made.token)
+        # Calls find keys through a cache: read the changed row on the next call.
+        transaction.on_commit(lambda: forget_key(key.prefix))
+    return key
 
 
 def revoke_key(*, practice: Practice, key: IntegrationKey, actor: Actor) -> IntegrationKey:

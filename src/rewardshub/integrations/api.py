@@ -10,6 +10,7 @@ and its CSP allows only 'self').
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -27,6 +28,9 @@ from rewardshub.access_log import redact_path
 from rewardshub.errors import ActionError
 from rewardshub.integrations import openapi
 from rewardshub.integrations.api_appointments import router as appointments_router
+from rewardshub.integrations.api_fhir import PREFIX as FHIR_PREFIX
+from rewardshub.integrations.api_fhir import fhir_error
+from rewardshub.integrations.api_fhir import router as fhir_router
 from rewardshub.integrations.api_patients import router as patients_router
 from rewardshub.integrations.api_points import router as points_router
 from rewardshub.integrations.api_support import (
@@ -111,6 +115,14 @@ api = HubAPI(
 api.add_router("/", patients_router)
 api.add_router("/", points_router)
 api.add_router("/", appointments_router)
+api.add_router("/", fhir_router)
+
+
+def _refusal(request: HttpRequest, code: str, message: str, status: int) -> HttpResponse:
+    """A refusal as the door of the address answers one: FHIR's OperationOutcome, or JSON."""
+    if request.path.startswith(FHIR_PREFIX):
+        return fhir_error(code, message, status)
+    return error_response(code, message, status)
 
 
 def _action_of(request: HttpRequest) -> str:
@@ -140,35 +152,39 @@ def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         if match.kwargs.get("system") == key.system:
             error = ActionError("validation_error", message)
             record_failure(Caller(key=key), chart_id, _action_of(request), error)
-    return error_response("validation_error", message, 422)
+    return _refusal(request, "validation_error", message, 422)
 
 
 @api.exception_handler(ActionError)
 def _action_error(request: HttpRequest, exc: ActionError) -> HttpResponse:
-    return error_response(exc.code, exc.message, exc.status)
+    return _refusal(request, exc.code, exc.message, exc.status)
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return error_response("unauthorized", "This call needs a valid integration key.", 401)
+    return _refusal(request, "unauthorized", "This call needs a valid integration key.", 401)
 
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:  # ninja could not parse the body
-        return error_response(
+        return _refusal(
+            request,
             "invalid_json",
             "The request body is not valid JSON. Send a JSON object with "
             "Content-Type: application/json.",
             400,
         )
     code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 429: "rate_limited"}
-    return error_response(code.get(exc.status_code, "error"), str(exc), exc.status_code)
+    return _refusal(request, code.get(exc.status_code, "error"), str(exc), exc.status_code)
 
 
 @api.exception_handler(RequestDataTooBig)
 def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    return body_too_large()
+    answer = body_too_large()
+    if request.path.startswith(FHIR_PREFIX):
+        return fhir_error("body_too_large", json.loads(answer.content)["message"], 413)
+    return answer
 
 
 @api.exception_handler(Http404)
@@ -182,7 +198,8 @@ def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception(
         "integration API call failed: %s %s", request.method, redact_path(request.path)
     )
-    return error_response(
+    return _refusal(
+        request,
         "server_error",
         "The hub could not handle this call. Try again; if it keeps failing, give the hub "
         f"administrator this request id: {current_request_id()}.",

@@ -89,7 +89,7 @@ def chart_profiles(caller: sync.Caller, chart_ids: list[str]) -> dict[str, Profi
     return {chart_id: found.get(chart_id) for chart_id in chart_ids}
 
 
-def _where(caller: sync.Caller, chart_id: str) -> Where:
+def chart_where(caller: sync.Caller, chart_id: str) -> Where:
     link = sync.chart_link(caller, chart_id)
     return Where(caller.practice, caller.system, chart_id, link.profile if link else None)
 
@@ -138,7 +138,7 @@ def _written_body(written: Written, where: Where) -> dict[str, Any]:
     }
 
 
-def _log(caller: sync.Caller, written: Written, where: Where) -> None:
+def log_written(caller: sync.Caller, written: Written, where: Where) -> None:
     sync.record_sync(
         caller,
         where.chart_id,
@@ -165,7 +165,7 @@ def put_appointment(
     idempotency_key: str | None = IdempotencyHeader,
 ) -> Result:
     with transaction.atomic():
-        where = _where(caller, chart_id)
+        where = chart_where(caller, chart_id)
         written = record_appointment(
             where=where,
             appointment_id=appointment_id,
@@ -174,7 +174,7 @@ def put_appointment(
             confirmed=payload.confirmed,
             actor=caller.actor,
         )
-        _log(caller, written, where)
+        log_written(caller, written, where)
         status = 201 if written.outcome == Outcome.CREATED else 200
         return status, _written_body(written, where)
 
@@ -195,11 +195,11 @@ def remove_appointment(
 ) -> Result:
     sent = query.pms_updated_at
     with transaction.atomic():
-        where = _where(caller, chart_id)
+        where = chart_where(caller, chart_id)
         written = delete_appointment(
             where=where, appointment_id=appointment_id, pms_updated_at=sent, actor=caller.actor
         )
-        _log(caller, written, where)
+        log_written(caller, written, where)
         return 200, _written_body(written, where)
 
 
@@ -213,7 +213,7 @@ def list_appointments(
     caller: sync.Caller, request: HttpRequest, system: str = SystemPath, chart_id: str = ChartIdPath
 ) -> Result:
     with transaction.atomic():
-        where = _where(caller, chart_id)
+        where = chart_where(caller, chart_id)
         appointments = list(
             Appointment.objects.filter(
                 practice=caller.practice, system=caller.system, chart_id=chart_id

@@ -1,6 +1,6 @@
 """The API's plumbing: key auth, JSON errors in words, and `pms_call`, which runs
 a call with its Caller, idempotency and Sync log entry. Routes (api_patients.py,
-api_points.py) stay thin."""
+api_points.py, api_fhir.py) stay thin."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import functools
 import inspect
 import zoneinfo
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -106,14 +107,35 @@ def _caller(request: HttpRequest, pms_user: str | None) -> Caller:
     return Caller(key=key, pms_user=pms_user or "", source_ip=client_ip(request))
 
 
-def _check_system(caller: Caller, system: str) -> None:
+def _check_system(caller: Caller, system: str, door: str) -> None:
     if system != caller.system:
         raise ActionError(
             "unknown_system",
             f"This integration key is for {system_name(caller.system)}, so its calls go to "
-            f"/api/v1/pms/{caller.system}/... Check the PMS system in the bridge config.",
+            f"/api/v1/{door}/{caller.system}/... Check the PMS system in the bridge config.",
             status=404,
         )
+
+
+@dataclass(frozen=True)
+class Door:
+    """How a family of calls is addressed (/api/v1/<name>/<system>/...) and answered:
+    the PMS API's JSON, or FHIR resources (api_fhir.py)."""
+
+    name: str
+    answer: Callable[[idempotency.Answer], HttpResponse]
+    refuse: Callable[[ActionError], HttpResponse]
+
+
+def _json_answer(answer: idempotency.Answer) -> HttpResponse:
+    return JsonResponse(answer.body, status=answer.status)
+
+
+def _json_refusal(error: ActionError) -> HttpResponse:
+    return error_response(error.code, error.message, error.status)
+
+
+PMS = Door("pms", _json_answer, _json_refusal)
 
 
 def _answer(result: Result) -> idempotency.Answer:
@@ -139,13 +161,14 @@ def _run(
     return answer
 
 
-def pms_call(action: str) -> Callable[[Endpoint], Callable[..., HttpResponse]]:
+def pms_call(action: str, door: Door = PMS) -> Callable[[Endpoint], Callable[..., HttpResponse]]:
     """An API route of the PMS calls: `endpoint(caller, request, **params)` returns
     what to answer, and this does the rest. The Caller is built once (the key,
     the body's `pms_user`, the address); the path's system must be the key's;
     writes run once per Idempotency-Key; a refusal (ActionError) is logged in the
-    Sync log under the path's chart and answered as a JSON error. ninja reads the
-    endpoint's parameters after `caller` as the route's."""
+    Sync log under the path's chart and answered as the door answers refusals (a
+    JSON error; an OperationOutcome at /api/v1/fhir/). ninja reads the endpoint's
+    parameters after `caller` as the route's."""
 
     def decorate(endpoint: Endpoint) -> Callable[..., HttpResponse]:
         # Annotations resolved here, in the endpoint's module: ninja would look
@@ -158,14 +181,14 @@ def pms_call(action: str) -> Callable[[Endpoint], Callable[..., HttpResponse]]:
             caller = _caller(request, getattr(params.get("payload"), "pms_user", None))
             chart_id = str(params.get("chart_id", ""))
             try:
-                _check_system(caller, params["system"])
+                _check_system(caller, params["system"], door.name)
                 answer = _run(
                     request, caller, chart_id, action, lambda: endpoint(caller, request, **params)
                 )
             except ActionError as exc:
                 record_failure(caller, chart_id, action, exc)
-                return error_response(exc.code, exc.message, exc.status)
-            response = JsonResponse(answer.body, status=answer.status)
+                return door.refuse(exc)
+            response = door.answer(answer)
             if answer.replayed:
                 response["Idempotent-Replayed"] = "true"
             return response

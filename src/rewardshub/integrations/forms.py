@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -11,6 +12,37 @@ from rewardshub.integrations.origins import OriginError, parse_origins
 from rewardshub.integrations.silence import WEEKDAY_NAMES
 from rewardshub.integrations.systems import SYSTEM_CHOICES
 from rewardshub.patients.models import Tag
+from rewardshub.practices.models import DEFAULT_FHIR_IDENTIFIER_SYSTEM
+
+# An absolute URI (RFC 3986): a scheme, a colon and the rest, with no white space,
+# e.g. urn:oid:1.2.36.146.595.217.0.1 or https://pms.example.com/charts.
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]+")
+
+
+def _identifier_system_field() -> forms.CharField:
+    return forms.CharField(
+        max_length=200,
+        required=False,
+        initial=DEFAULT_FHIR_IDENTIFIER_SYSTEM,
+        label="FHIR identifier system",
+        help_text=(
+            "For FHIR Bundles only: the Patient.identifier system whose value is the chart id, "
+            "e.g. urn:oid:1.2.3.4 or https://pms.example.com/charts. Left empty, it is "
+            f"{DEFAULT_FHIR_IDENTIFIER_SYSTEM}."
+        ),
+    )
+
+
+def _clean_identifier_system(value: str) -> str:
+    value = value.strip()
+    if not value:
+        return DEFAULT_FHIR_IDENTIFIER_SYSTEM
+    if not _URI.fullmatch(value):
+        raise forms.ValidationError(
+            "Enter a URI: a scheme, a colon and the rest with no spaces, e.g. "
+            "urn:oid:1.2.3.4 or https://pms.example.com/charts."
+        )
+    return value
 
 
 class KeyForm(forms.Form):
@@ -19,9 +51,22 @@ class KeyForm(forms.Form):
         help_text="Where the key is used, e.g. “Front desk PC” or “Orthotrac server”.",
     )
     system = forms.ChoiceField(choices=SYSTEM_CHOICES, initial="orthotrac", label="PMS system")
+    fhir_identifier_system = _identifier_system_field()
 
     def clean_name(self) -> str:
         return " ".join(self.cleaned_data["name"].split())
+
+    def clean_fhir_identifier_system(self) -> str:
+        return _clean_identifier_system(self.cleaned_data["fhir_identifier_system"])
+
+
+class KeyIdentifierSystemForm(forms.Form):
+    """Change an existing key's FHIR identifier system."""
+
+    fhir_identifier_system = _identifier_system_field()
+
+    def clean_fhir_identifier_system(self) -> str:
+        return _clean_identifier_system(self.cleaned_data["fhir_identifier_system"])
 
 
 class _TagChoice(forms.ModelChoiceField):

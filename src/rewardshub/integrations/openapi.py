@@ -5,6 +5,7 @@
 - 413 on every call with a body (a body over DATA_UPLOAD_MAX_MEMORY_SIZE is
   refused before any route reads it, api.py);
 - what each refusal status means, with its codes;
+- the FHIR door's schemas (api_fhir.py: FHIR JSON, which ninja does not describe);
 - links from set card, the call that links a chart, to the calls that use the
   link (status, update, launch, points), so a generic client or fuzzer can
   follow them: they take the same system and chart id.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rewardshub.integrations.api_fhir import COMPONENTS as FHIR_COMPONENTS
 from rewardshub.integrations.api_support import body_limit
 from rewardshub.integrations.idempotency import MAX_KEY_LENGTH
 
@@ -31,11 +33,11 @@ STATUS_WORDS = {
 }
 
 
-def _too_large() -> dict[str, Any]:
+def _too_large(content: dict[str, Any]) -> dict[str, Any]:
     return {
         "description": f"`body_too_large`: the body is over {body_limit()}; nothing was done. "
         "Send less (split a batch).",
-        "content": ERROR_SCHEMA,
+        "content": content,
     }
 
 
@@ -87,6 +89,9 @@ def finish(document: dict[str, Any]) -> dict[str, Any]:
                 if status in responses:
                     responses[status]["description"] = words
             if "requestBody" in operation:
-                responses[413] = _too_large()
+                # The FHIR door refuses in FHIR (api_fhir.py has declared its 413).
+                content = responses.get(413, {}).get("content", ERROR_SCHEMA)
+                responses[413] = _too_large(content)
     _links(document)
+    document["components"]["schemas"].update(FHIR_COMPONENTS)
     return document

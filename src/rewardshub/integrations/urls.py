@@ -36,6 +36,11 @@ urlpatterns = [
         views_settings.sync_watch,
         name="sync_watch",
     ),
+    path(
+        "settings/integrations/keys/<uuid:public_id>/fhir-identifier-system/",
+        views_settings.key_identifier_system,
+        name="key_identifier_system",
+    ),
     path("settings/integrations/tag-mapping/", views_settings.tag_rules, name="tag_rules"),
     path(
         "settings/integrations/tag-mapping/<uuid:public_id>/delete/",

@@ -14,6 +14,7 @@ from rewardshub.integrations import actions, queries
 from rewardshub.integrations.forms import (
     FrameAncestorsForm,
     KeyForm,
+    KeyIdentifierSystemForm,
     SyncLogFilterForm,
     SyncWatchForm,
     TagRuleForm,
@@ -47,6 +48,7 @@ def keys(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
             practice=hub.practice,
             name=form.cleaned_data["name"],
             system=form.cleaned_data["system"],
+            fhir_identifier_system=form.cleaned_data["fhir_identifier_system"],
             actor=hub.actor,
         )
         request.session[SESSION_NEW_KEY] = {
@@ -82,12 +84,22 @@ def _keys_page(
     *,
     form: KeyForm | None = None,
     watch_form: SyncWatchForm | None = None,
+    edited: tuple[str, KeyIdentifierSystemForm] | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The keys page; `edited` is a key's refused identifier-system form, shown on its row."""
     new_key = request.session.pop(SESSION_NEW_KEY, None)
     rows = list(queries.keys(hub.practice))
     for key in rows:
         key.system_label = system_name(key.system)  # type: ignore[attr-defined]
+        key.identifier_form = (  # type: ignore[attr-defined]
+            edited[1]
+            if edited is not None and edited[0] == str(key.public_id)
+            else KeyIdentifierSystemForm(
+                initial={"fhir_identifier_system": key.fhir_identifier_system},
+                auto_id=f"id_%s_{key.public_id}",
+            )
+        )
     if watch_form is None:
         watch_form = SyncWatchForm(initial=queries.sync_watch_initial(hub.practice))
     return _page(
@@ -102,6 +114,23 @@ def _keys_page(
         },
         status=status,
     )
+
+
+@require_POST
+@staff_view(roles=SETTINGS_ROLES)
+def key_identifier_system(request: HttpRequest, public_id: str, *, hub: HubContext) -> HttpResponse:
+    key = queries.get_key(hub.practice, public_id)
+    form = KeyIdentifierSystemForm(request.POST, auto_id=f"id_%s_{key.public_id}")
+    if not form.is_valid():
+        return _keys_page(request, hub, edited=(str(key.public_id), form), status=422)
+    value = form.cleaned_data["fhir_identifier_system"]
+    actions.set_fhir_identifier_system(
+        practice=hub.practice, key=key, identifier_system=value, actor=hub.actor
+    )
+    messages.success(
+        request, f"FHIR Bundles sent with the key “{key.name}” now take the chart id from {value}."
+    )
+    return redirect("integrations:keys")
 
 
 @require_POST

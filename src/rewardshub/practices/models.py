@@ -82,6 +82,9 @@ class Membership(models.Model):
         return f"{self.user} @ {self.practice} ({self.role})"
 
 
+DEFAULT_FHIR_IDENTIFIER_SYSTEM = "urn:rewardshub:chart"
+
+
 class IntegrationKey(models.Model):
     """A PMS's credential for one practice and one PMS system. Only a hash is stored."""
 
@@ -99,6 +102,11 @@ class IntegrationKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # FHIR calls (/api/v1/fhir/...): the Patient.identifier system whose value is
+    # the chart id (docs/integration-api.md, "FHIR R4").
+    fhir_identifier_system = models.CharField(
+        max_length=200, default=DEFAULT_FHIR_IDENTIFIER_SYSTEM
+    )
 
     class Meta:
         ordering = ["-created_at"]
