@@ -409,6 +409,23 @@ class TestWelcome:
         assert auto_points(emma) == {"welcome": 10} and balance(emma) == 10
 
 
+    def test_an_excluded_patient_gets_no_welcome(
+        self, acworth: Practice, api: Any, issue_cards: Any
+    ) -> None:
+        from tests.integrations.conftest import EMMA
+
+        from rewardshub.automations.settings_actions import save_rule
+        from rewardshub.cards.actions import connect_card
+
+        save_rule(practice=acworth, trigger="welcome", enabled=True, points=10, actor=SYSTEM)
+        (card,) = issue_cards(acworth, 1)
+        ok(api.set_card("OT-6", card, **EMMA))
+        emma = Profile.objects.get(practice=acworth, username=card)
+        on_hold(acworth, emma)
+        connect_card(practice=acworth, profile=emma, raw=card, actor=SYSTEM)
+        assert auto_points(emma) == {} and balance(emma) == 0
+
+
 class TestTenants:
     def test_another_practice_sees_none_of_the_appointments(
         self, rules: dict[str, AutoRule], emma: Profile, book: Book, riverside_api: Any
