@@ -275,7 +275,10 @@ def test_the_migration_chains_events_written_before_it() -> None:
     write(practice, 3)
     write(None, 1)
     executor = MigrationExecutor(connection)
-    latest = executor.loader.graph.leaf_nodes("audit")
+    # Every app's latest migration: going back on audit also unapplies the
+    # migrations of other apps that came after it, and the tests after this
+    # one need the whole schema back.
+    latest = executor.loader.graph.leaf_nodes()
     try:
         executor.migrate([("audit", "0001_initial")])
         executor = MigrationExecutor(connection)
