@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from rewardshub.automations.models import Appointment, AutoAward
 from rewardshub.automations.settings_actions import save_rule
+from rewardshub.automations.state import practice_zone
 from rewardshub.integrations.models import IdempotencyRecord, SyncEvent
 from rewardshub.patients.models import Profile
 from rewardshub.points.models import LedgerEntry
@@ -96,7 +97,9 @@ def test_it_answers_the_points_a_linked_charts_visit_moved(
     descriptions = set(
         LedgerEntry.objects.filter(profile=liam).values_list("description", flat=True)
     )
-    day = f"{start:%b} {start.day}, {start.year}"
+    # The day of the visit where the practice is, as the ledger says it.
+    local = start.astimezone(practice_zone(liam.practice))
+    day = f"{local:%b} {local.day}, {local.year}"
     assert f"Appointment kept: Adjustment on {day}" in descriptions
 
 
