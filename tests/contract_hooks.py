@@ -25,6 +25,8 @@ _rnd = random.Random(os.environ.get("REWARDSHUB_CONTRACT_SEED", "0"))
 WORDED_RULES = (
     "birth_date is in the future.",
     "first_name and last_name are required to create a new hub patient",
+    # A time whose UTC offset moves it out of the years 1 to 9999.
+    "is outside the years 1 to 9999 once moved to its UTC offset",
     # The FHIR door: a Bundle is checked against FHIR R4, which its schema states
     # in words (an entry's resource, and no element FHIR does not define).
     "Bundle.entry[",

@@ -331,6 +331,18 @@ class TestValidation:
         assert refused.status_code == 422, refused.content
         assert "starts_at" in refused.json()["message"]
 
+    def test_any_offset_iso_8601_allows_is_kept_in_utc(self, emma: Profile, book: Book) -> None:
+        # PostgreSQL takes offsets up to 15:59 only; the hub keeps every time in UTC.
+        body = ok(book.put("A1", "scheduled", starts_at="2026-12-04T09:30:00-17:48"), 201)
+        assert body["appointment"]["starts_at"] == "2026-12-05T03:18:00+00:00"
+
+    def test_a_time_moved_out_of_the_calendar_by_its_offset_is_refused(
+        self, emma: Profile, book: Book
+    ) -> None:
+        refused = book.put("A1", "scheduled", starts_at="0001-01-01T00:00:00+05:00")
+        assert refused.status_code == 422, refused.content
+        assert "outside the years 1 to 9999" in refused.json()["message"]
+
     def test_an_unknown_status_is_refused(self, emma: Profile, book: Book) -> None:
         refused = book.put("A1", "done")
         assert refused.status_code == 422 and "status" in refused.json()["message"]

@@ -3,11 +3,12 @@ docs/integration-api.md "Appointments"). Limits live here, at the edge."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
 from ninja import Path, Schema
-from pydantic import AwareDatetime, BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from rewardshub.automations.book import FIELDS
@@ -43,8 +44,18 @@ def _iso_text(value: Any) -> Any:
     return value
 
 
+def _in_utc(value: dt.datetime) -> dt.datetime:
+    # Kept in UTC: PostgreSQL refuses offsets beyond 15:59, which ISO 8601 allows.
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise PydanticCustomError(
+            "datetime_range", "is outside the years 1 to 9999 once moved to its UTC offset"
+        ) from None
+
+
 # A time with its UTC offset, as ISO 8601 text (2026-12-04T09:30:00-05:00).
-When = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
+When = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_in_utc)]
 
 
 class AppointmentIn(BodyIn):
