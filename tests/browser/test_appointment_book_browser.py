@@ -25,8 +25,9 @@ from pms_sim.app import make_app
 from pms_sim.seed import DEMO_CHARTS, EMMA_CHART_ID, seed
 from pms_sim.server import running
 from rewardshub.audit.actors import Actor
-from rewardshub.automations.ledger import AUTOMATIC, practice_zone
+from rewardshub.automations.ledger import AUTOMATIC
 from rewardshub.automations.settings_actions import save_rule
+from rewardshub.automations.state import practice_zone
 from rewardshub.cards.batches import IssuedCard, issue_batch
 from rewardshub.integrations.actions import create_key
 from rewardshub.patients.models import Profile

@@ -30,8 +30,6 @@ from rewardshub.automations.models import DEDUCTIONS, Appointment, AutoAward, Au
 from rewardshub.automations.state import (
     PracticeRules,
     ProfileState,
-    auto_settings,
-    is_excluded,
     load_states,
     practice_rules,
     practice_zone,
@@ -41,17 +39,7 @@ from rewardshub.points.ledger import post_many
 from rewardshub.points.models import EntryKind, LedgerEntry
 from rewardshub.practices.models import Practice
 
-__all__ = [
-    "AUTOMATIC",
-    "Change",
-    "auto_settings",
-    "describe",
-    "is_excluded",
-    "plan",
-    "practice_zone",
-    "reconcile",
-    "reconcile_many",
-]
+__all__ = ["AUTOMATIC", "Change", "describe", "plan", "reconcile", "reconcile_many", "write_plans"]
 
 # Who the ledger says gave automatic points.
 AUTOMATIC = Actor.system("Automatic points")

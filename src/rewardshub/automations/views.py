@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from rewardshub.automations.forms import ExclusionsForm, RuleForm
-from rewardshub.automations.ledger import auto_settings
 from rewardshub.automations.models import AutoRule, Trigger
 from rewardshub.automations.settings_actions import InvalidValue, save_rule, save_settings
+from rewardshub.automations.state import auto_settings
 from rewardshub.automations.wording import rule_text
 from rewardshub.patients.models import Tag
 from rewardshub.practices.context import HubContext, staff_view

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
-from rewardshub.automations.ledger import practice_zone
 from rewardshub.automations.models import DEDUCTIONS, AutoAward
 from rewardshub.automations.queries import next_visit
+from rewardshub.automations.state import practice_zone
 from rewardshub.patients.models import Profile
 from rewardshub.points.models import EntryKind, LedgerEntry
 from rewardshub.practices.models import Practice
