@@ -329,6 +329,25 @@ class TestRefused:
         assert words in issue["details"]["text"]
         assert state(acworth) == before
 
+    def test_it_names_an_unknown_element_whose_name_holds_control_characters(
+        self, api: Api, acworth: Practice
+    ) -> None:
+        # PostgreSQL stores no NUL in text or jsonb: names the client sent are
+        # written back escaped, in the answer and wherever the answer is kept.
+        before = state(acworth)
+        body = (
+            '{"\\u0000\\u000f": {}, "": [null], "a\\ud9b9\\udd0d.\\u0001": [], '
+            '"entry": [], "resourceType": "Bundle", "type": "transaction"}'
+        )
+        answer = post(api, body, idempotency_key="nul-in-names")
+        assert answer.status_code == 422, answer.content
+        texts = [issue["details"]["text"] for issue in issues(answer)]
+        assert "\x00" not in answer.content.decode()
+        assert any("Bundle.\\x00\\x0f is not an element" in text for text in texts), texts
+        assert any("Bundle.a\\U0007e50d.\\x01 is not an element" in text for text in texts), texts
+        assert post(api, body, idempotency_key="nul-in-names").content == answer.content
+        assert state(acworth) == before
+
     def test_it_answers_a_body_that_is_not_json(self, api: Api) -> None:
         answer = post(api, "{not json")
         assert answer.status_code == 400

@@ -24,6 +24,7 @@ from rewardshub.integrations.sync import Caller, record_failure, record_replay
 from rewardshub.integrations.systems import system_name
 from rewardshub.local_time import format_when
 from rewardshub.practices.models import IntegrationKey
+from rewardshub.wording import as_shown
 
 KEYS_PAGE = "Settings > Integration keys"
 
@@ -219,7 +220,7 @@ def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
         elif not name and item in _SOURCES:
             continue
         else:
-            name += f".{item}" if name else str(item)
+            name += f".{as_shown(str(item))}" if name else as_shown(str(item))
     return name or "The request body"
 
 

@@ -31,6 +31,7 @@ from rewardshub.integrations.fhir_map import (
     patient_values,
 )
 from rewardshub.integrations.schemas import CHART_ID_RULE, MAX_BATCH, BatchPatientIn
+from rewardshub.wording import as_shown
 
 KINDS = ("transaction", "batch")
 METHODS = ("POST", "PUT")
@@ -47,7 +48,7 @@ def _refused(
 
 
 def _element(item: Any) -> str:
-    return "resourceType" if item == "resource_type" else str(item)
+    return "resourceType" if item == "resource_type" else as_shown(str(item))
 
 
 def _fhir_path(base: str, loc: tuple[Any, ...] | list[Any]) -> str:
