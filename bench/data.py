@@ -87,7 +87,8 @@ def add_linked_profiles(hub: Hub, count: int) -> float:
     )
     insert_links = (
         f"INSERT INTO {link} (practice_id, system, chart_id, profile_id, created_at,"
-        f" last_synced_at) SELECT practice_id, %s, %s || substr(username, 10, 7), id, %s, %s"
+        f" last_synced_at, pms_status) SELECT practice_id, %s, %s || substr(username, 10, 7),"
+        f" id, %s, %s, ''"
         f" FROM {prof} WHERE username >= %s AND username <= %s"
     )
     pid = hub.practice.pk
@@ -202,7 +203,7 @@ def raw_insert(hub: Hub, count: int, rows_per_call: int = 1000) -> float:
     )
     insert_link = (
         f"INSERT INTO {link.db_table} (practice_id, system, chart_id, profile_id, created_at,"
-        " last_synced_at) VALUES (%s, %s, %s, %s, %s, %s)"
+        " last_synced_at, pms_status) VALUES (%s, %s, %s, %s, %s, %s, '')"
     )
     birth = prof.get_field("birth_date").get_db_prep_value(dt.date(2012, 3, 4), connection)
     pid = hub.practice.pk
