@@ -10,6 +10,7 @@ from typing import Any
 from rewardshub.audit.actors import Actor
 from rewardshub.automations.book import (
     FIELDS,
+    WRITES,
     AppointmentWrite,
     Outcome,
     Written,
@@ -23,6 +24,7 @@ from rewardshub.practices.models import Practice
 
 __all__ = [
     "FIELDS",
+    "WRITES",
     "Outcome",
     "Where",
     "Written",
@@ -49,7 +51,7 @@ def _one(where: Where, write: AppointmentWrite, actor: Actor) -> Written:
         practice=where.practice,
         system=where.system,
         writes=[write],
-        profiles={where.chart_id: where.profile},
+        profiles={where.chart_id: where.profile.pk if where.profile else None},
         actor=actor,
     )
     if isinstance(result, ActionError):

@@ -18,12 +18,14 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from rewardshub.audit.actions import build_event, record_events
+from rewardshub.audit.actions import EventRows
 from rewardshub.audit.actors import Actor
+from rewardshub.audit.models import Outcome as AuditOutcome
 from rewardshub.automations.ledger import Change, plan, write_plans
 from rewardshub.automations.models import Appointment, AppointmentStatus
 from rewardshub.automations.state import load_states, practice_rules
 from rewardshub.errors import ActionError
+from rewardshub.fastsql import prepare
 from rewardshub.patients.models import Profile
 from rewardshub.practices.models import Practice
 
@@ -162,12 +164,12 @@ def write_book(
     practice: Practice,
     system: str,
     writes: list[AppointmentWrite],
-    profiles: dict[str, Profile | None],
+    profiles: dict[str, int | None],
     actor: Actor,
 ) -> list[Written | ActionError]:
     """Apply the writes (at most one per appointment id) in one transaction; each
     answers what it did, or the ActionError that refused it. `profiles` gives
-    the linked profile of each chart (None: not linked, kept until it is)."""
+    the id of each chart's linked profile (None: not linked, kept until it is)."""
     try:
         return _write_book(practice, system, writes, profiles, actor)
     except IntegrityError:
@@ -180,13 +182,13 @@ def _write_book(
     practice: Practice,
     system: str,
     writes: list[AppointmentWrite],
-    profiles: dict[str, Profile | None],
+    profiles: dict[str, int | None],
     actor: Actor,
 ) -> list[Written | ActionError]:
     now = timezone.now()
     with transaction.atomic():
         rules = practice_rules(practice)
-        linked = sorted({p.pk for p in profiles.values() if p is not None})
+        linked = sorted({pk for pk in profiles.values() if pk is not None})
         states = load_states(rules, linked)
         stored = {
             a.appointment_id: a
@@ -200,36 +202,26 @@ def _write_book(
         was_with = {a.pk: a.profile_id for a in stored.values()}
         decided: list[_Decision | ActionError] = []
         for write in writes:
-            profile = profiles.get(write.chart_id)
-            if profile is not None and profile.pk in states:
-                profile = states[profile.pk].profile  # the locked row
+            pk = profiles.get(write.chart_id)
+            profile = states[pk].profile if pk in states else None  # the locked row
             decided.append(_decide(write, stored.get(write.appointment_id), profile, now))
         done = [d for d in decided if isinstance(d, _Decision)]
-        created = [d.appointment for d in done if d.outcome == Outcome.CREATED]
-        for appointment in created:
-            appointment.practice = practice
-            appointment.system = system
-        Appointment.objects.bulk_create(created)
+        _create(practice, system, [d.appointment for d in done if d.outcome == Outcome.CREATED])
         changed = [d.appointment for d in done if d.save and d.outcome != Outcome.CREATED]
         if changed:
             for appointment in changed:
                 appointment.updated_at = now
             Appointment.objects.bulk_update(changed, [*_STORED_FIELDS, "updated_at"])
-        written = [d for d in done if d.outcome in _WRITES]
-        record_events(
-            build_event(
-                practice=practice,
-                actor=actor,
-                action="appointment.write",
-                profile=d.appointment.profile,
-                detail={
-                    "appointment": str(d.appointment.public_id),
-                    "status": d.appointment.status,
-                    "outcome": d.outcome,
-                },
-            )
-            for d in written
-        )
+        written = [d for d in done if d.outcome in WRITES]
+        audits = EventRows(practice_id=practice.pk, actor=actor, created_at=now)
+        for d in written:
+            detail = {
+                "appointment": str(d.appointment.public_id),
+                "status": d.appointment.status,
+                "outcome": d.outcome,
+            }
+            audits.add(d.appointment.profile_id, "appointment.write", AuditOutcome.OK, detail)
+        audits.write()
         touched: set[int] = set()
         for d in written:
             appointment = d.appointment
@@ -260,12 +252,32 @@ def _write_book(
         else Written(
             d.outcome,
             d.appointment,
-            by_appointment.get(d.appointment.pk, []) if d.outcome in _WRITES else [],
+            by_appointment.get(d.appointment.pk, []) if d.outcome in WRITES else [],
             STALE_MESSAGE if d.outcome == Outcome.STALE else "",
         )
         for d in decided
     ]
 
 
+def _create(practice: Practice, system: str, created: list[Appointment]) -> None:
+    """INSERT new appointments in one statement (fastsql: COPY on PostgreSQL) and
+    give each its id, read back by the appointment ids the PMS gave them."""
+    if not created:
+        return
+    for appointment in created:
+        appointment.practice = practice
+        appointment.system = system
+    prepare(created).write()
+    ids = dict(
+        Appointment.objects.filter(
+            practice=practice, system=system, appointment_id__in=[a.appointment_id for a in created]
+        ).values_list("appointment_id", "pk")
+    )
+    for appointment in created:
+        appointment.pk = ids[appointment.appointment_id]
+        appointment._state.adding = False
+        appointment._state.db = "default"
+
+
 _STORED_FIELDS = (*FIELDS, "confirmed", "pms_updated_at", "deleted_at", "profile")
-_WRITES = (Outcome.CREATED, Outcome.UPDATED, Outcome.DELETED)
+WRITES = (Outcome.CREATED, Outcome.UPDATED, Outcome.DELETED)

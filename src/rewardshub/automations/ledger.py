@@ -23,8 +23,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from rewardshub.audit.actions import build_event, record_events
+from django.utils import timezone
+
+from rewardshub.audit.actions import EventRows
 from rewardshub.audit.actors import Actor
+from rewardshub.audit.models import Outcome
 from rewardshub.automations import rules as rule_words
 from rewardshub.automations.models import DEDUCTIONS, Appointment, AutoAward, AutoRule
 from rewardshub.automations.state import (
@@ -34,9 +37,10 @@ from rewardshub.automations.state import (
     practice_rules,
     practice_zone,
 )
+from rewardshub.fastsql import Rows
 from rewardshub.patients.models import Profile
 from rewardshub.points.ledger import post_many
-from rewardshub.points.models import EntryKind, LedgerEntry
+from rewardshub.points.models import EntryKind
 from rewardshub.practices.models import Practice
 
 __all__ = ["AUTOMATIC", "Change", "describe", "plan", "reconcile", "reconcile_many", "write_plans"]
@@ -141,66 +145,65 @@ def plan(rules: PracticeRules, state: ProfileState) -> list[Change]:
     return changes
 
 
-def _entry(practice: Practice, change: Change) -> LedgerEntry:
-    assert change.profile is not None
+def _description(practice: Practice, change: Change) -> str:
     description = describe(change.rule, change.appointment, practice)
     deduction = change.rule.trigger in DEDUCTIONS
     if deduction and change.points > 0:
-        description = f"Given back: {description}"
-    elif not deduction and change.points < 0:
-        description = f"Taken back: {description}"
-    return LedgerEntry(
-        practice=practice,
-        profile=change.profile,
-        points=change.points,
-        kind=EntryKind.AUTO,
-        description=description[:300],
-        actor_kind=AUTOMATIC.kind,
-        actor_label=AUTOMATIC.label,
-    )
+        return f"Given back: {description}"
+    if not deduction and change.points < 0:
+        return f"Taken back: {description}"
+    return description
 
 
 def write_plans(practice: Practice, changes: list[Change], *, actor: Actor) -> None:
     """Write planned changes of any number of profiles: their ledger entries and
-    balances, their AutoAward rows, and one audit event per profile."""
+    balances, their AutoAward rows, and one audit event per profile, each as
+    plain values in one statement."""
     if not changes:
         return
-    entries = {id(c): _entry(practice, c) for c in changes if c.points}
-    post_many(list(entries.values()))
-    AutoAward.objects.bulk_create(
-        [
-            AutoAward(
-                practice=practice,
-                profile=c.profile,
-                rule=c.rule,
-                appointment=c.appointment,
-                entry=entries.get(id(c)),
-                points=c.points,
-                uncollected=c.uncollected,
-            )
-            for c in changes
-        ]
+    moved = [c for c in changes if c.points]
+    entry_ids = post_many(
+        practice=practice,
+        kind=EntryKind.AUTO,
+        actor=AUTOMATIC,
+        postings=[(_profile_id(c), c.points, _description(practice, c)) for c in moved],
+    )
+    entry_of = {id(c): entry_id for c, entry_id in zip(moved, entry_ids, strict=True)}
+    now = timezone.now()
+    awards = Rows(
+        AutoAward,
+        {"practice_id": practice.pk, "created_at": now},
+        ("profile_id", "rule_id", "appointment_id", "entry_id", "points", "uncollected"),
     )
     per_profile: dict[int, list[Change]] = defaultdict(list)
-    for change in changes:
-        assert change.profile is not None
-        per_profile[change.profile.pk].append(change)
-    record_events(
-        build_event(
-            practice=practice,
-            actor=actor,
-            action="points.auto",
-            profile=moved[0].profile,
-            detail={
+    for c in changes:
+        appointment_id = c.appointment.pk if c.appointment is not None else None
+        awards.add(
+            _profile_id(c), c.rule.pk, appointment_id, entry_of.get(id(c)), c.points, c.uncollected
+        )
+        per_profile[_profile_id(c)].append(c)
+    awards.write()
+    audits = EventRows(practice_id=practice.pk, actor=actor, created_at=now)
+    for profile_id, made in per_profile.items():
+        profile = made[0].profile
+        audits.add(
+            profile_id,
+            "points.auto",
+            Outcome.OK,
+            {
                 "changes": [
                     {"rule": c.rule.trigger, "points": c.points, "uncollected": c.uncollected}
-                    for c in moved
+                    for c in made
                 ],
-                "balance": moved[0].profile.points_balance if moved[0].profile else None,
+                "balance": profile.points_balance if profile else None,
             },
         )
-        for moved in per_profile.values()
-    )
+    audits.write()
+
+
+def _profile_id(change: Change) -> int:
+    assert change.profile is not None
+    return change.profile.pk
 
 
 def reconcile_many(

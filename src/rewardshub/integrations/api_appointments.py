@@ -19,6 +19,7 @@ from ninja import Query, Router
 from pydantic import ValidationError
 
 from rewardshub.automations.actions import (
+    WRITES,
     Outcome,
     Where,
     Written,
@@ -42,7 +43,7 @@ from rewardshub.integrations.appointment_schemas import (
     BatchAppointmentIn,
 )
 from rewardshub.integrations.models import PmsLink, SyncAction, SyncOutcome
-from rewardshub.patients.models import Profile
+from rewardshub.integrations.sync_log import SyncLogRows
 from rewardshub.wording import count_of
 
 router = Router(tags=["appointments"])
@@ -80,12 +81,13 @@ def _earned(appointments: list[Appointment]) -> dict[int, int]:
     return {row["appointment_id"]: row["moved"] or 0 for row in rows}
 
 
-def chart_profiles(caller: sync.Caller, chart_ids: list[str]) -> dict[str, Profile | None]:
-    """The linked profile of each chart (None: not linked), in one query."""
-    links = PmsLink.objects.select_related("profile").filter(
-        practice=caller.practice, system=caller.system, chart_id__in=set(chart_ids)
+def chart_profiles(caller: sync.Caller, chart_ids: list[str]) -> dict[str, int | None]:
+    """The id of each chart's linked profile (None: not linked), in one query."""
+    found = dict(
+        PmsLink.objects.filter(
+            practice=caller.practice, system=caller.system, chart_id__in=set(chart_ids)
+        ).values_list("chart_id", "profile_id")
     )
-    found = {link.chart_id: link.profile for link in links}
     return {chart_id: found.get(chart_id) for chart_id in chart_ids}
 
 
@@ -103,7 +105,7 @@ _SYNC_OUTCOME = {
 }
 
 
-def _log_message(written: Written, where: Where) -> str:
+def _log_message(written: Written, linked: bool) -> str:
     moved = sum(change.points for change in written.changes)
     status = AppointmentStatus(written.appointment.status).label.lower()
     text = {
@@ -113,7 +115,7 @@ def _log_message(written: Written, where: Where) -> str:
         Outcome.STALE: "Older appointment update ignored",
         Outcome.DELETED: "Appointment deleted",
     }[written.outcome]
-    if where.profile is None:
+    if not linked:
         return f"{text}; kept until the chart is linked."
     if moved:
         return f"{text}; automatic points {moved:+d}."
@@ -127,7 +129,7 @@ def _written_body(written: Written, where: Where) -> dict[str, Any]:
     earned = _earned([written.appointment]).get(written.appointment.pk, 0)
     return {
         "outcome": written.outcome,
-        "message": written.message or _log_message(written, where),
+        "message": written.message or _log_message(written, profile is not None),
         "linked": profile is not None,
         "appointment": appointment_json(written.appointment, earned),
         "points": [
@@ -139,13 +141,16 @@ def _written_body(written: Written, where: Where) -> dict[str, Any]:
 
 
 def log_written(caller: sync.Caller, written: Written, where: Where) -> None:
+    """The call's Sync log row; its audit row only where nothing was written (an
+    appointment written has its own "appointment.write" event)."""
     sync.record_sync(
         caller,
         where.chart_id,
         SyncAction.APPOINTMENT,
         _SYNC_OUTCOME[written.outcome],
         where.profile,
-        _log_message(written, where),
+        _log_message(written, where.profile is not None),
+        audited=written.outcome in WRITES,
     )
 
 
@@ -291,41 +296,29 @@ def batch(
             profiles=profiles,
             actor=caller.actor,
         )
-        log: list[tuple[str, str, str, Profile | None, str, str]] = []
+        log = SyncLogRows(caller, SyncAction.APPOINTMENT)
         for (index, write), result in zip(writes, done, strict=True):
-            where = Where(caller.practice, caller.system, write.chart_id, profiles[write.chart_id])
             head = {"chart_id": write.chart_id, "appointment_id": write.appointment_id}
             if isinstance(result, ActionError):
                 results[index] = {**head, **_error(result.code, result.message)}
-                log.append(
-                    (
-                        write.chart_id,
-                        SyncAction.APPOINTMENT,
-                        SyncOutcome.ERROR,
-                        None,
-                        result.message,
-                        result.code,
-                    )
-                )
+                log.add(write.chart_id, SyncOutcome.ERROR, None, result.message, result.code)
                 continue
-            message = result.message or _log_message(result, where)
+            profile_id = profiles[write.chart_id]
+            message = _log_message(result, profile_id is not None)
             results[index] = {
                 **head,
                 "outcome": result.outcome,
-                "message": message,
+                "message": result.message or message,
                 "points": sum(change.points for change in result.changes),
             }
-            log.append(
-                (
-                    write.chart_id,
-                    SyncAction.APPOINTMENT,
-                    _SYNC_OUTCOME[result.outcome],
-                    where.profile,
-                    _log_message(result, where),
-                    "",
-                )
+            log.add(
+                write.chart_id,
+                _SYNC_OUTCOME[result.outcome],
+                profile_id,
+                message,
+                audited=result.outcome in WRITES,
             )
-        sync.record_syncs(caller, log)
+        log.write()
     return 200, {"results": results}
 
 

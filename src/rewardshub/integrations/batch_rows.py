@@ -16,26 +16,19 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from rewardshub.audit.actions import EventRows
 from rewardshub.audit.models import Outcome
 from rewardshub.automations.actions import attach_charts
 from rewardshub.fastsql import Rows
 from rewardshub.integrations.caller import Caller
-from rewardshub.integrations.decisions import (
-    CHART_ID_LENGTH,
-    PMS_USER_LENGTH,
-    sync_audit_detail,
-)
 from rewardshub.integrations.link_status import status_values
-from rewardshub.integrations.models import PmsLink, SyncAction, SyncEvent
+from rewardshub.integrations.models import PmsLink, SyncAction
+from rewardshub.integrations.sync_log import Row, SyncLogRows
 from rewardshub.patients.changes import DEMOGRAPHIC_FIELDS, TagPlan, TagRef
 from rewardshub.patients.models import Profile, ProfileKind, ProfileTag
 
 PROFILE_COLUMNS = tuple(
     "location_id" if name == "location" else name for name in DEMOGRAPHIC_FIELDS
 )
-
-Row = tuple[Rows | EventRows, list[Any]]
 
 
 @dataclass
@@ -89,19 +82,8 @@ class Writes:
             ("profile_id", "tag_id", "exclusive_group_id"),
         )
         # The same values as audit.actions.record_event and sync_log.sync_rows write.
-        self.audits = EventRows(practice_id=practice_id, actor=caller.actor, created_at=self.now)
-        self.events = Rows(
-            SyncEvent,
-            {
-                "practice_id": practice_id,
-                "key_id": caller.key.pk,
-                "system": caller.system,
-                "action": SyncAction.BATCH,
-                "pms_user": caller.pms_user[:PMS_USER_LENGTH],
-                "created_at": self.now,
-            },
-            ("chart_id", "profile_id", "outcome", "error", "message"),
-        )
+        self.sync_log = SyncLogRows(caller, SyncAction.BATCH, self.now)
+        self.audits = self.sync_log.audits
 
     def status_columns(self, status: str | None) -> tuple[str, dt.datetime | None]:
         """A new link's pms_status and pms_status_changed_at, as link_status.status_values."""
@@ -129,36 +111,16 @@ class Writes:
         message: str,
         error: str = "",
     ) -> None:
-        for insert, row in self.log_rows(chart_id, outcome, profile_id, message, error):
-            insert.rows.append(row)
+        self.sync_log.add(chart_id, outcome, profile_id, message, error)
 
     def log_rows(
-        self,
-        chart_id: str,
-        outcome: str,
-        profile_id: int | None,
-        message: str,
-        error: str = "",
+        self, chart_id: str, outcome: str, profile_id: int | None, message: str
     ) -> list[Row]:
-        """The Sync log row and the audit row of one chart (what sync_log.sync_rows builds)."""
-        chart_id = chart_id[:CHART_ID_LENGTH]
-        detail = sync_audit_detail(self.caller.system, chart_id, outcome, error)
-        return [
-            (self.events, self.events.row(chart_id, profile_id, outcome, error, message)),
-            (
-                self.audits,
-                self.audits.row(
-                    profile_id,
-                    f"pms.{SyncAction.BATCH}",
-                    Outcome.FAILED if error else Outcome.OK,
-                    detail,
-                ),
-            ),
-        ]
+        """The Sync log row and the audit row of one chart, to fill in its profile id later."""
+        return self.sync_log.rows(chart_id, outcome, profile_id, message)
 
     def insert_logs(self) -> None:
-        self.audits.write()
-        self.events.write()
+        self.sync_log.write()
 
     def save_new(self, leads: list[NewLead]) -> dict[int, tuple[str, uuid.UUID]]:
         """Insert the new leads and their links; each lead's index -> (username, public id)."""

@@ -43,7 +43,6 @@ from rewardshub.integrations.sync_log import (
     record_failure,
     record_replay,
     record_sync,
-    record_syncs,
     sync_rows,
 )
 from rewardshub.integrations.tagging import load_mapping
@@ -63,7 +62,6 @@ __all__ = [
     "record_failure",
     "record_replay",
     "record_sync",
-    "record_syncs",
     "sync_fields",
     "sync_rows",
     "update",

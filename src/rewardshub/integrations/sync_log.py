@@ -1,17 +1,23 @@
 """The Sync log: one SyncEvent and one "pms.<action>" audit event per chart a call touched.
 
-Each call's rows are written here (one chart) or by batch.py (many, in one
-statement each), both worded by decisions.py.
+Each call's rows are written here, one chart at a time (`record_sync`) or
+many as plain values in one statement each (`SyncLogRows`: batch sync and
+appointment batches), both worded by decisions.py. A chart whose write has
+an audit event of its own (an appointment written) needs no second one.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
+import datetime as dt
+from typing import Any
 
-from rewardshub.audit.actions import build_event, prepare_events, record_events
+from django.db import transaction
+from django.utils import timezone
+
+from rewardshub.audit.actions import EventRows, build_event, prepare_events, record_events
 from rewardshub.audit.models import AuditEvent, Outcome
 from rewardshub.errors import ActionError
-from rewardshub.fastsql import insert, prepare
+from rewardshub.fastsql import Rows, insert, prepare
 from rewardshub.integrations.caller import Caller
 from rewardshub.integrations.decisions import (
     CHART_ID_LENGTH,
@@ -65,23 +71,91 @@ def record_sync(
     error: str = "",
     *,
     audits: list[AuditEvent] | None = None,
+    audited: bool = False,
 ) -> None:
     """Write the call's Sync log row and audit row; `audits` are the call's other audit
     events not yet written (create_profile's `defer_audit`), written first, in the same
-    statement."""
+    statement. A call whose write has an audit event of its own (`audited`) needs no
+    second one."""
     event, audit = sync_rows(caller, chart_id, action, outcome, profile, message, error)
     insert([event])
-    record_events([*(audits or []), audit])
+    record_events([*(audits or []), *([] if audited else [audit])])
 
 
-def record_syncs(
-    caller: Caller, rows: list[tuple[str, str, str, Profile | None, str, str]]
-) -> None:
-    """`record_sync` for many calls' rows at once: (chart id, action, outcome,
-    profile, message, error) each; one INSERT for the Sync log, one for the audit."""
-    made = [sync_rows(caller, *row) for row in rows]
-    insert([event for event, _ in made])
-    record_events([audit for _, audit in made])
+Row = tuple[Rows | EventRows, list[Any]]
+
+
+class SyncLogRows:
+    """Many charts' Sync log rows of one call and their audit rows, as plain values
+    (the same values `sync_rows` gives), written in one INSERT each by `write`.
+    `audits` takes the call's other audit events too."""
+
+    def __init__(self, caller: Caller, action: str, now: dt.datetime | None = None) -> None:
+        self.caller, self.action = caller, action
+        self.now = now or timezone.now()
+        practice_id = caller.practice.pk
+        self.audits = EventRows(practice_id=practice_id, actor=caller.actor, created_at=self.now)
+        self.events = Rows(
+            SyncEvent,
+            {
+                "practice_id": practice_id,
+                "key_id": caller.key.pk,
+                "system": caller.system,
+                "action": action,
+                "pms_user": caller.pms_user[:PMS_USER_LENGTH],
+                "created_at": self.now,
+            },
+            ("chart_id", "profile_id", "outcome", "error", "message"),
+        )
+
+    def rows(
+        self,
+        chart_id: str,
+        outcome: str,
+        profile_id: int | None,
+        message: str,
+        error: str = "",
+        *,
+        audited: bool = False,
+    ) -> list[Row]:
+        """One chart's Sync log row and, unless its write is `audited` already, its audit row."""
+        chart_id = chart_id[:CHART_ID_LENGTH]
+        made: list[Row] = [
+            (self.events, self.events.row(chart_id, profile_id, outcome, error, message))
+        ]
+        if not audited:
+            detail = sync_audit_detail(self.caller.system, chart_id, outcome, error)
+            made.append(
+                (
+                    self.audits,
+                    self.audits.row(
+                        profile_id,
+                        f"pms.{self.action}",
+                        Outcome.FAILED if error else Outcome.OK,
+                        detail,
+                    ),
+                )
+            )
+        return made
+
+    def add(
+        self,
+        chart_id: str,
+        outcome: str,
+        profile_id: int | None,
+        message: str,
+        error: str = "",
+        *,
+        audited: bool = False,
+    ) -> None:
+        for insert_to, row in self.rows(
+            chart_id, outcome, profile_id, message, error, audited=audited
+        ):
+            insert_to.rows.append(row)
+
+    def write(self) -> None:
+        self.audits.write()
+        self.events.write()
 
 
 def log_call(
