@@ -15,10 +15,10 @@ def menu(acworth: Practice) -> dict[str, RewardItem]:
         "on_time": RewardItem(practice=acworth, category=visit, name="On time", points=3),
         "hygiene": RewardItem(practice=acworth, category=visit, name="Good oral hygiene", points=3),
         "elastics": RewardItem(practice=acworth, category=visit, name="Wearing elastics", points=5),
-        "review": RewardItem(
+        "survey": RewardItem(
             practice=acworth,
             category=visit,
-            name="Online review",
+            name="Patient survey",
             points=150,
             repeat_window_days=365,
         ),

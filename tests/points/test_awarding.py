@@ -134,13 +134,13 @@ class TestAward:
         emma: Profile,
         menu: dict[str, RewardItem],
     ) -> None:
-        award_items(practice=acworth, profile=emma, items=[menu["review"]], actor=SYSTEM)
+        award_items(practice=acworth, profile=emma, items=[menu["survey"]], actor=SYSTEM)
         zone = zoneinfo.ZoneInfo(acworth.time_zone)
         given = timezone.localtime(LedgerEntry.objects.get(profile=emma).created_at, zone)
-        response = frontdesk_client.post(award_url(emma), tick(menu["on_time"], menu["review"]))
+        response = frontdesk_client.post(award_url(emma), tick(menu["on_time"], menu["survey"]))
         again = given + dt.timedelta(days=365)
         assert flashes(response) == [
-            f"“Online review” was already given to Emma on {date_format(given, 'N j, Y')}; "
+            f"“Patient survey” was already given to Emma on {date_format(given, 'N j, Y')}; "
             f"it can be given again from {date_format(again, 'N j, Y')}. Nothing was awarded."
         ]
         assert balance(emma) == 150
@@ -149,10 +149,10 @@ class TestAward:
     def test_it_gives_a_repeat_item_again_once_the_earlier_one_was_reversed(
         self, frontdesk_client: Client, emma: Profile, menu: dict[str, RewardItem]
     ) -> None:
-        frontdesk_client.post(award_url(emma), tick(menu["review"]))
+        frontdesk_client.post(award_url(emma), tick(menu["survey"]))
         entry = LedgerEntry.objects.get(profile=emma)
         frontdesk_client.post(reverse_url(entry), {"reason": "Wrong patient"})
-        response = frontdesk_client.post(award_url(emma), tick(menu["review"]))
+        response = frontdesk_client.post(award_url(emma), tick(menu["survey"]))
         assert flashes(response) == ["Awarded 150 points. New balance: 150."]
         assert balance(emma) == 150
 

@@ -29,13 +29,13 @@ def test_it_loads_the_orthodontic_menu_and_some_history_once(db: Any) -> None:
         "Wearing elastics": (5, None, "At every visit"),
         "Nothing loose or broken": (3, None, "At every visit"),
         "Brushing chart": (5, None, "At every visit"),
-        "Online review": (150, 365, "Going the extra mile"),
+        "Social media check-in": (10, 30, "Going the extra mile"),
     }
     assert RewardItem.objects.filter(practice__slug="riverside").count() == 6
     balances = dict(
         Profile.objects.filter(practice__slug="acworth").values_list("first_name", "points_balance")
     )
-    assert (balances["Emma"], balances["Olivia"], balances["Ethan"]) == (19, 156, 8)
+    assert (balances["Emma"], balances["Olivia"], balances["Ethan"]) == (19, 16, 8)
     entries = LedgerEntry.objects.count()
     total = LedgerEntry.objects.aggregate(s=Sum("points"))["s"]
     assert total == sum(Profile.objects.values_list("points_balance", flat=True))
@@ -47,7 +47,8 @@ def test_it_loads_the_orthodontic_menu_and_some_history_once(db: Any) -> None:
 
 def test_it_pays_birthdays_and_visits_by_rule_instead_of_by_menu(db: Any) -> None:
     """The automatic rules replace the manual Birthday and Referral items, which would
-    pay twice beside them; a demo loaded before has them switched off."""
+    pay twice beside them, nor one that pays for a review; a demo loaded before
+    has them switched off."""
     load_demo(HUB)
     rules = {
         (rule.practice.slug, rule.trigger): rule
@@ -76,4 +77,5 @@ def test_it_pays_birthdays_and_visits_by_rule_instead_of_by_menu(db: Any) -> Non
     ours = AuditEvent.objects.filter(action__in=["automations.rule", "menu.item_update"])
     events = ours.count()
     load_demo(HUB)
-    assert ours.count() == events == 5 + 2  # the rules once, the two items switched off once
+    # The rules once, each retired item switched off once.
+    assert ours.count() == events == 5 + len(RETIRED_ITEMS)

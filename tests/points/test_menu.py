@@ -45,7 +45,7 @@ class TestMenuPage:
     ) -> None:
         page = owner_client.get(MENU).content.decode()
         assert "At the visit" in page
-        assert "Online review" in page and "365 days" in page
+        assert "Patient survey" in page and "365 days" in page
         assert 'aria-current="page">Reward menu<' in page
 
     def test_it_is_for_owners_and_admins_only(
@@ -201,3 +201,45 @@ class TestItems:
         assert response.status_code == 404
         item.refresh_from_db()
         assert item.points == 3
+
+
+class TestRewardsForReviews:
+    """Google forbids any incentive for a review: the editor warns, the practice decides."""
+
+    WARNING = "Google's policy forbids any incentive for a review"
+
+    def test_it_warns_when_an_added_item_pays_for_a_review(
+        self, owner_client: Client, acworth: Practice, menu: dict[str, RewardItem]
+    ) -> None:
+        data = item_data(menu["on_time"].category, name="Google review", points="100")
+        response = owner_client.post(ITEM_ADD, data, follow=True)
+        page = response.content.decode()
+        assert "“Google review” (100 points) added to the menu." in page
+        assert f"“Google review”: This reward looks like it pays for a review. {self.WARNING}" in (
+            page.replace("&#x27;", "'")
+        )
+        assert RewardItem.objects.filter(practice=acworth, name="Google review").exists()
+        item = RewardItem.objects.get(practice=acworth, name="Google review")
+        assert self.WARNING in owner_client.get(item_url(item)).content.decode().replace(
+            "&#x27;", "'"
+        )
+
+    def test_it_warns_on_the_menu_beside_the_item_only(
+        self, owner_client: Client, acworth: Practice, menu: dict[str, RewardItem]
+    ) -> None:
+        category = menu["on_time"].category
+        RewardItem.objects.create(
+            practice=acworth, category=category, name="Yelp 5 stars", points=50
+        )
+        page = owner_client.get(MENU).content.decode().replace("&#x27;", "'")
+        assert page.count(self.WARNING) == 1
+        row = page[page.index("Yelp 5 stars") :]
+        assert row.index(self.WARNING) < row.index("</tr>")
+
+    def test_it_does_not_warn_for_a_check_in_or_a_survey(
+        self, owner_client: Client, menu: dict[str, RewardItem]
+    ) -> None:
+        data = item_data(menu["on_time"].category, name="Social media check-in", points="10")
+        page = owner_client.post(ITEM_ADD, data, follow=True).content.decode()
+        assert "Social media check-in" in page
+        assert self.WARNING not in page.replace("&#x27;", "'")

@@ -159,12 +159,12 @@ class TestAward:
     def test_it_refuses_an_item_inside_its_repeat_window(
         self, api: Api, emma: Profile, menu: dict[str, RewardItem]
     ) -> None:
-        assert award(api, {"items": ["Online review"]}).status_code == 200
-        response = award(api, {"items": ["On time", "Online review"]})
+        assert award(api, {"items": ["Patient survey"]}).status_code == 200
+        response = award(api, {"items": ["On time", "Patient survey"]})
         assert response.status_code == 409
         assert response.json()["error"] == "repeat_window"
         assert response.json()["message"].startswith(
-            "“Online review” was already given to Emma on "
+            "“Patient survey” was already given to Emma on "
         )
         assert response.json()["message"].endswith("Nothing was awarded.")
         assert balance(emma) == 150

@@ -28,10 +28,13 @@ DEMO_MENU: dict[str, tuple[tuple[str, int, int | None], ...]] = {
         ("Nothing loose or broken", 3, None),
         ("Brushing chart", 5, None),
     ),
-    "Going the extra mile": (("Online review", 150, 365),),
+    # A check-in, not a review: Google forbids any incentive for a review
+    # (points/review_policy.py).
+    "Going the extra mile": (("Social media check-in", 10, 30),),
 }
-# Items earlier demos had, which the automatic rules replace: switched off where present.
-RETIRED_ITEMS = ("Birthday", "Referral that starts treatment")
+# Items earlier demos had, switched off where present: the automatic rules pay
+# birthdays and referrals, and a review must not be paid for.
+RETIRED_ITEMS = ("Birthday", "Referral that starts treatment", "Online review")
 
 # (first name, last name) -> visits, each a list of item names given together.
 DEMO_HISTORY: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
@@ -39,7 +42,7 @@ DEMO_HISTORY: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
         ("On time", "Good oral hygiene", "Wearing elastics"),
         ("On time", "Brushing chart"),
     ),
-    ("Olivia", "Chen"): (("On time", "Nothing loose or broken"), ("Online review",)),
+    ("Olivia", "Chen"): (("On time", "Nothing loose or broken"), ("Social media check-in",)),
     ("Ethan", "Williams"): (("On time", "Wearing elastics"),),
     ("Lucas", "Greene"): (("On time", "Good oral hygiene"),),
 }

@@ -19,6 +19,7 @@ from rewardshub.errors import ActionError
 from rewardshub.points import menu_actions
 from rewardshub.points.forms import CategoryForm, ItemForm
 from rewardshub.points.models import RewardCategory, RewardItem
+from rewardshub.points.review_policy import REVIEW_WARNING, rewards_a_review
 from rewardshub.practices.context import HubContext, staff_view
 from rewardshub.practices.models import SETTINGS_ROLES
 from rewardshub.wording import count_of
@@ -52,13 +53,19 @@ def _menu_page(
     status: int = 200,
 ) -> HttpResponse:
     items = RewardItem.objects.select_related("auto_tag").order_by("position", "name")
-    categories = RewardCategory.objects.filter(practice=hub.practice).prefetch_related(
-        Prefetch("items", queryset=items)
+    categories = list(
+        RewardCategory.objects.filter(practice=hub.practice).prefetch_related(
+            Prefetch("items", queryset=items)
+        )
     )
+    for category in categories:
+        for item in category.items.all():
+            item.asks_for_review = rewards_a_review(item.name)
     context = {
         "nav": "settings",
         "section": "menu",
         "categories": categories,
+        "review_warning": REVIEW_WARNING,
         "category_form": category_form or CategoryForm(),
         "item_form": item_form or ItemForm(hub.practice, initial={"active": True}),
         "error": error,
@@ -121,7 +128,13 @@ def item_add(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
     messages.success(
         request, f"“{item.name}” ({count_of(item.points, 'point')}) added to the menu."
     )
+    _warn_of_review(request, item.name)
     return redirect("points:menu")
+
+
+def _warn_of_review(request: HttpRequest, name: str) -> None:
+    if rewards_a_review(name):
+        messages.warning(request, f"“{name}”: {REVIEW_WARNING}")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -143,10 +156,18 @@ def item_edit(request: HttpRequest, public_id: object, *, hub: HubContext) -> Ht
                     messages.success(request, f"“{form.cleaned_data['name']}” saved.")
                 else:
                     messages.info(request, "Nothing changed.")
+                _warn_of_review(request, form.cleaned_data["name"])
                 return redirect("points:menu")
         else:
             status = 422
     else:
         form = ItemForm(hub.practice, initial=ItemForm.initial_for(item))
-    context = {"nav": "settings", "section": "menu", "item": item, "form": form, "error": error}
+    context = {
+        "nav": "settings",
+        "section": "menu",
+        "item": item,
+        "form": form,
+        "error": error,
+        "review_warning": REVIEW_WARNING if rewards_a_review(item.name) else "",
+    }
     return render(request, "points/settings_menu_item.html", context, status=status)
