@@ -116,7 +116,7 @@ def test_it_shows_an_order_at_the_same_local_time_on_the_orders_page_and_its_rec
 ) -> None:
     in_zone(acworth, zone)
     emma = make_profile(acworth)
-    award_items(practice=acworth, profile=emma, items=[menu["review"]], actor=SYSTEM)
+    award_items(practice=acworth, profile=emma, items=[menu["survey"]], actor=SYSTEM)
     emma.refresh_from_db()
     order = order_prize(practice=acworth, profile=emma, prize=prizes["sticker"], actor=SYSTEM)
     PrizeOrder.objects.filter(pk=order.pk).update(created_at=MOMENT)
