@@ -25,7 +25,7 @@ from rewardshub.automations.ledger import Change, plan, write_plans
 from rewardshub.automations.models import Appointment, AppointmentStatus
 from rewardshub.automations.state import load_states, practice_rules
 from rewardshub.errors import ActionError
-from rewardshub.fastsql import prepare
+from rewardshub.fastsql import Rows
 from rewardshub.patients.models import Profile
 from rewardshub.practices.models import Practice
 
@@ -206,7 +206,9 @@ def _write_book(
             profile = states[pk].profile if pk in states else None  # the locked row
             decided.append(_decide(write, stored.get(write.appointment_id), profile, now))
         done = [d for d in decided if isinstance(d, _Decision)]
-        _create(practice, system, [d.appointment for d in done if d.outcome == Outcome.CREATED])
+        _create(
+            practice, system, [d.appointment for d in done if d.outcome == Outcome.CREATED], now
+        )
         changed = [d.appointment for d in done if d.save and d.outcome != Outcome.CREATED]
         if changed:
             for appointment in changed:
@@ -259,15 +261,24 @@ def _write_book(
     ]
 
 
-def _create(practice: Practice, system: str, created: list[Appointment]) -> None:
+def _create(
+    practice: Practice, system: str, created: list[Appointment], now: dt.datetime
+) -> None:
     """INSERT new appointments in one statement (fastsql: COPY on PostgreSQL) and
     give each its id, read back by the appointment ids the PMS gave them."""
     if not created:
         return
+    rows = Rows(
+        Appointment,
+        {"practice_id": practice.pk, "system": system, "created_at": now, "updated_at": now},
+        _NEW_COLUMNS,
+    )
     for appointment in created:
         appointment.practice = practice
         appointment.system = system
-    prepare(created).write()
+        appointment.created_at = appointment.updated_at = now
+        rows.add(*[getattr(appointment, name) for name in _NEW_COLUMNS])
+    rows.write()
     ids = dict(
         Appointment.objects.filter(
             practice=practice, system=system, appointment_id__in=[a.appointment_id for a in created]
@@ -280,4 +291,14 @@ def _create(practice: Practice, system: str, created: list[Appointment]) -> None
 
 
 _STORED_FIELDS = (*FIELDS, "confirmed", "pms_updated_at", "deleted_at", "profile")
+# A new appointment's own values, as plain values (the rest is the call's).
+_NEW_COLUMNS = (
+    "public_id",
+    "chart_id",
+    "appointment_id",
+    "profile_id",
+    *FIELDS,
+    "confirmed",
+    "pms_updated_at",
+)
 WRITES = (Outcome.CREATED, Outcome.UPDATED, Outcome.DELETED)
