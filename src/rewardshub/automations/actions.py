@@ -56,8 +56,8 @@ def _one(where: Where, write: AppointmentWrite, actor: Actor) -> Written:
     )
     if isinstance(result, ActionError):
         raise result
-    if where.profile is not None:
-        where.profile.refresh_from_db(fields=["points_balance"])
+    if where.profile is not None and result.balance is not None:
+        where.profile.points_balance = result.balance
     return result
 
 

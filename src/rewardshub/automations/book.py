@@ -72,6 +72,8 @@ class Written:
     appointment: Appointment
     changes: list[Change] = field(default_factory=list)
     message: str = ""
+    # The chart's profile's balance at the commit (read under its lock), or None.
+    balance: int | None = None
 
 
 @dataclass
@@ -236,6 +238,7 @@ def _write_book(
                 touched.add(appointment.profile_id)
         changes = [c for pk in sorted(touched) for c in plan(rules, states[pk])]
         write_plans(practice, changes, actor=actor)
+    balances = {pk: state.profile.points_balance for pk, state in states.items()}
     # Each change is answered by the write of its appointment; a change of
     # another appointment (a visit that now has its next one booked) by the
     # last write of the same patient.
@@ -256,8 +259,9 @@ def _write_book(
             d.appointment,
             by_appointment.get(d.appointment.pk, []) if d.outcome in WRITES else [],
             STALE_MESSAGE if d.outcome == Outcome.STALE else "",
+            balances.get(profiles.get(write.chart_id)),
         )
-        for d in decided
+        for write, d in zip(writes, decided, strict=True)
     ]
 
 

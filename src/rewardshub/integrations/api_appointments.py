@@ -124,8 +124,6 @@ def _log_message(written: Written, linked: bool) -> str:
 
 def _written_body(written: Written, where: Where) -> dict[str, Any]:
     profile = where.profile
-    if profile is not None:
-        profile.refresh_from_db(fields=["points_balance"])
     earned = _earned([written.appointment]).get(written.appointment.pk, 0)
     return {
         "outcome": written.outcome,
