@@ -425,3 +425,37 @@ class TestBanner:
             assert banner(owner_client) != ""
         table = SyncWatch._meta.db_table
         assert sum(table in q["sql"] for q in queries.captured_queries) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_saves_at_once_both_succeed() -> None:
+    # Two admins save the first sync health settings at the same moment: the
+    # second waits for the first and finds its row, never a duplicate row.
+    import threading
+
+    from django.db import connections
+
+    from rewardshub.audit.actors import Actor
+    from rewardshub.practices.actions import create_practice
+
+    practice = create_practice(name="Race", slug="race", actor=Actor.system("t"))
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def save(minutes: int) -> None:
+        try:
+            start.wait()
+            watch(practice, minutes)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=save, args=(30 + n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert SyncWatch.objects.filter(practice=practice).count() == 1
+    assert AuditEvent.objects.filter(practice=practice, action="sync_watch.update").count() == 4

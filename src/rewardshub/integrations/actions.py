@@ -200,7 +200,11 @@ def save_sync_watch(
         "weekdays": weekdays_text(set(weekdays)),
     }
     with transaction.atomic():
-        watch = SyncWatch.objects.select_for_update().filter(practice=practice).first()
+        # The practice's row first: two first saves at once would otherwise both
+        # find no settings and both insert them (PostgreSQL; SQLite's writers
+        # already queue on its one write lock).
+        list(Practice.objects.select_for_update().filter(pk=practice.pk).values_list("pk"))
+        watch = SyncWatch.objects.filter(practice=practice).first()
         if watch is None:
             watch = SyncWatch(practice=practice)
         before = {name: getattr(watch, name) for name in after}
