@@ -259,10 +259,14 @@ def _write_book(
             d.appointment,
             by_appointment.get(d.appointment.pk, []) if d.outcome in WRITES else [],
             STALE_MESSAGE if d.outcome == Outcome.STALE else "",
-            balances.get(profiles.get(write.chart_id)),
+            _balance(balances, profiles.get(write.chart_id)),
         )
         for write, d in zip(writes, decided, strict=True)
     ]
+
+
+def _balance(balances: dict[int, int], profile_id: int | None) -> int | None:
+    return balances.get(profile_id) if profile_id is not None else None
 
 
 def _create(

@@ -299,7 +299,9 @@ def batch(
             head = {"chart_id": write.chart_id, "appointment_id": write.appointment_id}
             if isinstance(result, ActionError):
                 results[index] = {**head, **_error(result.code, result.message)}
-                log.add(write.chart_id, SyncOutcome.ERROR, None, result.message, result.code)
+                log.keep(
+                    log.rows(write.chart_id, SyncOutcome.ERROR, None, result.message, result.code)
+                )
                 continue
             profile_id = profiles[write.chart_id]
             message = _log_message(result, profile_id is not None)
@@ -309,12 +311,14 @@ def batch(
                 "message": result.message or message,
                 "points": sum(change.points for change in result.changes),
             }
-            log.add(
-                write.chart_id,
-                _SYNC_OUTCOME[result.outcome],
-                profile_id,
-                message,
-                audited=result.outcome in WRITES,
+            log.keep(
+                log.rows(
+                    write.chart_id,
+                    _SYNC_OUTCOME[result.outcome],
+                    profile_id,
+                    message,
+                    audited=result.outcome in WRITES,
+                )
             )
         log.write()
     return 200, {"results": results}

@@ -112,9 +112,13 @@ def _record_refused(
     for index, item in refused:
         assert item.error is not None
         results[index] = ItemResult(item.chart_id, SyncOutcome.ERROR, error=item.error)
-        writes.log(item.chart_id, SyncOutcome.ERROR, None, item.error.message, item.error.code)
+        writes.sync_log.keep(
+            writes.sync_log.rows(
+                item.chart_id, SyncOutcome.ERROR, None, item.error.message, item.error.code
+            )
+        )
     with transaction.atomic():
-        writes.insert_logs()
+        writes.sync_log.write()
 
 
 def _one(caller: Caller, item: BatchItem, mapping: TagMapping) -> ItemResult:
@@ -227,7 +231,11 @@ def _bulk_chunk(
             if lead is None:
                 error = names_required()
                 results[index] = ItemResult(item.chart_id, SyncOutcome.ERROR, error=error)
-                writes.log(item.chart_id, SyncOutcome.ERROR, None, error.message, error.code)
+                writes.sync_log.keep(
+                    writes.sync_log.rows(
+                        item.chart_id, SyncOutcome.ERROR, None, error.message, error.code
+                    )
+                )
             else:
                 new_leads.append(lead)
             continue
@@ -246,7 +254,7 @@ def _bulk_chunk(
         outcome = sync_outcome(changed)
         results[index] = ItemResult.synced(item.chart_id, outcome, profile)
         message = batch_message(outcome, profile.username, changed, mapped.notes)
-        writes.log(item.chart_id, outcome, profile.pk, message)
+        writes.sync_log.keep(writes.sync_log.rows(item.chart_id, outcome, profile.pk, message))
 
     chart_ids = {lead.index: lead.chart_id for lead in new_leads}
     for index, (username, public_id) in writes.save_new(new_leads).items():
@@ -312,5 +320,5 @@ def _new_lead(
     link_row = writes.links.row(item.chart_id, None, *writes.status_columns(status))
     rows.append((writes.links, link_row))
     message = batch_message(SyncOutcome.CREATED, username, [], mapped.notes)
-    rows.extend(writes.log_rows(item.chart_id, SyncOutcome.CREATED, None, message))
+    rows.extend(writes.sync_log.rows(item.chart_id, SyncOutcome.CREATED, None, message))
     return NewLead(index, item.chart_id, username, public_id, profile_row, rows)

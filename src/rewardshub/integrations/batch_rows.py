@@ -103,25 +103,6 @@ class Writes:
         for detail in plan.events:
             self.audit(profile_id, "profile.tag", detail)
 
-    def log(
-        self,
-        chart_id: str,
-        outcome: str,
-        profile_id: int | None,
-        message: str,
-        error: str = "",
-    ) -> None:
-        self.sync_log.add(chart_id, outcome, profile_id, message, error)
-
-    def log_rows(
-        self, chart_id: str, outcome: str, profile_id: int | None, message: str
-    ) -> list[Row]:
-        """The Sync log row and the audit row of one chart, to fill in its profile id later."""
-        return self.sync_log.rows(chart_id, outcome, profile_id, message)
-
-    def insert_logs(self) -> None:
-        self.sync_log.write()
-
     def save_new(self, leads: list[NewLead]) -> dict[int, tuple[str, uuid.UUID]]:
         """Insert the new leads and their links; each lead's index -> (username, public id)."""
         if not leads:
@@ -164,4 +145,4 @@ class Writes:
         # One statement per status the chunk's charts moved to (a few at most).
         for status, links in self.moved_links.items():
             PmsLink.objects.filter(pk__in=links).update(**status_values(status, self.now))
-        self.insert_logs()
+        self.sync_log.write()

@@ -138,19 +138,10 @@ class SyncLogRows:
             )
         return made
 
-    def add(
-        self,
-        chart_id: str,
-        outcome: str,
-        profile_id: int | None,
-        message: str,
-        error: str = "",
-        *,
-        audited: bool = False,
-    ) -> None:
-        for insert_to, row in self.rows(
-            chart_id, outcome, profile_id, message, error, audited=audited
-        ):
+    @staticmethod
+    def keep(rows: list[Row]) -> None:
+        """Put rows from `rows` (or a batch's own) in their INSERTs."""
+        for insert_to, row in rows:
             insert_to.rows.append(row)
 
     def write(self) -> None:

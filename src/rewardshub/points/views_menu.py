@@ -58,14 +58,16 @@ def _menu_page(
             Prefetch("items", queryset=items)
         )
     )
-    for category in categories:
-        for item in category.items.all():
-            item.asks_for_review = rewards_a_review(item.name)
+    asks_for_review = {
+        item.pk for category in categories for item in category.items.all()
+        if rewards_a_review(item.name)
+    }
     context = {
         "nav": "settings",
         "section": "menu",
         "categories": categories,
         "review_warning": REVIEW_WARNING,
+        "asks_for_review": asks_for_review,
         "category_form": category_form or CategoryForm(),
         "item_form": item_form or ItemForm(hub.practice, initial={"active": True}),
         "error": error,
