@@ -18,9 +18,12 @@ urlpatterns = [
     path("orders/", include("rewardshub.points.urls_orders")),
     path("reports/", include("rewardshub.points.urls_reports")),
     path("reports/automatic/", include("rewardshub.automations.urls_reports")),
+    path("reports/campaigns/", include("rewardshub.campaigns.urls_reports")),
     path("settings/prizes/", include("rewardshub.points.urls_prizes")),
+    path("settings/campaigns/", include("rewardshub.campaigns.urls")),
     path("", include("rewardshub.automations.urls")),
     path("", include("rewardshub.integrations.urls")),
+    path("portal/collect/", include("rewardshub.campaigns.urls_portal")),
     path("portal/", include("rewardshub.portal.urls")),
 ]
 

@@ -151,6 +151,15 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
         f"Added reward “{d.get('name', '')}” ({_points(d)})"
     ),
     "menu.item_update": lambda d: _with(f"Changed reward “{d.get('name', '')}”", _fields(d)),
+    # Campaigns: QR codes patients collect, group awards.
+    "qr.create": lambda d: f"Added QR code “{d.get('label', '')}” ({_points(d)})",
+    "qr.update": lambda d: _with(f"Changed QR code “{d.get('label', '')}”", _fields(d)),
+    "points.qr": lambda d: f"Collected {_points(d)} with QR code “{d.get('label', '')}”",
+    "points.group_award": lambda d: f"Awarded {_points(d)} (group award “{d.get('label', '')}”)",
+    "campaigns.group_award": lambda d: (
+        f"Made a group award “{d.get('label', '')}”: {_points(d)} each to "
+        f"{_patients(d.get('patients'))}"
+    ),
     # Prize orders.
     "order.create": lambda d: _with(f"Ordered a prize ({_points(d)})", str(d.get("prize", ""))),
     "order.fulfil": lambda d: _with("Handed over a prize", str(d.get("prize", ""))),

@@ -179,13 +179,18 @@ def post(
 
 
 def post_many(
-    *, practice: Practice, kind: str, actor: Actor, postings: list[tuple[int, int, str]]
+    *,
+    practice: Practice,
+    kind: str,
+    actor: Actor,
+    postings: list[tuple[int, int, str]],
+    reward_item: RewardItem | None = None,
 ) -> list[int]:
-    """Append many entries of one kind and actor, each (profile id, points,
-    description) of any profile, already checked, and move each profile's
-    balance by their sum, under the caller's profile locks: the batch form of
-    `post`, for writers that decide many entries at once. Returns the new
-    entries' ids, in order.
+    """Append many entries of one kind and actor (and menu item, if any), each
+    (profile id, points, description) of any profile, already checked, and
+    move each profile's balance by their sum, under the caller's profile
+    locks: the batch form of `post`, for writers that decide many entries at
+    once. Returns the new entries' ids, in order.
 
     The rows go as plain values in one statement (fastsql.Rows: COPY on
     PostgreSQL) and their ids are read back by their public ids, which costs
@@ -205,6 +210,7 @@ def post_many(
             "actor_kind": actor.kind,
             "actor_user_id": actor.user_id,
             "actor_label": actor.label[:200],
+            "reward_item_id": reward_item.pk if reward_item is not None else None,
             "created_at": timezone.now(),
         },
         ("public_id", "profile_id", "points", "description"),

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -41,13 +42,27 @@ from rewardshub.portal.session import (
 from rewardshub.portal.visits import history_items, next_visit_time, with_visits
 
 HISTORY_PAGE = 20
+# Where a log-in that began on another portal page (a scanned QR code) goes back to.
+SESSION_NEXT = "portal_next"
+
+
+def _next_page(value: str) -> str:
+    """A portal page of this site to go to after logging in, or "" (never another site)."""
+    if (
+        value.startswith("/portal/")
+        and "\\" not in value
+        and url_has_allowed_host_and_scheme(value, allowed_hosts=None)
+    ):
+        return value
+    return ""
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
+    next_page = _next_page(request.POST.get("next") or request.GET.get("next") or "")
     if request.method == "GET" and current_user(request) is not None:
-        return redirect("portal:home")
+        return redirect(next_page or "portal:home")
     form = LoginForm(request.POST or None)
     error, status = None, 200
     if request.method == "POST" and form.is_valid():
@@ -60,14 +75,16 @@ def login_view(request: HttpRequest) -> HttpResponse:
         else:
             if result.temporary:
                 start_pending(request, result)
+                request.session[SESSION_NEXT] = next_page
                 return redirect("portal:activate")
             assert result.account is not None
             log_in(request, result.account)
             actions.record_login(
                 account=result.account, actor=portal_actor(request, actor_label(result.profile))
             )
-            return redirect("portal:home")
-    return render(request, "portal/login.html", {"form": form, "error": error}, status=status)
+            return redirect(next_page or "portal:home")
+    context = {"form": form, "error": error, "next": next_page}
+    return render(request, "portal/login.html", context, status=status)
 
 
 @never_cache
@@ -117,10 +134,11 @@ def activate_view(request: HttpRequest) -> HttpResponse:
                 form.add_error("email", exc.message)
                 status = 422
             else:
+                next_page = _next_page(str(request.session.get(SESSION_NEXT) or ""))
                 log_in(request, account)
                 actions.record_login(account=account, actor=actor)
                 messages.success(request, "All set! Next time, log in with your new password.")
-                return redirect("portal:home")
+                return redirect(next_page or "portal:home")
     # Nothing personal on this page, not even the practice: a 4-digit password
     # alone (one guess in 10,000 per card) must not tell whose card it is or where.
     context = {"form": form, "error": error}
