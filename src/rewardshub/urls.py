@@ -18,6 +18,8 @@ urlpatterns = [
     path("orders/", include("rewardshub.points.urls_orders")),
     path("reports/", include("rewardshub.points.urls_reports")),
     path("reports/automatic/", include("rewardshub.automations.urls_reports")),
+    path("reports/contests/", include("rewardshub.contests.urls_reports")),
+    path("contests/", include("rewardshub.contests.urls")),
     path("settings/prizes/", include("rewardshub.points.urls_prizes")),
     path("", include("rewardshub.automations.urls")),
     path("", include("rewardshub.integrations.urls")),
