@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "rewardshub.cards",
     "rewardshub.points",
     "rewardshub.automations",
+    "rewardshub.contests",
     "rewardshub.integrations",
     "rewardshub.portal",
     "rewardshub.campaigns",

@@ -19,6 +19,8 @@ urlpatterns = [
     path("reports/", include("rewardshub.points.urls_reports")),
     path("reports/automatic/", include("rewardshub.automations.urls_reports")),
     path("reports/campaigns/", include("rewardshub.campaigns.urls_reports")),
+    path("reports/contests/", include("rewardshub.contests.urls_reports")),
+    path("contests/", include("rewardshub.contests.urls")),
     path("settings/prizes/", include("rewardshub.points.urls_prizes")),
     path("settings/campaigns/", include("rewardshub.campaigns.urls")),
     path("", include("rewardshub.automations.urls")),

@@ -229,7 +229,9 @@ class TestMisc:
         Practice.objects.filter(pk=acworth.pk).update(misc_requires_approval=True)
         frontdesk_client.post(misc_url(emma), {"points": "20", "description": "Art"})
         pending = PendingAward.objects.get(profile=emma)
-        response = owner_client.post(decide_url(pending), {"decision": "void"})
+        response = owner_client.post(
+            decide_url(pending), {"decision": "void", "reason": "Asked twice"}
+        )
         assert flashes(response) == ["Voided 20 points for Emma Johnson."]
         again = owner_client.post(decide_url(pending), {"decision": "approve"})
         assert flashes(again) == ["This award was already voided."]

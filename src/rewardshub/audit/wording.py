@@ -138,8 +138,29 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "points.misc": lambda d: f"Gave {_points(d)} (misc)",
     "points.misc_requested": lambda d: f"Asked for {_points(d)} (misc, waiting for approval)",
     "points.misc_approved": lambda d: f"Approved {_points(d)} (misc)",
-    "points.misc_voided": lambda d: f"Voided {_points(d)} (misc)",
+    "points.misc_voided": lambda d: _with(
+        f"Voided {_points(d)} (misc)", str(d.get("reason") or "")
+    ),
     "points.reverse": lambda d: f"Reversed an entry ({_points(d, signed=True)})",
+    # Rewards paid at once or held in Pending rewards (points/rewards.py), and gifts.
+    "points.reward_paid": lambda d: _with(f"Gave {_points(d)}", _reward(d), " "),
+    "points.reward_held": lambda d: _with(
+        f"Held {_points(d)} in Pending rewards", _reward(d), " "
+    ),
+    "points.reward_approved": lambda d: _with(f"Approved {_points(d)}", _reward(d), " "),
+    "points.reward_voided": lambda d: _with(
+        _with(f"Voided {_points(d)}", _reward(d), " "), str(d.get("reason") or "")
+    ),
+    "points.reward_settings": lambda d: _with("Changed the reward rules", _fields(d)),
+    "points.gift_given": lambda d: f"Gave {_points(d)} as a gift to another member",
+    "points.gift_received": lambda d: f"Received {_points(d)} as a gift from another member",
+    # Contests.
+    "contest.create": lambda d: f"Created contest “{d.get('contest', '')}”",
+    "contest.update": lambda d: _with(f"Changed contest “{d.get('contest', '')}”", _fields(d)),
+    "contest.enter": lambda d: (
+        f"Entered {_patients(d.get('count'))} in contest “{d.get('contest', '')}”"
+    ),
+    "contest.winner": lambda d: f"Picked as a winner of contest “{d.get('contest', '')}”",
     # Automatic points (the rules paid or took back what the PMS's appointments earn).
     "points.auto": lambda d: f"Points for appointments ({_points(_auto_total(d), signed=True)})",
     "appointment.write": lambda d: _APPOINTMENT_WRITES.get(
@@ -173,6 +194,20 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "portal.password_reset": lambda d: "Reset the portal password",
     "portal.temp_password": lambda d: "Issued a new temporary portal password",
 }
+
+
+def _reward(detail: Detail) -> str:
+    """"(contest prize: Summer smiles)": the reward's kind and where it came from."""
+    labels = {
+        "referral": "referral bonus",
+        "contest": "contest prize",
+        "group": "group award",
+        "qr": "QR code",
+    }
+    kind = labels.get(str(detail.get("kind")), "")
+    source = str(detail.get("source") or "")
+    inside = ": ".join(part for part in (kind, source) if part)
+    return f"({inside})" if inside else ""
 
 
 def _points(detail: Detail, signed: bool = False) -> str:

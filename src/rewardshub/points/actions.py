@@ -1,7 +1,8 @@
-"""Awarding points, misc awards and their approval, and reversals.
+"""Awarding points, misc awards, and reversals.
 
 Each action is one transaction that locks the profile, posts to the ledger
-and writes its audit row. Orders live in points/orders.py.
+and writes its audit row. Orders live in points/orders.py; misc awards wait
+for approval through points/rewards.py, gifts are in points/gifts.py.
 """
 
 from __future__ import annotations
@@ -19,8 +20,16 @@ from rewardshub.local_time import format_when
 from rewardshub.patients.actions import add_tag
 from rewardshub.patients.models import Profile
 from rewardshub.points.ledger import LedgerKey, lock_for_award, lock_profile, post
-from rewardshub.points.models import EntryKind, LedgerEntry, PendingAward, PrizeOrder, RewardItem
-from rewardshub.practices.models import SETTINGS_ROLES, Location, Practice
+from rewardshub.points.models import (
+    EntryKind,
+    LedgerEntry,
+    PendingAward,
+    PrizeOrder,
+    RewardItem,
+    RewardKind,
+)
+from rewardshub.points.rewards import pay_or_hold
+from rewardshub.practices.models import Location, Practice
 
 MAX_MISC_POINTS = 100_000
 
@@ -121,89 +130,17 @@ def award_misc(
         )
     if not description.strip():
         raise ActionError("description_required", "Say why these points are given.")
-    with transaction.atomic():
-        profile, replay = lock_for_award(practice, profile, idempotency)
-        if replay:
-            return replay[0]
-        if practice.misc_requires_approval and role not in SETTINGS_ROLES:
-            pending = PendingAward.objects.create(
-                practice=practice,
-                profile=profile,
-                points=points,
-                description=description.strip(),
-                requested_by_label=actor.label,
-                requested_by_id=actor.user_id,
-                location=location,
-            )
-            record_event(
-                practice=practice,
-                actor=actor,
-                action="points.misc_requested",
-                profile=profile,
-                detail={"points": points},
-            )
-            return pending
-        entry = post(
-            practice=practice,
-            profile=profile,
-            points=points,
-            kind=EntryKind.ADJUST,
-            actor=actor,
-            description=description.strip(),
-            location=location,
-            idempotency_key=idempotency.entry_key(0) if idempotency else None,
-            request_hash=idempotency.request_hash if idempotency else None,
-        )
-        record_event(
-            practice=practice,
-            actor=actor,
-            action="points.misc",
-            profile=profile,
-            detail={"points": points, "balance": profile.points_balance},
-        )
-        return entry
-
-
-def decide_pending(
-    *, practice: Practice, pending: PendingAward, approve: bool, actor: Actor
-) -> PendingAward:
-    with transaction.atomic():
-        pending = PendingAward.objects.select_for_update().get(pk=pending.pk, practice=practice)
-        if pending.decision != PendingAward.Decision.PENDING:
-            raise ActionError(
-                "already_decided",
-                f"This award was already {pending.get_decision_display().lower()}.",
-                status=409,
-            )
-        profile = lock_profile(practice, pending.profile)
-        if approve:
-            pending.entry = post(
-                practice=practice,
-                profile=profile,
-                points=pending.points,
-                kind=EntryKind.ADJUST,
-                actor=Actor(
-                    kind=actor.kind,
-                    label=pending.requested_by_label,
-                    user_id=pending.requested_by_id,
-                ),
-                description=f"{pending.description} (approved by {actor.label})",
-                location=pending.location,
-            )
-        pending.decision = (
-            PendingAward.Decision.APPROVED if approve else PendingAward.Decision.VOIDED
-        )
-        pending.decided_by_label = actor.label
-        pending.decided_at = timezone.now()
-        pending.save(update_fields=["entry", "decision", "decided_by_label", "decided_at"])
-        record_event(
-            practice=practice,
-            actor=actor,
-            action="points.misc_approved" if approve else "points.misc_voided",
-            profile=profile,
-            detail={"points": pending.points},
-        )
-        return pending
+    return pay_or_hold(
+        practice=practice,
+        profile=profile,
+        kind=RewardKind.MISC,
+        points=points,
+        description=description,
+        actor=actor,
+        idempotency=idempotency,
+        location=location,
+        role=role,
+    )
 
 
 def reverse_entry(
@@ -219,6 +156,13 @@ def reverse_entry(
             raise ActionError("cannot_reverse", "A reversal cannot itself be reversed.", status=409)
         if LedgerEntry.objects.filter(reverses=entry).exists():
             raise ActionError("already_reversed", "This entry was already reversed.", status=409)
+        if entry.kind in (EntryKind.GIFT_OUT, EntryKind.GIFT_IN):
+            raise ActionError(
+                "use_gift_back",
+                "This entry is one side of a gift between members: to undo it, gift the "
+                "points back from the member who received them.",
+                status=409,
+            )
         if PrizeOrder.objects.filter(redeem_entry=entry).exists():
             raise ActionError(
                 "use_cancel_order",

@@ -61,6 +61,9 @@ class EntryKind(models.TextChoices):
     EXPIRE = "expire", "Expiry"
     TRANSFER = "transfer", "Transfer"
     AUTO = "auto", "Automatic"
+    # A gift between two members of the practice: one entry on each side (points.gifts).
+    GIFT_OUT = "gift_out", "Gift given"
+    GIFT_IN = "gift_in", "Gift received"
 
 
 class LedgerEntry(models.Model):
@@ -117,8 +120,20 @@ class LedgerEntry(models.Model):
         raise ValueError("Ledger entries are append-only; reverse an entry instead.")
 
 
+class RewardKind(models.TextChoices):
+    """What a reward is for, which decides whether it waits in the Pending rewards
+    queue (RewardSettings; misc points keep the practice's own approval rule)."""
+
+    MISC = "misc", "Misc points"
+    REFERRAL = "referral", "Referral bonus"
+    CONTEST = "contest", "Contest prize"
+    GROUP = "group", "Group award"
+    QR = "qr", "QR code"
+
+
 class PendingAward(models.Model):
-    """A misc award waiting for an owner or admin when the practice asks for approval."""
+    """A reward waiting in the Pending rewards queue for an owner or admin to
+    approve (paid through the ledger then) or void (with a reason)."""
 
     class Decision(models.TextChoices):
         PENDING = "pending", "Waiting for approval"
@@ -128,8 +143,11 @@ class PendingAward(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     profile = models.ForeignKey(Profile, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=RewardKind.choices, default=RewardKind.MISC)
     points = models.PositiveIntegerField()
     description = models.CharField(max_length=300)
+    # Where the reward comes from, e.g. the contest's name.
+    source_label = models.CharField(max_length=200, blank=True, default="")
     requested_by_label = models.CharField(max_length=200)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -138,19 +156,93 @@ class PendingAward(models.Model):
     decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
     decided_by_label = models.CharField(max_length=200, blank=True, default="")
     decided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.CharField(max_length=300, blank=True, default="")
     entry = models.OneToOneField(
         LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The reward's key ("<key>#0", as its ledger entry would have had): a retried
+    # reward finds the row it left instead of waiting (or paying) twice.
+    idempotency_key = models.CharField(max_length=300, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at"]
+        indexes = [
+            models.Index(fields=["practice", "decision", "created_at"], name="pending_queue_idx"),
+        ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(points__gt=0), name="pending_points_positive")
+            models.CheckConstraint(
+                condition=models.Q(points__gt=0), name="pending_points_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["practice", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="pending_idempotency_unique",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"pending {self.points:+d}"
+
+
+class RewardSettings(models.Model):
+    """The practice's choices for paying rewards (Settings > Reward rules): which
+    kinds wait in the Pending rewards queue, and the limits on gifts between members.
+    A practice without a row has the defaults."""
+
+    practice = models.OneToOneField(Practice, on_delete=models.CASCADE, related_name="+")
+    hold_referral = models.BooleanField(default=False)
+    hold_contest = models.BooleanField(default=False)
+    hold_group = models.BooleanField(default=False)
+    hold_qr = models.BooleanField(default=False)
+    gift_max_points = models.PositiveIntegerField(default=500)
+    gift_daily_max_points = models.PositiveIntegerField(default=1000)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(gift_max_points__gt=0, gift_daily_max_points__gt=0),
+                name="reward_settings_gift_limits_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"reward settings of practice {self.practice_id}"
+
+    def holds(self, kind: str) -> bool:
+        """Whether a reward of this kind waits in the queue (misc: see rewards.holds)."""
+        return bool(getattr(self, f"hold_{kind}", False))
+
+
+class Gift(models.Model):
+    """Points one member gave another (e.g. a sibling covering a shortfall), moved
+    by the pair of ledger entries it names."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    giver = models.ForeignKey(Profile, on_delete=models.PROTECT, related_name="+")
+    receiver = models.ForeignKey(Profile, on_delete=models.PROTECT, related_name="+")
+    points = models.PositiveIntegerField()
+    note = models.CharField(max_length=300, blank=True, default="")
+    out_entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="+")
+    in_entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="+")
+    given_by_label = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["giver", "created_at"], name="gift_giver_time_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(points__gt=0), name="gift_points_positive"),
+            models.CheckConstraint(
+                condition=~models.Q(giver=models.F("receiver")), name="gift_not_to_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"gift {self.points}"
 
 
 class Prize(models.Model):

@@ -240,11 +240,13 @@ def pending_for(profile: Profile) -> list[PendingAward]:
     )
 
 
+NOT_REVERSIBLE = (EntryKind.REVERSAL, EntryKind.REDEEM, EntryKind.GIFT_OUT, EntryKind.GIFT_IN)
+
+
 def can_reverse(entry: LedgerEntry | HistoryEntry) -> bool:
-    # Redeems are undone by cancelling their order (which also restores stock).
-    return entry.kind not in (EntryKind.REVERSAL, EntryKind.REDEEM) and not getattr(
-        entry, "is_reversed", False
-    )
+    # Redeems are undone by cancelling their order (which also restores stock),
+    # gifts by a gift back (reversing one side would make or lose points).
+    return entry.kind not in NOT_REVERSIBLE and not getattr(entry, "is_reversed", False)
 
 
 def get_entry(practice: Practice, public_id: object) -> LedgerEntry:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rewardshub.points import views, views_menu
+from rewardshub.points import views, views_menu, views_rewards
 
 app_name = "points"
 urlpatterns = [
@@ -18,7 +18,9 @@ urlpatterns = [
     path("patients/<uuid:public_id>/points/award/", views.award, name="award"),
     path("patients/<uuid:public_id>/points/misc/", views.misc, name="misc"),
     path("points/entries/<uuid:public_id>/reverse/", views.reverse, name="reverse"),
-    # Misc awards waiting for an owner or admin.
-    path("points/pending/", views.pending, name="pending"),
-    path("points/pending/<uuid:public_id>/", views.decide, name="decide"),
+    path("patients/<uuid:public_id>/points/gift/", views_rewards.gift, name="gift"),
+    # Pending rewards: what waits for an owner or admin, and which kinds wait.
+    path("points/pending/", views_rewards.pending, name="pending"),
+    path("points/pending/<uuid:public_id>/", views_rewards.decide, name="decide"),
+    path("settings/reward-rules/", views_rewards.reward_rules, name="reward_rules"),
 ]

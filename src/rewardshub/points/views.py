@@ -1,5 +1,5 @@
-"""Awarding points from a profile (and the PMS chart tab), misc awards and their
-approval, and reversals.
+"""Awarding points from a profile (and the PMS chart tab), misc awards and
+reversals. The Pending rewards queue and gifts are in points/views_rewards.py.
 
 Every form posts here and comes back to where it was (the profile, or the
 chart view through `next`) with a message saying what happened and the new
@@ -11,22 +11,17 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from rewardshub.errors import ActionError
 from rewardshub.patients.queries import get_profile
 from rewardshub.points import queries
-from rewardshub.points.actions import award_items, award_misc, decide_pending, reverse_entry
+from rewardshub.points.actions import award_items, award_misc, reverse_entry
 from rewardshub.points.forms import AwardForm, MiscForm, ReverseForm
 from rewardshub.points.models import LedgerEntry, PendingAward
-from rewardshub.practices.context import HubContext, staff_view
-from rewardshub.practices.models import SETTINGS_ROLES
+from rewardshub.practices.context import HubContext
 from rewardshub.web import back_to_profile, patient_view
-
-PENDING_PAGE_SIZE = 50
 
 
 def _first_error(form: AwardForm | MiscForm | ReverseForm) -> str:
@@ -120,41 +115,3 @@ def reverse(request: HttpRequest, public_id: uuid.UUID, *, hub: HubContext) -> H
             request, f"Reversed {_points(abs(entry.points))}. New balance: {balance:,}."
         )
     return back_to_profile(request, entry.profile)
-
-
-@require_GET
-@staff_view(roles=SETTINGS_ROLES)
-def pending(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
-    page = Paginator(queries.pending_awards(hub.practice), PENDING_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    context = {"nav": "settings", "section": "pending", "page": page, "rows": page.object_list}
-    return render(request, "points/pending.html", context)
-
-
-@require_POST
-@staff_view(roles=SETTINGS_ROLES)
-def decide(request: HttpRequest, public_id: uuid.UUID, *, hub: HubContext) -> HttpResponse:
-    award_ = queries.get_pending(hub.practice, public_id)
-    choice = request.POST.get("decision")
-    if choice not in ("approve", "void"):
-        messages.error(request, "Choose Approve or Void.")
-        return redirect("points:pending")
-    try:
-        decided = decide_pending(
-            practice=hub.practice, pending=award_, approve=choice == "approve", actor=hub.actor
-        )
-    except ActionError as exc:
-        messages.error(request, exc.message)
-        return redirect("points:pending")
-    name = award_.profile.full_name
-    if choice == "approve":
-        assert decided.entry is not None
-        balance = decided.entry.profile.points_balance
-        messages.success(
-            request,
-            f"Approved {_points(decided.points)} for {name}. New balance: {balance:,}.",
-        )
-    else:
-        messages.success(request, f"Voided {_points(decided.points)} for {name}.")
-    return redirect("points:pending")

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.http import Http404
 
+from rewardshub.contests.queries import PortalContest, open_for, today_in
 from rewardshub.patients.models import Profile
-from rewardshub.points.models import LedgerEntry, OrderStatus, Prize, PrizeOrder
+from rewardshub.points.models import LedgerEntry, OrderStatus, PendingAward, Prize, PrizeOrder
 from rewardshub.wording import count_of
 
 
@@ -19,6 +20,22 @@ def history(profile: Profile) -> QuerySet[LedgerEntry]:
         .select_related("reward_item")
         .order_by("-created_at", "-id")
     )
+
+
+def pending_rewards(profile: Profile) -> list[PendingAward]:
+    """Rewards waiting in the practice's Pending rewards queue, oldest first."""
+    return list(
+        PendingAward.objects.filter(
+            practice_id=profile.practice_id,
+            profile=profile,
+            decision=PendingAward.Decision.PENDING,
+        ).order_by("created_at", "id")
+    )
+
+
+def open_contests(profile: Profile) -> list[PortalContest]:
+    """The practice's contests open today, and whether the patient is in each."""
+    return open_for(profile, today_in(profile.practice))
 
 
 def orders(profile: Profile) -> QuerySet[PrizeOrder]:

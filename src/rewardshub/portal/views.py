@@ -175,6 +175,8 @@ def home_view(request: HttpRequest, *, me: PortalUser) -> HttpResponse:
         recent=history_items(with_visits(queries.history(me.profile))[:5], me.practice),
         todo=list(queries.todo_orders(me.profile)),
         next_visit=next_visit_time(me.profile),
+        pending=queries.pending_rewards(me.profile),
+        contests=queries.open_contests(me.profile),
     )
 
 
@@ -185,7 +187,10 @@ def history_view(request: HttpRequest, *, me: PortalUser) -> HttpResponse:
     history = with_visits(queries.history(me.profile))
     page = Paginator(history, HISTORY_PAGE).get_page(request.GET.get("page"))
     items = history_items(page.object_list, me.practice)
-    return _page(request, me, "portal/history.html", "history", page=page, items=items)
+    pending = queries.pending_rewards(me.profile)
+    return _page(
+        request, me, "portal/history.html", "history", page=page, items=items, pending=pending
+    )
 
 
 @never_cache
