@@ -250,3 +250,43 @@ def test_it_refuses_a_repeat_in_the_action_itself(
         collect_qr(practice=acworth, profile=activated.profile, code=code, actor=SYSTEM)
     assert (refused.value.code, refused.value.status) == ("qr_collected", 409)
     assert _balance(activated.profile) == 10
+
+
+def _hold(practice: Practice, kind: str) -> None:
+    from rewardshub.points.rewards import save_reward_settings
+
+    save_reward_settings(
+        practice=practice,
+        held={kind},
+        gift_max_points=500,
+        gift_daily_max_points=1000,
+        actor=SYSTEM,
+    )
+
+
+class TestHeldForApproval:
+    def test_it_holds_a_collection_when_the_practice_holds_qr_codes(
+        self, portal_client: Client, activated: Patient, code: QrCode
+    ) -> None:
+        from rewardshub.points.models import PendingAward
+        from rewardshub.points.rewards import decide_pending
+
+        _hold(code.practice, "qr")
+        response = portal_client.post(collect_path(code))
+        assert response.status_code == 302
+        assert _balance(activated.profile) == 0 and not LedgerEntry.objects.exists()
+        held = PendingAward.objects.get()
+        assert (held.kind, held.points, held.profile, held.decision) == (
+            "qr",
+            10,
+            activated.profile,
+            "pending",
+        )
+        collection = QrCollection.objects.get()
+        assert (collection.entry, collection.held) == (None, held)
+        home = portal_client.get("/portal/").content.decode()
+        assert "they are pending until the practice approves them." in home
+        # The limit counts the held collection: a second scan is refused.
+        assert portal_client.post(collect_path(code)).status_code == 409
+        decide_pending(practice=code.practice, pending=held, approve=True, actor=SYSTEM)
+        assert _balance(activated.profile) == 10 == _ledger_sum(activated.profile)

@@ -254,3 +254,33 @@ class TestAccess:
         link = f'<a href="{NEW}?tag={debond.public_id}">Give all of them a group award</a>'
         assert link in owner_client.get(path).content.decode()
         assert "group award" not in frontdesk_client.get(path).content.decode()
+
+
+def test_it_holds_each_recipients_award_when_the_practice_holds_group_awards(
+    owner_client: Client, acworth: Practice, patients: dict[str, Profile], debond: Tag
+) -> None:
+    from rewardshub.points.models import PendingAward
+    from rewardshub.points.rewards import save_reward_settings
+
+    save_reward_settings(
+        practice=acworth, held={"group"}, gift_max_points=500, gift_daily_max_points=1000,
+        actor=SYSTEM,
+    )
+    key = _preview(owner_client, **_party(debond)).context["key"]
+    response = _confirm(owner_client, key, **_party(debond))
+    assert response.status_code == 302
+    assert _balances(patients) == {"ann": 0, "bob": 0, "cal": 0, "dee": 0}
+    assert not LedgerEntry.objects.exists()
+    held = PendingAward.objects.order_by("profile_id")
+    assert [(h.kind, h.points, h.profile_id) for h in held] == [
+        ("group", 25, patients["ann"].pk),
+        ("group", 25, patients["bob"].pk),
+    ]
+    assert set(GroupAwardRecipient.objects.values_list("profile_id", "held_id", "entry_id")) == {
+        (h.profile_id, h.pk, None) for h in held
+    }
+    page = owner_client.get(response["Location"]).content.decode()
+    assert "Held for approval 25 points (“Debond party”) to 2 patients" in page
+    # Sent again: no second hold.
+    _confirm(owner_client, key, **_party(debond))
+    assert PendingAward.objects.count() == 2

@@ -25,7 +25,8 @@ from rewardshub.campaigns.models import QrCode, QrCollection, QrLimit
 from rewardshub.errors import ActionError
 from rewardshub.patients.models import Profile
 from rewardshub.points.ledger import lock_profile, post
-from rewardshub.points.models import EntryKind, RewardItem
+from rewardshub.points.models import EntryKind, RewardItem, RewardKind
+from rewardshub.points.rewards import hold, holds
 from rewardshub.practices.models import Practice
 
 # 32 random bytes: 43 URL-safe characters.
@@ -132,20 +133,35 @@ def collect_qr(*, practice: Practice, profile: Profile, code: QrCode, actor: Act
         refused = refusal_for(code, locked, today)
         if refused is not None:
             raise ActionError(refused.code, refused.message, status=409)
-        entry = post(
-            practice=practice,
-            profile=locked,
-            points=code.points,
-            kind=EntryKind.AWARD,
-            actor=actor,
-            description=code.label,
-            reward_item=code.reward_item,
-        )
+        entry, held = None, None
+        if holds(practice, RewardKind.QR):
+            # The practice has QR rewards wait for approval: the collection counts
+            # toward the limit now, and the points come when an admin fulfils it.
+            held = hold(
+                practice=practice,
+                profile=locked,
+                kind=RewardKind.QR,
+                points=code.points,
+                description=code.label,
+                actor=actor,
+                source_label=code.label,
+            )
+        else:
+            entry = post(
+                practice=practice,
+                profile=locked,
+                points=code.points,
+                kind=EntryKind.AWARD,
+                actor=actor,
+                description=code.label,
+                reward_item=code.reward_item,
+            )
         collection = QrCollection.objects.create(
             practice=practice,
             code=code,
             profile=locked,
             entry=entry,
+            held=held,
             day=today,
             slot=rules.slot(code.repeat_days, today),
         )

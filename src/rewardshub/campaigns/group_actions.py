@@ -30,7 +30,8 @@ from rewardshub.errors import ActionError, idempotency_key_reused
 from rewardshub.patients.models import Profile, Tag
 from rewardshub.points.actions import MAX_MISC_POINTS
 from rewardshub.points.ledger import post_many
-from rewardshub.points.models import EntryKind, LedgerEntry, RewardItem
+from rewardshub.points.models import EntryKind, LedgerEntry, RewardItem, RewardKind
+from rewardshub.points.rewards import hold, holds
 from rewardshub.practices.models import Practice
 
 
@@ -131,6 +132,8 @@ def pay_recipients(
     """Pay each locked profile the award's points: one ledger entry, one recipient row
     and one audit event each. The one place a group award moves points (a queue of
     rewards waiting for approval would take them here instead)."""
+    if holds(practice, RewardKind.GROUP):
+        return _hold_recipients(practice=practice, award=award, profiles=profiles, actor=actor)
     kind = EntryKind.AWARD if award.reward_item_id is not None else EntryKind.ADJUST
     entry_ids = post_many(
         practice=practice,
@@ -160,6 +163,31 @@ def pay_recipients(
         )
         for profile in profiles
     )
+    return recipients
+
+
+def _hold_recipients(
+    *, practice: Practice, award: GroupAward, profiles: list[Profile], actor: Actor
+) -> list[GroupAwardRecipient]:
+    """The practice has group awards wait for approval: one held reward each."""
+    recipients = [
+        GroupAwardRecipient(
+            practice=practice,
+            group_award=award,
+            profile_id=profile.pk,
+            held=hold(
+                practice=practice,
+                profile=profile,
+                kind=RewardKind.GROUP,
+                points=award.points,
+                description=award.label,
+                actor=actor,
+                source_label=award.label,
+            ),
+        )
+        for profile in profiles
+    ]
+    GroupAwardRecipient.objects.bulk_create(recipients)
     return recipients
 
 

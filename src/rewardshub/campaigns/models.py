@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from rewardshub.patients.models import Profile, Tag
-from rewardshub.points.models import LedgerEntry, RewardItem
+from rewardshub.points.models import LedgerEntry, PendingAward, RewardItem
 from rewardshub.practices.models import Practice
 
 
@@ -76,12 +76,18 @@ class QrCode(models.Model):
 
 
 class QrCollection(models.Model):
-    """One patient's collection of a code: the ledger entry it paid, and the day."""
+    """One patient's collection of a code: the ledger entry it paid (or the reward
+    held in the Pending rewards queue, when the practice holds QR codes), and the day."""
 
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     code = models.ForeignKey(QrCode, on_delete=models.PROTECT, related_name="collections")
     profile = models.ForeignKey(Profile, on_delete=models.PROTECT, related_name="+")
-    entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="+")
+    entry = models.OneToOneField(
+        LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    held = models.OneToOneField(
+        PendingAward, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # The practice's day of the collection.
     day = models.DateField()
     # What the database holds unique per code and patient, behind the check made
@@ -157,12 +163,18 @@ class GroupAward(models.Model):
 
 
 class GroupAwardRecipient(models.Model):
-    """A patient a group award paid, with the entry; at most once per award."""
+    """A patient a group award paid, with the entry (or the reward held in the Pending
+    rewards queue, when the practice holds group awards); at most once per award."""
 
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     group_award = models.ForeignKey(GroupAward, on_delete=models.PROTECT, related_name="recipients")
     profile = models.ForeignKey(Profile, on_delete=models.PROTECT, related_name="+")
-    entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="+")
+    entry = models.OneToOneField(
+        LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    held = models.OneToOneField(
+        PendingAward, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["id"]

@@ -22,6 +22,8 @@ from rewardshub.campaigns import group_actions, queries
 from rewardshub.campaigns.forms import ConfirmGroupForm, GroupAwardForm
 from rewardshub.errors import ActionError
 from rewardshub.local_time import format_when
+from rewardshub.points.models import RewardKind
+from rewardshub.points.rewards import holds
 from rewardshub.practices.context import HubContext, staff_view
 from rewardshub.practices.models import SETTINGS_ROLES
 from rewardshub.wording import count_of
@@ -97,9 +99,10 @@ def group_confirm(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
     award = result.award
     if result.created:
         left_out = award.excluded_count + award.recent_count
+        verb = "Held for approval" if holds(hub.practice, RewardKind.GROUP) else "Gave"
         messages.success(
             request,
-            f"Gave {count_of(award.points, 'point')} (“{award.label}”) to "
+            f"{verb} {count_of(award.points, 'point')} (“{award.label}”) to "
             f"{count_of(award.recipients_count, 'patient')}: "
             f"{count_of(award.points_total, 'point')} in all."
             + (f" {count_of(left_out, 'patient')} left out." if left_out else ""),

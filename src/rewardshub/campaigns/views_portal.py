@@ -59,10 +59,19 @@ def collect_view(request: HttpRequest, token: str) -> HttpResponse:
             return _collect_page(request, me, token)
         code = queries.code_for_token(me.practice, token)
         try:
-            actions.collect_qr(practice=me.practice, profile=me.profile, code=code, actor=me.actor)
+            collection = actions.collect_qr(
+                practice=me.practice, profile=me.profile, code=code, actor=me.actor
+            )
         except ActionError as exc:
             return _collect_page(request, me, token, status=exc.status, error=exc.message)
-        messages.success(
-            request, f"You collected {count_of(code.points, 'point')} for “{code.label}”!"
-        )
+        if collection.held is not None:
+            messages.success(
+                request,
+                f"You collected {count_of(code.points, 'point')} for “{code.label}”: "
+                "they are pending until the practice approves them.",
+            )
+        else:
+            messages.success(
+                request, f"You collected {count_of(code.points, 'point')} for “{code.label}”!"
+            )
         return redirect("portal:home")

@@ -116,26 +116,17 @@ def pay_or_hold(
         if kind != RewardKind.MISC:
             detail.update(kind=kind, source=source_label)
         if wait:
-            pending = PendingAward.objects.create(
+            return hold(
                 practice=practice,
                 profile=profile,
                 kind=kind,
                 points=points,
                 description=description,
-                source_label=source_label[:200],
-                requested_by_label=actor.label[:200],
-                requested_by_id=actor.user_id,
+                actor=actor,
+                source_label=source_label,
                 location=location,
                 idempotency_key=idempotency.entry_key(0) if idempotency else None,
             )
-            record_event(
-                practice=practice,
-                actor=actor,
-                action=_audit_action(kind, "held"),
-                profile=profile,
-                detail=detail,
-            )
-            return pending
         entry = post(
             practice=practice,
             profile=profile,
@@ -155,6 +146,45 @@ def pay_or_hold(
             detail={**detail, "balance": profile.points_balance},
         )
         return entry
+
+
+def hold(
+    *,
+    practice: Practice,
+    profile: Profile,
+    kind: str,
+    points: int,
+    description: str,
+    actor: Actor,
+    source_label: str = "",
+    location: Location | None = None,
+    idempotency_key: str | None = None,
+) -> PendingAward:
+    """Put a reward in the Pending rewards queue, audited: for a caller that decided
+    (with `holds`) under the profile's lock that its kind waits."""
+    pending = PendingAward.objects.create(
+        practice=practice,
+        profile=profile,
+        kind=kind,
+        points=points,
+        description=description.strip()[:300],
+        source_label=source_label[:200],
+        requested_by_label=actor.label[:200],
+        requested_by_id=actor.user_id,
+        location=location,
+        idempotency_key=idempotency_key,
+    )
+    detail: dict[str, object] = {"points": points}
+    if kind != RewardKind.MISC:
+        detail.update(kind=kind, source=source_label)
+    record_event(
+        practice=practice,
+        actor=actor,
+        action=_audit_action(kind, "held"),
+        profile=profile,
+        detail=detail,
+    )
+    return pending
 
 
 def decide_pending(
