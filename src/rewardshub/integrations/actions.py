@@ -35,7 +35,7 @@ from rewardshub.integrations.models import (
 from rewardshub.integrations.pending import is_expired
 from rewardshub.integrations.set_card import (
     chart_linked_elsewhere,
-    is_bare_lead,
+    is_bare_chart_only,
     profile_linked_elsewhere,
 )
 from rewardshub.integrations.silence import weekdays_text
@@ -287,7 +287,7 @@ def confirm_link(*, practice: Practice, pending: PendingLink, actor: Actor) -> C
             .filter(practice=practice, system=pending.system, chart_id=pending.chart_id)
             .first()
         )
-        if link is not None and link.profile_id != profile.pk and not is_bare_lead(link.profile):
+        if link is not None and link.profile_id != profile.pk and not is_bare_chart_only(link.profile):
             raise chart_linked_elsewhere(link)
         other = (
             PmsLink.objects.select_related("profile")
@@ -305,7 +305,7 @@ def confirm_link(*, practice: Practice, pending: PendingLink, actor: Actor) -> C
         if link is None:
             create_link(practice, pending.system, pending.chart_id, profile, status)
         elif link.profile_id != profile.pk or status is not None:
-            # The chart's batch-made lead gives way to the patient staff confirmed.
+            # The chart's batch-made chart-only profile gives way to the patient staff confirmed.
             link.profile = profile
             link.last_synced_at = now
             values = status_values(status, now)
