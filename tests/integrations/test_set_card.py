@@ -343,7 +343,9 @@ class TestCardInputErrors:
 class TestLeadsFromBatch:
     """Charts a batch sync gave chart-only profiles still follow the seed's workflows."""
 
-    def test_it_gives_a_charts_chart_only_profile_the_new_cards_number(self, api: Api, cards: list[str]) -> None:
+    def test_it_gives_a_charts_chart_only_profile_the_new_cards_number(
+        self, api: Api, cards: list[str]
+    ) -> None:
         api.batch([{"chart_id": CHART, **EMMA}])
         chart_only = PmsLink.objects.get(chart_id=CHART).profile
 

@@ -33,7 +33,7 @@ PROFILE_COLUMNS = tuple(
 
 @dataclass
 class NewChartOnly:
-    """A new chart-only profile's rows, built ahead; `rows` name the profile, whose id comes last."""
+    """A new chart-only profile's rows, built ahead; `rows` name the profile (id last)."""
 
     index: int
     chart_id: str

@@ -31,7 +31,9 @@ from rewardshub.integrations.models import SyncAction, SyncOutcome
 from rewardshub.integrations.sync_log import record_failure
 
 _PATIENT_WORDS: dict[str, str] = {
-    SyncOutcome.CREATED: "New hub patient {username} (chart only, no card yet), synced with the chart.",
+    SyncOutcome.CREATED: (
+        "New hub patient {username} (chart only, no card yet), synced with the chart."
+    ),
     SyncOutcome.UPDATED: "Hub patient {username}: demographics updated.",
     SyncOutcome.UNCHANGED: "Hub patient {username}: nothing changed.",
 }
