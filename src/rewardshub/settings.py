@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "rewardshub.automations",
     "rewardshub.integrations",
     "rewardshub.portal",
+    "rewardshub.leads",
     # Only for its static files: the offline Swagger UI at /api/v1/docs.
     "ninja",
 ]

@@ -18,9 +18,12 @@ urlpatterns = [
     path("orders/", include("rewardshub.points.urls_orders")),
     path("reports/", include("rewardshub.points.urls_reports")),
     path("reports/automatic/", include("rewardshub.automations.urls_reports")),
+    path("reports/leads/", include("rewardshub.leads.urls_reports")),
     path("settings/prizes/", include("rewardshub.points.urls_prizes")),
     path("", include("rewardshub.automations.urls")),
     path("", include("rewardshub.integrations.urls")),
+    path("leads/", include("rewardshub.leads.urls")),
+    path("portal/refer/", include("rewardshub.leads.urls_portal")),
     path("portal/", include("rewardshub.portal.urls")),
 ]
 

@@ -22,6 +22,7 @@ path, each chart in its own savepoint with its own outcome.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,8 @@ from rewardshub.errors import ActionError
 from rewardshub.integrations.batch_rows import NewChartOnly, Row, Writes
 from rewardshub.integrations.caller import Caller, names_required
 from rewardshub.integrations.decisions import batch_message, pms_status_seen, sync_outcome
+from rewardshub.integrations.lead_hooks import has_open_leads
+from rewardshub.integrations.lead_hooks import hooks as lead_hooks
 from rewardshub.integrations.link_status import Moved, note_status, pay_moved
 from rewardshub.integrations.links import chart_link, create_linked_profile, sync_fields
 from rewardshub.integrations.models import PmsLink, SyncAction, SyncOutcome
@@ -102,7 +105,23 @@ def sync_batch(*, caller: Caller, items: list[BatchItem]) -> list[ItemResult]:
         except IntegrityError:
             for index, item in chunk:
                 results[index] = _one(caller, item, mapping)
+    _propose_leads(caller, results.values())
     return [results[i] for i in range(len(items))]
+
+
+def _propose_leads(caller: Caller, results: Iterable[ItemResult]) -> None:
+    """New and changed charts may be leads of the practice: propose the matches
+    (lead_hooks.py), for staff to confirm in the hub. Charts that did not change
+    were checked when they last did."""
+    synced = [
+        result.public_id
+        for result in results
+        if result.public_id is not None
+        and result.outcome in (SyncOutcome.CREATED, SyncOutcome.UPDATED)
+    ]
+    if synced and has_open_leads(caller.practice):
+        with transaction.atomic():
+            lead_hooks.propose(caller.practice, synced, caller.actor)
 
 
 def _record_refused(

@@ -23,6 +23,10 @@ username or active card) happens at once only when the chart and the
 profile agree on first name, last name and birth date (identity.py). Else
 nothing is linked: the answer is needs_confirmation, and a PendingLink waits
 for staff to confirm or cancel it in the hub (actions.confirm_link).
+
+A synced chart that may be a lead of the practice (a prospective patient: its
+names and birth date, or email and last name, match) gets the match proposed
+(lead_hooks.py): the window set card opens then asks staff to confirm it.
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ from rewardshub.integrations.caller import Caller, SyncResult
 from rewardshub.integrations.decisions import PMS_USER_LENGTH, pms_status_seen, set_card_message
 from rewardshub.integrations.identity import Identity, differences
 from rewardshub.integrations.launch import caller_token
+from rewardshub.integrations.lead_hooks import OPEN_LEADS
+from rewardshub.integrations.lead_hooks import hooks as lead_hooks
 from rewardshub.integrations.link_status import pay_moved, status_values
 from rewardshub.integrations.links import chart_link, create_linked_profile, link_chart, sync_fields
 from rewardshub.integrations.models import (
@@ -100,7 +106,8 @@ def is_bare_chart_only(profile: Profile) -> bool:
 
 
 def _promote_chart_only(caller: Caller, chart_only: Profile, number: str) -> Profile:
-    """A batch-made chart-only profile gets its first card's number as username (it had only a generated one)."""
+    """A batch-made chart-only profile gets its first card's number as username (it had
+    only a generated one)."""
     old = chart_only.username
     chart_only.username = number
     chart_only.kind = ProfileKind.MEMBER
@@ -183,8 +190,12 @@ def _set_card_once(
         link = chart_link(caller, chart_id, for_update=True)
         # Whether a confirmation of the chart waits is read with the number: set card
         # replaces one (close_confirmations), and most charts have none to replace.
+        # So is whether the practice has a lead the chart could be (most have none).
         match = match_number(
-            practice, number, waiting=Exists(waiting_confirmations(caller, chart_id))
+            practice,
+            number,
+            waiting=Exists(waiting_confirmations(caller, chart_id)),
+            **{OPEN_LEADS: lead_hooks.open_leads(practice)},
         )
         waiting = bool(match.also.get("waiting"))
         target = match.profile
@@ -247,7 +258,13 @@ def _set_card_once(
         if waiting:
             close_confirmations(caller, chart_id)
         words = change_words.describe(before, change_words.snapshot(profile)) if before else []
-        token = caller_token(caller, chart_id, profile, LaunchView.SYNCED, notice=words)
+        view = LaunchView.SYNCED
+        if match.also.get(OPEN_LEADS) and lead_hooks.propose(
+            practice, [profile.public_id], caller.actor
+        ):
+            # The window asks staff whether the synced patient is the lead it matches.
+            view = LaunchView.LEAD_MATCH
+        token = caller_token(caller, chart_id, profile, view, notice=words)
         message = set_card_message(outcome, profile.username, changed, mapped.notes)
         record_sync(caller, chart_id, SyncAction.SET_CARD, outcome, profile, message, audits=audits)
         if status is not None and outcome != SyncOutcome.CREATED:
