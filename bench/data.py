@@ -199,7 +199,7 @@ def raw_insert(hub: Hub, count: int, rows_per_call: int = 1000) -> float:
         f"INSERT INTO {prof.db_table} (public_id, practice_id, username, first_name, last_name,"
         " preferred_name, birth_date, email, phone_mobile, phone_home, responsible_party, kind,"
         " points_balance, created_at, updated_at)"
-        " VALUES (%s, %s, %s, %s, %s, '', %s, '', %s, '', '', 'lead', 0, %s, %s)"
+        " VALUES (%s, %s, %s, %s, %s, '', %s, '', %s, '', '', 'chart', 0, %s, %s)"
     )
     insert_link = (
         f"INSERT INTO {link.db_table} (practice_id, system, chart_id, profile_id, created_at,"

@@ -273,7 +273,7 @@ def _refused(response: HttpResponse) -> bool:
 def _kind(route: Route) -> str:
     if route.name in PUBLIC:
         return "public"
-    if route.name.startswith("portal:") and not route.name.startswith("portal:staff"):
+    if route.route.startswith("portal/") and not route.name.startswith("portal:staff"):
         return "portal"
     return "staff"
 

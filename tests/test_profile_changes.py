@@ -126,7 +126,7 @@ def test_the_sync_log_words_name_the_outcomes_the_models_know() -> None:
     assert sync_outcome([]) == SyncOutcome.UNCHANGED
     assert sync_outcome(["email"]) == SyncOutcome.UPDATED
     assert batch_message(SyncOutcome.CREATED, "0000123", [], ["No tag mapping."]) == (
-        "Created lead 0000123 and synced the chart with it. No tag mapping."
+        "Created chart-only profile 0000123 and synced the chart with it. No tag mapping."
     )
     assert batch_message(SyncOutcome.UPDATED, "u", ["email", "tags"], []) == (
         "Changed: email, tags."

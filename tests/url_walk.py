@@ -32,6 +32,8 @@ from rewardshub.audit.actors import Actor
 from rewardshub.cards.actions import replace_card
 from rewardshub.integrations.actions import add_tag_rule, create_key
 from rewardshub.integrations.models import PendingLink
+from rewardshub.leads.actions import create_lead
+from rewardshub.leads.models import LeadMatch
 from rewardshub.patients.models import Profile, Tag
 from rewardshub.patients.tag_actions import create_tag, create_tag_group
 from rewardshub.practices.actions import add_location, add_staff
@@ -164,8 +166,23 @@ def build_world(acworth: Practice, issue_cards: Any, make_profile: Any) -> Acwor
         tag=tag,
         actor=actor,
     )
+    # A lead Zebulon referred, which a sync matched with Philippa (its window is a route).
+    lead = create_lead(
+        practice=acworth,
+        data={
+            "first_name": "Lavinia",
+            "last_name": "Leadbetter",
+            "email": "lavinia@example.com",
+            "source": "referral",
+        },
+        actor=actor,
+        referred_by=zeb,
+    )
+    LeadMatch.objects.create(practice=acworth, lead=lead, profile=pip, basis="email")
     secrets = [
         "Acworth Orthodontics",
+        "Lavinia",
+        "Leadbetter",
         "Zebulon",
         "Quackenbush",
         "Philippa",

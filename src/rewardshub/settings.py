@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "rewardshub.integrations",
     "rewardshub.portal",
     "rewardshub.campaigns",
+    "rewardshub.leads",
     # Only for its static files: the offline Swagger UI at /api/v1/docs.
     "ninja",
 ]

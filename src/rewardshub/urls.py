@@ -21,11 +21,14 @@ urlpatterns = [
     path("reports/campaigns/", include("rewardshub.campaigns.urls_reports")),
     path("reports/contests/", include("rewardshub.contests.urls_reports")),
     path("contests/", include("rewardshub.contests.urls")),
+    path("reports/leads/", include("rewardshub.leads.urls_reports")),
     path("settings/prizes/", include("rewardshub.points.urls_prizes")),
     path("settings/campaigns/", include("rewardshub.campaigns.urls")),
     path("", include("rewardshub.automations.urls")),
     path("", include("rewardshub.integrations.urls")),
     path("portal/collect/", include("rewardshub.campaigns.urls_portal")),
+    path("leads/", include("rewardshub.leads.urls")),
+    path("portal/refer/", include("rewardshub.leads.urls_portal")),
     path("portal/", include("rewardshub.portal.urls")),
 ]
 

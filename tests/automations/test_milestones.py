@@ -186,7 +186,7 @@ def test_the_batch_and_one_chart_paths_pay_and_record_the_same(
         "pms.batch",
     ]
     assert bulk["C-1"]["link_status"] == ("Debond", True)  # DEBOND is no move
-    assert bulk["C-2"]["link_status"] == ("Debond", True)  # a lead: kept, nothing paid
+    assert bulk["C-2"]["link_status"] == ("Debond", True)  # chart only: kept, nothing paid
     assert bulk["C-2"]["profile"]["points_balance"] == 0
 
 
@@ -221,18 +221,18 @@ def test_a_chart_only_patient_is_paid_once_a_card_is_connected(
     acworth: Practice, api: Api, issue_cards: Callable[[Practice, int], list[str]]
 ) -> None:
     milestone(acworth)
-    # The nightly batch brings a chart the hub has no patient for: a lead.
-    api.batch([{"chart_id": "LEAD-1", **EMMA, "pms_status": "Debond"}])
-    lead = Profile.objects.get(practice=acworth, kind="lead")
+    # The nightly batch brings a chart the hub has no patient for: a chart-only profile.
+    api.batch([{"chart_id": "CHART-1", **EMMA, "pms_status": "Debond"}])
+    chart_only = Profile.objects.get(practice=acworth, kind="chart")
     assert run().startswith("practice acworth: 0 birthday(s), 0 treatment milestone(s)")
-    # Set card gives the lead its number: a member, but no card connected yet.
+    # Set card gives the chart-only profile its number: a member, but no card connected yet.
     card = issue_cards(acworth, 1)[0]
-    answer = api.set_card("LEAD-1", card, **EMMA, pms_status="Debond")
+    answer = api.set_card("CHART-1", card, **EMMA, pms_status="Debond")
     assert answer.json()["outcome"] == "linked", answer.content
     assert run().startswith("practice acworth: 0 birthday(s), 0 treatment milestone(s)")
-    assert paid(lead) == [("balance", 0)]
+    assert paid(chart_only) == [("balance", 0)]
     # Connect Card: paid at once, and only once.
-    member = carded(acworth, lead)
+    member = carded(acworth, chart_only)
     assert paid(member) == [("milestone", POINTS), ("balance", POINTS)]
     assert run().startswith("practice acworth: 0 birthday(s), 0 treatment milestone(s)")
     assert paid(member)[-1] == ("balance", POINTS)

@@ -26,7 +26,7 @@ def _charts(n: int, **extra: Any) -> list[dict[str, Any]]:
 
 
 @pytest.mark.slow
-def test_it_creates_a_thousand_leads_then_finds_them_unchanged_in_bounded_queries(
+def test_it_creates_a_thousand_chart_only_profiles_then_finds_them_unchanged_in_bounded_queries(
     api: Api, tag_rules: list[TagRule]
 ) -> None:
     patients = _charts(1000, pms_status="Active Tx", office="ACW")
@@ -38,7 +38,7 @@ def test_it_creates_a_thousand_leads_then_finds_them_unchanged_in_bounded_querie
     results = response.json()["results"]
     assert [r["outcome"] for r in results] == ["created"] * 1000
     assert [r["chart_id"] for r in results] == [p["chart_id"] for p in patients]
-    assert Profile.objects.filter(kind=ProfileKind.LEAD).count() == 1000
+    assert Profile.objects.filter(kind=ProfileKind.CHART_ONLY).count() == 1000
     assert PmsLink.objects.count() == 1000
     assert SyncEvent.objects.filter(action="batch", outcome="created").count() == 1000
     assert AuditEvent.objects.filter(action="profile.create").count() == 1000
@@ -57,7 +57,7 @@ def test_it_creates_a_thousand_leads_then_finds_them_unchanged_in_bounded_querie
     assert len(again_queries) <= 50, len(again_queries)
 
 
-def test_it_updates_linked_charts_and_creates_leads_for_the_rest(
+def test_it_updates_linked_charts_and_creates_chart_only_profiles_for_the_rest(
     api: Api, cards: list[str], tag_rules: list[TagRule]
 ) -> None:
     api.set_card(CHART, cards[0], **EMMA)
@@ -85,7 +85,7 @@ def test_it_updates_linked_charts_and_creates_leads_for_the_rest(
     }
     assert second["outcome"] == "created"
     liam = Profile.objects.get(username=second["username"])
-    assert (liam.kind, liam.first_name, liam.location.name) == ("lead", "Liam", "Marietta")
+    assert (liam.kind, liam.first_name, liam.location.name) == ("chart", "Liam", "Marietta")
     assert liam.username.startswith("0000")
 
 
@@ -150,7 +150,7 @@ def test_it_matches_the_one_chart_path_when_a_chunk_must_be_redone(
         "error",
     ]
     profile = Profile.objects.get(first_name="First0")
-    assert profile.kind == "lead"
+    assert profile.kind == "chart"
     assert list(profile.tags.values_list("name", flat=True)) == ["*Orthodontic Patient"]
 
 
@@ -249,7 +249,7 @@ def test_it_writes_the_same_rows_as_the_one_chart_path(
 def test_it_plans_again_when_a_chart_is_linked_between_planning_and_writing(
     api: Api, monkeypatch: pytest.MonkeyPatch, cards: list[str]
 ) -> None:
-    # New leads are planned before the chunk's transaction; a set-card that
+    # New chart-only profiles are planned before the chunk's transaction; a set-card that
     # links one of the charts in between must win, without a second profile and
     # without a unique-constraint failure sending the chunk down the slow path.
     from rewardshub.integrations import batch
@@ -294,7 +294,7 @@ def test_it_redoes_a_chunk_chart_by_chart_when_a_write_meets_a_unique_constraint
     api: Api, monkeypatch: pytest.MonkeyPatch, acworth: Practice
 ) -> None:
     # A real conflict, not a simulated one: another writer takes a username
-    # the chunk planned for a new lead, so the chunk's profile insert fails
+    # the chunk planned for a new chart-only profile, so the chunk's profile insert fails
     # on the database's unique index, rolls back, and each chart is redone.
     from rewardshub.integrations import batch
 
@@ -304,7 +304,7 @@ def test_it_redoes_a_chunk_chart_by_chart_when_a_write_meets_a_unique_constraint
     def plan_then_take(caller: Any, chunk: Any, mapping: Any, links: Any = None) -> Any:
         planned = plan(caller, chunk, mapping, links)
         if not taken:
-            username = next(iter(planned.leads.values())).username
+            username = next(iter(planned.new_profiles.values())).username
             Profile.objects.create(
                 practice=acworth, username=username, first_name="Other", last_name="Writer"
             )
@@ -345,4 +345,4 @@ def test_it_stores_names_with_tabs_backslashes_and_line_breaks_as_sent(api: Api)
         "Kim\nLee \\N",
         "",
     )
-    assert SyncEvent.objects.get(chart_id="ODD-1").message.startswith("Created lead ")
+    assert SyncEvent.objects.get(chart_id="ODD-1").message.startswith("Created chart-only profile ")

@@ -376,11 +376,11 @@ class TestConfirmationWindow:
 
 
 class TestBatchLead:
-    def test_it_holds_handing_a_leads_chart_to_a_different_patient(
+    def test_it_holds_handing_a_chart_only_profiles_chart_to_a_different_patient(
         self, api: Api, emma: Profile, frontdesk_client: Client
     ) -> None:
         api.batch([{"chart_id": CHART, "first_name": "Emma", "last_name": "Jonson"}])
-        lead = PmsLink.objects.get(chart_id=CHART).profile
+        chart_only = PmsLink.objects.get(chart_id=CHART).profile
 
         response = api.set_card(
             CHART, emma.username, first_name="Emma", last_name="Jonson", birth_date="2010-05-09"
@@ -388,7 +388,7 @@ class TestBatchLead:
 
         assert response.status_code == 202
         assert response.json()["differences"] == ["last_name"]
-        assert PmsLink.objects.get(chart_id=CHART).profile == lead
+        assert PmsLink.objects.get(chart_id=CHART).profile == chart_only
         address = f"/link-confirmations/{PendingLink.objects.get().public_id}/"
         frontdesk_client.post(address + "link/")
         assert PmsLink.objects.get(chart_id=CHART).profile == emma

@@ -39,7 +39,7 @@ ROUND_1 = [
         "pms_status": "Retention",
         "office": "MAR",
     },
-    # Unknown status: a lead with a note in the Sync log.
+    # Unknown status: a chart-only profile with a note in the Sync log.
     {"chart_id": "NEW-3", "first_name": "Mia", "last_name": "Cruz", "pms_status": "Unknown"},
     {"chart_id": "NEW-4", "first_name": "Noah", "last_name": "Diaz", "office": "ACW"},
     # No names: refused, logged.
@@ -62,7 +62,7 @@ ROUND_2 = [
     {"chart_id": "NEW-3", "first_name": "Mia", "last_name": "Cruz", "pms_status": "Unknown"},
     # A tag only.
     {"chart_id": "NEW-4", "first_name": "Noah", "last_name": "Diaz", "pms_status": "Retention"},
-    # A new lead in the second round, beside linked charts.
+    # A new chart-only profile in the second round, beside linked charts.
     {"chart_id": "NEW-5", "first_name": "Zoe", "last_name": "Ng", "office": "MAR"},
 ]
 

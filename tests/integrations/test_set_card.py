@@ -341,20 +341,22 @@ class TestCardInputErrors:
 
 
 class TestLeadsFromBatch:
-    """Charts a batch sync gave lead profiles still follow the seed's workflows."""
+    """Charts a batch sync gave chart-only profiles still follow the seed's workflows."""
 
-    def test_it_gives_a_charts_lead_the_new_cards_number(self, api: Api, cards: list[str]) -> None:
+    def test_it_gives_a_charts_chart_only_profile_the_new_cards_number(
+        self, api: Api, cards: list[str]
+    ) -> None:
         api.batch([{"chart_id": CHART, **EMMA}])
-        lead = PmsLink.objects.get(chart_id=CHART).profile
+        chart_only = PmsLink.objects.get(chart_id=CHART).profile
 
         response = api.set_card(CHART, cards[0], **EMMA)
 
         assert response.json()["outcome"] == "linked"
-        lead.refresh_from_db()
-        assert (lead.username, lead.kind) == (cards[0], ProfileKind.MEMBER)
+        chart_only.refresh_from_db()
+        assert (chart_only.username, chart_only.kind) == (cards[0], ProfileKind.MEMBER)
         assert Profile.objects.count() == 1
 
-    def test_it_hands_the_chart_from_its_lead_to_the_existing_patient(
+    def test_it_hands_the_chart_from_its_chart_only_profile_to_the_existing_patient(
         self, api: Api, acworth: Practice, make_profile: Callable[..., Profile]
     ) -> None:
         api.batch([{"chart_id": CHART, **EMMA}])

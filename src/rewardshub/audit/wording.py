@@ -193,7 +193,38 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "portal.reset_request": lambda d: "Asked for a portal password reset email",
     "portal.password_reset": lambda d: "Reset the portal password",
     "portal.temp_password": lambda d: "Issued a new temporary portal password",
+    # Leads (prospective patients; named by public id only) and referrals.
+    "lead.create": lambda d: f"Added a lead ({_lead_word(d.get('source'))})"
+    + (", referred by this patient" if d.get("referred") else ""),
+    "lead.view": lambda d: "Viewed a lead",
+    "lead.update": lambda d: _with("Changed a lead's details", _fields(d)),
+    "lead.status": lambda d: (
+        f"Moved a lead from {_lead_word(d.get('from'))} to {_lead_word(d.get('to'))}"
+    ),
+    "lead.match": lambda d: "A PMS sync found a lead this patient may be",
+    "lead.match_dismiss": lambda d: "Said this patient is not the lead a sync matched",
+    "lead.convert": lambda d: "Converted a lead into this patient",
+    "lead.erase": lambda d: "Erased a lost lead's personal details on request",
+    "referral.bonus": lambda d: f"Referral bonus ({_points(d, signed=True)})",
 }
+
+_LEAD_WORDS = {
+    "referral": "Referral",
+    "website": "Website",
+    "walk_in": "Walk-in",
+    "event": "Event",
+    "social": "Social media",
+    "other": "Other",
+    "new": "New",
+    "contacted": "Contacted",
+    "consult_booked": "Consult booked",
+    "started_treatment": "Started treatment",
+    "lost": "Lost",
+}
+
+
+def _lead_word(value: Any) -> str:
+    return _LEAD_WORDS.get(str(value), str(value or "?"))
 
 
 def _reward(detail: Detail) -> str:

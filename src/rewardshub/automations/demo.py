@@ -1,7 +1,8 @@
 """The demo's automatic points (called by rewardshub/demo.py).
 
 The simulated practice pays for kept visits, arriving on time and booking
-the next visit from the PMS's appointments, and every demo practice pays
+the next visit from the PMS's appointments and a referral bonus (50, when a
+referred friend starts treatment), and every demo practice pays
 birthdays (`rewardshub automations run`). The demo menu has no manual
 "Birthday" or "Referral" item beside them: it would pay twice.
 
@@ -25,6 +26,8 @@ SIMULATED_RULES: dict[str, dict[str, Any]] = {
     Trigger.ON_TIME: {"points": 3, "grace_minutes": 5},
     Trigger.NEXT_BOOKED: {"points": 5, "window_hours": 24},
     Trigger.BIRTHDAY: {"points": 10},
+    # A friend a patient referred who starts treatment (Leads).
+    Trigger.REFERRAL: {"points": 50, "referral_stage": "started_treatment"},
 }
 # Every other demo practice has no PMS appointments: birthdays only.
 OTHER_RULES: dict[str, dict[str, Any]] = {Trigger.BIRTHDAY: {"points": 10}}

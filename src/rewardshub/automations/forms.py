@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from rewardshub.automations.models import APPOINTMENT_TRIGGERS, AutoRule, Trigger
+from rewardshub.automations.models import APPOINTMENT_TRIGGERS, AutoRule, ReferralStage, Trigger
 from rewardshub.automations.reports import MAX_WEEKS, Weeks
 from rewardshub.automations.settings_actions import (
     BOUNDS,
@@ -28,6 +28,7 @@ OWN_FIELDS: dict[str, tuple[str, ...]] = {
     Trigger.EARLY: ("early_minutes",),
     Trigger.NEXT_BOOKED: ("window_hours",),
     Trigger.MILESTONE: ("milestone_status",),
+    Trigger.REFERRAL: ("referral_stage",),
 }
 APPOINTMENT_FIELDS = ("appointment_types", "daily_limit")
 
@@ -91,6 +92,16 @@ class RuleForm(forms.Form):
         help_text="As the PMS writes it, e.g. Debond. Needed before the rule can be switched on.",
         error_messages={
             "max_length": f"The milestone status has at most {STATUS_LENGTH} characters."
+        },
+    )
+
+    referral_stage = forms.ChoiceField(
+        label="Paid when the referred friend reaches",
+        choices=ReferralStage.choices,
+        help_text="Once per referred friend, to the patient who referred them.",
+        error_messages={
+            "required": "Pick the stage that pays the bonus.",
+            "invalid_choice": "Pick one of the stages listed.",
         },
     )
 

@@ -8,7 +8,7 @@ card, the update and the batch (chart by chart or in bulk) alike.
 automations run` for every chart, a card connected for its patient. Both
 decide through rules.milestone_reached and pay through pay_once (its
 AutoAward row, period "", makes it once; excluded tags get nothing). A
-chart-only profile (a lead, no card) gets nothing until it has a card.
+chart-only profile (no card) gets nothing until it has a card.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def _has_card(profile: Profile) -> bool:
 def statuses_moved(practice: Practice, moved: Iterable[tuple[Profile, str, dt.datetime]]) -> int:
     """Charts whose PMS status a call just moved: (profile, new status, when). Pays
     the milestone to each patient whose chart reached it, in the caller's
-    transaction; reads the rule once, and not at all when only leads moved.
+    transaction; reads the rule once, and not at all when only chart-only profiles moved.
     Returns how many were paid."""
     members = [item for item in moved if item[0].kind == ProfileKind.MEMBER]
     if not members:
@@ -67,7 +67,7 @@ def statuses_moved(practice: Practice, moved: Iterable[tuple[Profile, str, dt.da
 def pay_milestones(practice: Practice, profile_ids: Collection[int] | None = None) -> int:
     """The milestone for every chart already in the practice's milestone status
     (moved to it since the rule was switched on) whose patient has a card and
-    has not had it: a lead the nightly batch moved that has since got its card,
+    has not had it: a chart-only profile the nightly batch moved that has since got its card,
     or a move whose call paid nothing. `profile_ids`: only these. Each payment
     in its own transaction; returns how many were paid."""
     rule = milestone_rule(practice)

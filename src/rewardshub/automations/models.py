@@ -81,6 +81,16 @@ class Trigger(models.TextChoices):
     WELCOME = "welcome", "Welcome"
     BIRTHDAY = "birthday", "Birthday"
     MILESTONE = "milestone", "Treatment milestone"
+    REFERRAL = "referral", "Referral bonus"
+
+
+class ReferralStage(models.TextChoices):
+    """The stage a referred lead reaches that pays its referrer (the leads app's
+    statuses past "new", by the same values)."""
+
+    CONTACTED = "contacted", "Contacted"
+    CONSULT_BOOKED = "consult_booked", "Consult booked"
+    STARTED_TREATMENT = "started_treatment", "Started treatment"
 
 
 # Triggers whose points are taken away rather than given.
@@ -119,6 +129,10 @@ class AutoRule(models.Model):
     window_hours = models.PositiveIntegerField(default=24)
     # Milestone: the PMS status that marks it (e.g. "Debond").
     milestone_status = models.CharField(max_length=40, blank=True, default="")
+    # Referral bonus: the stage of the referred lead that pays it.
+    referral_stage = models.CharField(
+        max_length=20, choices=ReferralStage.choices, default=ReferralStage.STARTED_TREATMENT
+    )
     # Visits that started before the rule was last switched on earn nothing from it.
     active_from = models.DateTimeField(null=True, blank=True)
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
-from rewardshub.automations.models import AutoRule, AutoSettings, Trigger
+from rewardshub.automations.models import AutoRule, AutoSettings, ReferralStage, Trigger
 from rewardshub.errors import ActionError
 from rewardshub.patients.models import Tag
 from rewardshub.practices.models import Practice
@@ -24,6 +24,7 @@ RULE_FIELDS = {
     "early_minutes": 10,
     "window_hours": 24,
     "milestone_status": "",
+    "referral_stage": ReferralStage.STARTED_TREATMENT.value,
 }
 # The bounds of each number a rule holds: (least, most, what the message calls it).
 MAX_POINTS = 100_000
@@ -86,6 +87,10 @@ def check_rule_values(values: dict[str, Any]) -> None:
         raise InvalidValue(
             "milestone_status", f"The milestone status has at most {STATUS_LENGTH} characters."
         )
+    stage = values.get("referral_stage", ReferralStage.STARTED_TREATMENT.value)
+    if stage not in ReferralStage.values:
+        stages = ", ".join(str(label) for label in ReferralStage.labels)
+        raise InvalidValue("referral_stage", f"Pick the stage that pays the bonus: {stages}.")
 
 
 def save_rule(

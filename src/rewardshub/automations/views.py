@@ -58,6 +58,7 @@ def _preview(rule: AutoRule, grace: int) -> str:
         early_minutes=rule.early_minutes,
         window_hours=rule.window_hours,
         milestone_status=rule.milestone_status,
+        referral_stage=rule.get_referral_stage_display(),
     )
 
 

@@ -22,12 +22,18 @@ def rule_text(
     early_minutes: int = 10,
     window_hours: int = 24,
     milestone_status: str = "",
+    referral_stage: str = "Started treatment",
 ) -> str:
     """One rule's effect, e.g. "Patients who arrive on time get 3 points. Up to 5
     minutes after the start counts as on time. Only for appointment types ADJ, DEB."
     Type codes and the daily limit are said only for appointment rules, the only
     ones they apply to."""
     given = count_of(points, "point")
+    if trigger == "referral":
+        return (
+            f"A patient gets {given} for each friend they refer, once, when the friend "
+            f"reaches “{referral_stage}”."
+        )
     sentences = [
         _what(trigger, given, grace_minutes, early_minutes, window_hours, milestone_status)
     ]

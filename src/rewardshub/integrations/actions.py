@@ -19,6 +19,8 @@ from rewardshub.errors import ActionError
 from rewardshub.integrations import changes as change_words
 from rewardshub.integrations.decisions import pms_status_seen
 from rewardshub.integrations.keys import forget_key, new_token, remember_revoked
+from rewardshub.integrations.lead_hooks import has_open_leads
+from rewardshub.integrations.lead_hooks import hooks as lead_hooks
 from rewardshub.integrations.link_status import pay_moved, status_values
 from rewardshub.integrations.links import apply_fields, create_link
 from rewardshub.integrations.models import (
@@ -35,7 +37,7 @@ from rewardshub.integrations.models import (
 from rewardshub.integrations.pending import is_expired
 from rewardshub.integrations.set_card import (
     chart_linked_elsewhere,
-    is_bare_lead,
+    is_bare_chart_only,
     profile_linked_elsewhere,
 )
 from rewardshub.integrations.silence import weekdays_text
@@ -287,7 +289,11 @@ def confirm_link(*, practice: Practice, pending: PendingLink, actor: Actor) -> C
             .filter(practice=practice, system=pending.system, chart_id=pending.chart_id)
             .first()
         )
-        if link is not None and link.profile_id != profile.pk and not is_bare_lead(link.profile):
+        if (
+            link is not None
+            and link.profile_id != profile.pk
+            and not is_bare_chart_only(link.profile)
+        ):
             raise chart_linked_elsewhere(link)
         other = (
             PmsLink.objects.select_related("profile")
@@ -305,7 +311,7 @@ def confirm_link(*, practice: Practice, pending: PendingLink, actor: Actor) -> C
         if link is None:
             create_link(practice, pending.system, pending.chart_id, profile, status)
         elif link.profile_id != profile.pk or status is not None:
-            # The chart's batch-made lead gives way to the patient staff confirmed.
+            # The chart's batch-made chart-only profile gives way to the patient staff confirmed.
             link.profile = profile
             link.last_synced_at = now
             values = status_values(status, now)
@@ -343,6 +349,9 @@ def confirm_link(*, practice: Practice, pending: PendingLink, actor: Actor) -> C
         )
         if status is not None:
             pay_moved(practice, [(profile, status, now)])
+        if has_open_leads(practice):
+            # The linked patient may be a lead: the window lists the match to confirm.
+            lead_hooks.propose(practice, [profile.public_id], actor)
         return Confirmed(pending=pending, changes=changes)
 
 

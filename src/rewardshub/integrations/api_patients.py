@@ -224,7 +224,10 @@ def _batch_items(rows: list[dict[str, Any]]) -> list[BatchItem]:
 @router.post(
     "/pms/{system}/patients:batch",
     response={200: BatchOut, **ERRORS},
-    summary="Batch: upsert up to 1,000 charts' demographics (linked: update; unlinked: new lead)",
+    summary=(
+        "Batch: upsert up to 1,000 charts' demographics "
+        "(linked: update; unlinked: new chart-only profile)"
+    ),
 )
 @pms_call(SyncAction.BATCH)
 def batch(

@@ -1,6 +1,6 @@
 """Batch sync: upsert up to 1,000 charts' demographics in one call (onboarding, nightly).
 
-A linked chart updates its profile; an unlinked chart gets a new lead profile
+A linked chart updates its profile; an unlinked chart gets a new chart-only profile
 (generated username, no card) linked to it. Charts are handled in chunks, each
 one transaction with a constant number of queries (bulk reads and writes), so
 a batch costs tens of queries, not thousands. The rows written are the same
@@ -10,7 +10,7 @@ What changes (fields, tags, usernames, audit details, Sync log words) is
 decided by the same functions as the one-chart path (patients/changes.py,
 decisions.py); the rows a chunk adds are written as plain values, one
 statement per table (batch_rows.py). Everything that
-needs no lock (tag mapping, usernames, the new leads' rows) is prepared
+needs no lock (tag mapping, usernames, the new chart-only profiles' rows) is prepared
 before the chunk's transaction, so SQLite's single write lock is held only
 for the reads that must be current and the writes.
 
@@ -22,6 +22,7 @@ path, each chart in its own savepoint with its own outcome.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,9 +33,11 @@ from django.utils import timezone
 from rewardshub.audit.models import Outcome
 from rewardshub.cards.numbers import new_username
 from rewardshub.errors import ActionError
-from rewardshub.integrations.batch_rows import NewLead, Row, Writes
+from rewardshub.integrations.batch_rows import NewChartOnly, Row, Writes
 from rewardshub.integrations.caller import Caller, names_required
 from rewardshub.integrations.decisions import batch_message, pms_status_seen, sync_outcome
+from rewardshub.integrations.lead_hooks import has_open_leads
+from rewardshub.integrations.lead_hooks import hooks as lead_hooks
 from rewardshub.integrations.link_status import Moved, note_status, pay_moved
 from rewardshub.integrations.links import chart_link, create_linked_profile, sync_fields
 from rewardshub.integrations.models import PmsLink, SyncAction, SyncOutcome
@@ -102,7 +105,23 @@ def sync_batch(*, caller: Caller, items: list[BatchItem]) -> list[ItemResult]:
         except IntegrityError:
             for index, item in chunk:
                 results[index] = _one(caller, item, mapping)
+    _propose_leads(caller, results.values())
     return [results[i] for i in range(len(items))]
+
+
+def _propose_leads(caller: Caller, results: Iterable[ItemResult]) -> None:
+    """New and changed charts may be leads of the practice: propose the matches
+    (lead_hooks.py), for staff to confirm in the hub. Charts that did not change
+    were checked when they last did."""
+    synced = [
+        result.public_id
+        for result in results
+        if result.public_id is not None
+        and result.outcome in (SyncOutcome.CREATED, SyncOutcome.UPDATED)
+    ]
+    if synced and has_open_leads(caller.practice):
+        with transaction.atomic():
+            lead_hooks.propose(caller.practice, synced, caller.actor)
 
 
 def _record_refused(
@@ -129,14 +148,14 @@ def _one(caller: Caller, item: BatchItem, mapping: TagMapping) -> ItemResult:
             link = chart_link(caller, item.chart_id, for_update=True)
             moved: Moved | None = None
             if link is None:
-                # A new lead has no card: its status is kept, nothing is paid.
+                # A new chart-only profile has no card: its status is kept, nothing is paid.
                 profile = create_linked_profile(
                     caller,
                     item.chart_id,
                     item.data,
                     mapped,
                     username=None,
-                    kind=ProfileKind.LEAD,
+                    kind=ProfileKind.CHART_ONLY,
                     pms_status=pms_status_seen("", item.pms_status),
                 )
                 outcome: str = SyncOutcome.CREATED
@@ -178,7 +197,7 @@ class _Plan:
     writes: Writes
     links: dict[str, Linked]
     mapped: dict[int, Mapped]
-    leads: dict[int, NewLead]
+    new_profiles: dict[int, NewChartOnly]
 
 
 def _plan(
@@ -200,11 +219,11 @@ def _plan(
         for index, item in chunk
         if item.chart_id not in links and item.data.get("first_name") and item.data.get("last_name")
     ]
-    leads = {
-        index: _new_lead(writes, index, item, mapped[index], username)
+    new_profiles = {
+        index: _new_chart_only(writes, index, item, mapped[index], username)
         for (index, item), username in zip(wanted, _free_usernames(len(wanted)), strict=True)
     }
-    return _Plan(writes, links, mapped, leads)
+    return _Plan(writes, links, mapped, new_profiles)
 
 
 def _bulk_chunk(
@@ -221,14 +240,14 @@ def _bulk_chunk(
     held = held_tags(list(profiles)) if profiles else {}
 
     results: dict[int, ItemResult] = {}
-    new_leads: list[NewLead] = []
+    new_charts: list[NewChartOnly] = []
     moved: list[Moved] = []
     for index, item in chunk:
         mapped = plan.mapped[index]
         link = links.get(item.chart_id)
         if link is None:
-            lead = plan.leads.get(index)
-            if lead is None:
+            new = plan.new_profiles.get(index)
+            if new is None:
                 error = names_required()
                 results[index] = ItemResult(item.chart_id, SyncOutcome.ERROR, error=error)
                 writes.sync_log.keep(
@@ -237,7 +256,7 @@ def _bulk_chunk(
                     )
                 )
             else:
-                new_leads.append(lead)
+                new_charts.append(new)
             continue
         link_pk, profile_id, known_status = link
         profile = profiles[profile_id]
@@ -256,11 +275,11 @@ def _bulk_chunk(
         message = batch_message(outcome, profile.username, changed, mapped.notes)
         writes.sync_log.keep(writes.sync_log.rows(item.chart_id, outcome, profile.pk, message))
 
-    chart_ids = {lead.index: lead.chart_id for lead in new_leads}
-    for index, (username, public_id) in writes.save_new(new_leads).items():
+    chart_ids = {new.index: new.chart_id for new in new_charts}
+    for index, (username, public_id) in writes.save_new(new_charts).items():
         results[index] = ItemResult(chart_ids[index], SyncOutcome.CREATED, username, public_id)
     writes.flush()
-    # New leads have no card: only linked charts' moves can pay a milestone.
+    # New chart-only profiles have no card: only linked charts' moves can pay a milestone.
     pay_moved(caller.practice, moved)
     return results
 
@@ -302,10 +321,10 @@ def _column_value(value: Any) -> Any:
     return value.pk if isinstance(value, Model) else value
 
 
-def _new_lead(
+def _new_chart_only(
     writes: Writes, index: int, item: BatchItem, mapped: Mapped, username: str
-) -> NewLead:
-    """A lead's profile row and every row naming it (tags, audit, link, Sync log)."""
+) -> NewChartOnly:
+    """A chart-only profile's row and every row naming it (tags, audit, link, Sync log)."""
     fields = {name: item.data[name] for name in DEMOGRAPHIC_FIELDS if name in item.data}
     if mapped.location is not None:
         fields["location"] = mapped.location
@@ -321,4 +340,4 @@ def _new_lead(
     rows.append((writes.links, link_row))
     message = batch_message(SyncOutcome.CREATED, username, [], mapped.notes)
     rows.extend(writes.sync_log.rows(item.chart_id, SyncOutcome.CREATED, None, message))
-    return NewLead(index, item.chart_id, username, public_id, profile_row, rows)
+    return NewChartOnly(index, item.chart_id, username, public_id, profile_row, rows)

@@ -32,8 +32,8 @@ PROFILE_COLUMNS = tuple(
 
 
 @dataclass
-class NewLead:
-    """A new lead's rows, built ahead; `rows` name the profile, whose id comes last."""
+class NewChartOnly:
+    """A new chart-only profile's rows, built ahead; `rows` name the profile (id last)."""
 
     index: int
     chart_id: str
@@ -60,7 +60,7 @@ class Writes:
             Profile,
             {
                 "practice_id": practice_id,
-                "kind": ProfileKind.LEAD,
+                "kind": ProfileKind.CHART_ONLY,
                 "created_at": self.now,
                 "updated_at": self.now,
             },
@@ -103,21 +103,21 @@ class Writes:
         for detail in plan.events:
             self.audit(profile_id, "profile.tag", detail)
 
-    def save_new(self, leads: list[NewLead]) -> dict[int, tuple[str, uuid.UUID]]:
-        """Insert the new leads and their links; each lead's index -> (username, public id)."""
-        if not leads:
+    def save_new(self, new_profiles: list[NewChartOnly]) -> dict[int, tuple[str, uuid.UUID]]:
+        """Insert the new chart-only profiles and their links; index -> (username, public id)."""
+        if not new_profiles:
             return {}
-        self.profiles.rows.extend(lead.profile_row for lead in leads)
+        self.profiles.rows.extend(new.profile_row for new in new_profiles)
         self.profiles.write()
         # executemany returns no ids: read them back by the (unique) usernames.
         ids = dict(
-            Profile.objects.filter(username__in=[lead.username for lead in leads]).values_list(
+            Profile.objects.filter(username__in=[new.username for new in new_profiles]).values_list(
                 "username", "pk"
             )
         )
-        for lead in leads:
-            profile_id = ids[lead.username]
-            for insert, row in lead.rows:
+        for new in new_profiles:
+            profile_id = ids[new.username]
+            for insert, row in new.rows:
                 row[insert.position["profile_id"]] = profile_id
                 insert.rows.append(row)
         self.links.write()
@@ -125,9 +125,9 @@ class Writes:
         attach_charts(
             self.caller.practice,
             self.caller.system,
-            {lead.chart_id: ids[lead.username] for lead in leads},
+            {new.chart_id: ids[new.username] for new in new_profiles},
         )
-        return {lead.index: (lead.username, lead.public_id) for lead in leads}
+        return {new.index: (new.username, new.public_id) for new in new_profiles}
 
     def flush(self) -> None:
         if self.update_profiles:

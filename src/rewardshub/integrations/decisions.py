@@ -52,7 +52,7 @@ def changed_words(changed: Sequence[str]) -> str:
 def batch_message(outcome: str, username: str, changed: Sequence[str], notes: Sequence[str]) -> str:
     """A batch row's Sync log message (the tag mapping's notes last)."""
     if outcome == "created":
-        first = f"Created lead {username} and synced the chart with it."
+        first = f"Created chart-only profile {username} and synced the chart with it."
     else:
         first = changed_words(changed)
     return " ".join([first, *notes])

@@ -4,7 +4,7 @@ write paths (docs/integration-api.md, "FHIR R4").
 - The Bundle is read and checked first (fhir_read.py): fhir.resources, then the
   PMS API's schemas.
 - Patients are one batch sync (batch.py): a linked chart's demographics are
-  updated, an unlinked chart gets the lead profile patients:batch creates.
+  updated, an unlinked chart gets the chart-only profile patients:batch creates.
 - Appointments go to record_appointment / delete_appointment, after the
   Patients, so an appointment of a Patient created in the same Bundle joins it.
 - A transaction Bundle is one database transaction: the first refusal rolls
@@ -31,7 +31,9 @@ from rewardshub.integrations.models import SyncAction, SyncOutcome
 from rewardshub.integrations.sync_log import record_failure
 
 _PATIENT_WORDS: dict[str, str] = {
-    SyncOutcome.CREATED: "New hub patient {username} (a lead, no card yet), synced with the chart.",
+    SyncOutcome.CREATED: (
+        "New hub patient {username} (chart only, no card yet), synced with the chart."
+    ),
     SyncOutcome.UPDATED: "Hub patient {username}: demographics updated.",
     SyncOutcome.UNCHANGED: "Hub patient {username}: nothing changed.",
 }

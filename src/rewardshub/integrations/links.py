@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models.expressions import BaseExpression
 from django.utils import timezone
 
 from rewardshub.audit.actors import Actor
@@ -21,10 +22,15 @@ from rewardshub.patients.models import Profile
 from rewardshub.practices.models import Practice
 
 
-def chart_link(caller: Caller, chart_id: str, *, for_update: bool = False) -> PmsLink | None:
+def chart_link(
+    caller: Caller, chart_id: str, *, for_update: bool = False, **also: BaseExpression
+) -> PmsLink | None:
+    """The chart's link and its profile; `also`: expressions read in the same statement."""
     links = PmsLink.objects.select_related("profile").filter(
         practice=caller.practice, system=caller.system, chart_id=chart_id
     )
+    if also:
+        links = links.annotate(**also)
     if for_update:
         links = links.select_for_update(of=("self",))
     return links.first()

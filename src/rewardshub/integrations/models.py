@@ -124,6 +124,9 @@ class LaunchView(models.TextChoices):
     # The window Set card opens when the chart and the hub patient it names
     # differ: staff confirm (or cancel) the link there.
     CONFIRM = "confirm", "Link confirmation"
+    # The window Set card opens when the synced patient may be a lead of the
+    # practice: staff confirm (or dismiss) the match there.
+    LEAD_MATCH = "lead_match", "Lead match"
 
 
 class LinkState(models.TextChoices):

@@ -14,15 +14,19 @@ Then the conflicts (409), chart first: the chart is synced with another
 patient (another patient's card: card_in_use; else chart_linked_elsewhere),
 or the patient is synced with another chart (profile_linked_elsewhere).
 
-A chart whose profile is a bare lead (made by a batch sync, never a card or
-points) is not a conflict: the lead takes the new card's number, or gives
-the chart to the patient the number names.
+A chart whose profile is a bare chart-only profile (made by a batch sync,
+never a card or points) is not a conflict: it takes the new card's number,
+or gives the chart to the patient the number names.
 
 Handing a chart to a patient who already exists (the number is their
 username or active card) happens at once only when the chart and the
 profile agree on first name, last name and birth date (identity.py). Else
 nothing is linked: the answer is needs_confirmation, and a PendingLink waits
 for staff to confirm or cancel it in the hub (actions.confirm_link).
+
+A synced chart that may be a lead of the practice (a prospective patient: its
+names and birth date, or email and last name, match) gets the match proposed
+(lead_hooks.py): the window set card opens then asks staff to confirm it.
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ from rewardshub.integrations.caller import Caller, SyncResult
 from rewardshub.integrations.decisions import PMS_USER_LENGTH, pms_status_seen, set_card_message
 from rewardshub.integrations.identity import Identity, differences
 from rewardshub.integrations.launch import caller_token
+from rewardshub.integrations.lead_hooks import OPEN_LEADS
+from rewardshub.integrations.lead_hooks import hooks as lead_hooks
 from rewardshub.integrations.link_status import pay_moved, status_values
 from rewardshub.integrations.links import chart_link, create_linked_profile, link_chart, sync_fields
 from rewardshub.integrations.models import (
@@ -88,25 +94,26 @@ def profile_linked_elsewhere(other: PmsLink) -> ActionError:
     )
 
 
-def is_bare_lead(profile: Profile) -> bool:
-    # A lead an earlier batch sync made for the chart: no card ever, no points.
+def is_bare_chart_only(profile: Profile) -> bool:
+    # A chart-only profile an earlier batch sync made for the chart: no card ever, no points.
     # Set card may give it its card number, or hand the chart to the patient
     # the number names, without losing anything.
     return (
-        profile.kind == ProfileKind.LEAD
+        profile.kind == ProfileKind.CHART_ONLY
         and profile.points_balance == 0
         and not Card.objects.filter(profile=profile).exists()
     )
 
 
-def _promote_lead(caller: Caller, lead: Profile, number: str) -> Profile:
-    """A batch-made lead gets its first card's number as username (it had only a generated one)."""
-    old = lead.username
-    lead.username = number
-    lead.kind = ProfileKind.MEMBER
+def _promote_chart_only(caller: Caller, chart_only: Profile, number: str) -> Profile:
+    """A batch-made chart-only profile gets its first card's number as username (it had
+    only a generated one)."""
+    old = chart_only.username
+    chart_only.username = number
+    chart_only.kind = ProfileKind.MEMBER
     try:
         with transaction.atomic():
-            lead.save(update_fields=["username", "kind", "updated_at"])
+            chart_only.save(update_fields=["username", "kind", "updated_at"])
     except IntegrityError:
         raise ActionError(
             "username_taken",
@@ -117,10 +124,10 @@ def _promote_lead(caller: Caller, lead: Profile, number: str) -> Profile:
         practice=caller.practice,
         actor=caller.actor,
         action="profile.promote",
-        profile=lead,
+        profile=chart_only,
         detail={"old_username": old, "username": number},
     )
-    return lead
+    return chart_only
 
 
 def _check_conflicts(
@@ -130,7 +137,7 @@ def _check_conflicts(
     target = match.profile
     if link is not None and target is not None and link.profile_id == target.pk:
         return  # already linked
-    if link is not None and not is_bare_lead(link.profile):
+    if link is not None and not is_bare_chart_only(link.profile):
         if target is not None and target.username != number and match.card is not None:
             # The number is another patient's active card: the card is the mistake.
             raise in_use_error(match.card)
@@ -183,8 +190,12 @@ def _set_card_once(
         link = chart_link(caller, chart_id, for_update=True)
         # Whether a confirmation of the chart waits is read with the number: set card
         # replaces one (close_confirmations), and most charts have none to replace.
+        # So is whether the practice has a lead the chart could be (most have none).
         match = match_number(
-            practice, number, waiting=Exists(waiting_confirmations(caller, chart_id))
+            practice,
+            number,
+            waiting=Exists(waiting_confirmations(caller, chart_id)),
+            **{OPEN_LEADS: lead_hooks.open_leads(practice)},
         )
         waiting = bool(match.also.get("waiting"))
         target = match.profile
@@ -227,12 +238,12 @@ def _set_card_once(
             outcome, profile = SyncOutcome.ALREADY_LINKED, target
             changed = sync_fields(caller, profile, data, mapped)
         elif target is None:
-            # The chart's batch-made lead becomes the new patient of this card.
+            # The chart's batch-made chart-only profile becomes the new patient of this card.
             outcome = SyncOutcome.LINKED
-            profile = _promote_lead(caller, link.profile, number)
+            profile = _promote_chart_only(caller, link.profile, number)
             changed = ["username", *sync_fields(caller, profile, data, mapped)]
         else:
-            # The chart's batch-made lead gives way to the patient the number names.
+            # The chart's batch-made chart-only profile gives way to the patient the number names.
             outcome, profile = SyncOutcome.LINKED, target
             link.profile = target
             link.save(update_fields=["profile"])
@@ -247,7 +258,13 @@ def _set_card_once(
         if waiting:
             close_confirmations(caller, chart_id)
         words = change_words.describe(before, change_words.snapshot(profile)) if before else []
-        token = caller_token(caller, chart_id, profile, LaunchView.SYNCED, notice=words)
+        view = LaunchView.SYNCED
+        if match.also.get(OPEN_LEADS) and lead_hooks.propose(
+            practice, [profile.public_id], caller.actor
+        ):
+            # The window asks staff whether the synced patient is the lead it matches.
+            view = LaunchView.LEAD_MATCH
+        token = caller_token(caller, chart_id, profile, view, notice=words)
         message = set_card_message(outcome, profile.username, changed, mapped.notes)
         record_sync(caller, chart_id, SyncAction.SET_CARD, outcome, profile, message, audits=audits)
         if status is not None and outcome != SyncOutcome.CREATED:

@@ -22,6 +22,8 @@ from rewardshub.errors import ActionError
 from rewardshub.integrations.caller import Caller, SyncResult, names_required, not_synced
 from rewardshub.integrations.decisions import changed_words, sync_outcome
 from rewardshub.integrations.launch import caller_token
+from rewardshub.integrations.lead_hooks import IDENTITY_CHANGES, OPEN_LEADS
+from rewardshub.integrations.lead_hooks import hooks as lead_hooks
 from rewardshub.integrations.link_status import note_status, pay_moved
 from rewardshub.integrations.links import (
     apply_fields,
@@ -78,10 +80,14 @@ def update(
 ) -> SyncResult:
     mapped = load_mapping(caller.practice, caller.system).apply_to(pms_status, office)
     with transaction.atomic():
-        link = chart_link(caller, chart_id, for_update=True)
+        leads = {OPEN_LEADS: lead_hooks.open_leads(caller.practice)}
+        link = chart_link(caller, chart_id, for_update=True, **leads)
         if link is None:
             raise not_synced(caller.system)
         changed = sync_fields(caller, link.profile, data, mapped)
+        if getattr(link, OPEN_LEADS, False) and IDENTITY_CHANGES.intersection(changed):
+            # New names, birth date or email: the patient may now match a lead.
+            lead_hooks.propose(caller.practice, [link.profile.public_id], caller.actor)
         moved = note_status(link, pms_status, timezone.now())
         outcome = sync_outcome(changed)
         note = changed_words(changed)

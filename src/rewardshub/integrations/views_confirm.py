@@ -20,6 +20,7 @@ from rewardshub.errors import ActionError
 from rewardshub.integrations import actions
 from rewardshub.integrations import changes as change_words
 from rewardshub.integrations.identity import FIELD_LABELS, in_words
+from rewardshub.integrations.lead_hooks import hooks as lead_hooks
 from rewardshub.integrations.models import LinkState, PendingLink
 from rewardshub.integrations.pending import get_confirmation, is_expired
 from rewardshub.integrations.systems import system_name
@@ -73,6 +74,10 @@ def _context(request: HttpRequest, pending: PendingLink) -> dict[str, Any]:
         "difference_labels": [FIELD_LABELS.get(name, name) for name in pending.differences],
         "changes": shown.get("changes", []),
         "error": shown.get("error", ""),
+        # A lead the linked patient may be, to confirm in this same window.
+        "leads": lead_hooks.panel(pending.practice, pending.profile)
+        if pending.state == LinkState.CONFIRMED
+        else None,
     }
     if context["open"]:
         data = dict(pending.data)

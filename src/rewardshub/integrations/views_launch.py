@@ -18,6 +18,7 @@ from rewardshub.integrations import launch_session
 from rewardshub.integrations.framing import allow_framing
 from rewardshub.integrations.launch import consume_token
 from rewardshub.integrations.launch_session import Fit, Launch
+from rewardshub.integrations.lead_hooks import hooks as lead_hooks
 from rewardshub.integrations.models import LaunchView
 from rewardshub.integrations.systems import system_name
 from rewardshub.integrations.views import SESSION_SYNCED
@@ -31,6 +32,8 @@ def _target(launch: Launch) -> HttpResponse:
         return redirect("integrations:chart", launch.profile.public_id)
     if launch.view == LaunchView.CONFIRM and launch.confirmation:
         return redirect("integrations:confirm_link", launch.confirmation)
+    if launch.view == LaunchView.LEAD_MATCH and lead_hooks.window_url(launch.profile):
+        return redirect(lead_hooks.window_url(launch.profile))
     try:
         return redirect(reverse("patients:detail", args=[launch.profile.public_id]))
     except NoReverseMatch:  # the staff profile page is not built yet

@@ -67,7 +67,9 @@ class Tag(models.Model):
 
 class ProfileKind(models.TextChoices):
     MEMBER = "member", "Member"
-    LEAD = "lead", "Lead"
+    # A profile a batch sync made for a chart that has no card yet (not a
+    # prospective patient: those are leads, in the leads app).
+    CHART_ONLY = "chart", "Chart only"
 
 
 class Profile(models.Model):
