@@ -236,18 +236,17 @@ class TestQueue:
 class TestRewardRules:
     def test_it_shows_the_current_choices(self, owner_client: Client) -> None:
         page = owner_client.get(RULES).content.decode()
-        assert "Contest prize" in page and "Referral bonus" in page and "QR code" in page
+        assert "Contest prize" in page and "Group award" in page and "QR code" in page
         assert 'value="500"' in page and 'value="1000"' in page
 
     def test_it_saves_and_audits_what_changed(
         self, owner_client: Client, acworth: Practice
     ) -> None:
-        owner_client.post(RULES, rules(held=("referral",), most=50, daily=200))
+        owner_client.post(RULES, rules(held=("group",), most=50, daily=200))
         event = AuditEvent.objects.get(action="points.reward_settings")
-        assert event.detail == {
-            "fields": ["hold_referral", "gift_max_points", "gift_daily_max_points"]
-        }
-        response = owner_client.post(RULES, rules(held=("referral",), most=50, daily=200))
+        fields = ["hold_group", "gift_max_points", "gift_daily_max_points"]
+        assert event.detail == {"fields": fields}
+        response = owner_client.post(RULES, rules(held=("group",), most=50, daily=200))
         assert flashes(response) == ["Nothing changed."]
         assert AuditEvent.objects.filter(action="points.reward_settings").count() == 1
 

@@ -32,8 +32,9 @@ MAX_REWARD_POINTS = 100_000
 # The bounds of the gift limits a practice sets.
 MAX_GIFT_LIMIT = 100_000
 # The kinds a practice may hold in the queue from Settings > Reward rules
-# (misc is set on the Practice page, with its approval rule).
-HELD_KINDS = (RewardKind.REFERRAL, RewardKind.CONTEST, RewardKind.GROUP, RewardKind.QR)
+# (misc is set on the Practice page, with its approval rule). The referral
+# bonus is paid at once (leads/bonus.py) until its payment can wait here too.
+HELD_KINDS = (RewardKind.CONTEST, RewardKind.GROUP, RewardKind.QR)
 
 
 def reward_settings(practice: Practice) -> RewardSettings:
