@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "rewardshub.portal",
     "rewardshub.campaigns",
     "rewardshub.leads",
+    "rewardshub.merges",
     # Only for its static files: the offline Swagger UI at /api/v1/docs.
     "ninja",
 ]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("rewardshub.practices.urls")),
     path("", include("rewardshub.patients.urls_tags")),
     path("patients/", include("rewardshub.patients.urls")),
+    path("patients/", include("rewardshub.merges.urls")),
     path("cards/", include("rewardshub.cards.urls")),
     path("audit/", include("rewardshub.patients.urls_audit")),
     path("", include("rewardshub.points.urls")),

@@ -57,6 +57,26 @@ def _tag_change(detail: Detail) -> str:
     return _with("Changed tags", "; ".join(parts))
 
 
+def _merge(detail: Detail) -> str:
+    """What a profile merge moved: "Merged profile 6277…: moved 40 points, card …1234, ..."."""
+    moved = [count_of(int(detail.get("points") or 0), "point")]
+    moved += [f"card …{last4}" for last4 in detail.get("cards_moved") or []]
+    if detail.get("tags"):
+        moved.append("tags " + _names(detail["tags"]))
+    for link in detail.get("links") or []:
+        moved.append(f"the PMS link (chart {link.get('chart_id', '')})")
+    if detail.get("portal_account") == "moved":
+        moved.append("the portal account")
+    if detail.get("appointments"):
+        moved.append(count_of(int(detail["appointments"]), "appointment"))
+    text = f"Merged profile {detail.get('merged_username', '')} into this one: moved " + ", ".join(
+        moved
+    )
+    if detail.get("card_retired"):
+        text += f"; retired card …{detail['card_retired']}"
+    return text
+
+
 _APPOINTMENT_WRITES = {
     "created": "Added an appointment",
     "updated": "Changed an appointment",
@@ -106,6 +126,7 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "audit.view": lambda d: "Viewed the audit log",
     # The PMS integration's events.
     "profile.promote": lambda d: "Gave the profile its card number as username",
+    "profile.merge": lambda d: _merge(d),
     "integration_key.create": lambda d: (
         f"Created integration key “{d.get('name', '')}” ({d.get('system', '')})"
     ),

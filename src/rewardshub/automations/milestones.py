@@ -89,7 +89,9 @@ def pay_milestones(practice: Practice, profile_ids: Collection[int] | None = Non
         rule=rule, period="", appointment__isnull=True, profile_id=OuterRef("pk")
     )
     profiles = (
-        Profile.objects.filter(practice=practice, kind=ProfileKind.MEMBER, pk__in=due)
+        Profile.objects.filter(
+            practice=practice, kind=ProfileKind.MEMBER, merged_into__isnull=True, pk__in=due
+        )
         .filter(Exists(Card.objects.filter(profile_id=OuterRef("pk"))))
         .exclude(Exists(paid_before))
         .order_by("pk")

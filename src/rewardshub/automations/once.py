@@ -74,7 +74,10 @@ def pay_birthdays(practice: Practice, today: dt.date | None = None) -> int:
     today = today or timezone.now().astimezone(practice_zone(practice)).date()
     paid = 0
     members = Profile.objects.filter(
-        practice=practice, kind=ProfileKind.MEMBER, birth_date__isnull=False
+        practice=practice,
+        kind=ProfileKind.MEMBER,
+        birth_date__isnull=False,
+        merged_into__isnull=True,
     ).only("pk", "birth_date", "practice_id")
     for profile in members.iterator():
         assert profile.birth_date is not None

@@ -43,6 +43,8 @@ class CardState(models.TextChoices):
 # The retire reason of a card a PMS set as a username that staff never
 # connected: they connected another card instead.
 SET_CARD_RETIRED = "Set in Orthotrac, never connected"
+# The retire reason of a merged profile's active card when the profile kept had its own.
+MERGE_RETIRED = "Retired in a profile merge"
 
 
 class Card(models.Model):

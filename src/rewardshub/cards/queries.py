@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet, Subquery
 from django.db.models.expressions import BaseExpression
 
-from rewardshub.cards.models import Card, CardState
+from rewardshub.cards.models import MERGE_RETIRED, Card, CardState
 from rewardshub.cards.numbers import CardInputError, luhn_valid, parse_card_input
 from rewardshub.errors import ActionError
 from rewardshub.local_time import format_when
@@ -49,7 +49,13 @@ def _when(card: Card) -> str:
 
 
 def retired_error(card: Card) -> ActionError:
-    if card.replaced_by_id is not None:
+    if card.retire_reason == MERGE_RETIRED:
+        message = (
+            f"This card was retired on {_when(card)}, when its profile was merged into "
+            "another profile of the same patient, and no longer works. Use the patient's "
+            "active card."
+        )
+    elif card.replaced_by_id is not None:
         message = (
             f"This card was replaced on {_when(card)} and no longer works. "
             "Use the patient's new card."
@@ -145,7 +151,19 @@ class NumberMatch:
 
 def match_number(practice: Practice, number: str, **also: BaseExpression) -> NumberMatch:
     """Resolve a number to a profile: its username first (stable for life), then an active
-    card, then the card alone (available or retired: no profile).
+    card, then the card alone (available or retired: no profile). A merged profile's
+    username (or card) resolves to the profile it was merged into.
+    """
+    match = _match_number(practice, number, **also)
+    found = match.profile
+    if found is not None and found.merged_into_id is not None:
+        survivor = Profile.objects.get(practice=practice, pk=found.merged_into_id)
+        return NumberMatch(profile=survivor, card=match.card, also=match.also)
+    return match
+
+
+def _match_number(practice: Practice, number: str, **also: BaseExpression) -> NumberMatch:
+    """`match_number` before following a merge.
 
     One statement when the number is a card's (the card, its profile and whose username
     the number is), two when it is only a username or the username of another profile

@@ -55,7 +55,7 @@ def _digits_of(field: str) -> F | Replace:
 def search_by_phone(practice: Practice, digits: str) -> QuerySet[Profile]:
     """The practice's profiles whose mobile or home number ends with the typed number."""
     key = digits[-_NATIONAL:]
-    found = Profile.objects.filter(practice=practice).annotate(
+    found = Profile.objects.filter(practice=practice, merged_into__isnull=True).annotate(
         **{f"{field}_digits": _digits_of(field) for field in PHONE_FIELDS}
     )
     match = Q()
@@ -66,4 +66,6 @@ def search_by_phone(practice: Practice, digits: str) -> QuerySet[Profile]:
 
 def search_by_email(practice: Practice, text: str) -> QuerySet[Profile]:
     """The practice's profiles whose email holds the typed text, whatever the case."""
-    return Profile.objects.filter(practice=practice, email__icontains=text.strip())
+    return Profile.objects.filter(
+        practice=practice, merged_into__isnull=True, email__icontains=text.strip()
+    )

@@ -72,6 +72,13 @@ class ProfileKind(models.TextChoices):
     CHART_ONLY = "chart", "Chart only"
 
 
+class ProfileStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    # Merged into another profile of the same person: a tombstone that keeps its
+    # ledger and audit rows and whose username leads to `merged_into`.
+    MERGED = "merged", "Merged"
+
+
 class Profile(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="profiles")
@@ -89,6 +96,14 @@ class Profile(models.Model):
     kind = models.CharField(max_length=10, choices=ProfileKind.choices, default=ProfileKind.MEMBER)
     location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.SET_NULL)
     points_balance = models.IntegerField(default=0)
+    status = models.CharField(
+        max_length=10, choices=ProfileStatus.choices, default=ProfileStatus.ACTIVE
+    )
+    # Set with status "merged": the profile this one was merged into (never a tombstone itself).
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_profiles"
+    )
+    merged_at = models.DateTimeField(null=True, blank=True)
     tags: models.ManyToManyField[Tag, ProfileTag] = models.ManyToManyField(
         Tag, through="ProfileTag", related_name="profiles"
     )
@@ -107,6 +122,12 @@ class Profile(models.Model):
             models.CheckConstraint(
                 condition=models.Q(username__regex=r"^[0-9]{16}$"), name="profile_username_digits"
             ),
+            # A tombstone names its survivor; a live profile names none.
+            models.CheckConstraint(
+                condition=models.Q(status="active", merged_into__isnull=True)
+                | models.Q(status="merged", merged_into__isnull=False),
+                name="profile_merged_into_matches_status",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -115,6 +136,10 @@ class Profile(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
 
     @property
     def display_name(self) -> str:

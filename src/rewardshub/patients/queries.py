@@ -36,10 +36,22 @@ PROFILE_VIEW = "profile.view"
 
 
 def get_profile(practice: Practice, public_id: object) -> Profile:
-    """The practice's profile with that public id, or 404 (also for other practices' profiles)."""
-    return get_object_or_404(
+    """The practice's profile with that public id, or 404 (also for other practices' profiles).
+
+    A merged profile's pages act on the profile it was merged into (a page
+    left open before the merge, a bookmark)."""
+    profile = get_object_or_404(
         Profile.objects.select_related("location"), practice=practice, public_id=public_id
     )
+    return survivor_of(profile)
+
+
+def survivor_of(profile: Profile) -> Profile:
+    """The profile itself, or for a merged profile the one it was merged into
+    (merges keep that one step: patients.models.Profile.merged_into)."""
+    if profile.merged_into_id is None:
+        return profile
+    return Profile.objects.select_related("location").get(pk=profile.merged_into_id)
 
 
 def get_profile_for_page(practice: Practice, public_id: object) -> Profile:
@@ -63,7 +75,8 @@ def get_tag_group(practice: Practice, public_id: object) -> TagGroup:
 
 
 def profiles(practice: Practice) -> QuerySet[Profile]:
-    return Profile.objects.filter(practice=practice)
+    """The practice's profiles, merged ones left out (their survivor stands for them)."""
+    return Profile.objects.filter(practice=practice, merged_into__isnull=True)
 
 
 def _name_contains(word: str) -> Q:
@@ -320,12 +333,14 @@ def search(practice: Practice, text: str) -> SearchOutcome:
         assert card is not None
         return SearchOutcome(error=retired_error(card), card=card, number=number)
     if match.profile is not None:
-        note = (
+        whose = (
             "That number is this patient's username, and also the number of their first card. "
-            + retired_error(card).message
-            if retired and card is not None
-            else ""
+            if match.profile.username == number
+            # A merged profile's username leads to the profile it was merged into.
+            else "That number is the username of a profile merged into this one, and also "
+            "the number of its first card. "
         )
+        note = whose + retired_error(card).message if retired and card is not None else ""
         return SearchOutcome(profile=match.profile, card=card, number=number, note=note)
     if card is not None and card.state == CardState.AVAILABLE:
         return SearchOutcome(card=card, unconnected=True, number=number)

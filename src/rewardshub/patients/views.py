@@ -161,6 +161,13 @@ def _events(profile: Profile) -> list[dict[str, Any]]:
 @patient_view
 def detail_view(request: HttpRequest, public_id: uuid.UUID, *, hub: HubContext) -> HttpResponse:
     profile = queries.get_profile_for_page(hub.practice, public_id)
+    if profile.merged_into_id is not None:
+        survivor = queries.survivor_of(profile)
+        messages.info(
+            request,
+            f"The profile with username {profile.username} was merged into this one.",
+        )
+        return redirect("patients:detail", public_id=survivor.public_id)
     record_profile_view(practice=hub.practice, profile=profile, actor=hub.actor)
     context = {
         "nav": "patients",

@@ -77,7 +77,25 @@ def lock_profile(practice: Practice, profile: Profile) -> Profile:
     locked = _LOCK.first(profile.pk, practice.pk)
     if locked is None:
         raise Profile.DoesNotExist("No such profile in this practice.")
-    return cast(Profile, locked)
+    return _not_merged(cast(Profile, locked))
+
+
+def profile_merged_error(profile: Profile) -> ActionError:
+    return ActionError(
+        "profile_merged",
+        f"The profile with username {profile.username} was merged into another profile of "
+        "the same patient while this was sent. Open the patient again and try once more. "
+        "Nothing was changed.",
+        status=409,
+    )
+
+
+def _not_merged(locked: Profile) -> Profile:
+    # A merge that won the lock first made the profile a tombstone: its points
+    # went to the survivor, and nothing may land on it any more.
+    if locked.merged_into_id is not None:
+        raise profile_merged_error(locked)
+    return locked
 
 
 @dataclass(frozen=True)
@@ -125,7 +143,7 @@ def lock_for_award(
     if locked is None:
         raise Profile.DoesNotExist("No such profile in this practice.")
     replay = replayed_entries(practice, locked, key) if locked.replayed else []
-    return cast(Profile, locked), replay
+    return _not_merged(cast(Profile, locked)), replay
 
 
 def not_enough_points(profile: Profile, needed: int) -> ActionError:

@@ -64,6 +64,9 @@ class EntryKind(models.TextChoices):
     # A gift between two members of the practice: one entry on each side (points.gifts).
     GIFT_OUT = "gift_out", "Gift given"
     GIFT_IN = "gift_in", "Gift received"
+    # A profile merge moves the merged profile's balance to the survivor as a pair.
+    MERGE_OUT = "merge_out", "Merged into another profile"
+    MERGE_IN = "merge_in", "Merged from another profile"
 
 
 class LedgerEntry(models.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -95,6 +95,9 @@ class HistoryEntry:
     created_at: dt.datetime
     item_name: str | None
     is_reversed: bool
+    # The username of the merged profile whose entry this is, on its survivor's
+    # history; "" for the profile's own entries.
+    merged_from: str = ""
 
     def get_kind_display(self) -> str:
         return str(EntryKind(self.kind).label)
@@ -164,9 +167,10 @@ def _page_extras(profile: Profile) -> dict[str, RawSQL]:
     }
 
 
-def _page_rows(profile: Profile) -> QuerySet[LedgerEntry]:
+def _page_rows(profile: Profile, also: list[int] | None = None) -> QuerySet[LedgerEntry]:
     """`history` for reading values: `is_reversed` correlated on the entry table,
-    which is the query's base table and so aliased by its own name."""
+    which is the query's base table and so aliased by its own name. With `also`,
+    the entries of those profiles too (the profiles merged into this one)."""
     qn = connection.ops.quote_name
     table = qn(LedgerEntry._meta.db_table)
     reverses = qn(LedgerEntry._meta.get_field("reverses").column)
@@ -176,11 +180,38 @@ def _page_rows(profile: Profile) -> QuerySet[LedgerEntry]:
         [],
         output_field=BooleanField(),
     )
+    found = (
+        LedgerEntry.objects.filter(profile_id__in=[profile.pk, *also])
+        if also
+        else LedgerEntry.objects.filter(profile=profile)  # see `history`
+    )
     return (
-        LedgerEntry.objects.filter(profile=profile)  # see `history`
-        .annotate(is_reversed=is_reversed)
+        found.annotate(is_reversed=is_reversed)
         .order_by("-created_at", "-id")
     )
+
+
+def merged_usernames(profile: Profile) -> dict[int, str]:
+    """The profiles merged into this one (their ids and usernames): their entries
+    stay theirs (the ledger is append-only) and are read with the survivor's."""
+    return dict(Profile.objects.filter(merged_into=profile).values_list("pk", "username"))
+
+
+def _merged_history_page(profile: Profile, merged: dict[int, str], wanted: int) -> HistoryPage:
+    """`history_page` of a profile others were merged into: its entries and theirs,
+    each of theirs marked with the merged profile's username."""
+    entries = _page_rows(profile, list(merged))
+    total = entries.count()
+    size = HISTORY_PAGE_SIZE
+    last = max(1, -(-total // size))
+    number = min(max(wanted, 1), last)
+    bottom = (number - 1) * size
+    rows = entries.values_list(*_ENTRY_FIELDS, "profile_id")[bottom : bottom + size]
+    read = [replace(_entry(row[:-1]), merged_from=merged.get(row[-1], "")) for row in rows]
+    any_waiting = PendingAward.objects.filter(
+        profile=profile, decision=PendingAward.Decision.PENDING
+    ).exists()
+    return HistoryPage(Page(read, number, _CountedPaginator(total, size)), read, any_waiting)
 
 
 def history_page(profile: Profile, number: object) -> HistoryPage:
@@ -189,7 +220,8 @@ def history_page(profile: Profile, number: object) -> HistoryPage:
     The page's own query also reads the number of entries and whether points
     wait for approval: no separate COUNT, and no query for pending awards when
     there are none. Only a page past the end (or an empty history) costs a
-    COUNT and a second read.
+    COUNT and a second read. Before it, one query asks whether profiles were
+    merged into this one; only then is the page read with theirs.
     """
     size = HISTORY_PAGE_SIZE
     try:
@@ -199,6 +231,9 @@ def history_page(profile: Profile, number: object) -> HistoryPage:
     # A page past any real history (a hand-made ?page=) reads as the last page
     # below, instead of an offset too big for the database (a 500).
     wanted = min(wanted, MAX_HISTORY_PAGE)
+    merged = merged_usernames(profile)
+    if merged:
+        return _merged_history_page(profile, merged, wanted)
     rows: list[tuple[Any, ...]] = []
     if wanted >= 1:
         rows = list(
@@ -240,12 +275,20 @@ def pending_for(profile: Profile) -> list[PendingAward]:
     )
 
 
-NOT_REVERSIBLE = (EntryKind.REVERSAL, EntryKind.REDEEM, EntryKind.GIFT_OUT, EntryKind.GIFT_IN)
+NOT_REVERSIBLE = (
+    EntryKind.REVERSAL,
+    EntryKind.REDEEM,
+    EntryKind.GIFT_OUT,
+    EntryKind.GIFT_IN,
+    EntryKind.MERGE_OUT,
+    EntryKind.MERGE_IN,
+)
 
 
 def can_reverse(entry: LedgerEntry | HistoryEntry) -> bool:
     # Redeems are undone by cancelling their order (which also restores stock),
-    # gifts by a gift back (reversing one side would make or lose points).
+    # gifts by a gift back (reversing one side would make or lose points); a
+    # merge's pair by nothing: the merge is final.
     return entry.kind not in NOT_REVERSIBLE and not getattr(entry, "is_reversed", False)
 
 

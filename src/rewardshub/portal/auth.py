@@ -26,7 +26,7 @@ from django.utils import timezone
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor, client_ip
 from rewardshub.audit.models import ActorKind, Outcome
-from rewardshub.cards.models import SET_CARD_RETIRED, Card, CardState
+from rewardshub.cards.models import MERGE_RETIRED, SET_CARD_RETIRED, Card, CardState
 from rewardshub.cards.numbers import CardInputError, parse_card_input
 from rewardshub.cards.temp_passwords import check_temp_password
 from rewardshub.errors import ActionError
@@ -95,7 +95,12 @@ def _retired_error(card: Card) -> ActionError:
     if card.retired_at:
         with timezone.override(card.practice.time_zone):
             when = format_when(card.retired_at, "date")
-    if card.retire_reason == SET_CARD_RETIRED:
+    if card.retire_reason == MERGE_RETIRED:
+        message = (
+            f"This card was retired on {when}, when two profiles of yours were merged, and "
+            "no longer works. Use your other card, or your username."
+        )
+    elif card.retire_reason == SET_CARD_RETIRED:
         message = (
             f"This card was retired on {when} before it was ever used and no longer works. "
             "Use your new card and the temporary password printed with it."
@@ -146,7 +151,7 @@ def find_candidates(identifier: str) -> tuple[list[Candidate], Card | None]:
     text = identifier.strip()
     if "@" in text:
         accounts = PortalAccount.objects.filter(
-            email=text.lower(), activated_at__isnull=False
+            email=text.lower(), activated_at__isnull=False, profile__merged_into__isnull=True
         ).select_related("profile__practice")
         return [Candidate(a.profile, a, "email") for a in accounts], None
     try:
@@ -154,7 +159,14 @@ def find_candidates(identifier: str) -> tuple[list[Candidate], Card | None]:
     except CardInputError:
         return [], None
     # The username is the patient's for life, so it wins over a card with that number.
-    profile = Profile.objects.filter(username=number).select_related("practice").first()
+    profile = (
+        Profile.objects.filter(username=number)
+        .select_related("practice", "merged_into__practice")
+        .first()
+    )
+    if profile is not None and profile.merged_into is not None:
+        # A merged profile's username logs in to the profile it was merged into.
+        profile = profile.merged_into
     card = (
         Card.objects.filter(number=number).select_related("profile__practice", "practice").first()
     )

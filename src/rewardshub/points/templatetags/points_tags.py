@@ -47,6 +47,7 @@ class HistoryRow:
     when_iso: str
     when: str
     reverse_url: str  # "" when the entry cannot be reversed here
+    merged_from: str  # the merged profile's username, for its entries on the survivor
 
 
 def _what(entry: HistoryEntry) -> str:
@@ -79,11 +80,13 @@ def history_rows(entries: list[HistoryEntry]) -> list[HistoryRow]:
                 actor_label=entry.actor_label,
                 when_iso=local.isoformat(),
                 when=days[day],
+                # A merged profile's entries are read here, never changed here.
                 reverse_url=(
                     reverse_url.replace(_PLACEHOLDER, public_id)
-                    if queries.can_reverse(entry)
+                    if queries.can_reverse(entry) and not entry.merged_from
                     else ""
                 ),
+                merged_from=entry.merged_from,
             )
         )
     return rows

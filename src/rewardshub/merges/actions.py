@@ -1,0 +1,269 @@
+"""`merge_profiles`: the merged profile's points, cards, tags, PMS link, portal
+account and automatic-points state go to the survivor, in one transaction
+with one audit event; the merged profile becomes a tombstone.
+
+Nothing append-only is re-pointed: the balance moves as a merge_out /
+merge_in pair of ledger entries, and the merged profile's entries and audit
+events stay its own (the survivor's history reads them through
+`merged_into`). Both profiles are locked in id order, as every writer that
+holds two profiles locks them, so a merge racing an award on either profile
+waits for it or makes it refuse (points.ledger refuses a tombstone).
+
+Automatic points: the appointments and the AutoAward rows that paid for
+them move to the survivor together, so the rules see each visit with what
+it already paid and pay nothing twice. A once-per-period award (welcome,
+birthday, milestone) moves when the survivor has none for that rule and
+period; otherwise it stays on the tombstone and the survivor's own row says
+the period is paid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from rewardshub.audit.actions import record_event
+from rewardshub.audit.actors import Actor
+from rewardshub.automations.models import Appointment, AutoAward
+from rewardshub.cards.models import MERGE_RETIRED, Card, CardState
+from rewardshub.errors import ActionError
+from rewardshub.integrations.models import LinkState, PendingLink, PmsLink
+from rewardshub.integrations.systems import system_name
+from rewardshub.merges.facts import read_side
+from rewardshub.merges.rules import LinkConflict, Plan, plan_merge
+from rewardshub.patients.models import Profile, ProfileStatus, ProfileTag
+from rewardshub.points.ledger import post
+from rewardshub.points.models import EntryKind, OrderStatus, PendingAward, PrizeOrder
+from rewardshub.portal.models import PortalAccount
+from rewardshub.practices.models import Practice
+
+
+def merge_self_error() -> ActionError:
+    return ActionError(
+        "merge_self",
+        "A profile cannot be merged into itself. Choose the other profile of this patient. "
+        "Nothing was changed.",
+    )
+
+
+def merge_into_tombstone_error(profile: Profile) -> ActionError:
+    return ActionError(
+        "merge_into_merged",
+        f"The profile with username {profile.username} was already merged into another "
+        "profile, so nothing can be merged into it. Merge into the profile it leads to. "
+        "Nothing was changed.",
+        status=409,
+    )
+
+
+def already_merged_error(profile: Profile) -> ActionError:
+    return ActionError(
+        "already_merged",
+        f"The profile with username {profile.username} was already merged into another "
+        "profile. Nothing was changed.",
+        status=409,
+    )
+
+
+def link_conflict_error(conflict: LinkConflict) -> ActionError:
+    system = system_name(conflict.system)
+    return ActionError(
+        "merge_link_conflict",
+        f"These profiles are synced with two different {system} charts "
+        f"({conflict.survivor_chart} and {conflict.merged_chart}), so they cannot be merged: "
+        f"a hub patient can be synced with only one chart. Check in {system} which chart is "
+        "this patient's. Nothing was changed.",
+        status=409,
+    )
+
+
+def not_found_error() -> ActionError:
+    return ActionError("profile_not_found", "No such profile in this practice.", status=404)
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    survivor: Profile
+    merged: Profile
+    points: int
+    plan: Plan
+    appointments: int
+
+
+def _lock_pair(practice: Practice, survivor: Profile, merged: Profile) -> tuple[Profile, Profile]:
+    locked = {
+        p.pk: p
+        for p in Profile.objects.select_for_update()
+        .filter(practice=practice, pk__in=[survivor.pk, merged.pk])
+        .order_by("pk")
+    }
+    if len(locked) != 2:
+        raise not_found_error()
+    return locked[survivor.pk], locked[merged.pk]
+
+
+def check_pair(survivor: Profile, merged: Profile) -> None:
+    """The refusals that need no lock (the preview shows them too)."""
+    if survivor.pk == merged.pk:
+        raise merge_self_error()
+    if survivor.merged_into_id is not None:
+        raise merge_into_tombstone_error(survivor)
+    if merged.merged_into_id is not None:
+        raise already_merged_error(merged)
+
+
+def _move_balance(practice: Practice, survivor: Profile, merged: Profile, actor: Actor) -> int:
+    points = merged.points_balance
+    if points:
+        post(
+            practice=practice,
+            profile=merged,
+            points=-points,
+            kind=EntryKind.MERGE_OUT,
+            actor=actor,
+            description=f"Merged into {survivor.username}",
+        )
+        post(
+            practice=practice,
+            profile=survivor,
+            points=points,
+            kind=EntryKind.MERGE_IN,
+            actor=actor,
+            description=f"Merged from {merged.username}",
+        )
+    return points
+
+
+def _move_cards(survivor: Profile, merged: Profile, plan: Plan) -> None:
+    if plan.card_retired is not None:
+        retiring = Card.objects.filter(
+            profile=merged, number=plan.card_retired, state=CardState.ACTIVE
+        )
+        retiring.update(
+            state=CardState.RETIRED, retired_at=timezone.now(), retire_reason=MERGE_RETIRED
+        )
+    # The kept active card and every retired card go with the person.
+    Card.objects.filter(profile=merged).update(profile=survivor)
+
+
+def _move_tags(practice: Practice, survivor: Profile, merged: Profile, plan: Plan) -> None:
+    ProfileTag.objects.bulk_create(
+        [
+            ProfileTag(
+                practice_id=practice.pk,
+                profile_id=survivor.pk,
+                tag_id=tag.tag_id,
+                exclusive_group_id=tag.exclusive_group,
+            )
+            for tag in plan.tags_added
+        ]
+    )
+    ProfileTag.objects.filter(profile=merged).delete()
+
+
+def _move_links(practice: Practice, survivor: Profile, merged: Profile, plan: Plan) -> None:
+    if plan.links_moved:
+        PmsLink.objects.filter(
+            practice=practice, profile=merged, system__in=list(plan.links_moved)
+        ).update(profile=survivor)
+    # A set card still waiting for staff to confirm it names the person, now the survivor.
+    PendingLink.objects.filter(practice=practice, profile=merged, state=LinkState.PENDING).update(
+        profile=survivor
+    )
+
+
+def _move_portal(survivor: Profile, merged: Profile, plan: Plan) -> None:
+    if plan.portal == "moved":
+        PortalAccount.objects.filter(profile=merged).update(profile=survivor)
+
+
+def _move_automatic_points(practice: Practice, survivor: Profile, merged: Profile) -> int:
+    appointments = Appointment.objects.filter(practice=practice, profile=merged).update(
+        profile=survivor
+    )
+    AutoAward.objects.filter(practice=practice, profile=merged, appointment__isnull=False).update(
+        profile=survivor
+    )
+    paid = set(
+        AutoAward.objects.filter(profile=survivor, appointment__isnull=True).values_list(
+            "rule_id", "period"
+        )
+    )
+    for award in AutoAward.objects.filter(profile=merged, appointment__isnull=True):
+        if (award.rule_id, award.period) not in paid:
+            AutoAward.objects.filter(pk=award.pk).update(profile=survivor)
+    return appointments
+
+
+def _move_open_requests(practice: Practice, survivor: Profile, merged: Profile) -> None:
+    # A prize to hand out and misc points waiting for approval are the
+    # person's: fulfilling, cancelling or approving them acts on the survivor.
+    PrizeOrder.objects.filter(practice=practice, profile=merged, status=OrderStatus.TODO).update(
+        profile=survivor
+    )
+    PendingAward.objects.filter(
+        practice=practice, profile=merged, decision=PendingAward.Decision.PENDING
+    ).update(profile=survivor)
+
+
+def _bury(survivor: Profile, merged: Profile) -> None:
+    # Earlier tombstones of the merged profile lead straight to the survivor:
+    # every username resolves in one step.
+    Profile.objects.filter(merged_into=merged).update(merged_into=survivor)
+    merged.status = ProfileStatus.MERGED
+    merged.merged_into = survivor
+    merged.merged_at = timezone.now()
+    merged.save(update_fields=["status", "merged_into", "merged_at", "updated_at"])
+
+
+def _detail(result: MergeResult) -> dict[str, object]:
+    plan = result.plan
+    moved_cards = [n[-4:] for n in (plan.card_moves_active, *plan.cards_moved_retired) if n]
+    return {
+        "merged_username": result.merged.username,
+        "merged_profile": str(result.merged.public_id),
+        "points": result.points,
+        "cards_moved": moved_cards,
+        "card_retired": plan.card_retired[-4:] if plan.card_retired else "",
+        "tags": [tag.name for tag in plan.tags_added],
+        "tags_kept": [tag.name for tag in plan.tags_dropped],
+        "links": [
+            {"system": system, "chart_id": chart}
+            for system, chart in sorted(plan.links_moved.items())
+        ],
+        "portal_account": plan.portal,
+        "appointments": result.appointments,
+    }
+
+
+def merge_profiles(
+    *, practice: Practice, survivor: Profile, merged: Profile, actor: Actor
+) -> MergeResult:
+    """Merge `merged` into `survivor` (two profiles of the same person in this practice)."""
+    if survivor.pk == merged.pk:
+        raise merge_self_error()
+    with transaction.atomic():
+        survivor, merged = _lock_pair(practice, survivor, merged)
+        check_pair(survivor, merged)
+        plan = plan_merge(read_side(survivor), read_side(merged))
+        if plan.conflicts:
+            raise link_conflict_error(plan.conflicts[0])
+        points = _move_balance(practice, survivor, merged, actor)
+        _move_cards(survivor, merged, plan)
+        _move_tags(practice, survivor, merged, plan)
+        _move_links(practice, survivor, merged, plan)
+        _move_portal(survivor, merged, plan)
+        appointments = _move_automatic_points(practice, survivor, merged)
+        _move_open_requests(practice, survivor, merged)
+        _bury(survivor, merged)
+        result = MergeResult(survivor, merged, points, plan, appointments)
+        record_event(
+            practice=practice,
+            actor=actor,
+            action="profile.merge",
+            profile=survivor,
+            detail=_detail(result),
+        )
+        return result
