@@ -91,7 +91,7 @@ def pair(
     club = create_tag(practice=acworth, group=group, name="Elastics club", actor=SYSTEM)
     add_tag(practice=acworth, profile=dupe, tag=club, actor=SYSTEM)
     start = timezone.now().replace(microsecond=0) + dt.timedelta(hours=1)
-    book = Book(api, start=start)
+    book = Book(api, chart_id=CHART, start=start)
     done = book.put("A1", "completed", completed_at=book.at(30))
     assert done.status_code == 201, done.content
     give(dupe, 35)  # 5 (kept) + 35

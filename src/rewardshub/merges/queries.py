@@ -60,21 +60,21 @@ def duplicate_pairs(practice: Practice) -> list[Pair]:
     if not keys:
         return []
     match = Q()
-    for key in keys:
+    for same in keys:
         match |= Q(
-            first_key=key["first_key"], last_key=key["last_key"], birth_date=key["birth_date"]
+            first_key=same["first_key"], last_key=same["last_key"], birth_date=same["birth_date"]
         )
     found = _keep_first(
         Profile.objects.filter(practice=practice, merged_into__isnull=True)
         .annotate(first_key=Lower(Trim("first_name")), last_key=Lower(Trim("last_name")))
         .filter(match)
     )
-    groups: dict[tuple[object, ...], list[Profile]] = {}
+    groups: dict[str, list[Profile]] = {}
     for profile in found:
-        key = (profile.last_key, profile.first_key, profile.birth_date)  # type: ignore[attr-defined]
-        groups.setdefault(key, []).append(profile)
-    pairs = []
-    for key in sorted(groups, key=str):
-        for survivor, merged in itertools.combinations(groups[key], 2):
-            pairs.append(Pair(survivor, merged))
-    return pairs
+        person = f"{profile.last_key}\t{profile.first_key}\t{profile.birth_date}"  # type: ignore[attr-defined]
+        groups.setdefault(person, []).append(profile)
+    return [
+        Pair(survivor, merged)
+        for person in sorted(groups)
+        for survivor, merged in itertools.combinations(groups[person], 2)
+    ]
