@@ -22,6 +22,8 @@ from tests.integrations.conftest import CHART, EMMA, Api, make_key
 
 from rewardshub.automations.models import AutoRule
 from rewardshub.automations.settings_actions import save_rule
+from rewardshub.campaigns.actions import QrFields, create_qr_code, practice_today
+from rewardshub.campaigns.models import QrCode, QrLimit
 from rewardshub.cards.actions import connect_card
 from rewardshub.patients.actions import add_tag
 from rewardshub.patients.models import Profile, Tag
@@ -106,3 +108,19 @@ def pair(
     dupe.refresh_from_db()
     assert (kept.points_balance, dupe.points_balance) == (30, 40)
     return Pair(acworth, kept, dupe, card_a, card_b, api, book, kept_rule)
+
+
+@pytest.fixture
+def once_code(acworth: Practice) -> QrCode:
+    """A QR code of 10 points that each patient may collect once."""
+    fields = QrFields(
+        label="Checked in on social media",
+        points=10,
+        reward_item=None,
+        valid_from=practice_today(acworth),
+        valid_until=None,
+        limit=QrLimit.ONCE,
+        every_days=None,
+        active=True,
+    )
+    return create_qr_code(practice=acworth, fields=fields, actor=SYSTEM)

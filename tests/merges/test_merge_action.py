@@ -16,6 +16,9 @@ from rewardshub.automations.ledger import reconcile
 from rewardshub.automations.models import Appointment, AutoAward
 from rewardshub.automations.once import pay_birthdays
 from rewardshub.automations.settings_actions import save_rule
+from rewardshub.campaigns.actions import collect_qr
+from rewardshub.campaigns.group_actions import targets
+from rewardshub.campaigns.models import QrCode, QrCollection
 from rewardshub.cards.models import MERGE_RETIRED, Card, CardState
 from rewardshub.errors import ActionError
 from rewardshub.integrations.models import PmsLink
@@ -267,3 +270,32 @@ class TestAfterTheMerge:
         merge(pair)
         assert pay_birthdays(pair.practice, today=BORN.replace(year=2030)) == 1
         assert balance(pair.dupe) == 0 and balance(pair.kept) == 80
+
+
+class TestOncePerPatient:
+    def test_a_code_collected_once_is_not_collected_again_after_the_merge(
+        self, pair: Pair, once_code: QrCode
+    ) -> None:
+        code = once_code
+        collect_qr(practice=pair.practice, profile=pair.dupe, code=code, actor=SYSTEM)
+        merge(pair)
+        collection = QrCollection.objects.get(code=code)
+        assert collection.profile_id == pair.kept.pk
+        with pytest.raises(ActionError) as caught:
+            collect_qr(practice=pair.practice, profile=pair.kept, code=code, actor=SYSTEM)
+        assert caught.value.status == 409
+        assert balance(pair.kept) == 80 and QrCollection.objects.filter(code=code).count() == 1
+
+    def test_both_collections_stay_when_both_collected_before(
+        self, pair: Pair, once_code: QrCode
+    ) -> None:
+        code = once_code
+        for profile in (pair.kept, pair.dupe):
+            collect_qr(practice=pair.practice, profile=profile, code=code, actor=SYSTEM)
+        merge(pair)
+        owners = sorted(QrCollection.objects.filter(code=code).values_list("profile_id", flat=True))
+        assert owners == sorted([pair.kept.pk, pair.dupe.pk])
+
+    def test_a_group_award_to_all_patients_leaves_out_the_tombstone(self, pair: Pair) -> None:
+        merge(pair)
+        assert list(targets(pair.practice, None)) == [pair.kept]

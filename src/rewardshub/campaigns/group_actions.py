@@ -90,8 +90,9 @@ def _check(practice: Practice, spec: GroupSpec) -> None:
 
 
 def targets(practice: Practice, tag: Tag | None) -> QuerySet[Profile]:
-    """The patients the list shows with this filter (patients.views.list_view)."""
-    found = Profile.objects.filter(practice=practice)
+    """The patients the list shows with this filter (patients.views.list_view):
+    a merged profile is left out, its survivor stands for it."""
+    found = Profile.objects.filter(practice=practice, merged_into__isnull=True)
     if tag is not None:
         found = found.filter(profile_tags__tag=tag)
     return found.order_by("pk")

@@ -14,20 +14,26 @@ them move to the survivor together, so the rules see each visit with what
 it already paid and pay nothing twice. A once-per-period award (welcome,
 birthday, milestone) moves when the survivor has none for that rule and
 period; otherwise it stays on the tombstone and the survivor's own row says
-the period is paid.
+the period is paid. QR collections, group-award recipients and contest
+entries and prizes move the same way, so no limit of "once per patient"
+pays the person twice.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
 from rewardshub.automations.models import Appointment, AutoAward
+from rewardshub.campaigns.models import GroupAwardRecipient, QrCollection
 from rewardshub.cards.models import MERGE_RETIRED, Card, CardState
+from rewardshub.contests.models import ContestAward, ContestEntry
 from rewardshub.errors import ActionError
 from rewardshub.integrations.models import LinkState, PendingLink, PmsLink
 from rewardshub.integrations.systems import system_name
@@ -179,6 +185,20 @@ def _move_portal(survivor: Profile, merged: Profile, plan: Plan) -> None:
         PortalAccount.objects.filter(profile=merged).update(profile=survivor)
 
 
+def _move_paid_once(rows: QuerySet[Any], survivor: Profile, merged: Profile, *fields: str) -> None:
+    """Rows that say something was paid to the person once (per rule and period,
+    per code and day, per contest...): those the survivor has no twin of move
+    to it, so it is never paid again; a twin stays on the tombstone (both
+    profiles were paid before the merge, and the points moved already)."""
+    have = set(rows.filter(profile=survivor).values_list(*fields))
+    moving = [
+        pk
+        for pk, *key in rows.filter(profile=merged).values_list("pk", *fields)
+        if tuple(key) not in have
+    ]
+    rows.filter(pk__in=moving).update(profile=survivor)
+
+
 def _move_automatic_points(practice: Practice, survivor: Profile, merged: Profile) -> int:
     appointments = Appointment.objects.filter(practice=practice, profile=merged).update(
         profile=survivor
@@ -186,15 +206,22 @@ def _move_automatic_points(practice: Practice, survivor: Profile, merged: Profil
     AutoAward.objects.filter(practice=practice, profile=merged, appointment__isnull=False).update(
         profile=survivor
     )
-    paid = set(
-        AutoAward.objects.filter(profile=survivor, appointment__isnull=True).values_list(
-            "rule_id", "period"
-        )
-    )
-    for award in AutoAward.objects.filter(profile=merged, appointment__isnull=True):
-        if (award.rule_id, award.period) not in paid:
-            AutoAward.objects.filter(pk=award.pk).update(profile=survivor)
+    once = AutoAward.objects.filter(practice=practice, appointment__isnull=True)
+    _move_paid_once(once, survivor, merged, "rule_id", "period")
     return appointments
+
+
+def _move_campaigns_and_contests(practice: Practice, survivor: Profile, merged: Profile) -> None:
+    # A QR code's limit, a group award's once per patient and a contest's one
+    # entry and prize each are per person: they follow the person.
+    collections = QrCollection.objects.filter(practice=practice)
+    collections.filter(profile=merged, slot__isnull=True).update(profile=survivor)
+    _move_paid_once(collections.filter(slot__isnull=False), survivor, merged, "code_id", "slot")
+    recipients = GroupAwardRecipient.objects.filter(practice=practice)
+    _move_paid_once(recipients, survivor, merged, "group_award_id")
+    _move_paid_once(ContestEntry.objects.filter(practice=practice), survivor, merged, "contest_id")
+    awards = ContestAward.objects.filter(practice=practice)
+    _move_paid_once(awards, survivor, merged, "contest_id", "prize")
 
 
 def _move_open_requests(practice: Practice, survivor: Profile, merged: Profile) -> None:
@@ -256,6 +283,7 @@ def merge_profiles(
         _move_links(practice, survivor, merged, plan)
         _move_portal(survivor, merged, plan)
         appointments = _move_automatic_points(practice, survivor, merged)
+        _move_campaigns_and_contests(practice, survivor, merged)
         _move_open_requests(practice, survivor, merged)
         _bury(survivor, merged)
         result = MergeResult(survivor, merged, points, plan, appointments)
