@@ -22,6 +22,7 @@ from rewardshub.campaigns.models import QrCode, QrCollection
 from rewardshub.cards.models import MERGE_RETIRED, Card, CardState
 from rewardshub.errors import ActionError
 from rewardshub.integrations.models import PmsLink
+from rewardshub.leads.actions import create_lead
 from rewardshub.merges.actions import merge_profiles
 from rewardshub.patients.models import Profile, ProfileStatus, ProfileTag
 from rewardshub.points.models import EntryKind, LedgerEntry
@@ -299,3 +300,16 @@ class TestOncePerPatient:
     def test_a_group_award_to_all_patients_leaves_out_the_tombstone(self, pair: Pair) -> None:
         merge(pair)
         assert list(targets(pair.practice, None)) == [pair.kept]
+
+
+class TestLeads:
+    def test_the_friends_the_merged_profile_referred_move_to_the_survivor(self, pair: Pair) -> None:
+        friend = create_lead(
+            practice=pair.practice,
+            data={"first_name": "Olivia", "last_name": "Brown", "source": "referral"},
+            actor=SYSTEM,
+            referred_by=pair.dupe,
+        )
+        merge(pair)
+        friend.refresh_from_db()
+        assert friend.referred_by_id == pair.kept.pk

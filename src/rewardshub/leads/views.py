@@ -17,6 +17,7 @@ from rewardshub.leads import actions, queries
 from rewardshub.leads.forms import LeadForm, StatusFilterForm, StatusForm
 from rewardshub.leads.models import Lead
 from rewardshub.patients.models import Profile
+from rewardshub.patients.queries import survivor_of
 from rewardshub.practices.context import HubContext, staff_view
 from rewardshub.practices.models import SETTINGS_ROLES
 
@@ -45,7 +46,9 @@ def lead_list(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
 
 
 def _referrer(hub: HubContext, username: str) -> Profile | None:
-    return Profile.objects.filter(practice=hub.practice, username=username).first()
+    found = Profile.objects.filter(practice=hub.practice, username=username).first()
+    # A merged profile's username names the profile it was merged into.
+    return survivor_of(found) if found is not None else None
 
 
 @require_http_methods(["GET", "POST"])

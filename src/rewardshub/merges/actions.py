@@ -16,7 +16,7 @@ birthday, milestone) moves when the survivor has none for that rule and
 period; otherwise it stays on the tombstone and the survivor's own row says
 the period is paid. QR collections, group-award recipients and contest
 entries and prizes move the same way, so no limit of "once per patient"
-pays the person twice.
+pays the person twice; so do the leads the person referred or became.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from rewardshub.contests.models import ContestAward, ContestEntry
 from rewardshub.errors import ActionError
 from rewardshub.integrations.models import LinkState, PendingLink, PmsLink
 from rewardshub.integrations.systems import system_name
+from rewardshub.leads.models import Lead, LeadMatch, MatchState
 from rewardshub.merges.facts import read_side
 from rewardshub.merges.rules import LinkConflict, Plan, plan_merge
 from rewardshub.patients.models import Profile, ProfileStatus, ProfileTag
@@ -211,6 +212,17 @@ def _move_automatic_points(practice: Practice, survivor: Profile, merged: Profil
     return appointments
 
 
+def _move_leads(practice: Practice, survivor: Profile, merged: Profile) -> None:
+    # The friends the person referred, the lead they were, and a match waiting
+    # for staff: the referral bonus then goes to the survivor, once per lead.
+    leads = Lead.objects.filter(practice=practice)
+    leads.filter(referred_by=merged).update(referred_by=survivor)
+    leads.filter(converted_profile=merged).update(converted_profile=survivor)
+    LeadMatch.objects.filter(practice=practice, profile=merged, state=MatchState.PROPOSED).update(
+        profile=survivor
+    )
+
+
 def _move_campaigns_and_contests(practice: Practice, survivor: Profile, merged: Profile) -> None:
     # A QR code's limit, a group award's once per patient and a contest's one
     # entry and prize each are per person: they follow the person.
@@ -284,6 +296,7 @@ def merge_profiles(
         _move_portal(survivor, merged, plan)
         appointments = _move_automatic_points(practice, survivor, merged)
         _move_campaigns_and_contests(practice, survivor, merged)
+        _move_leads(practice, survivor, merged)
         _move_open_requests(practice, survivor, merged)
         _bury(survivor, merged)
         result = MergeResult(survivor, merged, points, plan, appointments)
