@@ -59,6 +59,7 @@ def test_it_pays_birthdays_and_visits_by_rule_instead_of_by_menu(db: Any) -> Non
         ("acworth", "kept"),
         ("acworth", "next_booked"),
         ("acworth", "on_time"),
+        ("acworth", "referral"),
         ("riverside", "birthday"),
     ]
     assert rules["acworth", "kept"].points == 5
@@ -78,4 +79,4 @@ def test_it_pays_birthdays_and_visits_by_rule_instead_of_by_menu(db: Any) -> Non
     events = ours.count()
     load_demo(HUB)
     # The rules once, each retired item switched off once.
-    assert ours.count() == events == 5 + len(RETIRED_ITEMS)
+    assert ours.count() == events == len(rules) + len(RETIRED_ITEMS)
