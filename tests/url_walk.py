@@ -29,7 +29,11 @@ from django.utils import timezone
 from tests.conftest import PASSWORD, SYSTEM
 
 from rewardshub.audit.actors import Actor
+from rewardshub.campaigns.actions import QrFields, create_qr_code
+from rewardshub.campaigns.models import QrLimit
 from rewardshub.cards.actions import replace_card
+from rewardshub.contests.actions import create_contest, enter_participants
+from rewardshub.contests.queries import today_in
 from rewardshub.integrations.actions import add_tag_rule, create_key
 from rewardshub.integrations.models import PendingLink
 from rewardshub.leads.actions import create_lead
@@ -179,6 +183,35 @@ def build_world(acworth: Practice, issue_cards: Any, make_profile: Any) -> Acwor
         referred_by=zeb,
     )
     LeadMatch.objects.create(practice=acworth, lead=lead, profile=pip, basis="email")
+    # A contest Zebulon entered and a QR code (their pages are routes of their own).
+    today = today_in(acworth)
+    contest = create_contest(
+        practice=acworth,
+        data={
+            "name": "Platypus Smiles",
+            "starts_on": today - dt.timedelta(days=1),
+            "ends_on": today + dt.timedelta(days=5),
+            "rules": "Smile.",
+            "participant_points": 5,
+            "winner_points": 50,
+        },
+        actor=actor,
+    )
+    enter_participants(practice=acworth, contest=contest, profiles=[zeb], actor=actor)
+    create_qr_code(
+        practice=acworth,
+        fields=QrFields(
+            label="Echidna Check-in",
+            points=10,
+            reward_item=None,
+            valid_from=today,
+            valid_until=None,
+            limit=QrLimit.ONCE,
+            every_days=None,
+            active=True,
+        ),
+        actor=actor,
+    )
     secrets = [
         "Acworth Orthodontics",
         "Lavinia",
@@ -190,6 +223,8 @@ def build_world(acworth: Practice, issue_cards: Any, make_profile: Any) -> Acwor
         "Wombat Interests",
         "Quokka Club",
         "Kennesaw Hideaway",
+        "Platypus Smiles",
+        "Echidna Check-in",
         "acworth-hygienist",
         "Orthotrac Acworth PC",
         zeb.username,
