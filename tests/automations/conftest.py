@@ -4,6 +4,7 @@ a client that sends appointments as the PMS bridge does."""
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -99,7 +100,13 @@ def emma(acworth: Practice, api: Api, issue_cards: Callable[[Practice, int], lis
 
 
 @pytest.fixture
-def book(api: Api) -> Book:
-    # An hour from now: after the rules were switched on and on the day of the card.
+def book(api: Api, acworth: Practice) -> Book:
+    # An hour from now: after the rules were switched on and on the day of the card;
+    # but a visit and the few hours after it stay on one day of the practice, so
+    # late in the practice's evening the book starts at 10:00 the next morning.
     start = timezone.now().replace(microsecond=0) + dt.timedelta(hours=1)
+    local = start.astimezone(zoneinfo.ZoneInfo(acworth.time_zone))
+    if local.hour >= 19 or local.hour < 2:
+        day = local.date() + dt.timedelta(days=1 if local.hour >= 19 else 0)
+        start = dt.datetime.combine(day, dt.time(10), local.tzinfo).astimezone(dt.UTC)
     return Book(api, start=start)

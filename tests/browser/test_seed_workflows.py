@@ -533,6 +533,7 @@ def test_it_replaces_the_card_from_the_chart_tab_and_keeps_the_sync(
     # ...and on another chart it is refused: the number names her, synced with her own chart.
     open_chart(pms, sim, NOAH_CHART_ID)
     menu(pms, "functions", "set-card").click()
+    expect(pms.locator("#card")).to_be_focused()  # the page is ready for the swipe
     pms.locator("#card").press_sequentially(swipe(old))
     pms.locator("#card").press("Enter")
     expect(pms.locator("#set-card-error")).to_have_text(
