@@ -8,6 +8,7 @@ so a test sees exactly what the writer arranged and nothing a test sealed.
 
 from __future__ import annotations
 
+import re
 import threading
 from io import StringIO
 from typing import Any
@@ -377,5 +378,126 @@ def test_a_transaction_that_records_twice_seals_each_chain_once() -> None:
     assert AuditEvent.objects.filter(seq__isnull=True).count() == 0
     with transaction.atomic():
         record_event(practice=practice, actor=ACTOR, action="later")
+    assert AuditEvent.objects.filter(seq__isnull=True).count() == 0
+    assert verify()[0] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_commit_carries_an_action_and_the_links_of_its_events() -> None:
+    # The hub's backends seal just before COMMIT, so one commit (on SQLite,
+    # one turn at the write lock) carries the action and its links.
+    practice = create_practice(name="One", slug="one", actor=Actor.system("t"))
+    with CaptureQueriesContext(connection) as captured:
+        with transaction.atomic():
+            event = record_event(practice=practice, actor=ACTOR, action="profile.view")
+        # Outside any transaction, the event gets one of its own.
+        alone = record_event(practice=practice, actor=ACTOR, action="profile.view")
+    sql = [q["sql"] for q in captured.captured_queries]
+    commits = [i for i, s in enumerate(sql) if s.upper() == "COMMIT"]
+    links = [i for i, s in enumerate(sql) if re.search(r'UPDATE "?audit_auditevent"? ', s)]
+    assert len(commits) == 2, sql
+    assert len(links) == 2 and links[0] < commits[0] < links[1] < commits[1], sql
+    for pk in (event.pk, alone.pk):
+        stored = AuditEvent.objects.get(pk=pk)
+        assert stored.seq is not None and stored.hash == event_hash(stored.prev_hash, stored)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sealing_that_fails_before_commit_leaves_the_action_committed(monkeypatch: Any) -> None:
+    from rewardshub.audit import chain as chain_module
+
+    practice = create_practice(name="Fails", slug="fails", actor=Actor.system("t"))
+
+    def broken(prev: str, event: Any) -> str:
+        raise RuntimeError("hash unavailable")
+
+    monkeypatch.setattr(chain_module, "event_hash", broken)
+    with transaction.atomic():
+        event = record_event(practice=practice, actor=ACTOR, action="profile.view")
+        Practice.objects.filter(pk=practice.pk).update(name="Fails, still committed")
+    # The action stands; its event waits, unlinked, for the next sealing.
+    assert Practice.objects.get(pk=practice.pk).name == "Fails, still committed"
+    assert AuditEvent.objects.get(pk=event.pk).seq is None
+    monkeypatch.undo()
+    with transaction.atomic():
+        record_event(practice=practice, actor=ACTOR, action="profile.view")
+    assert AuditEvent.objects.filter(seq__isnull=True).count() == 0
+    assert verify()[0] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_write_in_a_request_is_sealed_after_the_answer() -> None:
+    # PostgreSQL: a batch call's thousands of events are linked once its
+    # answer is sent (request_finished), so the caller does not wait for
+    # them; a small write in the same request is sealed at its commit.
+    # SQLite links them all before the commit, inside its write lock.
+    from django.core.signals import request_finished, request_started
+
+    from rewardshub.audit.actions import AFTER_ANSWER
+
+    practice = create_practice(name="Batch", slug="batch", actor=Actor.system("t"))
+    request_started.send(sender=None)
+    try:
+        with transaction.atomic():
+            record_events(
+                build_event(practice=practice, actor=ACTOR, action=f"b{i}")
+                for i in range(AFTER_ANSWER)
+            )
+        left = 0 if connection.vendor == "sqlite" else AFTER_ANSWER
+        assert AuditEvent.objects.filter(seq__isnull=True).count() == left
+        with transaction.atomic():
+            small = record_event(practice=None, actor=ACTOR, action="small")
+        assert AuditEvent.objects.get(pk=small.pk).seq is not None
+    finally:
+        request_finished.send(sender=None)
+    assert AuditEvent.objects.filter(seq__isnull=True).count() == 0
+    assert verify()[0] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_that_finds_the_head_taken_leaves_its_events_to_the_holder(
+    monkeypatch: Any,
+) -> None:
+    # PostgreSQL takes the head with SKIP LOCKED: a writer that finds another
+    # sealing commits without waiting, and the holder, after its own commit,
+    # looks once more and links what the writer left.
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's writers hold the one write lock: no head is ever skipped")
+    from rewardshub.audit import chain as chain_module
+
+    practice = create_practice(name="Held", slug="held", actor=Actor.system("t"))
+    holding, go = threading.Event(), threading.Event()
+    link = chain_module._link
+    holder_thread: list[threading.Thread] = []
+
+    def slow_link(using: str, key: int, links: list[Any]) -> None:
+        if threading.current_thread() in holder_thread:
+            holding.set()
+            assert go.wait(30)
+        link(using, key, links)
+
+    monkeypatch.setattr(chain_module, "_link", slow_link)
+    errors: list[BaseException] = []
+
+    def holder() -> None:
+        try:
+            with transaction.atomic():
+                record_event(practice=practice, actor=ACTOR, action="holder")
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=holder)
+    holder_thread.append(thread)
+    thread.start()
+    assert holding.wait(30)
+    with transaction.atomic():
+        left = record_event(practice=practice, actor=ACTOR, action="skipper")
+    # Committed at once, its event left to the sealer holding the head.
+    assert AuditEvent.objects.get(pk=left.pk).seq is None
+    go.set()
+    thread.join(30)
+    assert errors == []
     assert AuditEvent.objects.filter(seq__isnull=True).count() == 0
     assert verify()[0] == 0

@@ -4,7 +4,7 @@ Benchmark scenario 6 (a patient with 5,000 ledger entries) allows at most 20
 queries for the profile page. The count must not grow with the patient's
 ledger, tags or the practice's reward menu. Counted: everything the request
 runs, the audit row of the PHI read included. Not counted: linking that row
-into the practice's audit chain, which runs after the request's transaction
+into the practice's audit chain, which runs as the request's transaction
 commits (tests/test_audit_chain.py covers it); each test here runs inside a
 transaction that is rolled back, so it never commits.
 

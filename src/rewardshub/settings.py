@@ -122,7 +122,15 @@ TEMPLATES = [
 
 _default_db = f"sqlite:///{VAR_DIR / 'rewardshub.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", _default_db))}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+# Django's backends with the audit chain sealed before each COMMIT (backends/).
+_ENGINES = {
+    "django.db.backends.sqlite3": "rewardshub.backends.sqlite3",
+    "django.db.backends.postgresql": "rewardshub.backends.postgresql",
+}
+DATABASES["default"]["ENGINE"] = _ENGINES.get(
+    DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
+)
+if DATABASES["default"]["ENGINE"] == "rewardshub.backends.sqlite3":
     # The embedded database must just work on a fresh checkout: SQLite creates
     # the file, not the folder, so make the folder.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ COMMIT, SAVEPOINT and RELEASE are not counted; an executemany counts once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -97,4 +98,5 @@ class TestAwardStatements:
                 practice=acworth, profile=emma, items=[menu["on_time"]], actor=SYSTEM
             )
         )
-        assert any("audit_auditchainhead" in s and s.startswith("UPDATE") for s in sql)
+        # The head moves (on PostgreSQL in the WITH of the links' UPDATE).
+        assert any(re.search(r'UPDATE "?audit_auditchainhead"? ', s) for s in sql)

@@ -3,7 +3,9 @@
 Every audit row is inserted here and nowhere else (tests/test_audit_writer.py
 checks): each event is signed with the audit key (keyring.py) in the INSERT
 that stores it, and its sealing into the practice's chain (chain.py) is
-arranged for right after the transaction commits.
+arranged for the end of the transaction, just before its COMMIT. An event
+written outside a transaction gets one of its own, so the same single
+commit carries the event and its link.
 
 - `record_event(...)`: one event, given back with its id.
 - `record_events([...])`: many events built with `build_event`, one INSERT.
@@ -18,7 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
+
+from django.db import connections, transaction
 
 from rewardshub.audit.actors import Actor
 from rewardshub.audit.chain import schedule_seal
@@ -83,9 +88,22 @@ def record_event(
     _sign(event)
     # Every read and write of patient data comes through here: one fixed
     # INSERT (fastsql.py says why), then sealed like any other event.
-    create(event)
-    schedule_seal([event.practice_id])
+    with _one_transaction():
+        create(event)
+        schedule_seal([event.practice_id])
     return event
+
+
+# A write of this many events or more (a batch call's) is sealed after the
+# request's answer is sent, so the caller does not wait for its links.
+AFTER_ANSWER = 100
+
+
+def _one_transaction(using: str = "default") -> AbstractContextManager[Any]:
+    """The caller's transaction, or one of its own for an event written outside any."""
+    if connections[using].in_atomic_block:
+        return nullcontext()
+    return transaction.atomic(using=using)
 
 
 class PreparedEvents:
@@ -99,9 +117,12 @@ class PreparedEvents:
         self.using = using
 
     def write(self) -> int:
-        count = self.inserts.write()
-        if count:
-            schedule_seal(self.practice_ids, using=self.using)
+        with _one_transaction(self.using):
+            count = self.inserts.write()
+            if count:
+                schedule_seal(
+                    self.practice_ids, using=self.using, after_answer=count >= AFTER_ANSWER
+                )
         return count
 
 
@@ -185,7 +206,8 @@ class EventRows:
         for (profile_id, action, outcome, detail), mac in zip(self.rows, macs, strict=True):
             self.insert.add(profile_id, action, outcome, detail, mac, key_id)
         count = len(self.rows)
-        self.insert.write()
+        with _one_transaction():
+            self.insert.write()
+            schedule_seal([self.fixed.practice_id], after_answer=count >= AFTER_ANSWER)
         self.rows = []
-        schedule_seal([self.fixed.practice_id])
         return count

@@ -10,25 +10,31 @@ is what catches that. Events with no practice form a chain of their own
 (chain key 0).
 
 An event is written signed but unlinked, inside its action's transaction
-(actions.py, the only writer); right after that transaction commits, in the
-same request or command, a short sealing transaction locks the practice's
-AuditChainHead row (SELECT ... FOR UPDATE on PostgreSQL; on SQLite the
-IMMEDIATE transaction already holds the only write lock) and links every
-committed event not yet linked, in id order. Sealers of one chain take
-turns; one that finds its events already linked by the sealer before it
-commits nothing. The same mechanism runs in tests, commands and the served
-hub. Until then (milliseconds) an event carries no hash; `audit verify`
-(verify.py) reports such events as unsealed and never seals them itself.
+(actions.py, the only writer), and linked into its chain (its AuditChainHead
+row locked, every event not yet linked taken in id order) at the end of that
+transaction, just before its COMMIT (the hub's database backends call
+`seal_before_commit`), so one commit carries the action and its links. On
+SQLite the transaction already holds the one write lock. On PostgreSQL the
+head is taken with SKIP LOCKED, so a writer never waits for another's
+sealing: one that finds the head taken seals right after its commit, and
+every holder looks once more for such events after its own (`seal` says
+why that is enough). A batch call's thousands of events on PostgreSQL are
+sealed after its answer is sent, and a test's transaction, which never
+commits, seals from its commit callbacks. The same mechanism runs in tests,
+commands and the served hub. Until it runs an event carries no hash; `audit
+verify` (verify.py) reports such events as unsealed and never seals them.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+import threading
 from collections.abc import Iterable
 from functools import cache
 from typing import Any, cast
 
+from django.core.signals import request_finished, request_started
 from django.db import connections, transaction
 from django.db.models import Field
 
@@ -36,40 +42,127 @@ from rewardshub.audit.hashing import GENESIS, HASHED_FIELDS, NO_PRACTICE, chain_
 from rewardshub.audit.models import AuditChainHead, AuditEvent
 from rewardshub.fastsql import Statement
 
-__all__ = ["GENESIS", "chain_key", "event_hash", "schedule_seal", "seal", "seal_all"]
+__all__ = [
+    "GENESIS",
+    "chain_key",
+    "event_hash",
+    "schedule_seal",
+    "seal",
+    "seal_all",
+    "seal_before_commit",
+]
 
 logger = logging.getLogger(__name__)
 
 
-def schedule_seal(practice_ids: Iterable[int | None], *, using: str = "default") -> None:
-    """Seal these practices' new events once the writing transaction commits."""
+def schedule_seal(
+    practice_ids: Iterable[int | None], *, using: str = "default", after_answer: bool = False
+) -> None:
+    """Seal these practices' new events as the writing transaction commits.
+
+    At its end, just before its COMMIT (`seal_before_commit`); what that
+    leaves (a chain whose head another writer held, a write outside any
+    transaction of ours, a test's transaction) right after it. `after_answer`
+    is for a large write on PostgreSQL (a batch call's thousands of events):
+    sealed after the request's answer is sent, so the caller does not wait.
+    """
     keys = frozenset(chain_key(practice_id) for practice_id in practice_ids)
-    transaction.on_commit(_Sealing(keys, using), using=using)
+    transaction.on_commit(_Sealing(keys, using, after_answer), using=using)
+
+
+def seal_before_commit(connection: Any) -> None:
+    """Seal the chains this transaction wrote, inside it, just before its COMMIT.
+
+    One commit then carries the action and its links. On SQLite the
+    transaction already holds the one write lock, so this costs no second
+    turn at it (a writer that finds the lock taken sleeps in SQLite's busy
+    handler, 1 to 100 ms a try). On PostgreSQL the head is taken with SKIP
+    LOCKED: a transaction that finds it held by another (sealing, or
+    committing its links) commits without sealing and seals right after its
+    commit instead, so no writer ever waits for another's WAL flush. A
+    failing sealing is rolled back to its savepoint and the action still
+    commits; its events stay pending for the next sealing.
+    """
+    sealings = [
+        func
+        for _ids, func, _robust in connection.run_on_commit
+        if isinstance(func, _Sealing) and func.keys
+    ]
+    postgres = connection.vendor == "postgresql"
+    now = [sealing for sealing in sealings if not (postgres and sealing.after_answer)]
+    if not now:
+        return
+    keys = frozenset().union(*(sealing.keys for sealing in now))
+    sealed = set()
+    try:
+        for key in sorted(keys):
+            count = _seal_chain(key, connection.alias, skip_locked=postgres, look_again=False)
+            if count is not None:
+                sealed.add(key)
+    except Exception:
+        logger.exception("Audit sealing failed; the events stay pending for the next sealing.")
+        return
+    for sealing in now:
+        sealing.keys = frozenset()
+    # After the commit: the chains skipped here are sealed, and on PostgreSQL
+    # the sealed ones looked at once more for events a skipping writer left.
+    now[0].keys = keys.difference(sealed)
+    now[0].sealed = frozenset(sealed) if postgres else frozenset()
 
 
 _clock = itertools.count()
+_answering = threading.local()
+
+
+def _request_started(**kwargs: Any) -> None:
+    _answering.deferred = []
+
+
+def _request_finished(**kwargs: Any) -> None:
+    """The answer has been sent: seal what a large write left for now."""
+    deferred: list[_Sealing] = getattr(_answering, "deferred", None) or []
+    _answering.deferred = None
+    for sealing in deferred:
+        sealing.seal_now()
+
+
+request_started.connect(_request_started, dispatch_uid="rewardshub.audit.seal.started")
+request_finished.connect(_request_finished, dispatch_uid="rewardshub.audit.seal.finished")
 
 
 class _Sealing:
-    """The after-commit sealing of some chains.
+    """The sealing of some chains that a transaction's commit arranges.
 
     An action that writes its audit rows in two calls (the award, then the
-    Sync log's events) arranges two sealings of one commit; the first to run
-    links every event that commit wrote in its chains, so the second skips
-    the chains the first sealed: two statements (the head's lock, the read of
-    unlinked events) saved a call. A sealing skips a chain only when a sealing
-    of the same transaction sealed it after this one was arranged, so after
-    the events it is for were written.
+    Sync log's events) arranges two sealings of one commit. Before the
+    commit, `seal_before_commit` seals every chain of them in one go and
+    empties them. In a test's transaction, which never commits, they run as
+    commit callbacks instead: the first to run links every event that commit
+    wrote in its chains, so the second skips the chains the first sealed. A
+    sealing skips a chain only when a sealing of the same transaction sealed
+    it after this one was arranged, so after the events it is for were written.
     """
 
-    def __init__(self, keys: frozenset[int], using: str) -> None:
+    def __init__(self, keys: frozenset[int], using: str, after_answer: bool) -> None:
         self.keys = keys
         self.using = using
+        self.after_answer = after_answer
+        # Chains sealed before the commit, to look at once more after it.
+        self.sealed: frozenset[int] = frozenset()
         # Django starts a new list of commit callbacks for each transaction.
         self.transaction = connections[using].run_on_commit
         self.arranged = next(_clock)
 
     def __call__(self) -> None:
+        if not self.keys and not self.sealed:
+            return
+        deferred = getattr(_answering, "deferred", None)
+        if self.after_answer and deferred is not None:
+            deferred.append(self)
+            return
+        self.seal_now()
+
+    def seal_now(self) -> None:
         connection = connections[self.using]
         # This transaction's sealings so far: (when each started, its chains).
         done: tuple[list[Any], list[tuple[int, frozenset[int]]]] | None = getattr(
@@ -81,11 +174,11 @@ class _Sealing:
         keys = self.keys.difference(
             *(sealed for started, sealed in done[1] if started > self.arranged)
         )
-        if not keys:
+        if not keys and not self.sealed:
             return
         started = next(_clock)
         try:
-            seal(keys, using=self.using)
+            seal(keys, using=self.using, wait=False, sealed=self.sealed)
         except Exception:
             # The action has committed and its answer stands. Its events are not
             # lost: they stay pending, and the next sealing of the chain (any later
@@ -95,26 +188,54 @@ class _Sealing:
         done[1].append((started, keys))
 
 
-def seal(keys: Iterable[int], *, using: str = "default") -> int:
+def seal(
+    keys: Iterable[int],
+    *,
+    using: str = "default",
+    wait: bool = True,
+    sealed: frozenset[int] = frozenset(),
+) -> int:
     """Link every not-yet-linked event of these chains, in id order; return how many.
 
-    Each chain is sealed in short transactions of their own that hold the
-    chain head locked only for the few rows they link; linking inside the
-    writer's transaction instead would queue every audited request of a
-    practice behind the slowest. A sealer waits for the head (never skips
-    it), so an event committed just before a sealer looked is always taken
-    by the next one; under load most sealers find their events linked
-    already and commit nothing.
+    Each chain in steps of SEAL_BATCH events, each in a transaction (or, before
+    a commit, a savepoint) that holds the chain head locked only for the rows
+    it links. `wait=False` (PostgreSQL, after a request's commit): a sealer
+    that finds the head locked leaves at once. That is safe because every
+    sealer that held a head on PostgreSQL looks for pending events once more
+    after its own commit, and so takes every event committed before the lock
+    was found taken. `sealed`: chains this transaction sealed before its
+    commit, which need only that last look.
     """
-    sealed = 0
+    total = 0
+    postgres = connections[using].vendor == "postgresql"
+    skip_locked = not wait and postgres
     # Key order, so two sealers of several chains cannot deadlock.
-    for key in sorted(set(keys)):
-        while True:
-            count = _seal_once(key, using)
-            sealed += count
-            if count < SEAL_BATCH:
-                break
-    return sealed
+    for key in sorted(set(keys) | sealed):
+        if key in sealed and key not in keys and not _any_pending(key, using):
+            continue
+        total += _seal_chain(key, using, skip_locked=skip_locked, look_again=postgres) or 0
+    return total
+
+
+def _seal_chain(key: int, using: str, *, skip_locked: bool, look_again: bool) -> int | None:
+    """Seal one chain in steps; None if another sealer held its head at the first."""
+    total = 0
+    while True:
+        count = _seal_once(key, using, skip_locked=skip_locked)
+        if count is None:
+            # Another sealer holds the head and looks again after its commit.
+            return total or None
+        total += count
+        if count == SEAL_BATCH:
+            continue
+        if not look_again or not _any_pending(key, using):
+            return total
+
+
+def _any_pending(key: int, using: str) -> bool:
+    if key == NO_PRACTICE:
+        return bool(_pending(1, True).rows(using=using))
+    return bool(_pending(1, False).rows(key, using=using))
 
 
 # At most this many events a sealing transaction, so a backlog (a batch sync of
@@ -155,8 +276,9 @@ _LINKED = ("seq", "prev_hash", "hash")
 
 @cache
 def _link_many(using: str) -> tuple[str, str]:
-    """PostgreSQL: every link of a step in one UPDATE ... FROM (VALUES ...): the
-    statement around the VALUES list, and one row of it, from the model's own
+    """PostgreSQL: every link of a step, and the head's move, in one statement:
+    UPDATE ... FROM (VALUES ...) with the head's UPDATE as its WITH. Returns the
+    statement around the VALUES list and one row of it, from the models' own
     table and column names (executemany would send and plan one UPDATE per
     event; bulk_update's CASE is ten times slower for a 2,000-event step)."""
     connection = connections[using]
@@ -169,30 +291,46 @@ def _link_many(using: str) -> tuple[str, str]:
     sets = ", ".join(f"{name} = v.{name}" for name in names[:-1])
     pk = names[-1]
     row = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in fields) + ")"
-    # Names from the model's metadata, quoted; every value is a parameter.
+    head = AuditChainHead._meta
+    def column(name: str) -> str:
+        return quote(str(cast("Field[Any, Any]", head.get_field(name)).column))
+
+    moved = f"{column('last_seq')} = %s, {column('last_hash')} = %s"
+    chain = column("chain")
+    # Names from the models' metadata, quoted; every value is a parameter.
     sql = (
-        f"UPDATE {quote(meta.db_table)} AS a SET {sets} "  # noqa: S608
+        f"WITH head AS (UPDATE {quote(head.db_table)} SET {moved} WHERE {chain} = %s) "  # noqa: S608
+        f"UPDATE {quote(meta.db_table)} AS a SET {sets} "
         f"FROM (VALUES {{rows}}) AS v({', '.join(names)}) WHERE a.{pk} = v.{pk}"
     )
     return sql, row
 
 
 # The chain's head, locked; compiled once (0.2 ms a sealing on SQLite). Moving
-# it stays a plain QuerySet update: compiling that costs under 0.1 ms.
+# it (SQLite) stays a plain QuerySet update: compiling that costs under 0.1 ms.
 _HEAD = Statement(
     lambda key: AuditChainHead.objects.select_for_update().filter(chain=key), int, kind="models"
 )
+_HEAD_IF_FREE = Statement(
+    lambda key: AuditChainHead.objects.select_for_update(skip_locked=True).filter(chain=key),
+    int,
+    kind="models",
+)
 
 
-def _link(using: str, links: list[tuple[int, str, str, int]]) -> None:
+def _link(using: str, key: int, links: list[tuple[int, str, str, int]]) -> None:
+    """Write the links and move the chain's head to the last of them."""
     connection = connections[using]
+    seq, _, last, _ = links[-1]
     if connection.vendor != "postgresql":
         _LINK.run_many(links, using=using)
+        AuditChainHead.objects.using(using).filter(chain=key).update(last_seq=seq, last_hash=last)
         return
     sql, row = _link_many(using)
     with connection.cursor() as cursor:
         cursor.execute(
-            sql.format(rows=", ".join([row] * len(links))), [v for link in links for v in link]
+            sql.format(rows=", ".join([row] * len(links))),
+            [seq, last, key, *(v for link in links for v in link)],
         )
 
 
@@ -208,11 +346,16 @@ class _Pending:
             setattr(self, name, value)
 
 
-def _seal_once(key: int, using: str) -> int:
-    """Seal one batch of the chain's pending events, waiting for the head; return how many."""
+def _seal_once(key: int, using: str, *, skip_locked: bool = False) -> int | None:
+    """Seal one batch of the chain's pending events; return how many.
+
+    Waits for the head, or with `skip_locked` returns None if another
+    sealer holds it."""
     heads = AuditChainHead.objects.using(using)
     with transaction.atomic(using=using):
-        head = _HEAD.first(key, using=using)
+        head = (_HEAD_IF_FREE if skip_locked else _HEAD).first(key, using=using)
+        if head is None and skip_locked and heads.filter(chain=key).exists():
+            return None
         if head is None:
             # First event of the chain: create its head, ignoring a racing creator's.
             heads.bulk_create([AuditChainHead(chain=key)], ignore_conflicts=True)
@@ -232,8 +375,7 @@ def _seal_once(key: int, using: str) -> int:
             links.append((seq, prev, this, event.id))
             prev = this
         if links:
-            _link(using, links)
-            heads.filter(chain=key).update(last_seq=seq, last_hash=prev)
+            _link(using, key, links)
         return len(pending)
 
 
