@@ -185,11 +185,16 @@ class TestChainStatements:
         links = [
             (100 + i, f"{i:064x}", f"{i + 1:064x}", event.pk) for i, event in enumerate(events)
         ]
-        chain._link("default", links)
+        AuditChainHead.objects.get_or_create(chain=acworth.pk)
+        chain._link("default", acworth.pk, links)
         stored = AuditEvent.objects.filter(pk__in=[e.pk for e in events]).order_by("id")
         assert [(e.seq, e.prev_hash, e.hash, e.pk) for e in stored] == links
         others = AuditEvent.objects.exclude(pk__in=[e.pk for e in events])
         assert not others.filter(seq__isnull=False).exists()
+        # The head moved to the last link, and no other chain's head.
+        head = AuditChainHead.objects.get(chain=acworth.pk)
+        assert (head.last_seq, head.last_hash) == (102, f"{3:064x}")
+        assert not AuditChainHead.objects.exclude(chain=acworth.pk).filter(last_seq=102).exists()
 
     def test_linking_one_event_uses_the_same_statement_on_sqlite(self, acworth: Practice) -> None:
         event = record_event(practice=acworth, actor=ACTOR, action="one")
