@@ -1,5 +1,6 @@
-"""View helpers every staff app shares: the patient pages' decorator and the way
-back to a profile (or to the PMS chart tab that opened the page).
+"""View helpers every staff app shares: the patient pages' decorator, the way
+back to a profile (or to the PMS chart tab that opened the page), and the
+response a CSV download is written into.
 
 Imports only practices, so patients, cards, points and the integrations may all use it.
 """
@@ -44,3 +45,15 @@ def back_to_profile(request: HttpRequest, profile: HasPublicId) -> HttpResponse:
     if target:
         return redirect(target)
     return redirect("patients:detail", public_id=profile.public_id)
+
+
+def csv_attachment(filename: str) -> HttpResponse:
+    """An empty CSV download named `filename`, to write the rows into.
+
+    Downloads hold patient data or secrets, so it says no-store itself
+    rather than count on the middleware that does the same for pages.
+    """
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response

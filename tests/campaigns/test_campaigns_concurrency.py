@@ -3,7 +3,6 @@ balance stays equal to its ledger, on both databases."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 
@@ -11,6 +10,7 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 from tests.conftest import SYSTEM
+from tests.race import run_together
 
 from rewardshub.campaigns.actions import collect_qr
 from rewardshub.campaigns.group_actions import GroupSpec, make_group_award
@@ -31,33 +31,6 @@ from rewardshub.practices.models import Practice
 pytestmark = pytest.mark.django_db(transaction=True)
 
 THREADS = 12
-
-
-def _race(workers: list[Callable[[], str]]) -> Counter[str]:
-    """Run each worker in its own thread, all released at once; count their outcomes."""
-    outcomes: Counter[str] = Counter()
-    lock = threading.Lock()
-    barrier = threading.Barrier(len(workers))
-    failures: list[BaseException] = []
-
-    def run(work: Callable[[], str]) -> None:
-        barrier.wait()
-        try:
-            outcome = work()
-            with lock:
-                outcomes[outcome] += 1
-        except BaseException as exc:  # reported below; a thread must not die silently
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(work,)) for work in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not failures, failures
-    return outcomes
 
 
 def _assert_ledger_invariant(profiles: list[Profile]) -> None:
@@ -101,7 +74,7 @@ def test_it_pays_a_code_scanned_many_times_at_once_only_once(
         workers.append(_collector(acworth, profile, once if index % 3 else daily))
     # Ordinary awards on the same profiles at the same time.
     workers += [_awarder(acworth, profile, menu["elastics"]) for profile in (emma, noah)]
-    outcomes = _race(workers)
+    outcomes = Counter(run_together(workers))
     print(f"\nQR race on {connection.vendor}: {dict(outcomes)}")
     # Each of two patients collects each of two codes once.
     assert outcomes["collected"] == 4 and outcomes["awarded"] == 2
@@ -143,7 +116,7 @@ def test_it_pays_a_group_award_once_while_patients_scan_and_staff_award(
     workers += [group_award("other-key-0123456789")]
     workers += [_collector(acworth, profile, code) for profile in profiles]
     workers += [_awarder(acworth, profile, menu["on_time"]) for profile in profiles[:3]]
-    outcomes = _race(workers)
+    outcomes = Counter(run_together(workers))
     print(f"\ngroup award race on {connection.vendor}: {dict(outcomes)}")
     assert outcomes == Counter({"group made": 2, "group replayed": 3, "collected": 6, "awarded": 3})
     assert GroupAward.objects.count() == 2

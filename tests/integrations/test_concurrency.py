@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
 from tests.integrations.conftest import CHART, EMMA, Api
+from tests.race import run_together
 
 from rewardshub.integrations.models import PmsLink
 from rewardshub.patients.models import Profile
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
-
-
-def _together(calls: list[Callable[[], Any]]) -> list[Any]:
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        barrier.wait()
-        try:
-            results[index] = calls[index]()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def test_it_runs_one_of_two_same_key_requests_and_replays_it_to_the_other(
@@ -43,7 +22,7 @@ def test_it_runs_one_of_two_same_key_requests_and_replays_it_to_the_other(
         mine = Api(client=Client(), token=api.token)
         return mine.set_card(CHART, cards[0], idempotency_key="same", **EMMA)
 
-    first, second = _together([call, call])
+    first, second = run_together([call, call], timeout=30)
 
     assert (first.status_code, second.status_code) == (200, 200)
     assert first.json() == second.json()
@@ -59,7 +38,7 @@ def test_it_creates_one_profile_when_a_new_chart_is_set_twice_at_once(
     def call() -> Any:
         return Api(client=Client(), token=api.token).set_card(CHART, cards[0], **EMMA)
 
-    responses = _together([call, call])
+    responses = run_together([call, call], timeout=30)
 
     # The loser runs again after the winner's commit and finds the link.
     assert [r.status_code for r in responses] == [200, 200]

@@ -4,7 +4,6 @@ or lost, every balance equal to its ledger, and the daily limit held, on both da
 from __future__ import annotations
 
 import random
-import threading
 from collections import Counter
 from collections.abc import Callable
 
@@ -12,6 +11,7 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 from tests.conftest import SYSTEM
+from tests.race import race
 
 from rewardshub.errors import ActionError
 from rewardshub.patients.models import Profile
@@ -45,43 +45,24 @@ def test_it_keeps_every_balance_equal_to_its_ledger_under_racing_gifts(
     save_reward_settings(
         practice=acworth, held=set(), gift_max_points=30, gift_daily_max_points=DAILY, actor=SYSTEM
     )
-    outcomes: Counter[str] = Counter()
-    lock = threading.Lock()
-    barrier = threading.Barrier(THREADS)
-    failures: list[BaseException] = []
 
-    def worker(seed: int) -> None:
-        rng = random.Random(seed)
-        barrier.wait()
+    def step(rng: random.Random) -> str:
+        giver, receiver = rng.sample(members, 2)
         try:
-            for _ in range(OPERATIONS):
-                giver, receiver = rng.sample(members, 2)
-                try:
-                    give_gift(
-                        practice=acworth,
-                        giver=giver,
-                        receiver=receiver,
-                        points=rng.randint(5, 30),
-                        actor=SYSTEM,
-                    )
-                    outcome = "given"
-                except ActionError as exc:
-                    assert exc.code in ("not_enough_points", "gift_daily_limit"), exc.code
-                    outcome = exc.code
-                with lock:
-                    outcomes[outcome] += 1
-        except BaseException as exc:  # reported below; a thread must not die silently
-            failures.append(exc)
-        finally:
-            connection.close()
+            give_gift(
+                practice=acworth,
+                giver=giver,
+                receiver=receiver,
+                points=rng.randint(5, 30),
+                actor=SYSTEM,
+            )
+        except ActionError as exc:
+            assert exc.code in ("not_enough_points", "gift_daily_limit"), exc.code
+            return exc.code
+        return "given"
 
-    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = race(step, threads=THREADS, operations=OPERATIONS)
 
-    assert not failures, failures
     assert sum(outcomes.values()) == THREADS * OPERATIONS
     assert outcomes["given"] > 0
     print(f"\ngift race on {connection.vendor}: {dict(outcomes)}")

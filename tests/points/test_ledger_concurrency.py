@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import threading
 from collections import Counter
 from collections.abc import Callable
 
@@ -11,6 +10,7 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 from tests.conftest import SYSTEM
+from tests.race import race
 
 from rewardshub.errors import ActionError
 from rewardshub.patients.models import Profile
@@ -33,41 +33,21 @@ def test_it_keeps_every_balance_equal_to_its_ledger_under_contention(
 ) -> None:
     profiles = [make_profile(acworth, first=f"P{i}", last="Race") for i in range(3)]
     item, prize = menu["elastics"], prizes["sticker"]  # +5 and -5: many redeems get refused
-    outcomes: Counter[str] = Counter()
-    lock = threading.Lock()
-    barrier = threading.Barrier(THREADS)
-    failures: list[BaseException] = []
 
-    def worker(seed: int) -> None:
-        rng = random.Random(seed)
-        barrier.wait()
+    def step(rng: random.Random) -> str:
+        profile = rng.choice(profiles)
+        if rng.random() < 0.45:
+            award_items(practice=acworth, profile=profile, items=[item], actor=SYSTEM)
+            return "awarded"
         try:
-            for _ in range(OPERATIONS):
-                profile = rng.choice(profiles)
-                if rng.random() < 0.45:
-                    award_items(practice=acworth, profile=profile, items=[item], actor=SYSTEM)
-                    outcome = "awarded"
-                else:
-                    try:
-                        order_prize(practice=acworth, profile=profile, prize=prize, actor=SYSTEM)
-                        outcome = "redeemed"
-                    except ActionError as exc:
-                        assert exc.code == "not_enough_points"
-                        outcome = "refused"
-                with lock:
-                    outcomes[outcome] += 1
-        except BaseException as exc:  # reported below; a thread must not die silently
-            failures.append(exc)
-        finally:
-            connection.close()
+            order_prize(practice=acworth, profile=profile, prize=prize, actor=SYSTEM)
+        except ActionError as exc:
+            assert exc.code == "not_enough_points"
+            return "refused"
+        return "redeemed"
 
-    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = race(step, threads=THREADS, operations=OPERATIONS)
 
-    assert not failures, failures
     assert sum(outcomes.values()) == THREADS * OPERATIONS
     assert outcomes["refused"] > 0 and outcomes["redeemed"] > 0
     print(f"\nledger race on {connection.vendor}: {dict(outcomes)}")

@@ -1,70 +1,32 @@
 """The campaigns report (QR codes and group awards in a period) and its CSV downloads,
 for the staff who read the other reports. Each view and download is audited,
-as the other reports are."""
+as the other reports are (points.reporting)."""
 
 from __future__ import annotations
 
-import csv
-
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils import timezone
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from rewardshub.audit.actions import record_event
 from rewardshub.campaigns import reports
-from rewardshub.points.prize_forms import PeriodForm
-from rewardshub.points.reports import Period, csv_cell
+from rewardshub.points import reporting
+from rewardshub.points.reports import Period
 from rewardshub.practices.context import HubContext, staff_view
-from rewardshub.practices.models import REPORT_ROLES
+from rewardshub.practices.models import REPORT_ROLES, Practice
 
 PAGE = "campaigns/report.html"
 
 
-def _period(request: HttpRequest, hub: HubContext) -> tuple[PeriodForm, Period | None]:
-    default = Period.this_month(hub.practice, timezone.now())
-    if "start" not in request.GET and "end" not in request.GET:
-        return PeriodForm(initial={"start": default.start, "end": default.end}), default
-    form = PeriodForm(request.GET)
-    if not form.is_valid():
-        return form, None
-    data = form.cleaned_data
-    return form, Period(data["start"], data["end"], hub.practice.time_zone)
-
-
-def _audit(hub: HubContext, action: str, period: Period, **extra: str) -> None:
-    detail = {"start": period.start.isoformat(), "end": period.end.isoformat(), **extra}
-    record_event(practice=hub.practice, actor=hub.actor, action=action, detail=detail)
+def _page(practice: Practice, period: Period) -> dict[str, object]:
+    return {"tables": [build(practice, period) for build in reports.TABLES.values()]}
 
 
 @require_GET
 @staff_view(roles=REPORT_ROLES)
 def campaigns_report(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
-    form, period = _period(request, hub)
-    context: dict[str, object] = {"nav": "reports", "form": form, "period": period}
-    if period is None:
-        return render(request, PAGE, context, status=422)
-    context["tables"] = [build(hub.practice, period) for build in reports.TABLES.values()]
-    _audit(hub, "report.view", period, report="campaigns")
-    return render(request, PAGE, context)
+    return reporting.report_page(request, hub, PAGE, _page, report="campaigns")
 
 
 @require_GET
 @staff_view(roles=REPORT_ROLES)
 def campaigns_export(request: HttpRequest, table: str, *, hub: HubContext) -> HttpResponse:
-    build = reports.TABLES.get(table)
-    if build is None:
-        raise Http404
-    form, period = _period(request, hub)
-    if period is None:
-        return render(request, PAGE, {"nav": "reports", "form": form, "period": None}, status=422)
-    result = build(hub.practice, period)
-    _audit(hub, "report.export", period, table=table, rows=str(len(result.rows)))
-    filename = f"{hub.practice.slug}-{table}-{period.start}-to-{period.end}.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(result.headers)
-    for row in result.rows:
-        writer.writerow([csv_cell(cell) for cell in row])
-    return response
+    return reporting.table_export(request, hub, PAGE, reports.TABLES, table)

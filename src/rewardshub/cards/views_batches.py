@@ -22,6 +22,7 @@ from rewardshub.cards.queries import set_not_connected, username_numbers
 from rewardshub.errors import ActionError
 from rewardshub.practices.context import HubContext, staff_view
 from rewardshub.practices.models import SETTINGS_ROLES
+from rewardshub.web import csv_attachment
 from rewardshub.wording import count_of
 
 
@@ -96,8 +97,6 @@ def batch_issue(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
         "that file until the cards are printed, it is the only copy of their temporary "
         "passwords. If it is lost, issue a new batch.",
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
+    response = csv_attachment(filename)
     write_issued_csv(issued, response)  # type: ignore[arg-type]
     return response

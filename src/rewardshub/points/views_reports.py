@@ -1,78 +1,35 @@
 """Reports for owners, admins and financial staff, and their CSV exports.
 
-Every view and every export is written to the audit log. The tables are
-aggregates only: no patient appears in a report.
+Every view and every export is written to the audit log (points.reporting).
+The tables are aggregates only: no patient appears in a report.
 """
 
 from __future__ import annotations
 
-import csv
-
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils import timezone
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from rewardshub.audit.actions import record_event
-from rewardshub.points import reports
-from rewardshub.points.prize_forms import PeriodForm
+from rewardshub.points import reporting, reports
 from rewardshub.practices.context import HubContext, staff_view
-from rewardshub.practices.models import REPORT_ROLES
+from rewardshub.practices.models import REPORT_ROLES, Practice
+
+PAGE = "points/reports.html"
 
 
-def _period(request: HttpRequest, hub: HubContext) -> tuple[PeriodForm, reports.Period | None]:
-    default = reports.Period.this_month(hub.practice, timezone.now())
-    if "start" not in request.GET and "end" not in request.GET:
-        form = PeriodForm(initial={"start": default.start, "end": default.end})
-        return form, default
-    form = PeriodForm(request.GET)
-    if not form.is_valid():
-        return form, None
-    data = form.cleaned_data
-    return form, reports.Period(data["start"], data["end"], hub.practice.time_zone)
-
-
-def _detail(period: reports.Period, **extra: str) -> dict[str, str]:
-    return {"start": period.start.isoformat(), "end": period.end.isoformat(), **extra}
+def _page(practice: Practice, period: reports.Period) -> dict[str, object]:
+    return {
+        "summary": reports.summary(practice, period),
+        "tables": [table(practice, period) for table in reports.TABLES.values()],
+    }
 
 
 @require_GET
 @staff_view(roles=REPORT_ROLES)
 def report_index(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
-    form, period = _period(request, hub)
-    context: dict[str, object] = {"nav": "reports", "form": form, "period": period}
-    if period is None:
-        return render(request, "points/reports.html", context, status=422)
-    context["summary"] = reports.summary(hub.practice, period)
-    context["tables"] = [table(hub.practice, period) for table in reports.TABLES.values()]
-    record_event(
-        practice=hub.practice, actor=hub.actor, action="report.view", detail=_detail(period)
-    )
-    return render(request, "points/reports.html", context)
+    return reporting.report_page(request, hub, PAGE, _page)
 
 
 @require_GET
 @staff_view(roles=REPORT_ROLES)
 def report_export(request: HttpRequest, table: str, *, hub: HubContext) -> HttpResponse:
-    build = reports.TABLES.get(table)
-    if build is None:
-        raise Http404
-    form, period = _period(request, hub)
-    if period is None:
-        context = {"nav": "reports", "form": form, "period": None}
-        return render(request, "points/reports.html", context, status=422)
-    result = build(hub.practice, period)
-    record_event(
-        practice=hub.practice,
-        actor=hub.actor,
-        action="report.export",
-        detail=_detail(period, table=table, rows=str(len(result.rows))),
-    )
-    filename = f"{hub.practice.slug}-{table}-{period.start}-to-{period.end}.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(result.headers)
-    for row in result.rows:
-        writer.writerow([reports.csv_cell(cell) for cell in row])
-    return response
+    return reporting.table_export(request, hub, PAGE, reports.TABLES, table)
