@@ -78,6 +78,8 @@ def _detail_context(hub: HubContext, lead: Lead, **extra: Any) -> dict[str, Any]
         "status_form": StatusForm(initial={"status": lead.status}),
         "matches": [m for m in queries.proposed_matches(hub.practice) if m.lead_id == lead.pk],
         "can_erase": hub.role in SETTINGS_ROLES,
+        # Owners and admins decide Pending rewards, where a held bonus waits.
+        "can_decide": hub.role in SETTINGS_ROLES,
         **extra,
     }
 
