@@ -16,6 +16,7 @@ from tests.conftest import PASSWORD, SYSTEM
 from tests.integrations.conftest import Api, make_key
 from tests.leads.conftest import BONUS, PORTAL_PASSWORD, enable_bonus
 
+from rewardshub.leads.actions import create_lead
 from rewardshub.leads.models import Lead, LeadStatus
 from rewardshub.patients.models import Profile
 from rewardshub.portal.actions import activate_account
@@ -105,3 +106,35 @@ def test_a_referred_friend_becomes_a_patient_and_the_referrer_sees_the_bonus(
     expect(page.locator("main")).to_contain_text(str(BONUS))
     emma.refresh_from_db()
     assert emma.points_balance == BONUS
+
+
+def test_staff_convert_a_lead_by_hand_on_its_page(
+    sign_in: Callable[[str, str], Page],
+    acworth: Practice,
+    frontdesk: Any,
+    make_profile: Callable[..., Profile],
+) -> None:
+    amelia = make_profile(acworth, "Amelia", "Lopez")
+    lead = create_lead(
+        practice=acworth,
+        data={"first_name": "Mia", "last_name": "Lopez", "source": "walk_in"},
+        actor=SYSTEM,
+    )
+    desk = sign_in(frontdesk.username, PASSWORD)
+    desk.goto(f"/leads/{lead.public_id}/")
+
+    convert = desk.locator("#lead-convert")
+    convert.get_by_label("Find the patient").fill("Lopez")
+    convert.get_by_role("button", name="Search").click()
+    desk.locator("#lead-candidates tr").filter(has_text="Amelia Lopez").get_by_role(
+        "button", name="Choose"
+    ).click()
+    desk.get_by_role("button", name="Yes, convert into this patient").click()
+
+    expect(desk.get_by_role("status")).to_contain_text(
+        f"Converted: the lead is hub patient {amelia.username} now"
+    )
+    expect(desk.locator("#lead-converted")).to_contain_text("Amelia Lopez")
+    expect(desk.locator("#lead-status")).to_have_text("Started treatment")
+    lead.refresh_from_db()
+    assert lead.converted_profile == amelia

@@ -3,6 +3,7 @@ and per friend's address; the referrer sees only pending or bonus paid."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import pytest
@@ -14,7 +15,7 @@ from rewardshub.audit.models import AuditEvent
 from rewardshub.automations.models import AutoRule
 from rewardshub.leads.actions import set_status
 from rewardshub.leads.models import Lead, LeadSource, LeadStatus
-from rewardshub.leads.referrals import REFERRALS_PER_DAY
+from rewardshub.leads.referrals import REFERRALS_PER_DAY, _when
 from rewardshub.patients.models import Profile
 from rewardshub.practices.models import Practice
 
@@ -138,3 +139,11 @@ def test_staff_and_signed_out_visitors_cannot_refer(frontdesk_client: Client) ->
     assert Client().get(REFER)["Location"] == "/portal/login/"
     assert frontdesk_client.post(REFER, friend())["Location"] == "/portal/login/"
     assert not Lead.objects.exists()
+
+
+def test_the_day_a_friend_may_be_referred_again_is_the_practices_day() -> None:
+    # 03:00 UTC on March 4 is still the evening of March 3 in Atlanta.
+    until = dt.datetime(2025, 3, 4, 3, 0, tzinfo=dt.UTC).timestamp()
+
+    assert _when(until, "America/New_York") == "Mar 3, 2025"
+    assert _when(until, "Europe/Berlin") == "Mar 4, 2025"

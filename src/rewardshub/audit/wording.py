@@ -226,7 +226,9 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "lead.match_dismiss": lambda d: "Said this patient is not the lead a sync matched",
     "lead.convert": lambda d: "Converted a lead into this patient",
     "lead.erase": lambda d: "Erased a lost lead's personal details on request",
-    "referral.bonus": lambda d: f"Referral bonus ({_points(d, signed=True)})",
+    "referral.bonus": lambda d: f"Referral bonus ({_points(d, signed=True)})"
+    + (", approved in Pending rewards" if d.get("approved") else ""),
+    "referral.bonus_held": lambda d: f"Referral bonus held in Pending rewards ({_points(d)})",
 }
 
 _LEAD_WORDS = {

@@ -1,4 +1,5 @@
-"""A lead becomes a patient: a PMS sync proposes the match, staff confirm it.
+"""A lead becomes a patient: a PMS sync proposes the match and staff confirm
+it, or staff pick the patient themselves on the lead's page (`convert_lead`).
 
 `propose_matches` runs inside a sync's transaction (integrations/lead_hooks.py:
 set card, update, batch, a confirmed link): it compares the synced profiles
@@ -10,8 +11,10 @@ lead keeps its row and points to the patient (`converted_profile`), and its
 status becomes Started treatment (a chart the PMS sets a rewards card on is a
 patient in treatment; a lead already past that keeps its status). That may
 pay the referrer's bonus (bonus.py). A patient is the conversion of one lead
-at most, and a lead converts once. Dismissing says they are not the same
-person: the pair is never proposed again.
+at most, and a lead converts once. Both ways in share one conversion
+(`_convert`), so the status, the audit and the referral bonus follow the same
+rules. Dismissing says they are not the same person: the pair is never
+proposed again.
 """
 
 from __future__ import annotations
@@ -26,13 +29,16 @@ from django.utils import timezone
 from rewardshub.audit.actions import build_event, record_event, record_events
 from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError
-from rewardshub.leads.actions import lead_detail, lock_lead
+from rewardshub.leads.actions import erased_error, lead_detail, lock_lead
 from rewardshub.leads.bonus import pay_referral_bonus
 from rewardshub.leads.matching import Person, match_basis
 from rewardshub.leads.models import Lead, LeadMatch, LeadStatus, MatchState
 from rewardshub.leads.queries import open_leads
 from rewardshub.patients.models import Profile
 from rewardshub.practices.models import Practice
+
+# The audit's basis of a conversion staff made by hand (not a sync's match).
+MANUAL = "manual"
 
 
 def propose_matches(
@@ -128,12 +134,54 @@ def _decide(match: LeadMatch, state: str, actor: Actor) -> None:
     match.save(update_fields=["state", "decided_at", "decided_by"])
 
 
+def _patient_converted_error(profile: Profile) -> ActionError:
+    return ActionError(
+        "patient_converted",
+        f"Hub patient {profile.username} was already converted from another lead. "
+        "Nothing was changed.",
+        status=409,
+    )
+
+
+def _convert(practice: Practice, lead: Lead, profile: Profile, actor: Actor, *, basis: str) -> None:
+    """Convert the locked, open lead into `profile`: the one conversion of both
+    ways in (a confirmed match, staff's own pick). Moves the status, dismisses
+    the waiting proposals it makes moot, audits, and pays (or holds) the
+    referrer's bonus when the stage is reached. Raises ActionError and changes
+    nothing when the patient is already another lead's conversion."""
+    if Lead.objects.filter(practice=practice, converted_profile=profile).exists():
+        raise _patient_converted_error(profile)
+    before = lead.status
+    if before != LeadStatus.STARTED_TREATMENT:
+        lead.status = LeadStatus.STARTED_TREATMENT
+    lead.converted_profile = profile
+    lead.converted_at = timezone.now()
+    changed = ["status", "converted_profile", "converted_at", "updated_at"]
+    try:
+        with transaction.atomic():
+            lead.save(update_fields=changed)
+    except IntegrityError:  # a concurrent conversion of the same patient won
+        raise _patient_converted_error(profile) from None
+    # The lead's other proposals, and other leads' proposals for this patient, are moot.
+    LeadMatch.objects.filter(
+        Q(lead=lead) | Q(profile=profile), practice=practice, state=MatchState.PROPOSED
+    ).update(state=MatchState.DISMISSED, decided_at=lead.converted_at, decided_by=actor.label[:200])
+    record_event(
+        practice=practice,
+        actor=actor,
+        action="lead.convert",
+        profile=profile,
+        detail=lead_detail(lead, basis=basis, **{"from": before, "to": lead.status}),
+    )
+    pay_referral_bonus(practice=practice, lead=lead)
+
+
 def confirm_match(*, practice: Practice, match: LeadMatch, actor: Actor) -> Lead:
     """Staff say the patient is the lead: convert the lead into that patient."""
     with transaction.atomic():
-        match = _locked_match(practice, match)
+        # The lead first, then its match: every conversion locks in that order.
         lead = lock_lead(practice, match.lead)
-        profile = match.profile
+        match = _locked_match(practice, match)
         if lead.converted_profile_id is not None:
             raise ActionError(
                 "lead_converted",
@@ -147,44 +195,65 @@ def confirm_match(*, practice: Practice, match: LeadMatch, actor: Actor) -> Lead
                 "back, then sync the chart again.",
                 status=409,
             )
-        if Lead.objects.filter(practice=practice, converted_profile=profile).exists():
+        _decide(match, MatchState.CONFIRMED, actor)
+        _convert(practice, lead, match.profile, actor, basis=match.basis)
+    return lead
+
+
+def convert_lead(*, practice: Practice, lead: Lead, profile: Profile, actor: Actor) -> Lead:
+    """Staff convert a lead by hand into a patient of the practice they picked
+    (who never synced as a match, or whose details differ): the same conversion
+    as a confirmed match. A waiting match of this very pair is confirmed by it."""
+    if profile.practice_id != practice.pk:
+        raise ActionError(
+            "not_found",
+            "That patient is not one of this practice's. Nothing was changed.",
+            status=404,
+        )
+    with transaction.atomic():
+        lead = lock_lead(practice, lead)
+        if lead.erased_at is not None:
+            raise erased_error()
+        if lead.converted_profile_id is not None:
+            became = lead.converted_profile
+            assert became is not None
             raise ActionError(
-                "patient_converted",
-                f"Hub patient {profile.username} was already converted from another lead. "
+                "lead_converted",
+                f"This lead was already converted into hub patient {became.username} "
+                f"({became.full_name}). Nothing was changed.",
+                status=409,
+            )
+        if lead.status == LeadStatus.LOST:
+            raise ActionError(
+                "lead_closed",
+                "This lead is marked Lost. If they came back, set its status first, "
+                "then convert it. Nothing was changed.",
+                status=409,
+            )
+        profile = Profile.objects.get(pk=profile.pk, practice=practice)
+        if profile.merged_into_id is not None:
+            raise ActionError(
+                "profile_merged",
+                f"The profile with username {profile.username} was merged into another "
+                "profile of the same patient. Search again and pick that one. "
                 "Nothing was changed.",
                 status=409,
             )
-        before = lead.status
-        if before != LeadStatus.STARTED_TREATMENT:
-            lead.status = LeadStatus.STARTED_TREATMENT
-        lead.converted_profile = profile
-        lead.converted_at = timezone.now()
-        changed = ["status", "converted_profile", "converted_at", "updated_at"]
-        try:
-            with transaction.atomic():
-                lead.save(update_fields=changed)
-        except IntegrityError:  # a concurrent conversion of the same patient won
+        if profile.pk == lead.referred_by_id:
             raise ActionError(
-                "patient_converted",
-                f"Hub patient {profile.username} was already converted from another lead. "
-                "Nothing was changed.",
+                "own_referrer",
+                "This patient referred the lead: a lead becomes the friend's own profile, "
+                "not the referrer's. Nothing was changed.",
                 status=409,
-            ) from None
-        _decide(match, MatchState.CONFIRMED, actor)
-        # The lead's other proposals, and other leads' proposals for this patient, are moot.
-        LeadMatch.objects.filter(
-            Q(lead=lead) | Q(profile=profile), practice=practice, state=MatchState.PROPOSED
-        ).update(
-            state=MatchState.DISMISSED, decided_at=match.decided_at, decided_by=match.decided_by
+            )
+        same = (
+            LeadMatch.objects.select_for_update(of=("self",))
+            .filter(practice=practice, lead=lead, profile=profile, state=MatchState.PROPOSED)
+            .first()
         )
-        record_event(
-            practice=practice,
-            actor=actor,
-            action="lead.convert",
-            profile=profile,
-            detail=lead_detail(lead, basis=match.basis, **{"from": before, "to": lead.status}),
-        )
-        pay_referral_bonus(practice=practice, lead=lead)
+        if same is not None:
+            _decide(same, MatchState.CONFIRMED, actor)
+        _convert(practice, lead, profile, actor, basis=MANUAL)
     return lead
 
 

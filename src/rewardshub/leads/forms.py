@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from rewardshub.leads.models import LeadSource, LeadStatus
-from rewardshub.patients.forms import EARLIEST_BIRTH_DATE, DateInput
+from rewardshub.patients.forms import EARLIEST_BIRTH_DATE, SEARCH_MAX, DateInput
 
 CONTACT_REQUIRED = "Enter an email or a phone number, so the practice can reach them."
 
@@ -140,3 +140,32 @@ class ReferForm(_Contact):
 
     def clean_last_name(self) -> str:
         return " ".join(self.cleaned_data["last_name"].split())
+
+
+class ConvertSearchForm(forms.Form):
+    """Find the patient a lead became, as the Search patients box finds one."""
+
+    q = forms.CharField(
+        label="Find the patient",
+        max_length=SEARCH_MAX,
+        error_messages={
+            "required": "Type part of the patient's name, their username or card number, "
+            "or swipe their card.",
+            "max_length": f"A search holds at most {SEARCH_MAX} characters. Type part of the "
+            "name, the username or the card number, or swipe the card.",
+            "null_characters_not_allowed": "The search holds a null character, which no name "
+            "or card has. Type it again, or swipe the card.",
+        },
+    )
+
+
+class ConvertForm(forms.Form):
+    """The patient staff picked (by opaque id), and whether they confirmed."""
+
+    profile = forms.UUIDField(
+        error_messages={
+            "required": "Pick a patient from the search.",
+            "invalid": "Pick a patient from the search.",
+        }
+    )
+    confirm = forms.BooleanField(required=False)

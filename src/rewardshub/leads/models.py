@@ -14,7 +14,7 @@ from django.db import models
 
 from rewardshub.automations.models import ReferralStage
 from rewardshub.patients.models import Profile
-from rewardshub.points.models import LedgerEntry
+from rewardshub.points.models import LedgerEntry, PendingAward
 from rewardshub.practices.models import Practice
 
 
@@ -33,6 +33,16 @@ class LeadStatus(models.TextChoices):
     CONSULT_BOOKED = "consult_booked", "Consult booked"
     STARTED_TREATMENT = "started_treatment", "Started treatment"
     LOST = "lost", "Lost"
+
+
+class BonusState(models.TextChoices):
+    """A referral as its referrer sees it: the bonus is pending (held for
+    approval, or the friend has not reached the practice's stage, which is not
+    said), paid, or not given (staff voided it)."""
+
+    PENDING = "pending", "Pending"
+    PAID = "paid", "Bonus paid"
+    NONE = "none", "No bonus"
 
 
 # The stages a referral bonus may be paid at are lead statuses, by value.
@@ -69,9 +79,15 @@ class Lead(models.Model):
         Profile, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     converted_at = models.DateTimeField(null=True, blank=True)
-    # The referral bonus the referrer got for this lead: at most one.
+    # The referral bonus the referrer got for this lead: at most one. Paid at
+    # once, or when staff approve it in Pending rewards (`bonus_pending`).
     bonus_entry = models.OneToOneField(
         LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The bonus held for approval, however it was decided since: a lead whose
+    # bonus was held is never held or paid again (a voided bonus stays unpaid).
+    bonus_pending = models.OneToOneField(
+        PendingAward, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     erased_at = models.DateTimeField(null=True, blank=True)
 
@@ -100,6 +116,18 @@ class Lead(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def bonus_state(self) -> str:
+        """What the referrer may know of the bonus: BonusState (never the stage)."""
+        pending = self.bonus_pending
+        if self.bonus_entry_id is not None or (
+            pending is not None and pending.decision == PendingAward.Decision.APPROVED
+        ):
+            return BonusState.PAID
+        if pending is not None and pending.decision == PendingAward.Decision.VOIDED:
+            return BonusState.NONE
+        return BonusState.PENDING
 
     @property
     def is_open(self) -> bool:

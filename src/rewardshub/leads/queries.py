@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
-from rewardshub.leads.models import Lead, LeadMatch, LeadStatus, MatchState
+from rewardshub.leads.models import BonusState, Lead, LeadMatch, LeadStatus, MatchState
 from rewardshub.patients.models import Profile
 from rewardshub.patients.pms_hooks import Include
 from rewardshub.practices.models import Practice
@@ -35,7 +35,9 @@ def open_leads_exist(practice: Practice) -> BaseExpression:
 
 def get_lead(practice: Practice, public_id: Any) -> Lead:
     return get_object_or_404(
-        Lead.objects.select_related("referred_by", "converted_profile"),
+        Lead.objects.select_related(
+            "referred_by", "converted_profile", "bonus_entry", "bonus_pending"
+        ),
         practice=practice,
         public_id=public_id,
     )
@@ -151,18 +153,29 @@ def referrers(practice: Practice, limit: int | None = 50, **period: Any) -> list
 
 @dataclass(frozen=True)
 class MyReferral:
-    """What the referrer sees: the friend as they typed them, and pending or paid."""
+    """What the referrer sees: the friend as they typed them, and the bonus as
+    pending, paid or none (BonusState), never the friend's stage."""
 
     name: str
     created_at: Any
-    bonus_paid: bool
+    state: str
     points: int
+
+    @property
+    def state_label(self) -> str:
+        return str(BonusState(self.state).label)
+
+
+def _bonus_points(lead: Lead) -> int:
+    if lead.bonus_entry is not None:
+        return lead.bonus_entry.points
+    return lead.bonus_pending.points if lead.bonus_pending is not None else 0
 
 
 def my_referrals(profile: Profile) -> list[MyReferral]:
     leads = (
         Lead.objects.filter(practice_id=profile.practice_id, referred_by=profile)
-        .select_related("bonus_entry")
+        .select_related("bonus_entry", "bonus_pending")
         .order_by("-created_at", "-id")[:50]
     )
     return [
@@ -171,8 +184,8 @@ def my_referrals(profile: Profile) -> list[MyReferral]:
                 f"{lead.first_name} {lead.last_name[:1]}." if lead.erased_at is None else "A friend"
             ),
             created_at=lead.created_at,
-            bonus_paid=lead.bonus_entry is not None,
-            points=lead.bonus_entry.points if lead.bonus_entry is not None else 0,
+            state=lead.bonus_state,
+            points=_bonus_points(lead) if lead.bonus_state == BonusState.PAID else 0,
         )
         for lead in leads
     ]

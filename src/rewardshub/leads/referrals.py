@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
 from typing import Any
 
 from rewardshub.audit.actors import Actor
@@ -52,8 +53,9 @@ def address_key(practice_id: int, email: str, phone: str) -> str:
     return f"{practice_id}:phone:{re.sub(r'[^0-9]', '', phone)[-10:]}"
 
 
-def _when(until: float) -> str:
-    day = dt.datetime.fromtimestamp(until, tz=dt.UTC)
+def _when(until: float, time_zone: str) -> str:
+    """The day the limit ends, in the practice's time zone."""
+    day = dt.datetime.fromtimestamp(until, tz=zoneinfo.ZoneInfo(time_zone))
     return day.strftime("%b %-d, %Y")
 
 
@@ -73,7 +75,8 @@ def refer_friend(*, profile: Profile, data: dict[str, Any], actor: Actor) -> Lea
         raise ActionError(
             "friend_referred",
             f"This friend was referred to us in the last {ADDRESS_DAYS} days, so we already "
-            f"have their details. You can refer them again after {_when(theirs.locked_until)}.",
+            "have their details. You can refer them again after "
+            f"{_when(theirs.locked_until, profile.practice.time_zone)}.",
             status=429,
         )
     values = {

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rewardshub.audit.actions import record_event
 from rewardshub.errors import ActionError
 from rewardshub.leads import actions, queries
-from rewardshub.leads.forms import LeadForm, StatusFilterForm, StatusForm
+from rewardshub.leads.forms import ConvertSearchForm, LeadForm, StatusFilterForm, StatusForm
 from rewardshub.leads.models import Lead
 from rewardshub.patients.models import Profile
 from rewardshub.patients.queries import survivor_of
@@ -71,13 +71,18 @@ def lead_add(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
     return render(request, "leads/form.html", context, status=status)
 
 
-def _detail_context(hub: HubContext, lead: Lead, **extra: Any) -> dict[str, Any]:
+def detail_context(hub: HubContext, lead: Lead, **extra: Any) -> dict[str, Any]:
+    """The lead's page (also for the manual conversion's steps, views_convert.py)."""
     return {
         "nav": "leads",
         "lead": lead,
         "status_form": StatusForm(initial={"status": lead.status}),
         "matches": [m for m in queries.proposed_matches(hub.practice) if m.lead_id == lead.pk],
         "can_erase": hub.role in SETTINGS_ROLES,
+        # Owners and admins decide Pending rewards, where a held bonus waits.
+        "can_decide": hub.role in SETTINGS_ROLES,
+        "can_convert": lead.is_open,
+        "search_form": ConvertSearchForm(),
         **extra,
     }
 
@@ -92,7 +97,7 @@ def lead_detail(request: HttpRequest, public_id: Any, *, hub: HubContext) -> Htt
         action="lead.view",
         detail=actions.lead_detail(lead),
     )
-    return render(request, "leads/detail.html", _detail_context(hub, lead))
+    return render(request, "leads/detail.html", detail_context(hub, lead))
 
 
 @require_http_methods(["GET", "POST"])
@@ -125,7 +130,7 @@ def lead_status(request: HttpRequest, public_id: Any, *, hub: HubContext) -> Htt
     lead = queries.get_lead(hub.practice, public_id)
     form = StatusForm(request.POST)
     if not form.is_valid():
-        context = _detail_context(hub, lead, status_form=form)
+        context = detail_context(hub, lead, status_form=form)
         return render(request, "leads/detail.html", context, status=422)
     try:
         lead = actions.set_status(

@@ -12,6 +12,7 @@ a reason; either way it is decided once.
 from __future__ import annotations
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from rewardshub.audit.actions import record_event
@@ -32,9 +33,14 @@ MAX_REWARD_POINTS = 100_000
 # The bounds of the gift limits a practice sets.
 MAX_GIFT_LIMIT = 100_000
 # The kinds a practice may hold in the queue from Settings > Reward rules
-# (misc is set on the Practice page, with its approval rule). The referral
-# bonus is paid at once (leads/bonus.py) until its payment can wait here too.
-HELD_KINDS = (RewardKind.CONTEST, RewardKind.GROUP, RewardKind.QR)
+# (misc is set on the Practice page, with its approval rule).
+HELD_KINDS = (RewardKind.REFERRAL, RewardKind.CONTEST, RewardKind.GROUP, RewardKind.QR)
+
+# Sent inside decide_pending's transaction once a held reward is approved or
+# voided (practice=, pending=, approved=, actor=), so the app that held it can follow
+# the decision (a referral's lead learns its bonus was paid). A receiver that
+# fails undoes the decision.
+reward_decided = Signal()
 
 
 def reward_settings(practice: Practice) -> RewardSettings:
@@ -64,7 +70,12 @@ def _audit_action(kind: str, what: str) -> str:
 
 
 def _entry_kind(kind: str) -> str:
-    return EntryKind.ADJUST if kind == RewardKind.MISC else EntryKind.AWARD
+    if kind == RewardKind.MISC:
+        return EntryKind.ADJUST
+    # The referral bonus is a rule of automatic points, reported with them.
+    if kind == RewardKind.REFERRAL:
+        return EntryKind.AUTO
+    return EntryKind.AWARD
 
 
 def _held_before(practice: Practice, profile: Profile, key: LedgerKey) -> PendingAward | None:
@@ -241,6 +252,9 @@ def decide_pending(
             action=_audit_action(pending.kind, "approved" if approve else "voided"),
             profile=profile,
             detail=detail,
+        )
+        reward_decided.send(
+            sender=PendingAward, practice=practice, pending=pending, approved=approve, actor=actor
         )
         return pending
 
