@@ -102,6 +102,9 @@ def test_a_demo_patient_orders_a_prize_and_the_front_desk_fulfils_it(
     other.get_by_role("button", name="Log in").click()
     other.get_by_role("link", name="Prizes", exact=True).click()
     expect(other.get_by_test_id("store-balance")).to_have_text(str(balance))
+    # The parent opens the comic book's "Order?" page, and waits.
+    other.get_by_role("button", name="Order Comic book").click()
+    expect(other.get_by_role("heading", name="Order “Comic book”?")).to_be_visible()
 
     # Emma orders the pencil.
     page.get_by_role("link", name="Prizes", exact=True).click()
@@ -109,12 +112,13 @@ def test_a_demo_patient_orders_a_prize_and_the_front_desk_fulfils_it(
     expect(skateboard.get_by_role("button", name="Order Skateboard")).to_be_disabled()
     expect(skateboard.get_by_text("You need 370 more points")).to_be_visible()
     page.get_by_role("button", name="Order Glitter pencil").click()
+    page.get_by_role("button", name="Yes, order it").click()
     expect(page.get_by_text("You ordered “Glitter pencil”!")).to_be_visible()
     expect(page.locator(".p-orders-todo")).to_contain_text("Glitter pencil")
 
     # The parent's page still offers the comic book (15 points, from the balance it saw):
     # the hub refuses it, since only 10 points are left, and says why.
-    other.get_by_role("button", name="Order Comic book").click()
+    other.get_by_role("button", name="Yes, order it").click()
     expect(
         other.get_by_text("Not enough points: Emma has 10 and this needs 15. Nothing was changed.")
     ).to_be_visible()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,11 @@ from rewardshub.portal.auth import temp_password_hashes
 from rewardshub.practices.models import Practice
 
 from .conftest import LOGIN, NEW_PASSWORD, SYSTEM, Patient
+
+
+def _confirm() -> dict[str, str]:
+    """The "Yes, order it" button's form (a fresh confirmation page's token)."""
+    return {"token": str(uuid.uuid4())}
 
 
 def _html(response: Any) -> str:
@@ -82,7 +88,8 @@ class TestStore:
         give_points: Callable[..., None],
     ) -> None:
         give_points(activated.profile, 20)
-        response = portal_client.post(f"/portal/prizes/{prizes['sticker'].public_id}/order/")
+        sticker = prizes["sticker"].public_id
+        response = portal_client.post(f"/portal/prizes/{sticker}/order/", _confirm())
         assert response["Location"] == "/portal/orders/"
         order = PrizeOrder.objects.get(profile=activated.profile)
         assert (order.status, order.cost) == (OrderStatus.TODO, 5)
@@ -104,7 +111,7 @@ class TestStore:
     ) -> None:
         give_points(activated.profile, 20)
         response = portal_client.post(
-            f"/portal/prizes/{prizes['headphones'].public_id}/order/", follow=True
+            f"/portal/prizes/{prizes['headphones'].public_id}/order/", _confirm(), follow=True
         )
         assert "Not enough points: Emma has 20 and this needs 300. Nothing was changed." in _html(
             response
@@ -122,7 +129,7 @@ class TestStore:
     ) -> None:
         give_points(activated.profile, 20)
         response = portal_client.post(
-            f"/portal/prizes/{prizes['yoyo'].public_id}/order/", follow=True
+            f"/portal/prizes/{prizes['yoyo'].public_id}/order/", _confirm(), follow=True
         )
         assert "“Yo-yo” is out of stock." in _html(response)
         assert not PrizeOrder.objects.exists()
@@ -135,7 +142,8 @@ class TestStore:
         give_points: Callable[..., None],
     ) -> None:
         give_points(activated.profile, 20)
-        portal_client.post(f"/portal/prizes/{prizes['sticker'].public_id}/order/")
+        sticker = prizes["sticker"].public_id
+        portal_client.post(f"/portal/prizes/{sticker}/order/", _confirm())
         order = PrizeOrder.objects.get()
         fulfil_order(practice=order.practice, order=order, actor=SYSTEM)
         page = portal_client.get("/portal/orders/")
@@ -179,8 +187,9 @@ class TestIsolation:
         assert "Lucas" not in home
         # Another practice's prize is a 404, even with points enough.
         give_points(activated.profile, 5)
-        assert portal_client.post(f"/portal/prizes/{theirs.public_id}/order/").status_code == 404
-        assert portal_client.post(f"/portal/prizes/{mine.public_id}/order/").status_code == 302
+        order = "/portal/prizes/{}/order/"
+        assert portal_client.post(order.format(theirs.public_id), _confirm()).status_code == 404
+        assert portal_client.post(order.format(mine.public_id), _confirm()).status_code == 302
 
     def test_a_portal_session_cannot_open_staff_pages(
         self, portal_client: Client, activated: Patient

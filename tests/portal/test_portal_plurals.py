@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import uuid
 from collections.abc import Callable
 
 from django.test import Client
@@ -24,7 +25,9 @@ def test_the_store_and_the_orders_say_1_point(
     Prize.objects.create(practice=acworth, name="Pencil", cost=2)
     store = html.unescape(portal_client.get("/portal/prizes/").content.decode())
     assert "You need 1 more point" in store and "1 more points" not in store
-    assert portal_client.post(f"/portal/prizes/{sticker.public_id}/order/").status_code == 302
+    assert portal_client.post(
+        f"/portal/prizes/{sticker.public_id}/order/", {"token": str(uuid.uuid4())}
+    ).status_code == 302
     for url in ("/portal/", "/portal/orders/"):
         page = html.unescape(portal_client.get(url).content.decode())
         assert "Sticker" in page and "· 1 point ·" in page, url

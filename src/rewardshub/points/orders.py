@@ -11,14 +11,43 @@ from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError
 from rewardshub.patients.models import Profile
 from rewardshub.points.ledger import lock_profile, not_enough_points, post
-from rewardshub.points.models import EntryKind, OrderStatus, Prize, PrizeOrder
+from rewardshub.points.models import EntryKind, LedgerEntry, OrderStatus, Prize, PrizeOrder
 from rewardshub.practices.models import Practice
 
 
-def order_prize(*, practice: Practice, profile: Profile, prize: Prize, actor: Actor) -> PrizeOrder:
-    """Debit the prize's cost and take one from stock; the order waits as "to do"."""
+def already_ordered() -> ActionError:
+    return ActionError(
+        "already_ordered",
+        "This order was already placed (the button was pressed twice); it was placed once. "
+        "Nothing more was taken.",
+        status=409,
+    )
+
+
+def order_prize(
+    *,
+    practice: Practice,
+    profile: Profile,
+    prize: Prize,
+    actor: Actor,
+    idempotency_key: str | None = None,
+) -> PrizeOrder:
+    """Debit the prize's cost and take one from stock; the order waits as "to do".
+
+    With `idempotency_key` (one per confirmation form), a second request with
+    the same key is refused with `already_ordered` and changes nothing: it is
+    checked under the profile's lock, so a double-submit that races the first
+    sees its entry (and the ledger's unique key is the last line).
+    """
     with transaction.atomic():
         profile = lock_profile(practice, profile)
+        if (
+            idempotency_key is not None
+            and LedgerEntry.objects.filter(
+                practice=practice, idempotency_key=idempotency_key
+            ).exists()
+        ):
+            raise already_ordered()
         prize = Prize.objects.select_for_update().get(pk=prize.pk, practice=practice)
         if not prize.active:
             raise ActionError(
@@ -40,6 +69,7 @@ def order_prize(*, practice: Practice, profile: Profile, prize: Prize, actor: Ac
             kind=EntryKind.REDEEM,
             actor=actor,
             description=prize.name,
+            idempotency_key=idempotency_key,
         )
         if prize.stock is not None:
             Prize.objects.filter(pk=prize.pk).update(stock=F("stock") - 1)
@@ -123,3 +153,19 @@ def cancel_order(
             },
         )
         return order
+
+
+def cancel_by_patient(
+    *, practice: Practice, profile: Profile, order: PrizeOrder, actor: Actor, reason: str = ""
+) -> PrizeOrder:
+    """The patient cancelled their own to-do order in the portal: `cancel_order`,
+    with a ledger line that says so (and their reason, if they gave one)."""
+    if order.profile_id != profile.pk or order.practice_id != practice.pk:
+        raise ActionError(
+            "order_not_yours", "That order isn’t one of yours. Nothing was changed.", status=404
+        )
+    what = f"Order of {order.prize.name} cancelled in the portal"
+    # Notify: the "order cancelled" mail (cancelled by the patient) hooks in here, on commit.
+    return cancel_order(
+        practice=practice, order=order, actor=actor, reason=f"{what}: {reason}" if reason else what
+    )

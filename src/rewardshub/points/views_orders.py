@@ -112,7 +112,9 @@ def place_order(
 @order_view
 def order_list(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
     show = "done" if request.GET.get("show") == "done" else "todo"
-    found = PrizeOrder.objects.filter(practice=hub.practice).select_related("profile", "prize")
+    found = PrizeOrder.objects.filter(practice=hub.practice).select_related(
+        "profile", "prize", "cancel_entry"
+    )
     if show == "todo":
         # Oldest first: the patient who has waited longest is served first.
         found = found.filter(status=OrderStatus.TODO).order_by("created_at", "id")

@@ -83,3 +83,30 @@ class ResetRequestForm(forms.Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
+
+
+class ConfirmOrderForm(forms.Form):
+    """The "Yes, order it" button: its token, made when the confirmation page
+    was shown, lets a button pressed twice place the order once."""
+
+    token = forms.UUIDField(widget=forms.HiddenInput)
+
+
+# Short enough that "Order of <prize> cancelled in the portal: <reason>" fits
+# the ledger entry's description.
+CANCEL_REASON_MAX = 150
+
+
+class CancelOrderForm(forms.Form):
+    reason = forms.CharField(
+        label="Why? (optional)",
+        required=False,
+        max_length=CANCEL_REASON_MAX,
+        error_messages={
+            "max_length": f"Keep the reason under {CANCEL_REASON_MAX} characters, or leave it "
+            "empty. Nothing was changed."
+        },
+    )
+
+    def clean_reason(self) -> str:
+        return " ".join(self.cleaned_data["reason"].split())

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from rewardshub.contests.queries import PortalContest, open_for, today_in
 from rewardshub.patients.models import Profile
 from rewardshub.points.models import LedgerEntry, OrderStatus, PendingAward, Prize, PrizeOrder
+from rewardshub.portal.progress import Progress, next_prize
 from rewardshub.wording import count_of
 
 
@@ -61,18 +62,31 @@ class StoreItem:
     reason: str
 
 
+def why_not(profile: Profile, prize: Prize) -> str:
+    """Why the patient cannot order the prize now; empty when they can."""
+    if prize.stock is not None and prize.stock < 1:
+        return "Out of stock"
+    if prize.cost > profile.points_balance:
+        return f"You need {count_of(prize.cost - profile.points_balance, 'more point')}"
+    return ""
+
+
 def store(profile: Profile) -> list[StoreItem]:
-    items = []
     prizes = Prize.objects.filter(practice_id=profile.practice_id, active=True)
-    for prize in prizes:
-        if prize.stock is not None and prize.stock < 1:
-            reason = "Out of stock"
-        elif prize.cost > profile.points_balance:
-            reason = f"You need {count_of(prize.cost - profile.points_balance, 'more point')}"
-        else:
-            reason = ""
-        items.append(StoreItem(prize=prize, reason=reason))
-    return items
+    return [StoreItem(prize=prize, reason=why_not(profile, prize)) for prize in prizes]
+
+
+def progress(profile: Profile) -> Progress[Prize] | None:
+    """The next prize to aim for among those the patient could order (offered, in stock)."""
+    prizes = Prize.objects.filter(practice_id=profile.practice_id, active=True).filter(
+        Q(stock__isnull=True) | Q(stock__gt=0)
+    )
+    return next_prize(profile.points_balance, list(prizes), cost=lambda prize: prize.cost)
+
+
+def own_order(profile: Profile, public_id: uuid.UUID | str) -> PrizeOrder | None:
+    """One of the patient's own orders; None for any other (another patient's, or none)."""
+    return orders(profile).filter(public_id=public_id).first()
 
 
 def get_prize(profile: Profile, public_id: uuid.UUID | str) -> Prize:

@@ -1,13 +1,12 @@
-"""The patient portal's pages: log in, first log-in, home, history, prize store, orders.
+"""The patient portal's pages: log in, first log-in, home, history, prize store.
 
 Every page reads through portal.queries with the logged-in profile, so a
 patient only ever sees their own data in their own practice. The portal has
 its own session principal (portal.session) and never uses the staff context.
+Ordering and orders are in portal.views_orders.
 """
 
 from __future__ import annotations
-
-import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -18,7 +17,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rewardshub.errors import ActionError
-from rewardshub.points.orders import order_prize
 from rewardshub.portal import actions, queries
 from rewardshub.portal.auth import (
     actor_label,
@@ -177,6 +175,7 @@ def home_view(request: HttpRequest, *, me: PortalUser) -> HttpResponse:
         next_visit=next_visit_time(me.profile),
         pending=queries.pending_rewards(me.profile),
         contests=queries.open_contests(me.profile),
+        progress=queries.progress(me.profile),
     )
 
 
@@ -198,33 +197,3 @@ def history_view(request: HttpRequest, *, me: PortalUser) -> HttpResponse:
 @portal_view
 def store_view(request: HttpRequest, *, me: PortalUser) -> HttpResponse:
     return _page(request, me, "portal/store.html", "store", items=queries.store(me.profile))
-
-
-@require_POST
-@portal_view
-def order_view(request: HttpRequest, public_id: uuid.UUID, *, me: PortalUser) -> HttpResponse:
-    prize = queries.get_prize(me.profile, public_id)
-    try:
-        order_prize(practice=me.practice, profile=me.profile, prize=prize, actor=me.actor)
-    except ActionError as exc:
-        messages.error(request, exc.message)
-        return redirect("portal:store")
-    messages.success(
-        request,
-        f"You ordered “{prize.name}”! Pick it up at the front desk on your next visit.",
-    )
-    return redirect("portal:orders")
-
-
-@never_cache
-@require_GET
-@portal_view
-def orders_view(request: HttpRequest, *, me: PortalUser) -> HttpResponse:
-    return _page(
-        request,
-        me,
-        "portal/orders.html",
-        "orders",
-        todo=list(queries.todo_orders(me.profile)),
-        done=list(queries.done_orders(me.profile)[:50]),
-    )
