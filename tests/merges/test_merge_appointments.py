@@ -176,9 +176,7 @@ def test_pms_calls_racing_a_merge_write_to_the_survivor(pair: Pair) -> None:
                 merged,
                 lambda: pair.api.call("POST", "/api/v1/pms/orthotrac/appointments:batch", batch),
             ),
-            _after(
-                merged, lambda: pair.book.put("P1", "completed", completed_at=pair.book.at(30))
-            ),
+            _after(merged, lambda: pair.book.put("P1", "completed", completed_at=pair.book.at(30))),
         ]
     )
     print(f"\nappointments racing a merge on {connection.vendor}: {dict(outcomes)}")

@@ -16,14 +16,14 @@ from tests.points.test_points_key_reuse import BODIES, KEY, REUSED, _prune
 
 from rewardshub.integrations.models import SyncEvent
 from rewardshub.merges.actions import merge_profiles
-from rewardshub.points.models import LedgerEntry, PendingAward, RewardItem
+from rewardshub.points.models import LedgerEntry, PendingAward
 from rewardshub.points.rewards import decide_pending
 from rewardshub.practices.models import Practice
 
 from .conftest import Pair
 from .test_merge_action import balance
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("menu")]
 
 
 def _merge(pair: Pair) -> None:
@@ -40,7 +40,7 @@ def _replayed(response: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize("kind", sorted(BODIES))
 def test_the_same_award_retried_after_a_merge_is_answered_not_paid_again(
-    pair: Pair, menu: dict[str, RewardItem], kind: str
+    pair: Pair, kind: str
 ) -> None:
     body = BODIES[kind]
     first = award(pair.api, body, idempotency_key=KEY)
@@ -60,9 +60,7 @@ def test_the_same_award_retried_after_a_merge_is_answered_not_paid_again(
     assert again["entries"] == first.json()["entries"]
     assert again["balance"] == balance(pair.kept) == 30 + first.json()["balance"]
     assert LedgerEntry.objects.count() == entries
-    assert set(paid) <= {
-        str(e.public_id) for e in LedgerEntry.objects.filter(profile=pair.dupe)
-    }
+    assert set(paid) <= {str(e.public_id) for e in LedgerEntry.objects.filter(profile=pair.dupe)}
     # Another request with the key is still not this one.
     other = award(pair.api, {"amount": 11, "description": "Science fair"}, idempotency_key=KEY)
     assert (other.status_code, other.json()) == (409, REUSED)
@@ -70,7 +68,7 @@ def test_the_same_award_retried_after_a_merge_is_answered_not_paid_again(
 
 
 def test_a_key_another_patient_used_is_still_refused_after_a_merge(
-    pair: Pair, make_profile: Any, menu: dict[str, RewardItem]
+    pair: Pair, make_profile: Any
 ) -> None:
     """The tombstone leads only to its survivor: a third profile's entries with
     the key are not the chart's, merged or not."""
@@ -110,4 +108,3 @@ def test_a_held_award_retried_after_a_merge_is_answered_from_the_queue(
     assert LedgerEntry.objects.count() == entries
     assert PendingAward.objects.count() == 1
     assert balance(pair.kept) == 70 + 10 and balance(pair.dupe) == 0
-
