@@ -35,7 +35,7 @@ def test_two_charts_of_one_system_conflict_and_one_chart_moves() -> None:
     assert moved.links_moved == {"orthotrac": "OT-2"} and not moved.refused
 
 
-def test_the_portal_account_moves_only_when_the_survivor_has_none() -> None:
+def test_the_portal_account_moves_only_when_the_survivor_has_none_else_it_closes() -> None:
     assert plan_merge(Side(), Side(portal_account=True)).portal == "moved"
-    assert plan_merge(Side(portal_account=True), Side(portal_account=True)).portal == "kept"
+    assert plan_merge(Side(portal_account=True), Side(portal_account=True)).portal == "closed"
     assert plan_merge(Side(portal_account=True), Side()).portal == ""

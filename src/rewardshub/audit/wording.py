@@ -74,6 +74,8 @@ def _merge(detail: Detail) -> str:
     )
     if detail.get("card_retired"):
         text += f"; retired card …{detail['card_retired']}"
+    if detail.get("portal_account") == "closed":
+        text += "; closed the merged profile's portal account (this profile keeps its own)"
     return text
 
 
@@ -214,6 +216,9 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "portal.reset_request": lambda d: "Asked for a portal password reset email",
     "portal.password_reset": lambda d: "Reset the portal password",
     "portal.temp_password": lambda d: "Issued a new temporary portal password",
+    "portal.close": lambda d: (
+        f"Closed the portal account: the profile was merged into {d.get('into', '')}"
+    ),
     # Leads (prospective patients; named by public id only) and referrals.
     "lead.create": lambda d: f"Added a lead ({_lead_word(d.get('source'))})"
     + (", referred by this patient" if d.get("referred") else ""),

@@ -56,8 +56,9 @@ def _one(where: Where, write: AppointmentWrite, actor: Actor) -> Written:
     )
     if isinstance(result, ActionError):
         raise result
-    if where.profile is not None and result.balance is not None:
-        where.profile.points_balance = result.balance
+    landed = result.profile
+    if where.profile is not None and landed is not None and landed.pk == where.profile.pk:
+        where.profile.points_balance = landed.points_balance
     return result
 
 

@@ -7,6 +7,12 @@ written in a few statements, audited, and the rules' changes for every
 profile they touch are planned and posted (ledger.py). The lock order is the
 same as every other writer of points: the profiles first (in id order), then
 the appointments.
+
+The caller reads each chart's linked profile before the write takes its
+locks; a profile merge may commit in between (it moves the chart's link and
+appointments to the survivor and leaves a tombstone). A locked profile found
+merged sends the write back to its start on the survivor, the merge's locks
+released (the atomic block rolls back), so nothing lands on a tombstone.
 """
 
 from __future__ import annotations
@@ -23,10 +29,11 @@ from rewardshub.audit.actors import Actor
 from rewardshub.audit.models import Outcome as AuditOutcome
 from rewardshub.automations.ledger import Change, plan, write_plans
 from rewardshub.automations.models import Appointment, AppointmentStatus
-from rewardshub.automations.state import load_states, practice_rules
+from rewardshub.automations.state import ProfileState, load_states, practice_rules
 from rewardshub.errors import ActionError
 from rewardshub.fastsql import Rows
 from rewardshub.patients.models import Profile
+from rewardshub.points.ledger import profile_merged_error
 from rewardshub.practices.models import Practice
 
 # The fields a PUT sets, as the PMS sends them (the appointment's own values).
@@ -72,8 +79,9 @@ class Written:
     appointment: Appointment
     changes: list[Change] = field(default_factory=list)
     message: str = ""
-    # The chart's profile's balance at the commit (read under its lock), or None.
-    balance: int | None = None
+    # The chart's profile, locked, with its balance at the commit (None: not
+    # linked). The survivor when the profile the caller named was merged meanwhile.
+    profile: Profile | None = None
 
 
 @dataclass
@@ -171,13 +179,51 @@ def write_book(
 ) -> list[Written | ActionError]:
     """Apply the writes (at most one per appointment id) in one transaction; each
     answers what it did, or the ActionError that refused it. `profiles` gives
-    the id of each chart's linked profile (None: not linked, kept until it is)."""
-    try:
-        return _write_book(practice, system, writes, profiles, actor)
-    except IntegrityError:
-        # Another call created one of these appointments at the same moment
-        # (PostgreSQL); on the second try the hub finds it and updates it.
-        return _write_book(practice, system, writes, profiles, actor)
+    the id of each chart's linked profile (None: not linked, kept until it is),
+    as read before this call; one merged since is written to its survivor."""
+    merged: _Merged | None = None
+    for _ in range(1 + MAX_MERGES_FOLLOWED):
+        try:
+            try:
+                return _write_book(practice, system, writes, profiles, actor)
+            except IntegrityError:
+                # Another call created one of these appointments at the same moment
+                # (PostgreSQL); on the second try the hub finds it and updates it.
+                return _write_book(practice, system, writes, profiles, actor)
+        except _Merged as exc:
+            merged = exc
+            profiles = {
+                chart: exc.survivors.get(pk, pk) if pk is not None else None
+                for chart, pk in profiles.items()
+            }
+    assert merged is not None
+    raise profile_merged_error(Profile.objects.get(pk=next(iter(merged.survivors))))
+
+
+# A write follows one merge, or a few that commit one after another while it
+# waits; more is a merge storm, refused (409) rather than chased.
+MAX_MERGES_FOLLOWED = 3
+
+
+class _Merged(Exception):
+    """Profiles the write locked were merged after the caller read its links."""
+
+    def __init__(self, survivors: dict[int, int]) -> None:
+        super().__init__()
+        # The merged profile's id -> the id of the profile it was merged into.
+        self.survivors = survivors
+
+
+def _check_not_merged(states: dict[int, ProfileState]) -> None:
+    # A tombstone leads straight to its survivor (a merge repoints earlier
+    # tombstones), so one more try takes the right locks, in id order.
+    survivors = {
+        pk: state.profile.merged_into_id
+        for pk, state in states.items()
+        if state.profile.merged_into_id is not None
+    }
+    if survivors:
+        raise _Merged(survivors)
 
 
 def _write_book(
@@ -192,6 +238,7 @@ def _write_book(
         rules = practice_rules(practice)
         linked = sorted({pk for pk in profiles.values() if pk is not None})
         states = load_states(rules, linked)
+        _check_not_merged(states)
         stored = {
             a.appointment_id: a
             for a in Appointment.objects.select_for_update().filter(
@@ -238,7 +285,6 @@ def _write_book(
                 touched.add(appointment.profile_id)
         changes = [c for pk in sorted(touched) for c in plan(rules, states[pk])]
         write_plans(practice, changes, actor=actor)
-    balances = {pk: state.profile.points_balance for pk, state in states.items()}
     # Each change is answered by the write of its appointment; a change of
     # another appointment (a visit that now has its next one booked) by the
     # last write of the same patient.
@@ -259,14 +305,15 @@ def _write_book(
             d.appointment,
             by_appointment.get(d.appointment.pk, []) if d.outcome in WRITES else [],
             STALE_MESSAGE if d.outcome == Outcome.STALE else "",
-            _balance(balances, profiles.get(write.chart_id)),
+            _profile(states, profiles.get(write.chart_id)),
         )
         for write, d in zip(writes, decided, strict=True)
     ]
 
 
-def _balance(balances: dict[int, int], profile_id: int | None) -> int | None:
-    return balances.get(profile_id) if profile_id is not None else None
+def _profile(states: dict[int, ProfileState], profile_id: int | None) -> Profile | None:
+    state = states.get(profile_id) if profile_id is not None else None
+    return state.profile if state is not None else None
 
 
 def _create(

@@ -122,8 +122,9 @@ def _log_message(written: Written, linked: bool) -> str:
     return f"{text}."
 
 
-def _written_body(written: Written, where: Where) -> dict[str, Any]:
-    profile = where.profile
+def _written_body(written: Written) -> dict[str, Any]:
+    # The profile the write landed on: the survivor if the chart's profile was merged meanwhile.
+    profile = written.profile
     earned = _earned([written.appointment]).get(written.appointment.pk, 0)
     return {
         "outcome": written.outcome,
@@ -146,8 +147,8 @@ def log_written(caller: sync.Caller, written: Written, where: Where) -> None:
         where.chart_id,
         SyncAction.APPOINTMENT,
         _SYNC_OUTCOME[written.outcome],
-        where.profile,
-        _log_message(written, where.profile is not None),
+        written.profile,
+        _log_message(written, written.profile is not None),
         audited=written.outcome in WRITES,
     )
 
@@ -179,7 +180,7 @@ def put_appointment(
         )
         log_written(caller, written, where)
         status = 201 if written.outcome == Outcome.CREATED else 200
-        return status, _written_body(written, where)
+        return status, _written_body(written)
 
 
 @router.delete(
@@ -203,7 +204,7 @@ def remove_appointment(
             where=where, appointment_id=appointment_id, pms_updated_at=sent, actor=caller.actor
         )
         log_written(caller, written, where)
-        return 200, _written_body(written, where)
+        return 200, _written_body(written)
 
 
 @router.get(
@@ -303,7 +304,7 @@ def batch(
                     log.rows(write.chart_id, SyncOutcome.ERROR, None, result.message, result.code)
                 )
                 continue
-            profile_id = profiles[write.chart_id]
+            profile_id = result.profile.pk if result.profile is not None else None
             message = _log_message(result, profile_id is not None)
             results[index] = {
                 **head,

@@ -1,6 +1,8 @@
 """`merge_profiles`: the merged profile's points, cards, tags, PMS link, portal
-account and automatic-points state go to the survivor, in one transaction
-with one audit event; the merged profile becomes a tombstone.
+account (closed instead when the survivor has its own) and automatic-points
+state go to the survivor, in one transaction with one audit event (and one
+more on the merged profile when its portal account is closed); the merged
+profile becomes a tombstone.
 
 Nothing append-only is re-pointed: the balance moves as a merge_out /
 merge_in pair of ledger entries, and the merged profile's entries and audit
@@ -181,9 +183,38 @@ def _move_links(practice: Practice, survivor: Profile, merged: Profile, plan: Pl
     )
 
 
-def _move_portal(survivor: Profile, merged: Profile, plan: Plan) -> None:
+def _move_portal(
+    practice: Practice, survivor: Profile, merged: Profile, plan: Plan, actor: Actor
+) -> None:
     if plan.portal == "moved":
         PortalAccount.objects.filter(profile=merged).update(profile=survivor)
+    elif plan.portal == "closed":
+        _close_portal(practice, survivor, merged, actor)
+
+
+def _close_portal(practice: Practice, survivor: Profile, merged: Profile, actor: Actor) -> None:
+    """Both had an account: the survivor keeps its own, the merged one is closed.
+
+    Its password, temporary password and email go with it: it never signs in
+    again, a session on it ends at its next page (portal.session checks the
+    account and its password), a reset link sent to it no longer matches, and
+    its email is free for the account kept. The merged username and cards lead
+    to the survivor's sign-in (portal.auth).
+    """
+    account = PortalAccount.objects.filter(practice=practice, profile=merged).first()
+    if account is None:
+        return
+    had_email = bool(account.email)
+    account.password = account.temp_password_hash = account.email = ""
+    account.closed_at = timezone.now()
+    account.save(update_fields=["password", "temp_password_hash", "email", "closed_at"])
+    record_event(
+        practice=practice,
+        actor=actor,
+        action="portal.close",
+        profile=merged,
+        detail={"reason": "merged", "into": survivor.username, "email": had_email},
+    )
 
 
 def _move_paid_once(rows: QuerySet[Any], survivor: Profile, merged: Profile, *fields: str) -> None:
@@ -293,7 +324,7 @@ def merge_profiles(
         _move_cards(survivor, merged, plan)
         _move_tags(practice, survivor, merged, plan)
         _move_links(practice, survivor, merged, plan)
-        _move_portal(survivor, merged, plan)
+        _move_portal(practice, survivor, merged, plan, actor)
         appointments = _move_automatic_points(practice, survivor, merged)
         _move_campaigns_and_contests(practice, survivor, merged)
         _move_leads(practice, survivor, merged)

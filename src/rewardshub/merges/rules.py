@@ -46,8 +46,9 @@ class Plan:
     tags_dropped: tuple[TagFact, ...]
     links_moved: dict[str, str]
     conflicts: tuple[LinkConflict, ...]
-    # "moved": only the merged profile had one; "kept": both had one, the
-    # survivor's stays; "" when the merged profile had none.
+    # The merged profile's portal account. "moved": only it had one; "closed":
+    # both had one, the survivor keeps its own and the merged one is closed
+    # (it never signs in again); "" when the merged profile had none.
     portal: str
 
     @property
@@ -80,7 +81,7 @@ def plan_merge(survivor: Side, merged: Side) -> Plan:
     card = merged.active_card
     portal = ""
     if merged.portal_account:
-        portal = "kept" if survivor.portal_account else "moved"
+        portal = "closed" if survivor.portal_account else "moved"
     return Plan(
         card_moves_active=card if card is not None and survivor.active_card is None else None,
         card_retired=card if card is not None and survivor.active_card is not None else None,

@@ -36,8 +36,13 @@ def moves(merged: Profile, plan: Plan) -> list[str]:
         lines.append(f"The PMS link (chart {chart}) moves.")
     if plan.portal == "moved":
         lines.append("The patient portal account moves.")
-    elif plan.portal == "kept":
-        lines.append("Both have a portal account: the profile kept keeps its own.")
+    elif plan.portal == "closed":
+        lines.append(
+            "Both have a portal account: the profile kept keeps its own. The merged profile's "
+            "portal account is closed: its password stops working and anyone signed in to it "
+            "is signed out. The patient signs in with the kept account's password (the merged "
+            "profile's username and cards lead there)."
+        )
     lines.append(
         f"The username {merged.username} will open the profile kept; "
         "the merged profile's history stays readable there."
@@ -63,4 +68,6 @@ def merged_message(result: MergeResult) -> str:
     )
     if plan.card_retired:
         text += f" Card …{plan.card_retired[-4:]} was retired: this profile keeps its own card."
+    if plan.portal == "closed":
+        text += " The merged profile's portal account was closed: this profile keeps its own."
     return text

@@ -115,8 +115,9 @@ class LedgerKey:
 
 def replayed_entries(practice: Practice, profile: Profile, key: LedgerKey) -> list[LedgerEntry]:
     """The entries an earlier award with this key made, to answer again; none if
-    the key is new. The key used for another profile or another request (or
-    before requests were hashed) is refused: never another request's result."""
+    the key is new. The key used for another profile (other than one merged
+    into this one since) or another request (or before requests were hashed)
+    is refused: never another request's result."""
     prefix = f"{key.key}#"
     entries = [
         entry
@@ -126,9 +127,28 @@ def replayed_entries(practice: Practice, profile: Profile, key: LedgerKey) -> li
         # "<key>#<n>" only: not the entries of a key that itself starts with "<key>#".
         if str(entry.idempotency_key)[len(prefix) :].isdigit()
     ]
-    if any(e.profile_id != profile.pk or e.request_hash != key.request_hash for e in entries):
+    if any(e.request_hash != key.request_hash for e in entries) or not same_person(
+        profile, {e.profile_id for e in entries}
+    ):
         raise idempotency_key_reused()
     return entries
+
+
+def same_person(profile: Profile, profile_ids: set[int]) -> bool:
+    """Whether each of these profiles is `profile` or a profile merged into it.
+
+    A merge leaves the merged profile's entries (and held rewards) where they
+    are and points the tombstone at the survivor, every earlier tombstone
+    included, in one step: what an award with a key made before the merge is
+    the survivor's to answer. One query, and only when another profile is named.
+    """
+    others = profile_ids - {profile.pk}
+    if not others:
+        return True
+    merged = Profile.objects.filter(
+        pk__in=others, practice_id=profile.practice_id, merged_into_id=profile.pk
+    )
+    return merged.count() == len(others)
 
 
 def lock_for_award(

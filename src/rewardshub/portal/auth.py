@@ -8,6 +8,8 @@ stops someone guessing 4-digit temporary passwords across many cards.
 Unknown names and wrong passwords get one message, so the page never confirms
 which cards exist. The one exception the practice asked for: a retired card
 says that it was replaced, so a family with an old card knows what to do.
+A merged profile's username and the cards retired in the merge lead to the
+profile kept, whose account they sign in to.
 """
 
 from __future__ import annotations
@@ -171,11 +173,16 @@ def find_candidates(identifier: str) -> tuple[list[Candidate], Card | None]:
         Card.objects.filter(number=number).select_related("profile__practice", "practice").first()
     )
     via = "username"
-    if profile is None and card is not None and card.state == CardState.ACTIVE:
+    # A card retired in a merge went to the profile kept, as the merged
+    # username leads there: it signs in to that profile's account too.
+    merged_card = card is not None and card.retire_reason == MERGE_RETIRED
+    if profile is None and card is not None and (card.state == CardState.ACTIVE or merged_card):
         profile, via = card.profile, "card"
     account = _account(profile)
     if profile is not None:
-        first_card = card if card is not None and card.number == profile.username else None
+        first_card = (
+            card if card is not None and (card.number == profile.username or merged_card) else None
+        )
         retired = (
             first_card
             if first_card is not None

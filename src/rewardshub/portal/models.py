@@ -29,6 +29,9 @@ class PortalAccount(models.Model):
     activated_at = models.DateTimeField(null=True, blank=True)
     last_login = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Closed for good when its profile was merged into one with its own account
+    # (merges.actions): it never signs in again.
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -44,7 +47,7 @@ class PortalAccount(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.activated_at is not None and bool(self.password)
+        return self.activated_at is not None and bool(self.password) and self.closed_at is None
 
     def set_password(self, raw: str) -> None:
         self.password = make_password(raw)
