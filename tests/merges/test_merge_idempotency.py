@@ -82,11 +82,6 @@ def test_a_key_another_patient_used_is_still_refused_after_a_merge(
     assert (response.status_code, response.json()) == (409, REUSED)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="points.rewards._held_before compares the held reward's profile without "
-    "following the tombstone (ledger.same_person does); that module is another change's",
-)
 def test_a_held_award_retried_after_a_merge_is_answered_from_the_queue(
     pair: Pair, acworth: Practice
 ) -> None:

@@ -19,7 +19,7 @@ from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError, idempotency_key_reused
 from rewardshub.patients.models import Profile
-from rewardshub.points.ledger import LedgerKey, lock_for_award, lock_profile, post
+from rewardshub.points.ledger import LedgerKey, lock_for_award, lock_profile, post, same_person
 from rewardshub.points.models import (
     EntryKind,
     LedgerEntry,
@@ -80,7 +80,7 @@ def _entry_kind(kind: str) -> str:
 
 def _held_before(practice: Practice, profile: Profile, key: LedgerKey) -> PendingAward | None:
     found = PendingAward.objects.filter(practice=practice, idempotency_key=key.entry_key(0)).first()
-    if found is not None and found.profile_id != profile.pk:
+    if found is not None and not same_person(profile, {found.profile_id}):
         raise idempotency_key_reused()
     return found
 
