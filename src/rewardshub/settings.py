@@ -70,10 +70,11 @@ INSTALLED_APPS = [
     "rewardshub.leads",
     "rewardshub.merges",
     # Background jobs through Django's Tasks API (the django-tasks backport and its
-    # database backend) with our retries.
+    # database backend) with our retries (jobs), and the patient mail they send (notify).
     "django_tasks",
     "django_tasks_db",
     "rewardshub.jobs",
+    "rewardshub.notify",
     # Only for its static files: the offline Swagger UI at /api/v1/docs.
     "ninja",
 ]
@@ -295,6 +296,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 JOB_ATTEMPTS = env_int("REWARDSHUB_JOB_ATTEMPTS", 8, minimum=1)
 JOB_RETRY_SECONDS = env_int("REWARDSHUB_JOB_RETRY_SECONDS", 60, minimum=0)
 JOB_STALE_SECONDS = env_int("REWARDSHUB_JOB_STALE_SECONDS", 900, minimum=60)
+# A points-earned mail waits this long, so a visit's awards go in one mail (notify/digest.py).
+MAIL_DIGEST_SECONDS = env_int("REWARDSHUB_MAIL_DIGEST_SECONDS", 1800, minimum=0)
 
 LOGGING = {
     "version": 1,

@@ -25,6 +25,7 @@ from rewardshub.automations.ledger import AUTOMATIC
 from rewardshub.automations.models import AutoAward, AutoRule, Trigger
 from rewardshub.automations.state import auto_settings, is_excluded
 from rewardshub.leads.models import STAGE_ORDER, Lead, LeadStatus
+from rewardshub.notify import hooks as mail_hooks
 from rewardshub.points.ledger import lock_profile, post
 from rewardshub.points.models import EntryKind, LedgerEntry
 from rewardshub.practices.models import Practice
@@ -101,4 +102,5 @@ def pay_referral_bonus(*, practice: Practice, lead: Lead) -> LedgerEntry | None:
             "balance": referrer.points_balance,
         },
     )
+    mail_hooks.referral_bonus_paid(practice.pk, referrer.pk, entry.pk)
     return entry

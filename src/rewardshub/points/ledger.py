@@ -22,6 +22,7 @@ from django.utils import timezone
 from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError, idempotency_key_reused
 from rewardshub.fastsql import Rows, Statement, create
+from rewardshub.notify import hooks as mail_hooks
 from rewardshub.patients.models import Profile
 from rewardshub.points.models import LedgerEntry, RewardItem
 from rewardshub.practices.models import Location, Practice
@@ -193,6 +194,8 @@ def post(
     create(entry)
     _MOVE_BALANCE.run(profile.pk, practice.pk, points)
     profile.points_balance += points
+    if points > 0:
+        mail_hooks.points_earned(practice.pk, kind, [profile.pk])
     return entry
 
 
@@ -246,4 +249,5 @@ def post_many(
     for profile_id, points, _ in postings:
         moves[profile_id] = moves.get(profile_id, 0) + points
     _MOVE_BALANCE.run_many([(pk, practice.pk, points) for pk, points in moves.items()])
+    mail_hooks.points_earned(practice.pk, kind, [pk for pk, points, _ in postings if points > 0])
     return [ids[public_id] for public_id in public_ids]
