@@ -24,6 +24,7 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from rewardshub.jobs.models import Job, JobStatus
@@ -38,15 +39,26 @@ EARNING_KINDS = frozenset({"award", "auto"})
 CHUNK = 500
 
 
-def points_earned(practice_id: int, entry_kind: str, profile_ids: Sequence[int]) -> None:
-    """Entries of `entry_kind` gave these profiles points (callers pass positive ones only)."""
-    if entry_kind not in EARNING_KINDS or not profile_ids:
+def wants_points_mail() -> Exists:
+    """For a Profile query: whether the patient opted in to points mail. The ledger's
+    lock statements read it with the lock, so an award costs no statement more."""
+    return Exists(
+        MailPreference.objects.filter(profile_id=OuterRef("pk"), points_earned=True)
+    )
+
+
+def points_earned(
+    practice_id: int, entry_kind: str, profile_ids: Sequence[int], *, wanted: bool | None = None
+) -> None:
+    """Entries of `entry_kind` gave these profiles points (callers pass positive ones only).
+    `wanted`: whether the one profile opted in, when the caller read it (None: look it up)."""
+    if entry_kind not in EARNING_KINDS or not profile_ids or wanted is False:
         return
     ids = list(dict.fromkeys(profile_ids))
 
     # A function, not a partial: a robust on_commit names what failed by its __qualname__.
     def queue() -> None:
-        _queue_digests(practice_id, ids)
+        _queue_digests(practice_id, ids, checked=bool(wanted))
 
     transaction.on_commit(queue, robust=True)
 
@@ -95,9 +107,9 @@ def _after_commit(
     transaction.on_commit(queue, robust=True)
 
 
-def _queue_digests(practice_id: int, profile_ids: list[int]) -> None:
-    wanting: list[int] = []
-    for start in range(0, len(profile_ids), CHUNK):
+def _queue_digests(practice_id: int, profile_ids: list[int], *, checked: bool) -> None:
+    wanting: list[int] = list(profile_ids) if checked else []
+    for start in range(0, 0 if checked else len(profile_ids), CHUNK):
         wanting += MailPreference.objects.filter(
             practice_id=practice_id,
             profile_id__in=profile_ids[start : start + CHUNK],

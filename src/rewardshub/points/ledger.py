@@ -31,9 +31,9 @@ from rewardshub.practices.models import Location, Practice
 # compiled once (fastsql.Statement), saving about 0.3 ms (lock) and 0.2 ms
 # (move) of the ORM's compile a call on SQLite (BENCHMARKS.md).
 _LOCK = Statement(
-    lambda pk, practice_id: Profile.objects.select_for_update().filter(
-        pk=pk, practice_id=practice_id
-    ),
+    lambda pk, practice_id: Profile.objects.select_for_update()
+    .filter(pk=pk, practice_id=practice_id)
+    .annotate(wants_points_mail=mail_hooks.wants_points_mail()),
     int,
     int,
     kind="models",
@@ -50,7 +50,8 @@ _LOCK_AND_REPLAY = Statement(
                 LedgerEntry.objects.filter(
                     practice_id=OuterRef("practice_id"), idempotency_key=first_entry
                 )
-            )
+            ),
+            wants_points_mail=mail_hooks.wants_points_mail(),
         )
     ),
     int,
@@ -195,7 +196,9 @@ def post(
     _MOVE_BALANCE.run(profile.pk, practice.pk, points)
     profile.points_balance += points
     if points > 0:
-        mail_hooks.points_earned(practice.pk, kind, [profile.pk])
+        # The lock statements read whether the patient wants the mail (no statement of its own).
+        wants = getattr(profile, "wants_points_mail", None)
+        mail_hooks.points_earned(practice.pk, kind, [profile.pk], wanted=wants)
     return entry
 
 
