@@ -1,6 +1,7 @@
-"""`make run`: migrate, load the demo, then serve the hub and the Orthotrac simulator.
+"""`make run`: migrate, load the demo, then serve the hub and the Orthotrac simulator,
+with a background worker (`rewardshub worker`: mail to patients) beside the hub.
 
-Both servers run in the foreground until Ctrl-C (or SIGTERM), which stops both.
+All three run in the foreground until Ctrl-C (or SIGTERM), which stops them all.
 """
 
 from __future__ import annotations
@@ -46,8 +47,16 @@ def main() -> int:
         "PMS_SIM_DB": str(VAR / "pms_sim.sqlite3"),
     }
     subprocess.run([sys.executable, "-m", "pms_sim", "seed"], check=True, cwd=ROOT, env=env)
+    # Links in patient mail (written to var/mail/) point at this hub.
+    hub_env = dict(os.environ)
+    hub_env.setdefault("REWARDSHUB_PUBLIC_URL", hub_url)
+    # A demo's points mail waits a minute for the visit's other awards (30 in production).
+    hub_env.setdefault("REWARDSHUB_MAIL_DIGEST_SECONDS", "60")
     children = [
-        subprocess.Popen([str(BIN / "rewardshub"), "serve", "--port", str(hub_port)], cwd=ROOT),
+        subprocess.Popen(
+            [str(BIN / "rewardshub"), "serve", "--port", str(hub_port)], cwd=ROOT, env=hub_env
+        ),
+        subprocess.Popen([str(BIN / "rewardshub"), "worker"], cwd=ROOT, env=hub_env),
         subprocess.Popen(
             [sys.executable, "-m", "pms_sim", "serve", "--port", str(sim_port)], cwd=ROOT, env=env
         ),
@@ -62,6 +71,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop)
     print(f"\nRewardsHub:            {hub_url}", flush=True)
     print(f"Orthotrac simulator:   {sim_url}", flush=True)
+    print("Background worker:     rewardshub worker (patient mail goes to var/mail/)", flush=True)
     print(f"Demo logins and cards: {demo_file}", flush=True)
     try:
         while all(child.poll() is None for child in children):

@@ -20,6 +20,7 @@ README_COMMANDS = [
     "housekeeping",
     "automations",
     "audit",
+    "worker",
 ]
 
 

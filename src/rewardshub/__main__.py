@@ -24,6 +24,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("housekeeping", "delete expired launch links, old Idempotency-Key answers and sessions"),
     ("automations", "pay the points that come with time: birthdays, treatment milestones (run)"),
     ("audit", "verify, anchor or seal the tamper-evident audit chains; make an audit key"),
+    ("worker", "run background jobs (mail to patients) until stopped, or --once"),
 )
 
 # Django commands an operator is never offered: they empty or overwrite the

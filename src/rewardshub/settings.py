@@ -69,6 +69,12 @@ INSTALLED_APPS = [
     "rewardshub.campaigns",
     "rewardshub.leads",
     "rewardshub.merges",
+    # Background jobs through Django's Tasks API (the django-tasks backport and its
+    # database backend) with our retries (jobs), and the patient mail they send (notify).
+    "django_tasks",
+    "django_tasks_db",
+    "rewardshub.jobs",
+    "rewardshub.notify",
     # Only for its static files: the offline Swagger UI at /api/v1/docs.
     "ninja",
 ]
@@ -288,6 +294,18 @@ EMAIL_USE_SSL = _mail.use_ssl
 # A mail server that does not answer must not hold a server thread for long.
 EMAIL_TIMEOUT = env_int("REWARDSHUB_EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("REWARDSHUB_EMAIL_FROM", "RewardsHub <rewards@localhost>")
+
+# Background jobs (rewardshub/jobs, `rewardshub worker`): Django's Tasks API with
+# the backport's database backend, so SQLite and PostgreSQL need no other server
+# (docs/deploy.md, Background jobs). A failed try is retried after
+# JOB_RETRY_SECONDS, doubling each time, up to JOB_ATTEMPTS tries; a job left
+# running longer than JOB_STALE_SECONDS by a worker that died is retried too.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+JOB_ATTEMPTS = env_int("REWARDSHUB_JOB_ATTEMPTS", 8, minimum=1)
+JOB_RETRY_SECONDS = env_int("REWARDSHUB_JOB_RETRY_SECONDS", 60, minimum=0)
+JOB_STALE_SECONDS = env_int("REWARDSHUB_JOB_STALE_SECONDS", 900, minimum=60)
+# A points-earned mail waits this long, so a visit's awards go in one mail (notify/digest.py).
+MAIL_DIGEST_SECONDS = env_int("REWARDSHUB_MAIL_DIGEST_SECONDS", 1800, minimum=0)
 
 LOGGING = {
     "version": 1,

@@ -30,7 +30,11 @@ urlpatterns = [
     path("portal/collect/", include("rewardshub.campaigns.urls_portal")),
     path("leads/", include("rewardshub.leads.urls")),
     path("portal/refer/", include("rewardshub.leads.urls_portal")),
+    path("portal/mail/", include("rewardshub.notify.urls_portal")),
     path("portal/", include("rewardshub.portal.urls")),
+    path("mail/", include("rewardshub.notify.urls_public")),
+    path("settings/jobs/", include("rewardshub.jobs.urls")),
+    path("", include("rewardshub.notify.urls")),
 ]
 
 handler400 = "rewardshub.views.bad_request"

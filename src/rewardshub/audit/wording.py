@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rewardshub.notify.kinds import kind_named
 from rewardshub.wording import count_of
 
 Detail = dict[str, Any]
@@ -234,7 +235,30 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "referral.bonus": lambda d: f"Referral bonus ({_points(d, signed=True)})"
     + (", approved in Pending rewards" if d.get("approved") else ""),
     "referral.bonus_held": lambda d: f"Referral bonus held in Pending rewards ({_points(d)})",
+    # Patient mail and background jobs (the kinds as notify.kinds names them).
+    "mail.sent": lambda d: f"Sent a “{_mail_kind(d)}” mail",
+    "mail.preferences": lambda d: _mail_choices(d),
+    "mail.unsubscribe": lambda d: f"Unsubscribed from “{_mail_kind(d)}” mails",
+    "mail.resubscribe": lambda d: f"Subscribed again to “{_mail_kind(d)}” mails",
+    "order.ready": lambda d: _with("Marked a prize ready for pickup", str(d.get("prize", ""))),
+    "job.retry": lambda d: _with("Retried a background job", str(d.get("kind", ""))),
 }
+
+
+def _mail_choices(detail: Detail) -> str:
+    """E.g. 'Chose patient mail: on Points earned, Birthday greeting; off Order cancelled'."""
+    parts = []
+    for key in ("on", "off"):
+        names = [_mail_kind({"kind": k}) for k in detail.get(key) or []]
+        if names:
+            parts.append(f"{key} {', '.join(names)}")
+    return _with("Chose patient mail", "; ".join(parts))
+
+
+def _mail_kind(detail: Detail) -> str:
+    found = kind_named(str(detail.get("kind", "")))
+    return found.label if found is not None else str(detail.get("kind", ""))
+
 
 _LEAD_WORDS = {
     "referral": "Referral",

@@ -14,6 +14,7 @@ from rewardshub.automations.ledger import AUTOMATIC
 from rewardshub.automations.models import AutoAward, AutoRule, Trigger
 from rewardshub.automations.rules import birthday_due
 from rewardshub.automations.state import auto_settings, is_excluded, practice_zone
+from rewardshub.notify import hooks as mail_hooks
 from rewardshub.patients.models import Profile, ProfileKind
 from rewardshub.points.ledger import lock_profile, post
 from rewardshub.points.models import EntryKind
@@ -85,6 +86,8 @@ def pay_birthdays(practice: Practice, today: dt.date | None = None) -> int:
         if year is None or year <= profile.birth_date.year:
             continue
         with transaction.atomic():
-            if pay_once(practice, profile, rule, str(year), f"Happy birthday! ({year})"):
+            award = pay_once(practice, profile, rule, str(year), f"Happy birthday! ({year})")
+            if award is not None:
                 paid += 1
+                mail_hooks.birthday_paid(practice.pk, profile.pk, award.entry_id)
     return paid

@@ -35,6 +35,7 @@ from rewardshub.automations.ledger import AUTOMATIC
 from rewardshub.automations.models import AutoAward, AutoRule, Trigger
 from rewardshub.automations.state import auto_settings, is_excluded
 from rewardshub.leads.models import STAGE_ORDER, Lead, LeadStatus
+from rewardshub.notify import hooks as mail_hooks
 from rewardshub.points.ledger import LedgerKey, lock_profile
 from rewardshub.points.models import LedgerEntry, PendingAward, RewardKind
 from rewardshub.points.rewards import pay_or_hold
@@ -141,6 +142,8 @@ def _paid(practice: Practice, lead: Lead, rule: AutoRule, entry: LedgerEntry) ->
     )
     Lead.objects.filter(pk=lead.pk).update(bonus_entry=entry, updated_at=timezone.now())
     lead.bonus_entry = entry
+    # Paid now or on approval: the referrer's "referral bonus paid" mail, if chosen.
+    mail_hooks.referral_bonus_paid(practice.pk, entry.profile_id, entry.pk)
 
 
 def bonus_decided(

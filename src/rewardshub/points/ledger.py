@@ -22,6 +22,7 @@ from django.utils import timezone
 from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError, idempotency_key_reused
 from rewardshub.fastsql import Rows, Statement, create
+from rewardshub.notify import hooks as mail_hooks
 from rewardshub.patients.models import Profile
 from rewardshub.points.models import LedgerEntry, RewardItem
 from rewardshub.practices.models import Location, Practice
@@ -30,9 +31,9 @@ from rewardshub.practices.models import Location, Practice
 # compiled once (fastsql.Statement), saving about 0.3 ms (lock) and 0.2 ms
 # (move) of the ORM's compile a call on SQLite (BENCHMARKS.md).
 _LOCK = Statement(
-    lambda pk, practice_id: Profile.objects.select_for_update().filter(
-        pk=pk, practice_id=practice_id
-    ),
+    lambda pk, practice_id: Profile.objects.select_for_update()
+    .filter(pk=pk, practice_id=practice_id)
+    .annotate(wants_points_mail=mail_hooks.wants_points_mail()),
     int,
     int,
     kind="models",
@@ -49,7 +50,8 @@ _LOCK_AND_REPLAY = Statement(
                 LedgerEntry.objects.filter(
                     practice_id=OuterRef("practice_id"), idempotency_key=first_entry
                 )
-            )
+            ),
+            wants_points_mail=mail_hooks.wants_points_mail(),
         )
     ),
     int,
@@ -213,6 +215,10 @@ def post(
     create(entry)
     _MOVE_BALANCE.run(profile.pk, practice.pk, points)
     profile.points_balance += points
+    if points > 0:
+        # The lock statements read whether the patient wants the mail (no statement of its own).
+        wants = getattr(profile, "wants_points_mail", None)
+        mail_hooks.points_earned(practice.pk, kind, [profile.pk], wanted=wants)
     return entry
 
 
@@ -266,4 +272,5 @@ def post_many(
     for profile_id, points, _ in postings:
         moves[profile_id] = moves.get(profile_id, 0) + points
     _MOVE_BALANCE.run_many([(pk, practice.pk, points) for pk, points in moves.items()])
+    mail_hooks.points_earned(practice.pk, kind, [pk for pk, points, _ in postings if points > 0])
     return [ids[public_id] for public_id in public_ids]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError
+from rewardshub.notify import hooks as mail_hooks
 from rewardshub.patients.models import Profile
 from rewardshub.points.ledger import lock_profile, not_enough_points, post
 from rewardshub.points.models import EntryKind, LedgerEntry, OrderStatus, Prize, PrizeOrder
@@ -152,6 +153,7 @@ def cancel_order(
                 "balance": profile.points_balance,
             },
         )
+        mail_hooks.order_cancelled(practice.pk, profile.pk, order.pk)
         return order
 
 

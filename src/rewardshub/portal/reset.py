@@ -15,13 +15,14 @@ from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
 from rewardshub.audit.models import Outcome
+from rewardshub.notify.compose import build_message
+from rewardshub.notify.kinds import PASSWORD_RESET
 from rewardshub.portal.models import PortalAccount
 
 SALT = "rewardshub.portal.reset"
@@ -84,25 +85,19 @@ def reset_emails(request: HttpRequest, email: str, actor: Actor) -> list[EmailMe
     accounts = PortalAccount.objects.filter(
         email=email.strip().lower(), activated_at__isnull=False
     ).select_related("profile", "practice")
-    mails = []
+    mails: list[EmailMessage] = []
     with transaction.atomic():
         for account in accounts:
             link = request.build_absolute_uri(
                 reverse("portal:reset_confirm", kwargs={"token": make_token(account)})
             )
             context = {
-                "practice": account.practice,
                 "first_name": account.profile.first_name,
                 "link": link,
                 "minutes": settings.PORTAL_RESET_SECONDS // 60,
             }
-            mails.append(
-                EmailMessage(
-                    subject=f"Your {account.practice.name} rewards password",
-                    body=render_to_string("portal/reset_email.txt", context),
-                    to=[account.email],
-                )
-            )
+            # Transactional (notify.kinds): never opted out of, no unsubscribe link.
+            mails.append(build_message(PASSWORD_RESET, account.practice, account.email, context))
             record_event(
                 practice=account.practice,
                 actor=actor,
