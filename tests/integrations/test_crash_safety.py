@@ -23,6 +23,7 @@ Two ways a PMS sends a batch, two commit units:
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -166,7 +167,8 @@ def _send(url: str, token: str, call: int, idempotency: bool) -> Answer:
             )
     except urllib.error.HTTPError as err:
         return Answer(err.code)
-    except OSError:  # connection reset or refused: the kill
+    except (OSError, http.client.IncompleteRead):
+        # Connection reset or refused, or the answer cut off half-way: the kill.
         return Answer(None)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from tests.integrations.conftest import CHART, EMMA, Api, make_key
-from tests.integrations.test_concurrency import _together
+from tests.race import run_together
 
 from rewardshub.integrations.models import IdempotencyRecord
 from rewardshub.patients.models import Profile
@@ -134,7 +134,7 @@ def test_it_awards_once_when_two_same_key_requests_arrive_together(
     def call() -> Any:
         return _award(Api(client=Client(), token=api.token), 20, "same-visit")
 
-    first, second = _together([call, call])
+    first, second = run_together([call, call], timeout=30)
 
     assert (first.status_code, second.status_code) == (200, 200)
     assert first.json() == second.json()

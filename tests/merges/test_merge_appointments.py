@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.db import connection, transaction
 from django.db.models import Sum
-from tests.campaigns.test_campaigns_concurrency import _race
 from tests.conftest import SYSTEM
 from tests.integrations.conftest import CHART
+from tests.race import run_together
 
 from rewardshub.automations.actions import Where, record_appointment
 from rewardshub.automations.book import AppointmentWrite, write_book
@@ -169,7 +170,7 @@ def test_pms_calls_racing_a_merge_write_to_the_survivor(pair: Pair) -> None:
             for appointment_id in ("B1", "B2")
         ]
     }
-    outcomes = _race(
+    outcomes = Counter(run_together(
         [
             _merging_slowly(pair, merged),
             _after(
@@ -178,7 +179,7 @@ def test_pms_calls_racing_a_merge_write_to_the_survivor(pair: Pair) -> None:
             ),
             _after(merged, lambda: pair.book.put("P1", "completed", completed_at=pair.book.at(30))),
         ]
-    )
+    ))
     print(f"\nappointments racing a merge on {connection.vendor}: {dict(outcomes)}")
     assert outcomes["merged"] == 1
     assert_nothing_on_the_tombstone(pair)
