@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from rewardshub.points import reporting, reports
+from rewardshub.points import dashboard, reporting, reports
 from rewardshub.practices.context import HubContext, staff_view
 from rewardshub.practices.models import REPORT_ROLES, Practice
 
@@ -17,10 +17,10 @@ PAGE = "points/reports.html"
 
 
 def _page(practice: Practice, period: reports.Period) -> dict[str, object]:
-    return {
-        "summary": reports.summary(practice, period),
-        "tables": [table(practice, period) for table in reports.TABLES.values()],
-    }
+    tables = [table(practice, period) for table in reports.TABLES.values()]
+    dates = next(table for table in tables if table.key == "dates")
+    chart = dashboard.table_panel(dates, ("Awarded", "Redeemed"), "dates", dates.title).chart
+    return {"summary": reports.summary(practice, period), "tables": tables, "dates_chart": chart}
 
 
 @require_GET
