@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rewardshub.points.chart_geometry import bar_chart, nice_step
+from rewardshub.points.chart_geometry import CHAR_WIDTH, LABEL_PAD, MAX_BAR, bar_chart, nice_step
 
 values = st.lists(st.integers(min_value=-10**7, max_value=10**7), min_size=1, max_size=16)
 series_sets = values.flatmap(
@@ -23,7 +23,7 @@ EPSILON = 0.02  # the geometry is rounded to hundredths of a unit
 @settings(max_examples=300, deadline=None)
 @given(series_sets)
 def test_bars_stay_in_the_plot_and_are_in_proportion(sets: list[list[int]]) -> None:
-    categories = [f"c{n}" for n in range(len(sets[0]))]
+    categories = [f"Week of {n}" for n in range(len(sets[0]))]
     chart = bar_chart(categories, [(f"s{n}", v) for n, v in enumerate(sets)])
     assert len(chart.bars) == len(categories) * len(sets)
     span = chart.ticks[-1].value - chart.ticks[0].value
@@ -49,6 +49,13 @@ def test_bars_stay_in_the_plot_and_are_in_proportion(sets: list[list[int]]) -> N
     assert chart.ticks[0].y == pytest.approx(chart.plot_bottom)
     steps = {b.value - a.value for a, b in zip(chart.ticks, chart.ticks[1:], strict=False)}
     assert len(steps) == 1
+    # Groups never overlap; labels never crowd each other.
+    for a, b in zip(chart.bars, chart.bars[1:], strict=False):
+        assert a.x + a.width <= b.x + EPSILON
+    gaps = [b.x - a.x for a, b in zip(chart.labels, chart.labels[1:], strict=False)]
+    room = max(len(label.text) for label in chart.labels) * CHAR_WIDTH + LABEL_PAD
+    assert all(gap >= room - EPSILON for gap in gaps)
+    assert chart.labels[0].text == categories[0]
 
 
 def test_the_bars_of_a_week_sit_side_by_side() -> None:
@@ -69,6 +76,16 @@ def test_an_empty_chart_has_a_scale_and_no_bars() -> None:
     assert [t.value for t in chart.ticks] == [0, 1]
     all_zero = bar_chart(["a"], [("Orders", [0])])
     assert [bar.height for bar in all_zero.bars] == [0]
+
+
+def test_a_month_of_days_labels_every_few_days_and_few_bars_stay_narrow() -> None:
+    days = [f"2026-03-{n:02}" for n in range(1, 32)]
+    chart = bar_chart(days, [("Awarded", list(range(31)))])
+    assert [label.text for label in chart.labels][:3] == ["2026-03-01", "2026-03-05", "2026-03-09"]
+    assert len(chart.bars) == 31
+    two = bar_chart(["Sticker pack", "Headphones"], [("Orders", [2, 1])])
+    assert all(bar.width == MAX_BAR for bar in two.bars)
+    assert two.bars[0].x + MAX_BAR / 2 == pytest.approx(two.labels[0].x, abs=EPSILON)
 
 
 def test_a_long_label_is_cut_and_kept_whole_on_its_bar() -> None:

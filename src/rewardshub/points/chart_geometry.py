@@ -22,6 +22,9 @@ BOTTOM = 56  # room for the category labels
 GAP = 0.2  # share of each category's slot left empty between groups
 TICKS = 5  # about this many steps on the value axis
 LABEL_CHARS = 14  # longer category labels are cut (the full one is in the bar's title)
+CHAR_WIDTH = 7  # about the width of one label character (13px text, points.css)
+LABEL_PAD = 10  # and this much room between two labels: with many, only every n-th is shown
+MAX_BAR = 56  # few categories: bars no wider than this, centred in their slot
 
 
 @dataclass(frozen=True)
@@ -115,12 +118,15 @@ def bar_chart(
 
     zero_y = y_of(0)
     slot = (plot_right - plot_left) / max(1, len(categories))
-    bar_width = slot * (1 - GAP) / len(series)
+    bar_width = min(slot * (1 - GAP) / len(series), MAX_BAR)
+    longest = max((len(_short(category)) for category in categories), default=0)
+    label_every = max(1, math.ceil((longest * CHAR_WIDTH + LABEL_PAD) / slot))
     bars: list[Bar] = []
     labels: list[Label] = []
     for c, category in enumerate(categories):
-        group_left = plot_left + c * slot + slot * GAP / 2
-        labels.append(Label(_short(category), plot_left + (c + 0.5) * slot))
+        group_left = plot_left + (c + 0.5) * slot - bar_width * len(series) / 2
+        if c % label_every == 0:
+            labels.append(Label(_short(category), round(plot_left + (c + 0.5) * slot, 2)))
         for s, (name, values) in enumerate(series):
             value = values[c]
             upper, lower = y_of(max(value, 0)), y_of(min(value, 0))
