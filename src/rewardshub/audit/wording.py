@@ -105,6 +105,7 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "card.replace": lambda d: f"Replaced card{_card(d, 'old_card_last4')} with card{_card(d)}",
     "cards.issue": lambda d: f"Issued a batch of {_cards(d)}",
     "cards.import": lambda d: f"Imported a batch of {_cards(d)}",
+    "cards.print": lambda d: f"Printed card sheets of {_cards(d)} (without passwords)",
     "practice.create": lambda d: "Created the practice",
     "practice.update": lambda d: _with("Changed practice settings", _fields(d)),
     "location.create": lambda d: f"Added location “{d.get('name', '')}”",

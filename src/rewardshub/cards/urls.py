@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rewardshub.cards import views, views_batches
+from rewardshub.cards import views, views_batches, views_sheets
 
 app_name = "cards"
 urlpatterns = [
@@ -10,4 +10,6 @@ urlpatterns = [
     # Settings > Card batches (owners and admins).
     path("batches/", views_batches.batches, name="batches"),
     path("batches/issue/", views_batches.batch_issue, name="batch_issue"),
+    # Reprint a batch's card sheets (no passwords), by the batch's opaque public id.
+    path("batches/<uuid:public_id>/sheets/", views_sheets.batch_sheets, name="batch_sheets"),
 ]

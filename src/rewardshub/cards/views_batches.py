@@ -1,7 +1,8 @@
 """Settings > Card batches: the practice's batches and issuing a new one.
 
 A new batch's temporary passwords exist in clear only once: the POST that
-issues the batch answers with its card list (CSV, `Cache-Control: no-store`).
+issues the batch answers with its card list (CSV, or PDF card sheets: see
+sheets.py; `Cache-Control: no-store`).
 Nothing keeps them afterwards, neither the session nor any table; the
 database only ever has their keyed hashes.
 """
@@ -19,6 +20,7 @@ from rewardshub.cards.batch_forms import IssueBatchForm
 from rewardshub.cards.batches import issue_batch, write_issued_csv
 from rewardshub.cards.models import Card, CardBatch, CardState
 from rewardshub.cards.queries import set_not_connected, username_numbers
+from rewardshub.cards.sheets import SheetCard, sheet_filename, sheet_response
 from rewardshub.errors import ActionError
 from rewardshub.practices.context import HubContext, staff_view
 from rewardshub.practices.models import SETTINGS_ROLES
@@ -26,7 +28,7 @@ from rewardshub.web import csv_attachment
 from rewardshub.wording import count_of
 
 
-def _batches_page(
+def batches_page(
     request: HttpRequest,
     hub: HubContext,
     *,
@@ -57,7 +59,7 @@ def _batches_page(
         "section": "cards",
         "batches": batches,
         "set_cards": set_not_connected(hub.practice),
-        "form": form or IssueBatchForm(initial={"count": 100}),
+        "form": form or IssueBatchForm(initial={"count": 100, "format": "csv"}),
         "error": error,
     }
     return render(request, "cards/batches.html", context, status=status)
@@ -66,7 +68,7 @@ def _batches_page(
 @require_safe
 @staff_view(roles=SETTINGS_ROLES)
 def batches(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
-    return _batches_page(request, hub)
+    return batches_page(request, hub)
 
 
 @require_POST
@@ -75,7 +77,7 @@ def batch_issue(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
     """Issue a batch and answer with its card list: the one time it exists in clear."""
     form = IssueBatchForm(request.POST)
     if not form.is_valid():
-        return _batches_page(request, hub, form=form, status=422)
+        return batches_page(request, hub, form=form, status=422)
     try:
         issued = issue_batch(
             practice=hub.practice,
@@ -84,19 +86,27 @@ def batch_issue(request: HttpRequest, *, hub: HubContext) -> HttpResponse:
             actor=hub.actor,
         )
     except ActionError as exc:
-        return _batches_page(request, hub, form=form, error=exc.message, status=exc.status)
+        return batches_page(request, hub, form=form, error=exc.message, status=exc.status)
     # The batch of the first new card: exact even when two owners issue at once.
     batch = Card.objects.select_related("batch").get(number=issued[0].number).batch
-    stamp = timezone.localtime(batch.created_at).strftime("%Y%m%d-%H%M")
-    filename = f"cards-{hub.practice.slug}-{stamp}.csv"
+    if form.cleaned_data["format"] == "pdf":
+        filename = sheet_filename(hub.practice, batch.created_at)
+        what = "Their card sheets came as the download"
+    else:
+        stamp = timezone.localtime(batch.created_at).strftime("%Y%m%d-%H%M")
+        filename = f"cards-{hub.practice.slug}-{stamp}.csv"
+        what = "Their card list came as the download"
     # Shown on the next page the owner opens; it holds no password.
     messages.success(
         request,
-        f"Issued {count_of(len(issued), 'card')}. Their card list came as the download "
+        f"Issued {count_of(len(issued), 'card')}. {what} "
         f"{filename}: keep "
         "that file until the cards are printed, it is the only copy of their temporary "
         "passwords. If it is lost, issue a new batch.",
     )
+    if form.cleaned_data["format"] == "pdf":
+        cards = [SheetCard(card.number, card.temp_password) for card in issued]
+        return sheet_response(request, hub.practice, cards, filename)
     response = csv_attachment(filename)
     write_issued_csv(issued, response)  # type: ignore[arg-type]
     return response
