@@ -3,15 +3,14 @@ referred lead when the lead reaches the practice's stage, through the ledger."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 from django.test import Client
 from tests.conftest import SYSTEM
 from tests.leads.conftest import BONUS, enable_bonus
+from tests.race import run_together
 
 from rewardshub.audit.models import AuditEvent
 from rewardshub.automations.models import AutoAward, AutoRule, AutoSettings
@@ -135,28 +134,12 @@ def test_it_pays_once_when_the_stage_is_set_concurrently(
     acworth: Practice, referrer: Profile, make_lead: Callable[..., Lead], bonus_rule: AutoRule
 ) -> None:
     lead = make_lead(acworth, referred_by=referrer)
-    threads_n = 8
-    barrier = threading.Barrier(threads_n)
-    failures: list[BaseException] = []
 
-    def worker() -> None:
-        barrier.wait()
-        try:
-            set_status(
-                practice=acworth, lead=lead, status=LeadStatus.STARTED_TREATMENT, actor=SYSTEM
-            )
-        except BaseException as exc:  # reported below; a thread must not die silently
-            failures.append(exc)
-        finally:
-            connection.close()
+    def started() -> None:
+        set_status(practice=acworth, lead=lead, status=LeadStatus.STARTED_TREATMENT, actor=SYSTEM)
 
-    threads = [threading.Thread(target=worker) for _ in range(threads_n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_together([started] * 8, timeout=60)
 
-    assert not failures, failures
     assert ledger(referrer) == (BONUS, BONUS)
     assert AutoAward.objects.count() == 1
     assert AuditEvent.objects.filter(action="lead.status").count() == 1

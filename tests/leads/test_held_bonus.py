@@ -5,15 +5,14 @@ paid or no bonus, never the friend's stage."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 from django.test import Client
 from tests.conftest import SYSTEM
 from tests.leads.conftest import BONUS
+from tests.race import run_together
 
 from rewardshub.audit.models import AuditEvent
 from rewardshub.audit.wording import describe_action
@@ -312,29 +311,17 @@ def test_approving_concurrently_pays_once(
 ) -> None:
     pending = PendingAward.objects.get()
     threads_n = 4
-    barrier = threading.Barrier(threads_n)
-    refused: list[str] = []
-    failures: list[BaseException] = []
 
-    def worker() -> None:
-        barrier.wait()
+    def approve() -> str:
         try:
             decide_pending(practice=acworth, pending=pending, approve=True, actor=SYSTEM)
         except ActionError as exc:
-            refused.append(exc.code)
-        except BaseException as exc:  # reported below; a thread must not die silently
-            failures.append(exc)
-        finally:
-            connection.close()
+            return exc.code
+        return "approved"
 
-    threads = [threading.Thread(target=worker) for _ in range(threads_n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = run_together([approve] * threads_n, timeout=60)
 
-    assert not failures, failures
-    assert refused == ["already_decided"] * (threads_n - 1)
+    assert sorted(outcomes) == ["already_decided"] * (threads_n - 1) + ["approved"]
     assert ledger(referrer) == (BONUS, BONUS)
     assert AutoAward.objects.count() == 1
     assert AuditEvent.objects.filter(action="referral.bonus").count() == 1
@@ -347,26 +334,8 @@ def test_reaching_the_stage_concurrently_holds_once(
 ) -> None:
     hold_referrals(acworth)
     lead = make_lead(acworth, referred_by=referrer)
-    threads_n = 6
-    barrier = threading.Barrier(threads_n)
-    failures: list[BaseException] = []
+    run_together([lambda: start(acworth, lead)] * 6, timeout=60)
 
-    def worker() -> None:
-        barrier.wait()
-        try:
-            start(acworth, lead)
-        except BaseException as exc:  # reported below; a thread must not die silently
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(threads_n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert not failures, failures
     assert PendingAward.objects.filter(profile=referrer).count() == 1
     assert Lead.objects.get(pk=lead.pk).bonus_pending == PendingAward.objects.get()
     assert ledger(referrer) == (0, 0)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from django.contrib.messages import get_messages
@@ -57,6 +57,31 @@ def unchanged(lead: Lead, status: str = LeadStatus.NEW) -> None:
     lead.refresh_from_db()
     assert (lead.status, lead.converted_profile, lead.converted_at) == (status, None, None)
     assert not AuditEvent.objects.filter(action="lead.convert").exists()
+
+
+class Desk(NamedTuple):
+    """What most refusals start from: the front desk, its practice, a lead maker
+    and the patient Amelia."""
+
+    client: Client
+    practice: Practice
+    make_lead: Callable[..., Lead]
+    amelia: Profile
+
+
+@pytest.fixture
+def desk(
+    frontdesk_client: Client,
+    acworth: Practice,
+    make_lead: Callable[..., Lead],
+    amelia: Profile,
+) -> Desk:
+    return Desk(frontdesk_client, acworth, make_lead, amelia)
+
+
+def assert_refused(response: Any, status: int, message: str) -> None:
+    assert response.status_code == status
+    assert response.context["convert_error"] == message
 
 
 def balance(profile: Profile) -> int:
@@ -204,73 +229,54 @@ class TestRefusals:
 
         response = convert(frontdesk_client, lead, other)
 
-        assert response.status_code == 409
-        assert response.context["convert_error"] == (
+        assert_refused(response, 409, (
             f"This lead was already converted into hub patient {amelia.username} "
             "(Amelia Lopez). Nothing was changed."
-        )
+        ))
         lead.refresh_from_db()
         assert lead.converted_profile == amelia
         assert AuditEvent.objects.filter(action="lead.convert").count() == 1
 
-    def test_an_erased_lead_cannot_be_converted(
-        self,
-        frontdesk_client: Client,
-        acworth: Practice,
-        make_lead: Callable[..., Lead],
-        amelia: Profile,
-    ) -> None:
+    def test_an_erased_lead_cannot_be_converted(self, desk: Desk) -> None:
+        frontdesk_client, acworth, make_lead, amelia = desk
         lead = make_lead(acworth)
         set_status(practice=acworth, lead=lead, status=LeadStatus.LOST, actor=SYSTEM)
         erase_lead(practice=acworth, lead=lead, actor=SYSTEM)
 
         response = convert(frontdesk_client, lead, amelia)
 
-        assert response.status_code == 409
-        assert response.context["convert_error"] == (
+        assert_refused(response, 409, (
             "This lead's personal details were erased on request: it stays in the counts "
             "as an anonymous lost lead and cannot be changed."
-        )
+        ))
         assert 'id="lead-convert"' not in response.content.decode()
         unchanged(lead, LeadStatus.LOST)
 
-    def test_a_lost_lead_is_set_back_first(
-        self,
-        frontdesk_client: Client,
-        acworth: Practice,
-        make_lead: Callable[..., Lead],
-        amelia: Profile,
-    ) -> None:
+    def test_a_lost_lead_is_set_back_first(self, desk: Desk) -> None:
+        frontdesk_client, acworth, make_lead, amelia = desk
         lead = make_lead(acworth)
         set_status(practice=acworth, lead=lead, status=LeadStatus.LOST, actor=SYSTEM)
 
         response = convert(frontdesk_client, lead, amelia)
 
-        assert response.status_code == 409
-        assert response.context["convert_error"] == (
+        assert_refused(response, 409, (
             "This lead is marked Lost. If they came back, set its status first, "
             "then convert it. Nothing was changed."
-        )
+        ))
         unchanged(lead, LeadStatus.LOST)
 
-    def test_a_patient_who_is_another_leads_conversion_is_refused(
-        self,
-        frontdesk_client: Client,
-        acworth: Practice,
-        make_lead: Callable[..., Lead],
-        amelia: Profile,
-    ) -> None:
+    def test_a_patient_who_is_another_leads_conversion_is_refused(self, desk: Desk) -> None:
+        frontdesk_client, acworth, make_lead, amelia = desk
         first = make_lead(acworth)
         convert_lead(practice=acworth, lead=first, profile=amelia, actor=SYSTEM)
         second = make_lead(acworth, first_name="Ava", email="ava@example.com")
 
         response = convert(frontdesk_client, second, amelia)
 
-        assert response.status_code == 409
-        assert response.context["convert_error"] == (
+        assert_refused(response, 409, (
             f"Hub patient {amelia.username} was already converted from another lead. "
             "Nothing was changed."
-        )
+        ))
         second.refresh_from_db()
         assert (second.converted_profile, second.status) == (None, LeadStatus.NEW)
 
@@ -286,11 +292,10 @@ class TestRefusals:
 
         response = convert(frontdesk_client, lead, referrer)
 
-        assert response.status_code == 409
-        assert response.context["convert_error"] == (
+        assert_refused(response, 409, (
             "This patient referred the lead: a lead becomes the friend's own profile, "
             "not the referrer's. Nothing was changed."
-        )
+        ))
         unchanged(lead)
         assert balance(referrer) == 0
 
