@@ -192,6 +192,23 @@ class TestOrderList:
             response = frontdesk_client.get(self.url)
         assert len(response.context["orders"]) == 5
 
+    def test_its_pages_keep_the_list_shown(
+        self, frontdesk_client: Client, acworth: Practice, emma: Profile,
+        prizes: dict[str, Prize], monkeypatch: Any,
+    ) -> None:
+        from rewardshub.points import views_orders
+
+        monkeypatch.setattr(views_orders, "PAGE_SIZE", 2)
+        for _ in range(3):
+            order_prize(practice=acworth, profile=emma, prize=prizes["sticker"], actor=SYSTEM)
+        first = frontdesk_client.get(self.url).content.decode()
+        assert "Page 1 of 2" in first and 'href="?show=todo&amp;page=2"' in first
+        assert "← Previous" not in first
+        second = frontdesk_client.get(self.url + "?show=todo&page=2").content.decode()
+        assert "Page 2 of 2" in second and 'href="?show=todo&amp;page=1"' in second
+        assert "Next →" not in second
+        assert "Page 1 of" not in frontdesk_client.get(self.url + "?show=done").content.decode()
+
 
 class TestFulfil:
     def test_it_marks_the_order_fulfilled(
