@@ -248,3 +248,53 @@ class TestHistoryStatements:
             assert rows == self.page(profile, _orm_extras(profile))
             assert rows and bool(rows[0][-1]) is waiting
             assert rows[0][-2] == LedgerEntry.objects.filter(profile=profile).count()
+
+
+class TestPageStatements:
+    """The profile page's reads compiled once: the sync health banner's and the
+    chart links' (the appointments panel's is in tests/automations)."""
+
+    def test_the_sync_watch_read_gives_the_querysets_row(
+        self, acworth: Practice, riverside: Practice
+    ) -> None:
+        from tests.integrations.conftest import make_key
+
+        from rewardshub.integrations import health
+        from rewardshub.integrations.models import SyncWatch
+
+        assert health._WATCH.rows(acworth.pk) == []
+        SyncWatch.objects.create(practice=acworth, silence_minutes=30)
+        make_key(acworth)
+        cached = health._WATCH.rows(acworth.pk)
+        orm = list(health._watch(acworth.pk))
+        assert len(cached) == 1 and cached[0].since is not None
+        names = ("since", "system", "last_call")
+        assert [(fields(w), [getattr(w, n) for n in names]) for w in cached] == [
+            (fields(w), [getattr(w, n) for n in names]) for w in orm
+        ]
+        assert health._WATCH.rows(riverside.pk) == []
+
+    def test_the_chart_links_read_gives_the_querysets_rows(
+        self,
+        acworth: Practice,
+        riverside: Practice,
+        issue_cards: Callable[[Practice, int], list[str]],
+    ) -> None:
+        from django.test import Client
+        from tests.integrations.conftest import EMMA, Api, make_key
+
+        from rewardshub.integrations import queries as integration_queries
+        from rewardshub.integrations.models import PmsLink
+
+        api = Api(Client(), make_key(acworth)[1])
+        assert api.set_card("C-1", issue_cards(acworth, 1)[0], **EMMA).status_code == 200
+        assert api.update("C-1", first_name="Emmy").status_code == 200
+        profile_id = PmsLink.objects.get(practice=acworth, chart_id="C-1").profile_id
+        cached = integration_queries._LINKS.rows(acworth.pk, profile_id)
+        orm = list(integration_queries._links(acworth.pk, profile_id))
+        names = ("last_event_at", "last_event_action", "last_event_outcome")
+        assert len(cached) == 1 and cached[0].last_event_at is not None
+        assert [(fields(k), [getattr(k, n) for n in names]) for k in cached] == [
+            (fields(k), [getattr(k, n) for n in names]) for k in orm
+        ]
+        assert integration_queries._LINKS.rows(riverside.pk, profile_id) == []

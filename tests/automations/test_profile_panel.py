@@ -272,9 +272,11 @@ class TestCost:
         new = AuditEvent.objects.exclude(pk__in=before)
         assert list(new.values_list("action", flat=True)) == ["profile.view"]
 
-    def test_the_panel_is_three_queries_however_many_visits(
+    def test_the_panel_is_two_queries_however_many_visits(
         self, past: Book, emma: Profile
     ) -> None:
+        with CaptureQueriesContext(connection) as none:
+            assert panel(emma) is None
         kept(past, "P0", 0)
         with CaptureQueriesContext(connection) as one:
             panel(emma)
@@ -283,4 +285,22 @@ class TestCost:
         ok(past.put("F1", "scheduled", starts_at=NEXT.isoformat()), 201)
         with CaptureQueriesContext(connection) as many:
             panel(emma)
-        assert len(one) == len(many) == 3
+        assert len(none) == 1
+        assert len(one) == len(many) == 2
+
+
+def test_the_panels_cached_statement_gives_the_querysets_rows(
+    visits: Book, emma: Profile, riverside: Practice
+) -> None:
+    """The compiled-once read of the shown appointments (next, last five, owed)
+    matches the plain QuerySet it is built from, field for field, with its places."""
+    from tests.test_cached_statements import fields
+
+    from rewardshub.automations import queries
+
+    cached = queries._SHOWN.rows(emma.practice_id, emma.pk)
+    orm = list(queries._shown(emma.practice_id, emma.pk))
+    assert len(cached) == 6  # the next visit and the last five
+    assert [(fields(a), a.place) for a in cached] == [(fields(a), a.place) for a in orm]
+    assert sorted(a.place for a in cached).count(queries._NEXT) == 1
+    assert queries._SHOWN.rows(riverside.pk, emma.pk) == []

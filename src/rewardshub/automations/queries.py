@@ -3,8 +3,9 @@ the last few with the points each earned, and what a take-back could not take.
 
 Every query is scoped to the profile's practice. The staff panel is shown on
 the profile page and in the PMS chart tab through `patients.pms_hooks` (the
-patients app may not import this one), in three queries whatever the number
-of appointments: the next visit, the last few, and their rules' awards.
+patients app may not import this one), in one query when the PMS sent none and
+two otherwise, whatever the number of appointments: the shown appointments,
+and their rules' awards.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from rewardshub.automations.ledger import describe
@@ -24,6 +26,7 @@ from rewardshub.automations.models import (
     AutoAward,
     AutoRule,
 )
+from rewardshub.fastsql import Statement
 from rewardshub.patients.models import Profile
 from rewardshub.patients.pms_hooks import Include
 from rewardshub.wording import count_of
@@ -124,12 +127,61 @@ def not_taken_line(rule: AutoRule, appointment: Appointment, points: int) -> str
     )
 
 
-def panel(profile: Profile, now: dt.datetime | None = None) -> Panel | None:
-    """The appointments panel of a profile; None when the PMS sent it no appointment."""
-    now = now or timezone.now()
-    upcoming = next_visit(profile, now)
-    recent = recent_visits(profile, now)
-    shown = {a.pk: a for a in ([upcoming] if upcoming else []) + recent}
+# Where a row of _SHOWN goes on the panel.
+_NEXT, _RECENT, _OWED = 1, 2, 3
+
+
+def _shown(practice_id: int, profile_id: int) -> QuerySet[Appointment]:
+    """The panel's appointments in one query: the next visit, the last few, and
+    any whose take-back or deduction is still owed (by practice only: a chart
+    linked to another profile since keeps its history here), each with its place."""
+    mine = Appointment.objects.filter(
+        practice_id=practice_id, profile_id=profile_id, deleted_at__isnull=True
+    )
+    upcoming = (
+        mine.filter(starts_at__gt=Now())
+        .exclude(status__in=_NOT_COMING)
+        .order_by("starts_at", "id")
+        .values("pk")[:1]
+    )
+    recent = mine.filter(starts_at__lte=Now()).order_by("-starts_at", "-id").values("pk")[:RECENT]
+    owed = (
+        AutoAward.objects.filter(
+            practice_id=practice_id, profile_id=profile_id, appointment__isnull=False
+        )
+        .exclude(uncollected=0)
+        .values("appointment_id")
+    )
+    return (
+        Appointment.objects.filter(practice_id=practice_id)
+        .filter(Q(pk__in=upcoming) | Q(pk__in=recent) | Q(pk__in=owed))
+        .annotate(
+            place=Case(
+                When(pk__in=upcoming, then=Value(_NEXT)),
+                When(pk__in=recent, then=Value(_RECENT)),
+                default=Value(_OWED),
+            )
+        )
+        .order_by("-starts_at", "-id")
+    )
+
+
+# On every profile page and chart tab: compiled once, since the ORM's compile of
+# these subqueries costs about 1.5 ms a page and the query, on an index,
+# microseconds (BENCHMARKS.md, "The profile page's own queries").
+_SHOWN = Statement(_shown, int, int, kind="models")
+
+
+def panel(profile: Profile) -> Panel | None:
+    """The appointments panel of a profile; None when the PMS sent it no appointment.
+
+    One query when there is none; with some, a second for their rules' awards."""
+    found = _SHOWN.rows(profile.practice_id, profile.pk)
+    if not found:
+        return None
+    shown = {a.pk: a for a in found}
+    upcoming = next((a for a in found if a.place == _NEXT), None)
+    recent = [a for a in found if a.place == _RECENT]
     awards = (
         AutoAward.objects.filter(
             practice_id=profile.practice_id, profile=profile, appointment__isnull=False
@@ -147,13 +199,8 @@ def panel(profile: Profile, now: dt.datetime | None = None) -> Panel | None:
         moved[award.appointment_id][award.rule_id] += award.points
         owed[(award.appointment_id, award.rule_id)] += award.uncollected
     owing = sorted(pair for pair, points in owed.items() if points > 0)
-    if not shown and not owing:
+    if upcoming is None and not recent and not owing:
         return None
-    missing = {pk for pk, _ in owing} - set(shown)
-    if missing:
-        # By practice only: a chart linked to another profile since keeps its history here.
-        found = Appointment.objects.filter(practice_id=profile.practice_id, pk__in=missing)
-        shown.update((a.pk, a) for a in found)
     visits: dict[int, Visit] = {}
     for pk, appointment in shown.items():
         visit = _visit(appointment)

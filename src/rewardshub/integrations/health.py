@@ -13,10 +13,11 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import dateformat
 
+from rewardshub.fastsql import Statement
 from rewardshub.integrations.models import SyncWatch
 from rewardshub.integrations.silence import (
     OpeningHours,
@@ -65,20 +66,29 @@ def opening_hours(watch: SyncWatch, zone: ZoneInfo) -> OpeningHours | None:
     )
 
 
-def sync_health(practice: Practice, now: dt.datetime) -> SyncHealth:
-    """The practice's sync health at `now` (aware), in one query."""
+def _watch(practice_id: int) -> QuerySet[SyncWatch]:
+    """The practice's threshold with its active keys' last call and newest start."""
     active = IntegrationKey.objects.filter(practice_id=OuterRef("practice_id"), revoked_at=None)
     seen = active.annotate(seen=Coalesce("last_used_at", "created_at")).order_by("-seen", "-pk")
     called = active.filter(last_used_at__isnull=False).order_by("-last_used_at")
-    watch = (
-        SyncWatch.objects.filter(practice_id=practice.pk, silence_minutes__isnull=False)
-        .annotate(
-            since=Subquery(seen.values("seen")[:1]),
-            system=Subquery(seen.values("system")[:1]),
-            last_call=Subquery(called.values("last_used_at")[:1]),
-        )
-        .first()
-    )
+    return SyncWatch.objects.filter(
+        practice_id=practice_id, silence_minutes__isnull=False
+    ).annotate(
+        since=Subquery(seen.values("seen")[:1]),
+        system=Subquery(seen.values("system")[:1]),
+        last_call=Subquery(called.values("last_used_at")[:1]),
+    )[:1]
+
+
+# Read by every staff page an owner or admin opens (the banner): compiled once,
+# since the ORM's three subqueries cost about 1.5 ms a page to compile and the
+# query itself microseconds (BENCHMARKS.md, "The profile page's own queries").
+_WATCH = Statement(_watch, int, kind="models")
+
+
+def sync_health(practice: Practice, now: dt.datetime) -> SyncHealth:
+    """The practice's sync health at `now` (aware), in one query."""
+    watch = _WATCH.first(practice.pk)
     if watch is None or watch.since is None or watch.silence_minutes is None:  # type: ignore[attr-defined]
         return NOT_WATCHED
     zone = ZoneInfo(practice.time_zone)

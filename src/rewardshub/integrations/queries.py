@@ -11,6 +11,7 @@ from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from rewardshub.fastsql import Statement
 from rewardshub.integrations.models import (
     PmsLink,
     SyncAction,
@@ -130,6 +131,29 @@ def needs_attention(practice: Practice) -> list[SyncEvent]:
     )
 
 
+def _links(practice_id: int, profile_id: int) -> QuerySet[PmsLink]:
+    latest = SyncEvent.objects.filter(
+        practice_id=practice_id,
+        system=OuterRef("system"),
+        chart_id=OuterRef("chart_id"),
+    ).order_by("-created_at", "-id")
+    return (
+        PmsLink.objects.filter(practice_id=practice_id, profile_id=profile_id)
+        .annotate(
+            last_event_at=Subquery(latest.values("created_at")[:1]),
+            last_event_action=Subquery(latest.values("action")[:1]),
+            last_event_outcome=Subquery(latest.values("outcome")[:1]),
+        )
+        .order_by("system")
+    )
+
+
+# On every profile page and chart tab: compiled once (the three subqueries
+# cost about 1 ms a page to compile; BENCHMARKS.md, "The profile page's own
+# queries").
+_LINKS = Statement(_links, int, int, kind="models")
+
+
 def chart_links(profile: Profile) -> list[PmsLink]:
     """The profile's PMS chart links, each with its chart's latest Sync log entry,
     in one query (the entry's time, action and outcome as subqueries served by
@@ -139,20 +163,7 @@ def chart_links(profile: Profile) -> list[PmsLink]:
     `last_event_outcome` (None when the Sync log has nothing for the chart),
     and `last_event_failed`.
     """
-    latest = SyncEvent.objects.filter(
-        practice_id=profile.practice_id,
-        system=OuterRef("system"),
-        chart_id=OuterRef("chart_id"),
-    ).order_by("-created_at", "-id")
-    links: list[PmsLink] = list(
-        PmsLink.objects.filter(practice_id=profile.practice_id, profile=profile)
-        .annotate(
-            last_event_at=Subquery(latest.values("created_at")[:1]),
-            last_event_action=Subquery(latest.values("action")[:1]),
-            last_event_outcome=Subquery(latest.values("outcome")[:1]),
-        )
-        .order_by("system")
-    )
+    links: list[PmsLink] = _LINKS.rows(profile.practice_id, profile.pk)
     for link in links:
         link.system_label = system_name(link.system)  # type: ignore[attr-defined]
         outcome = link.last_event_outcome  # type: ignore[attr-defined]

@@ -153,16 +153,25 @@ _WAITING = Statement(
     ).values("pk")[:1],
     int,
 )
+_MERGED = Statement(
+    lambda profile_id: Profile.objects.filter(merged_into_id=profile_id).values("pk")[:1],
+    int,
+)
 
 
 def _page_extras(profile: Profile) -> dict[str, RawSQL]:
-    """The total and the waiting check as uncorrelated subqueries (each evaluated once)."""
+    """The total, the waiting check and whether profiles were merged into this one,
+    as uncorrelated subqueries (each evaluated once)."""
     total_sql, total_params = _TOTAL.sql(profile.pk)
     waiting_sql, waiting_params = _WAITING.sql(profile.pk)
+    merged_sql, merged_params = _MERGED.sql(profile.pk)
     return {
         "total": RawSQL(total_sql, total_params, output_field=IntegerField()),  # noqa: S611
         "any_waiting": RawSQL(  # noqa: S611
             f"EXISTS ({waiting_sql})", waiting_params, output_field=BooleanField()
+        ),
+        "any_merged": RawSQL(  # noqa: S611
+            f"EXISTS ({merged_sql})", merged_params, output_field=BooleanField()
         ),
     }
 
@@ -220,8 +229,8 @@ def history_page(profile: Profile, number: object) -> HistoryPage:
     The page's own query also reads the number of entries and whether points
     wait for approval: no separate COUNT, and no query for pending awards when
     there are none. Only a page past the end (or an empty history) costs a
-    COUNT and a second read. Before it, one query asks whether profiles were
-    merged into this one; only then is the page read with theirs.
+    COUNT and a second read. The same query says whether profiles were merged
+    into this one; only then is the page read again, with their entries.
     """
     size = HISTORY_PAGE_SIZE
     try:
@@ -231,21 +240,22 @@ def history_page(profile: Profile, number: object) -> HistoryPage:
     # A page past any real history (a hand-made ?page=) reads as the last page
     # below, instead of an offset too big for the database (a 500).
     wanted = min(wanted, MAX_HISTORY_PAGE)
-    merged = merged_usernames(profile)
-    if merged:
-        return _merged_history_page(profile, merged, wanted)
     rows: list[tuple[Any, ...]] = []
     if wanted >= 1:
         rows = list(
             _page_rows(profile)
             .annotate(**_page_extras(profile))
-            .values_list(*_ENTRY_FIELDS, "total", "any_waiting")[
+            .values_list(*_ENTRY_FIELDS, "total", "any_waiting", "any_merged")[
                 (wanted - 1) * size : wanted * size
             ]
         )
+    if not rows or rows[0][-1]:
+        merged = merged_usernames(profile)
+        if merged:
+            return _merged_history_page(profile, merged, wanted)
     if rows:
-        total, any_waiting, page_number = rows[0][-2], bool(rows[0][-1]), wanted
-        rows = [row[:-2] for row in rows]
+        total, any_waiting, page_number = rows[0][-3], bool(rows[0][-2]), wanted
+        rows = [row[:-3] for row in rows]
     else:
         total, any_waiting = LedgerEntry.objects.filter(profile=profile).count(), None
         last = max(1, -(-total // size))
