@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from tests.conftest import SYSTEM
 
 from rewardshub.cards.models import Card, CardState
-from rewardshub.cards.queries import NumberMatch, card_in_practice, match_number
+from rewardshub.cards.queries import NumberLookup, NumberMatch, card_in_practice, match_number
 from rewardshub.patients.actions import create_profile
 from rewardshub.patients.models import Profile
 from rewardshub.practices.models import Practice
@@ -21,6 +21,9 @@ from rewardshub.practices.models import Practice
 pytestmark = pytest.mark.django_db
 
 MakeProfile = Callable[..., Profile]
+
+# A caller's extra expression, read in the same statement as the number.
+ALSO = NumberLookup(lambda practice_id: {"also_read": Value(7)}, ("also_read",))
 
 
 def _by_two_reads(practice: Practice, number: str) -> NumberMatch:
@@ -36,9 +39,15 @@ def _by_two_reads(practice: Practice, number: str) -> NumberMatch:
 
 def _resolve(practice: Practice, number: str) -> tuple[NumberMatch, int]:
     with CaptureQueriesContext(connection) as captured:
-        match = match_number(practice, number, also_read=Value(7))
+        match = match_number(practice, number, ALSO)
     expected = _by_two_reads(practice, number)
     assert (match.profile, match.card) == (expected.profile, expected.card)
+    if match.card is not None:
+        assert expected.card is not None
+        card_fields = [f.attname for f in Card._meta.concrete_fields]
+        assert [getattr(match.card, f) for f in card_fields] == [
+            getattr(expected.card, f) for f in card_fields
+        ]
     if match.profile is not None:
         assert expected.profile is not None
         fields = [f.attname for f in Profile._meta.concrete_fields]

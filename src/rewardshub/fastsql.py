@@ -254,6 +254,8 @@ class _Compiled:
     model: type[Model] | None  # rows are this model's instances
     names: tuple[str, ...]  # their attribute names, in column order
     annotations: tuple[tuple[str, int], ...]  # set on each instance: (name, column)
+    # select_related: the ORM's own builders of the related instances (ModelIterable's).
+    populators: tuple[Any, ...] = ()
 
     def bind(self, args: Sequence[Any]) -> list[Any]:
         params = list(self.params)
@@ -270,8 +272,9 @@ class Statement:
     or str), which must be what the field keeps unchanged for the database (a
     primary key, a foreign key id, a text value). `kind` says what the
     statement is: "rows" (values_list tuples, converted as the ORM converts
-    them), "models" (instances of the QuerySet's model, no select_related),
-    or "update" with `update={field: expression}` for QuerySet.update.
+    them), "models" (instances of the QuerySet's model, its
+    select_related allowed), or "update" with `update={field: expression}` for
+    QuerySet.update.
     Only arguments are parameters: values built into the QuerySet (a LIMIT,
     a constant filter) are fixed at the first compile. An argument is never
     None (the ORM would have compiled `IS NULL` for it), and a statement with
@@ -300,10 +303,12 @@ class Statement:
         return found
 
     def _compile(self, using: str) -> _Compiled:
+        from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
         from django.db.models.sql.subqueries import UpdateQuery
 
         markers = [_MARKERS[kind](i) for i, kind in enumerate(self.kinds)]
         queryset = self.build(*markers).using(using)
+        populators: tuple[Any, ...] = ()
         if self.update is not None:
             query = queryset.query.chain(UpdateQuery)
             query.add_update_fields(
@@ -323,13 +328,17 @@ class Statement:
             converters = compiler.get_converters(columns)
             model, names, annotations = None, (), ()
             if self.kind == "models":
-                # The model's own columns first, then its annotations (no select_related).
-                select_fields = compiler.klass_info["select_fields"]
+                # The model's own columns first, then its annotations and its
+                # select_related models' columns.
+                klass_info = compiler.klass_info
+                select_fields = klass_info["select_fields"]
                 assert select_fields == list(range(len(select_fields))), "model columns first"
-                model = compiler.klass_info["model"]
+                model = klass_info["model"]
                 names = tuple(columns[i].target.attname for i in select_fields)
                 annotations = tuple(compiler.annotation_col_map.items())
-                assert len(names) + len(annotations) == len(columns), "plain model rows only"
+                populators = tuple(get_related_populators(klass_info, compiler.select, using))
+                if not populators:
+                    assert len(names) + len(annotations) == len(columns), "plain model rows only"
         slots = tuple(
             (position, markers.index(value), type(value))
             for position, value in enumerate(params)
@@ -337,7 +346,9 @@ class Statement:
         )
         missing = set(range(len(markers))) - {index for _, index, _ in slots}
         assert not missing, f"arguments {sorted(missing)} are not parameters of {sql}"
-        return _Compiled(sql, tuple(params), slots, converters, model, names, annotations)
+        return _Compiled(
+            sql, tuple(params), slots, converters, model, names, annotations, populators
+        )
 
     def _execute(self, args: Sequence[Any], using: str) -> tuple[_Compiled, Any]:
         compiled = self.compiled(using)
@@ -362,6 +373,8 @@ class Statement:
                 row = tuple(values)
             if compiled.model is not None:
                 instance = compiled.model.from_db(using, compiled.names, row[: len(compiled.names)])
+                for populator in compiled.populators:
+                    populator.populate(row, instance)
                 for name, column in compiled.annotations:
                     setattr(instance, name, row[column])
                 out.append(instance)

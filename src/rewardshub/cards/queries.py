@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.db.models.expressions import BaseExpression
 from rewardshub.cards.models import MERGE_RETIRED, Card, CardState
 from rewardshub.cards.numbers import CardInputError, luhn_valid, parse_card_input
 from rewardshub.errors import ActionError
+from rewardshub.fastsql import Statement
 from rewardshub.local_time import format_when
 from rewardshub.patients.models import Profile
 from rewardshub.practices.models import Practice
@@ -149,12 +151,58 @@ class NumberMatch:
     also: dict[str, Any] = field(default_factory=dict)
 
 
-def match_number(practice: Practice, number: str, **also: BaseExpression) -> NumberMatch:
+class NumberLookup:
+    """The statements that resolve a number, compiled once (on every set card and
+    search; BENCHMARKS.md, "Set card's own reads"): the card's, with its profile
+    and whose username the number is, and the username's alone.
+
+    `also(practice_id, *args)` gives expressions a caller wants read in the same
+    statement (no outer reference: they are read on the card's or the profile's
+    row), `names` their names, `kinds` the types of its extra arguments
+    (fastsql.Statement). It runs at the first compile, when the apps are ready.
+    """
+
+    def __init__(
+        self,
+        also: Callable[..., dict[str, BaseExpression]] | None = None,
+        names: tuple[str, ...] = (),
+        kinds: tuple[type, ...] = (),
+    ) -> None:
+        self.names = names
+
+        def extra(practice_id: int, *args: Any) -> dict[str, BaseExpression]:
+            return also(practice_id, *args) if also else {}
+
+        def card(practice_id: int, number: str, *args: Any) -> QuerySet[Card]:
+            owner = Profile.objects.filter(practice_id=practice_id, username=number)
+            return (
+                Card.objects.filter(practice_id=practice_id, number=number)
+                .select_related("profile")
+                .annotate(username_of=Subquery(owner.values("pk")[:1]))
+                .annotate(**extra(practice_id, *args))
+            )
+
+        def owner(practice_id: int, number: str, *args: Any) -> QuerySet[Profile]:
+            return Profile.objects.filter(practice_id=practice_id, username=number).annotate(
+                **extra(practice_id, *args)
+            )
+
+        self.card = Statement(card, int, str, *kinds, kind="models")
+        self.owner = Statement(owner, int, str, *kinds, kind="models")
+
+
+PLAIN = NumberLookup()
+
+
+def match_number(
+    practice: Practice, number: str, lookup: NumberLookup = PLAIN, *args: Any
+) -> NumberMatch:
     """Resolve a number to a profile: its username first (stable for life), then an active
     card, then the card alone (available or retired: no profile). A merged profile's
-    username (or card) resolves to the profile it was merged into.
+    username (or card) resolves to the profile it was merged into. `lookup` and `args`:
+    what else to read in the same statement (NumberLookup).
     """
-    match = _match_number(practice, number, **also)
+    match = _match_number(practice, number, lookup, args)
     found = match.profile
     if found is not None and found.merged_into_id is not None:
         survivor = Profile.objects.get(practice=practice, pk=found.merged_into_id)
@@ -162,26 +210,20 @@ def match_number(practice: Practice, number: str, **also: BaseExpression) -> Num
     return match
 
 
-def _match_number(practice: Practice, number: str, **also: BaseExpression) -> NumberMatch:
+def _match_number(
+    practice: Practice, number: str, lookup: NumberLookup, args: tuple[Any, ...]
+) -> NumberMatch:
     """`match_number` before following a merge.
 
     One statement when the number is a card's (the card, its profile and whose username
     the number is), two when it is only a username or the username of another profile
-    than the card's. `also` names expressions the caller wants read in the same
-    statement (no outer reference: they are read on the card's or the profile's row).
+    than the card's.
     """
-    owner = Profile.objects.filter(practice=practice, username=number).values("pk")[:1]
-    card = (
-        Card.objects.filter(practice=practice, number=number)
-        .select_related("profile")
-        .annotate(username_of=Subquery(owner))
-        .annotate(**also)
-        .first()
-    )
+    card = lookup.card.first(practice.pk, number, *args)
     if card is None:
-        found = Profile.objects.filter(practice=practice, username=number).annotate(**also).first()
-        return NumberMatch(profile=found, card=None, also=_values(found, also))
-    values = _values(card, also)
+        found = lookup.owner.first(practice.pk, number, *args)
+        return NumberMatch(profile=found, card=None, also=_values(found, lookup.names))
+    values = _values(card, lookup.names)
     owner_pk = card.username_of
     if owner_pk is not None:
         if card.profile is not None and card.profile.pk == owner_pk:
@@ -193,5 +235,5 @@ def _match_number(practice: Practice, number: str, **also: BaseExpression) -> Nu
     return NumberMatch(profile=None, card=card, also=values)
 
 
-def _values(row: object, also: dict[str, BaseExpression]) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in also} if row is not None else {}
+def _values(row: object, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in names} if row is not None else {}

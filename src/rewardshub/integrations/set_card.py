@@ -36,12 +36,14 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, QuerySet
+from django.db.models.expressions import BaseExpression
 from django.utils import timezone
 
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.models import AuditEvent
 from rewardshub.cards.models import Card, CardState
 from rewardshub.cards.queries import (
+    NumberLookup,
     NumberMatch,
     in_use_error,
     match_number,
@@ -72,6 +74,7 @@ from rewardshub.integrations.sync_log import record_sync
 from rewardshub.integrations.systems import system_name
 from rewardshub.integrations.tagging import Mapped, load_mapping
 from rewardshub.patients.models import Profile, ProfileKind
+from rewardshub.practices.models import Practice
 
 
 def chart_linked_elsewhere(link: PmsLink) -> ActionError:
@@ -191,12 +194,7 @@ def _set_card_once(
         # Whether a confirmation of the chart waits is read with the number: set card
         # replaces one (close_confirmations), and most charts have none to replace.
         # So is whether the practice has a lead the chart could be (most have none).
-        match = match_number(
-            practice,
-            number,
-            waiting=Exists(waiting_confirmations(caller, chart_id)),
-            **{OPEN_LEADS: lead_hooks.open_leads(practice)},
-        )
+        match = match_number(practice, number, _LOOKUP, caller.system, chart_id)
         waiting = bool(match.also.get("waiting"))
         target = match.profile
         if target is None:
@@ -300,12 +298,26 @@ def profile_identity(profile: Profile) -> Identity:
 
 def waiting_confirmations(caller: Caller, chart_id: str) -> QuerySet[PendingLink]:
     """The chart's confirmations still waiting (expired or not yet: set card replaces both)."""
+    return _waiting(caller.practice.pk, caller.system, chart_id)
+
+
+def _waiting(practice_id: int, system: str, chart_id: str) -> QuerySet[PendingLink]:
     return PendingLink.objects.filter(
-        practice=caller.practice,
-        system=caller.system,
-        chart_id=chart_id,
-        state=LinkState.PENDING,
+        practice_id=practice_id, system=system, chart_id=chart_id, state=LinkState.PENDING
     )
+
+
+def _also(practice_id: int, system: str, chart_id: str) -> dict[str, BaseExpression]:
+    return {
+        "waiting": Exists(_waiting(practice_id, system, chart_id)),
+        OPEN_LEADS: lead_hooks.open_leads(Practice(pk=practice_id)),
+    }
+
+
+# The number, read with whether a confirmation of the chart waits (set card
+# replaces one, and most charts have none) and whether the practice has a lead
+# the chart could be (most have none): one statement, compiled once.
+_LOOKUP = NumberLookup(_also, ("waiting", OPEN_LEADS), (str, str))
 
 
 def close_confirmations(caller: Caller, chart_id: str) -> None:
