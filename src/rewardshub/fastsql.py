@@ -1,26 +1,23 @@
 """Statements for the hottest paths compiled once, with the ORM's own value conversions.
 
-The ORM compiles every query anew: on the benchmark machine a one-row
-SELECT with a join costs about 1.8 ms of Python before SQLite sees it, and
-runs in 20 µs. The few statements every PMS call makes (read the chart, log
-the call, move a balance, seal the audit chain) are therefore compiled once
-here and run with the fields' own conversions in both directions, so what
-comes back is what the ORM would have given.
+The ORM compiles every query anew: a one-row SELECT with a join costs about
+1.8 ms of Python before SQLite sees it, and runs in 20 µs. The statements
+every PMS call and page view makes are therefore compiled once here and run
+with the fields' own conversions in both directions, so what comes back is
+what the ORM would have given.
 
-`Statement` is the way to add one: a QuerySet compiled by the ORM once per
-database, run again with each call's values, its rows converted as the ORM
-converts them. No table or column name is typed; the QuerySet is the
-statement. Use one only where the compile is measured to matter
-(bench/sql_statements.py; BENCHMARKS.md, "SQL from the models"), and test its
-rows against the plain QuerySet's (tests/test_cached_statements.py).
+`Statement` is a QuerySet compiled by the ORM once per database, run again
+with each call's values. No table or column name is typed; the QuerySet is
+the statement. Use one only where the compile is measured to matter
+(BENCHMARKS.md, "SQL from the models"), and test its rows against the plain
+QuerySet's (tests/test_cached_statements.py).
 
 `Rows` is the one bulk INSERT writer (batch sync, the Sync log, audit
 events, card batches): rows as plain values or as unsaved instances, each
 value through its field's own get_db_prep_save, the statement's text made
 from `_meta` once per model; `prepare`, `insert` and `create` are its short
 forms for instances. One row goes as a plain INSERT, more by executemany on
-SQLite and COPY on PostgreSQL (BENCHMARKS.md, "One bulk writer"; rows tested
-against bulk_create's in tests/test_bulk_writer.py).
+SQLite and COPY on PostgreSQL (BENCHMARKS.md, "One bulk writer").
 
 Tenant scoping holds here as everywhere: every statement that reads patient
 data names the practice in its WHERE clause.
