@@ -67,11 +67,9 @@ class Rows:
     as unsaved instances (`prepare`, each field's pre_save value: defaults
     and auto_now_add as bulk_create gives them). Either way each value goes
     through its field's own get_db_prep_save (`converter`), so the row is what
-    bulk_create would write (tests/test_bulk_writer.py); a plain value is
-    stored as given, an auto_now field's too (give the time). The INSERT's
-    text comes from `_meta`, once per model; `write` sends one row as a plain
-    INSERT, more with executemany (SQLite) or COPY (PostgreSQL). Primary keys
-    are not read back (`create` gives one row its id).
+    bulk_create would write; a plain value is stored as given, an auto_now
+    field's too (give the time). Primary keys are not read back (`create`
+    gives one row its id).
     """
 
     def __init__(
