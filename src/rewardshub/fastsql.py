@@ -267,13 +267,11 @@ class Statement:
     or str), which must be what the field keeps unchanged for the database (a
     primary key, a foreign key id, a text value). `kind` says what the
     statement is: "rows" (values_list tuples, converted as the ORM converts
-    them), "models" (instances of the QuerySet's model, its
-    select_related allowed), or "update" with `update={field: expression}` for
-    QuerySet.update.
-    Only arguments are parameters: values built into the QuerySet (a LIMIT,
-    a constant filter) are fixed at the first compile. An argument is never
-    None (the ORM would have compiled `IS NULL` for it), and a statement with
-    select_for_update is first run inside a transaction, as the ORM requires.
+    them), "models" (instances of the QuerySet's model, with its select_related
+    ones), or "update" with `update={field: expression}` for QuerySet.update.
+    Only arguments are parameters: values built into the QuerySet (a LIMIT, a
+    constant filter) are fixed at the first compile. An argument is never None
+    (the ORM would compile `IS NULL` for it); select_for_update needs a transaction.
     """
 
     def __init__(
