@@ -228,10 +228,8 @@ def _insert_sql(model: type[Model], using: str) -> tuple[str, str, str]:
     return insert, f"COPY {table} ({names}) FROM STDIN", f"{insert} RETURNING {quote(pk.column)}"
 
 
-# Statements built from QuerySets: compiled by the ORM once per database, then
-# run again with other values. Each argument is compiled as a marker value of
-# its type; the positions where the markers land in the compiled parameters
-# are where later calls put their own values.
+# Each argument of a Statement is compiled as a marker value of its type; where
+# the markers land in the parameters is where later calls put their values.
 _MARKERS: dict[type, Callable[[int], Any]] = {
     int: lambda i: -7_340_033_000_000 - i,
     str: lambda i: f"\x00rewardshub-argument-{i}",
