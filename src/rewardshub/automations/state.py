@@ -18,6 +18,7 @@ from rewardshub.automations.models import (
     AutoSettings,
 )
 from rewardshub.cards.models import Card
+from rewardshub.fastsql import Statement
 from rewardshub.patients.models import Profile, ProfileKind, ProfileTag
 from rewardshub.points.models import LedgerEntry
 from rewardshub.practices.models import Practice
@@ -30,8 +31,21 @@ def practice_zone(practice: Practice) -> dt.tzinfo:
         return dt.UTC
 
 
+# Read by every appointment write: compiled once (BENCHMARKS.md, "Set card's own reads").
+_SETTINGS = Statement(
+    lambda practice_id: AutoSettings.objects.filter(practice_id=practice_id)[:1], int, kind="models"
+)
+_RULES = Statement(
+    lambda practice_id: AutoRule.objects.filter(
+        practice_id=practice_id, enabled=True, trigger__in=sorted(APPOINTMENT_TRIGGERS)
+    ),
+    int,
+    kind="models",
+)
+
+
 def auto_settings(practice: Practice) -> AutoSettings:
-    found = AutoSettings.objects.filter(practice=practice).first()
+    found: AutoSettings | None = _SETTINGS.first(practice.pk)
     return found if found is not None else AutoSettings(practice=practice)
 
 
@@ -72,9 +86,9 @@ class PracticeRules:
 
 
 def practice_rules(practice: Practice) -> PracticeRules:
-    rules = AutoRule.objects.filter(
-        practice=practice, enabled=True, trigger__in=sorted(APPOINTMENT_TRIGGERS)
-    )
+    rules = _RULES.rows(practice.pk)
+    for rule in rules:
+        rule.practice = practice  # the rules' words read its time zone
     return PracticeRules(
         practice,
         auto_settings(practice),

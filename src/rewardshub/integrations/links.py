@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.db.models.expressions import BaseExpression
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from rewardshub.audit.models import AuditEvent
 from rewardshub.automations.actions import Where, attach_chart
 from rewardshub.automations.ledger import AUTOMATIC
 from rewardshub.errors import ActionError
+from rewardshub.fastsql import Statement
 from rewardshub.integrations.caller import Caller, names_required
 from rewardshub.integrations.link_status import status_values
 from rewardshub.integrations.models import PmsLink
@@ -22,15 +24,28 @@ from rewardshub.patients.models import Profile
 from rewardshub.practices.models import Practice
 
 
+def _chart(practice_id: int, system: str, chart_id: str) -> QuerySet[PmsLink]:
+    return PmsLink.objects.select_related("profile").filter(
+        practice_id=practice_id, system=system, chart_id=chart_id
+    )
+
+
+# Read by every PMS call: compiled once (BENCHMARKS.md, "Set card's own reads").
+_CHART = Statement(lambda *args: _chart(*args)[:1], int, str, str, kind="models")
+_CHART_FOR_UPDATE = Statement(
+    lambda *args: _chart(*args).select_for_update(of=("self",))[:1], int, str, str, kind="models"
+)
+
+
 def chart_link(
     caller: Caller, chart_id: str, *, for_update: bool = False, **also: BaseExpression
 ) -> PmsLink | None:
     """The chart's link and its profile; `also`: expressions read in the same statement."""
-    links = PmsLink.objects.select_related("profile").filter(
-        practice=caller.practice, system=caller.system, chart_id=chart_id
-    )
-    if also:
-        links = links.annotate(**also)
+    if not also:
+        statement = _CHART_FOR_UPDATE if for_update else _CHART
+        found: PmsLink | None = statement.first(caller.practice.pk, caller.system, chart_id)
+        return found
+    links = _chart(caller.practice.pk, caller.system, chart_id).annotate(**also)
     if for_update:
         links = links.select_for_update(of=("self",))
     return links.first()
