@@ -1,0 +1,31 @@
+"""Copy the uploads an older version kept under MEDIA_ROOT into the database.
+
+On a one-machine hub this is the whole upgrade; a host whose files live
+elsewhere runs `rewardshub files import-disk --from DIR`.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import migrations
+
+
+def copy_disk_files(apps: Any, schema_editor: Any) -> None:
+    from rewardshub.uploads.disk import import_disk
+
+    model = apps.get_model("uploads", "StoredFile")
+    result = import_disk(model, Path(settings.MEDIA_ROOT), using=schema_editor.connection.alias)
+    if result.imported or result.refused:
+        print(  # the operator reads it in the output of migrate
+            f"\n  Copied {result.imported} uploaded file(s) from {settings.MEDIA_ROOT} into the "
+            "database; the folder can go once the hub shows them."
+        )
+    for line in result.refused:
+        print(f"  Not copied: {line}")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("uploads", "0001_stored_files")]
+
+    operations = [migrations.RunPython(copy_disk_files, migrations.RunPython.noop)]
