@@ -199,12 +199,16 @@ class TestImportDisk:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_migrate_copies_the_files_of_the_host_it_runs_on(media: Path, capsys: Any) -> None:
+def test_migrate_copies_the_pictures_prizes_name_on_the_host_it_runs_on(
+    acworth: Practice, media: Path, capsys: Any
+) -> None:
     call_command("migrate", "uploads", "0001", verbosity=0)
-    _write(media, {"prizes/before.jpg": b"kept by an older version"})
+    _write(media, {"prizes/before.jpg": b"kept by an older version", "prizes/stray.jpg": b"x"})
+    Prize.objects.create(practice=acworth, name="Old", cost=5, picture="prizes/before.jpg")
     call_command("migrate", verbosity=0)
-    assert bytes(StoredFile.objects.get(name="prizes/before.jpg").content) == (
-        b"kept by an older version"
+    [stored] = StoredFile.objects.all()
+    assert (stored.name, bytes(stored.content)) == (
+        "prizes/before.jpg", b"kept by an older version"
     )
     assert f"Copied 1 uploaded file(s) from {media} into the database" in capsys.readouterr().out
 

@@ -43,12 +43,17 @@ def disk_files(root: Path) -> list[tuple[str, Path]]:
     return sorted(found)
 
 
-def import_disk(model: Any, root: Path, using: str = "default") -> ImportResult:
-    """Copy each file under `root` into `model` (StoredFile, or its migration state)."""
+def import_disk(
+    model: Any, root: Path, using: str = "default", only: set[str] | None = None
+) -> ImportResult:
+    """Copy each file under `root` (or only those named in `only`) into `model`
+    (StoredFile, or its migration state)."""
     result = ImportResult()
     refused: list[str] = []
     stored = set(model.objects.using(using).values_list("name", flat=True))
     for name, path in disk_files(root):
+        if only is not None and name not in only:
+            continue
         if name in stored:
             result.already += 1
             continue
