@@ -125,7 +125,7 @@ class TestPictureServedFromTheDatabase:
         assert outsider_client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 404
 
     def test_a_replaced_picture_gets_a_new_etag_and_the_old_row_goes(
-        self, owner_client: Client, acworth: Practice
+        self, owner_client: Client, acworth: Practice, django_capture_on_commit_callbacks: Any
     ) -> None:
         from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -135,10 +135,11 @@ class TestPictureServedFromTheDatabase:
         prize = self.prize(acworth, jpeg())
         url = f"/settings/prizes/{prize.public_id}/picture"
         old_name, old_etag = prize.picture.name, owner_client.get(url)["ETag"]
-        update_prize(
-            practice=acworth, prize=prize, actor=SYSTEM, data={},
-            picture=prepare_picture(SimpleUploadedFile("q.jpg", jpeg((0, 0, 250)))),
-        )
+        with django_capture_on_commit_callbacks(execute=True):
+            update_prize(
+                practice=acworth, prize=prize, actor=SYSTEM, data={},
+                picture=prepare_picture(SimpleUploadedFile("q.jpg", jpeg((0, 0, 250)))),
+            )
         response = owner_client.get(url, HTTP_IF_NONE_MATCH=old_etag)
         assert response.status_code == 200 and response["ETag"] != old_etag
         assert not StoredFile.objects.filter(name=old_name).exists()
