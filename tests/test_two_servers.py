@@ -124,14 +124,16 @@ http {{
 
 @dataclass
 class Site:
+    """nginx at `url` in front of the hubs; what a check needs to reach and judge them."""
+
     url: str
     cert: Path
-    env: dict[str, str]
+    env: dict[str, str]  # the hubs' environment, less each one's name and var dir
     hubs: dict[str, Hub]
-    upstream: dict[str, str]
+    upstream: dict[str, str]  # server name -> the address nginx passes its requests to
     nginx_dir: Path
     practice: Practice
-    token: str
+    token: str  # the practice's integration key
 
     def error_log(self) -> str:
         return (self.nginx_dir / "error.log").read_text(errors="replace")
