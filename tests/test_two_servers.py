@@ -14,9 +14,10 @@ servers; a launch link made on one and opened on the other (once); a staff
 lockout reached across both; an Idempotency-Key replayed by the other;
 concurrent awards over both; a prize picture uploaded through one and served
 by the other; `audit verify` intact. Then one server is SIGKILLed under
-load: nginx sends GETs (and POSTs it never sent) to the other, the client
-sends POST and PUT again with the same Idempotency-Key, and every write is
-applied exactly once.
+load, with a keyed 1,000-chart batch being written on it: nginx passes the
+GETs and PUTs cut off (and any request it could not send) to the other, the
+client sends a POST (or PUT) answered 502 again with the same
+Idempotency-Key, and every write is applied exactly once.
 """
 
 from __future__ import annotations
@@ -522,6 +523,7 @@ def check_kill(site: Site, chart: str, profile: Profile) -> str:
     failed = [line for line in site.error_log().splitlines()
               if "[error]" in line and f'upstream: "http://{site.upstream[victim]}/' in line]
     gets_moved = sum('request: "GET ' in line for line in failed)
+    puts_moved = sum('request: "PUT ' in line for line in failed)
     assert failed, "nginx never found the victim gone"
     # POSTs: one ledger entry per key, and the ledger still adds up.
     posts = [n for n in range(90) if n % 3 == 0]
@@ -544,8 +546,10 @@ def check_kill(site: Site, chart: str, profile: Profile) -> str:
         f"({gets_moved} cut off on {victim} and passed on by nginx, "
         f"{sum(after for *_, after in load.gets)} sent after the kill, all by {survivor}); "
         f"{len(posts)} award POSTs and {load.writes['PUT']} PUTs applied once each "
-        f"({load.retried['POST']} POSTs and {load.retried['PUT']} PUTs sent again with their "
-        "Idempotency-Key); a 1,000-chart batch cut off and resent, each chart linked once"
+        f"({puts_moved} PUTs cut off on {victim} and passed on by nginx; "
+        f"{load.retried['POST']} POSTs and {load.retried['PUT']} PUTs sent again by the client "
+        "with their Idempotency-Key); a 1,000-chart batch cut off and resent, each chart "
+        "linked once"
     )
 
 
