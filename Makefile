@@ -6,7 +6,7 @@ HUB_PORT ?= 8000
 PMS_SIM_PORT ?= 8001
 export HUB_PORT PMS_SIM_PORT
 
-.PHONY: run test install install-test chromium lint bench clean
+.PHONY: run test install install-test chromium nginx lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("RewardsHub needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -23,11 +23,14 @@ run: install
 chromium:
 	@scripts/ensure-chromium.sh
 
+nginx:
+	@scripts/ensure-nginx.sh
+
 lint: install
 	$(BIN)/ruff check src tests scripts $(wildcard bench)
 	$(BIN)/mypy src/rewardshub src/rewardshub_bridge src/pms_sim
 
-test: install chromium lint
+test: install chromium nginx lint
 	$(BIN)/rewardshub makemigrations --check --dry-run
 	@scripts/test.sh
 

@@ -17,6 +17,7 @@ README_COMMANDS = [
     "cards",
     "backup",
     "restore",
+    "files",
     "housekeeping",
     "automations",
     "audit",

@@ -16,6 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from rewardshub.env import env_bool, env_int, env_list, env_str
 from rewardshub.mail import FILES_IN_PRODUCTION, mail_settings
+from rewardshub.proxy import proxy_networks
+from rewardshub.uploads.settings import file_storage
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env_str("REWARDSHUB_VAR_DIR", str(Path.cwd() / "var")))
@@ -69,6 +71,8 @@ INSTALLED_APPS = [
     "rewardshub.campaigns",
     "rewardshub.leads",
     "rewardshub.merges",
+    # Uploaded files (prize pictures, logos) in the database, seen by every host.
+    "rewardshub.uploads",
     # Background jobs through Django's Tasks API (the django-tasks backport and its
     # database backend) with our retries (jobs), and the patient mail they send (notify).
     "django_tasks",
@@ -80,6 +84,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the client's address and scheme, from the proxies in TRUSTED_PROXIES only.
+    "rewardshub.proxy.TrustedProxyMiddleware",
+    "rewardshub.proxy.ServedByMiddleware",
     "rewardshub.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -208,7 +215,18 @@ PORTAL_IDLE_MINUTES = env_int("REWARDSHUB_PORTAL_IDLE_MINUTES", 30, minimum=1)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+# The reverse proxies (nginx: deploy/nginx/rewardshub.conf) whose X-Forwarded-For
+# and X-Forwarded-Proto the hub believes, as addresses or networks. With some
+# set, those headers from anyone else are dropped (rewardshub/proxy.py); with
+# none, the client's address is the connection's and a production hub takes
+# X-Forwarded-Proto from whoever sends it (the proxy must be the only way in).
+TRUSTED_PROXIES = proxy_networks(env_list("REWARDSHUB_TRUSTED_PROXIES", []))
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION or TRUSTED_PROXIES else None
+)
+# Opt-in: a response header naming the server that answered (e.g. the host
+# name), for checking a load balancer's spread. Off by default.
+SERVED_BY = env_str("REWARDSHUB_SERVED_BY", "")
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=()"
 )
@@ -239,10 +257,14 @@ STATIC_URL = "/static/"
 STATIC_ROOT = env_str("REWARDSHUB_STATIC_ROOT", "") or None
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploads in the database, or in S3-compatible storage when REWARDSHUB_S3_BUCKET
+    # is set (uploads/settings.py): never on one host's disk.
+    "default": file_storage(),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = STATIC_ROOT is None
+# Where versions before the database storage kept uploads: `rewardshub migrate`
+# and `rewardshub files import-disk` copy them from here into the database.
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 
@@ -255,6 +277,12 @@ if LOGIN_THROTTLE_STORE not in ("redis", "database", "memory"):
     raise ImproperlyConfigured(
         f"REWARDSHUB_THROTTLE_STORE is {LOGIN_THROTTLE_STORE!r}; "
         "use redis, database or memory (or leave it unset)."
+    )
+if LOGIN_THROTTLE_STORE == "memory" and PRODUCTION:
+    raise ImproperlyConfigured(
+        "REWARDSHUB_THROTTLE_STORE is memory but REWARDSHUB_PRODUCTION is on: each process "
+        "(and each host) would count failed sign-ins on its own. Unset "
+        "REWARDSHUB_THROTTLE_STORE (the database keeps them), or set REWARDSHUB_REDIS_URL."
     )
 if LOGIN_THROTTLE_STORE == "redis" and not REDIS_URL:
     raise ImproperlyConfigured(

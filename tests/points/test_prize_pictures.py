@@ -2,7 +2,7 @@
 
 Each file is posted multipart to Settings > Prizes > Add (or Edit). A refusal
 is a 422 whose form says what is wrong and what is accepted, and stores
-nothing (no prize, no file under MEDIA_ROOT). What is accepted is stored
+nothing (no prize, no stored file). What is accepted is stored
 re-encoded: at most 1,200 pixels on the long side, turned upright, without
 EXIF.
 """
@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
@@ -23,6 +25,7 @@ from PIL import Image
 
 from rewardshub.points.models import Prize
 from rewardshub.practices.models import Practice
+from rewardshub.uploads.models import StoredFile
 
 URL = "/settings/prizes/add/"
 FORM = {"name": "Fidget toy", "description": "", "cost": "25", "stock": "", "active": "on"}
@@ -80,8 +83,10 @@ def upload(name: str, data: bytes, content_type: str = "image/png") -> SimpleUpl
     return SimpleUploadedFile(name, data, content_type=content_type)
 
 
-def stored_files(media: Path) -> list[Path]:
-    return sorted(p for p in media.rglob("*") if p.is_file()) if media.exists() else []
+def stored_files(media: Path) -> list[str]:
+    """The names of the stored uploads (in the database); nothing is ever under MEDIA_ROOT."""
+    assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))
+    return sorted(StoredFile.objects.values_list("name", flat=True))
 
 
 def refused(client: Client, picture: SimpleUploadedFile, media: Path, url: str = URL) -> str:
@@ -198,9 +203,9 @@ class TestStoredCopy:
         data = encoded(photo, "JPEG", quality=80)
         assert len(data) < 2 * 1024 * 1024
         prize = added(owner_client, upload("photo.jpg", data, "image/jpeg"), acworth)
-        [path] = stored_files(media)
-        assert path.suffix == ".jpg"
-        with Image.open(path) as kept:
+        [name] = stored_files(media)
+        assert name.endswith(".jpg") and name == prize.picture.name
+        with default_storage.open(name) as handle, Image.open(handle) as kept:
             assert (kept.format, kept.size) == ("JPEG", (1200, 900))
         image, _, content_type = served(owner_client, prize)
         assert (content_type, image.size) == ("image/jpeg", (1200, 900))
@@ -284,9 +289,8 @@ class TestPicturesStoredBefore:
             "prizes/photo.jpg": encoded(photo, "JPEG", exif=exif),
             "prizes/huge.png": blank_png(12_000, 12_000),
         }
-        (media / "prizes").mkdir(parents=True)
         for name, data in files.items():
-            (media / name).write_bytes(data)
+            assert default_storage.save(name, ContentFile(data)) == name
         kept = [
             Prize.objects.create(practice=acworth, name=name, cost=5, picture=picture)
             for name, picture in [
@@ -304,11 +308,14 @@ class TestPicturesStoredBefore:
         photo_prize, huge, lost = (Prize.objects.get(pk=p.pk) for p in kept)
         assert photo_prize.picture.name.startswith("prizes/")
         assert photo_prize.picture.name.endswith(".jpg")
-        with Image.open(media / photo_prize.picture.name) as stored:
+        with (
+            default_storage.open(photo_prize.picture.name) as handle,
+            Image.open(handle) as stored,
+        ):
             assert stored.size == (1200, 800)
             assert dict(stored.getexif()) == {}
         assert huge.picture.name == ""
         assert lost.picture.name == "prizes/missing.png"
         # The originals are gone; only the re-encoded copy is left.
-        assert stored_files(media) == [media / photo_prize.picture.name]
+        assert stored_files(media) == [photo_prize.picture.name]
         assert "Prize “Huge” (practice id" in capsys.readouterr().out

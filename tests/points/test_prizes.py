@@ -18,6 +18,7 @@ from rewardshub.points.models import Prize
 from rewardshub.points.prize_actions import create_prize
 from rewardshub.points.prize_pictures import prepare_picture
 from rewardshub.practices.models import Practice
+from rewardshub.uploads.models import StoredFile
 
 
 def flashes(response: Any) -> list[str]:
@@ -70,7 +71,9 @@ class TestPrizeAdd:
         # Stored re-encoded (tests/points/test_prize_pictures.py): an opaque PNG as JPEG.
         assert prize.picture.name.startswith("prizes/") and prize.picture.name.endswith(".jpg")
         assert "My Photo" not in prize.picture.name
-        assert (media / prize.picture.name).exists()
+        # In the database, where every server of the hub finds it; nothing on disk.
+        assert StoredFile.objects.filter(name=prize.picture.name).exists()
+        assert not media.exists()
         event = AuditEvent.objects.get(action="prize.create")
         assert event.detail == {"prize": "Fidget toy", "cost": 25, "stock": None}
         assert event.actor_label == "owner"

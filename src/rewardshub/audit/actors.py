@@ -22,6 +22,6 @@ class Actor:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR is the proxy's address behind a reverse proxy; a deployment
-    # that sets one up configures the proxy to pass the client as REMOTE_ADDR.
+    # Behind a proxy listed in REWARDSHUB_TRUSTED_PROXIES, proxy.py has put the
+    # client's address (from X-Forwarded-For) here; otherwise it is the connection's.
     return request.META.get("REMOTE_ADDR") or None

@@ -6,12 +6,20 @@ points/prize_actions.py and redirects. Another practice's prize is a 404.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotModified,
+)
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import parse_etags
 from django.views.decorators.http import require_http_methods, require_safe
 
 from rewardshub.errors import ActionError
@@ -119,7 +127,9 @@ def prize_picture(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     Staff see the pictures of their practice's prizes; staff of another
     practice get a 404. Without a staff session (the portal), only offered
     prizes' pictures are served: they are the practice's own catalog
-    artwork, addressed by an unguessable id, and hold no patient data.
+    artwork, addressed by an unguessable id, and hold no patient data. The
+    file comes from the default storage (the database, or S3), so any host
+    serves what another received.
     """
     hub = get_hub(request)
     prize = Prize.objects.filter(public_id=public_id).exclude(picture="").first()
@@ -129,16 +139,26 @@ def prize_picture(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         raise Http404
     if hub is None and not prize.active:
         raise Http404
-    extension = prize.picture.name.rsplit(".", 1)[-1].lower()
-    content_type = CONTENT_TYPES.get(extension)
+    name = prize.picture.name
+    content_type = CONTENT_TYPES.get(name.rsplit(".", 1)[-1].lower())
     if content_type is None:
         raise Http404
+    # A stored name's content never changes (each upload gets a new name), so
+    # the name is the version: a browser revalidates with no file read at all.
+    etag = '"' + hashlib.sha256(name.encode()).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": "private, max-age=300"}
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        not_modified = HttpResponseNotModified()
+        for header, value in headers.items():
+            not_modified[header] = value
+        return not_modified
     try:
         handle = prize.picture.open("rb")
     except FileNotFoundError:
         raise Http404 from None
     response = FileResponse(handle, content_type=content_type)
+    for header, value in headers.items():
+        response[header] = value
     response["Content-Disposition"] = "inline"
-    response["Cache-Control"] = "private, max-age=300"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response  # type: ignore[return-value]  # a streaming response, served the same way
