@@ -317,9 +317,7 @@ _HEAD_IF_FREE = Statement(
 )
 
 
-# SQLite: the head's move, compiled once (the QuerySet update cost 0.3 ms of
-# Python a sealing, as much as the rest of the sealing; BENCHMARKS.md,
-# "Waiting for SQLite's write lock").
+# SQLite: the head's move, compiled once (the QuerySet update cost 0.3 ms a sealing).
 _MOVE_HEAD = Statement(
     lambda key, seq, hash_: AuditChainHead.objects.filter(chain=key),
     int,
