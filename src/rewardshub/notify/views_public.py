@@ -12,13 +12,22 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rewardshub.notify.actions import LINK_ACTOR, follow_link
 from rewardshub.notify.kinds import KINDS
+from rewardshub.notify.models import MailPreference
 from rewardshub.notify.tokens import read_token
+from rewardshub.portal.language import is_supported
+
+
+def _in_their_language(preference: MailPreference) -> translation.override:
+    """The page in the patient's chosen language; before they chose, the browser's."""
+    code = preference.profile.language
+    return translation.override(code if is_supported(code) else translation.get_language())
 
 
 def _invalid(request: HttpRequest) -> HttpResponse:
@@ -37,7 +46,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         return HttpResponse("Unsubscribed.\n", content_type="text/plain; charset=utf-8")
     context = {"practice": preference.practice, "kind": KINDS[kind], "token": token}
-    return render(request, "notify/unsubscribe.html", context)
+    with _in_their_language(preference):
+        return render(request, "notify/unsubscribe.html", context)
 
 
 @never_cache
@@ -49,4 +59,5 @@ def resubscribe(request: HttpRequest, token: str) -> HttpResponse:
     preference, kind = found
     follow_link(preference=preference, kind=kind, subscribe=True, actor=LINK_ACTOR)
     context = {"practice": preference.practice, "kind": KINDS[kind], "token": token}
-    return render(request, "notify/resubscribed.html", context)
+    with _in_their_language(preference):
+        return render(request, "notify/resubscribed.html", context)
