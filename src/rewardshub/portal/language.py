@@ -58,7 +58,7 @@ def remember(request: HttpRequest, code: str) -> None:
 
 def points_of(count: int) -> str:
     """The count and the word, in the active language: "1 point", "1,200 points"."""
-    return ngettext("%(count)s point", "%(count)s points", count) % {"count": f"{count:,}"}
+    return ngettext("%(counter)s point", "%(counter)s points", count) % {"counter": f"{count:,}"}
 
 
 def mark(response: HttpResponse, code: str) -> None:
