@@ -21,13 +21,18 @@ from rewardshub.notify.actions import LINK_ACTOR, follow_link
 from rewardshub.notify.kinds import KINDS
 from rewardshub.notify.models import MailPreference
 from rewardshub.notify.tokens import read_token
-from rewardshub.portal.language import is_supported
+from rewardshub.portal.language import for_patient, mark
 
 
-def _in_their_language(preference: MailPreference) -> translation.override:
+def _page(
+    request: HttpRequest, template: str, preference: MailPreference, context: dict[str, object]
+) -> HttpResponse:
     """The page in the patient's chosen language; before they chose, the browser's."""
-    code = preference.profile.language
-    return translation.override(code if is_supported(code) else translation.get_language())
+    code = for_patient(request, preference.profile.language)
+    with translation.override(code):
+        response = render(request, template, context)
+    mark(response, code)
+    return response
 
 
 def _invalid(request: HttpRequest) -> HttpResponse:
@@ -46,8 +51,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         return HttpResponse("Unsubscribed.\n", content_type="text/plain; charset=utf-8")
     context = {"practice": preference.practice, "kind": KINDS[kind], "token": token}
-    with _in_their_language(preference):
-        return render(request, "notify/unsubscribe.html", context)
+    return _page(request, "notify/unsubscribe.html", preference, context)
 
 
 @never_cache
@@ -59,5 +63,4 @@ def resubscribe(request: HttpRequest, token: str) -> HttpResponse:
     preference, kind = found
     follow_link(preference=preference, kind=kind, subscribe=True, actor=LINK_ACTOR)
     context = {"practice": preference.practice, "kind": KINDS[kind], "token": token}
-    with _in_their_language(preference):
-        return render(request, "notify/resubscribed.html", context)
+    return _page(request, "notify/resubscribed.html", preference, context)
