@@ -44,7 +44,7 @@ def _collect_page(
         "nav": "collect",
         "code": code,
         "token": token,
-        "error": error or (refused.message if refused else ""),
+        "error": error or (actions.refusal_words(refused) if refused else ""),
     }
     return render(request, "campaigns/collect.html", context, status=status)
 
