@@ -8,7 +8,6 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
-from django.utils.functional import StrPromise
 from django.utils.translation import gettext_lazy as _
 
 from rewardshub.leads.models import LeadSource, LeadStatus
@@ -18,7 +17,7 @@ from rewardshub.patients.forms import EARLIEST_BIRTH_DATE, SEARCH_MAX, DateInput
 CONTACT_REQUIRED = _("Enter an email or a phone number, so the practice can reach them.")
 
 
-def _phone_field(label: str | StrPromise = "Phone") -> forms.CharField:
+def _phone_field(label: Any = "Phone") -> forms.CharField:
     return forms.CharField(
         label=label,
         max_length=32,
