@@ -35,7 +35,7 @@ test: install chromium lint
 # new ones there), then compile the .mo. Both are committed; needs GNU gettext.
 messages: install
 	cd src/rewardshub && REWARDSHUB_VAR_DIR=$(CURDIR)/var $(CURDIR)/$(BIN)/rewardshub makemessages \
-		-l es --add-location=file --ignore=static --ignore=migrations
+		-l es --add-location=file --no-obsolete --ignore=static --ignore=migrations
 	cd src/rewardshub && REWARDSHUB_VAR_DIR=$(CURDIR)/var $(CURDIR)/$(BIN)/rewardshub compilemessages -l es
 
 bench: install
