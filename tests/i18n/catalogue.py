@@ -18,6 +18,7 @@ PO = LOCALE / "django.po"
 MO = LOCALE / "django.mo"
 # Pieces shorter than this are words that may stand in either language ("Email", "Order").
 SHORTEST = 6
+_LINK = re.compile(r"https?://\S+")
 _CUTS = re.compile(r"%\(\w+\)[sd]|\{\w+\}|<[^>]*>")
 
 
@@ -50,6 +51,49 @@ def english_pieces() -> frozenset[str]:
     return frozenset(found)
 
 
+# Tags that end a line of text; the others (strong, a, span, time) run on inside it.
+_BLOCKS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "br",
+        "button",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "label",
+        "legend",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "option",
+        "p",
+        "progress",
+        "section",
+        "summary",
+        "table",
+        "td",
+        "th",
+        "title",
+        "tr",
+        "ul",
+    ]
+)
+
+
 class _Text(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -59,12 +103,16 @@ class _Text(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style"):
             self._skip += 1
+        if tag in _BLOCKS:
+            self.parts.append(" ")
         # What a screen reader says counts as shown.
-        self.parts.extend(v for k, v in attrs if k in ("aria-label", "alt", "title") and v)
+        self.parts.extend(f" {v} " for k, v in attrs if k in ("aria-label", "alt", "title") and v)
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style"):
             self._skip -= 1
+        if tag in _BLOCKS:
+            self.parts.append(" ")
 
     def handle_data(self, data: str) -> None:
         if not self._skip:
@@ -74,10 +122,15 @@ class _Text(HTMLParser):
 def visible_text(html: str) -> str:
     parser = _Text()
     parser.feed(html)
-    return " ".join(" ".join(parser.parts).split())
+    return " ".join("".join(parser.parts).split())
 
 
 def english_in(text: str) -> list[str]:
-    """The catalogue's English pieces found in `text` (already visible text)."""
-    text = " ".join(text.split())
-    return sorted(piece for piece in english_pieces() if piece in text)
+    """The catalogue's English pieces found in `text` (already visible text), as
+    whole words; links are left out ("rewards" is a word, rewards.example.org a host)."""
+    text = " ".join(_LINK.sub(" ", text).split())
+    return sorted(
+        piece
+        for piece in english_pieces()
+        if piece in text and re.search(rf"(?<!\w){re.escape(piece)}(?!\w)", text)
+    )

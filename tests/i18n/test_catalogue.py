@@ -47,10 +47,11 @@ UNTRANSLATED = {"RewardsHub"}
 def _left_over(source: str) -> list[str]:
     text = _COMMENTS.sub(" ", source)
     text = _TRANSLATED.sub(" ", text)
-    said = _SAID.findall(text)
+    said = [value for value in _SAID.findall(text) if re.search("[A-Za-z]", value)]
     text = _HTML.sub(" ", _TAGS.sub(" ", text))
     text = re.sub(r"&\w+;|&#\d+;", " ", text)
-    words = re.findall(r"[A-Za-z][A-Za-z’']+", text) + said
+    # Words, not class names ("p-auth" in a block that only adds a class).
+    words = re.findall(r"(?<![\w-])[A-Za-z][A-Za-z’']+(?![\w-])", text) + said
     return [w for w in words if w not in UNTRANSLATED]
 
 
