@@ -9,67 +9,46 @@ profile and the pages follow it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import transaction
 from playwright.sync_api import Browser, Page, expect
+from tests.browser.test_portal_progress_browser import PASSWORD
+from tests.browser.test_portal_progress_browser import emma as portal_patient
 from tests.i18n.catalogue import english_in
 
 from rewardshub.audit.actors import Actor
 from rewardshub.patients.models import Profile
-from rewardshub.points.ledger import lock_profile, post
-from rewardshub.points.models import EntryKind, Prize
+from rewardshub.points.models import Prize
 from rewardshub.points.orders import order_prize
-from rewardshub.portal.actions import activate_account
-from rewardshub.portal.auth import temp_password_hashes
 from rewardshub.practices.models import Practice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SYSTEM = Actor.system("tests")
-PASSWORD = "sparkly-braces-42"
 PHONE = {"width": 390, "height": 844}
 PAGES = ("/portal/", "/portal/prizes/", "/portal/orders/", "/portal/history/", "/portal/language/")
 
 
+# A patient with a portal account and 120 points (the progress bar's test patient).
+emma = portal_patient
+
+
 @pytest.fixture
-def patient(
-    acworth: Practice,
-    issue_cards: Callable[[Practice, int], list[str]],
-    make_profile: Callable[..., Profile],
-) -> Profile:
-    """A patient with a portal account, points, prizes to aim for and an order to pick up."""
-    profile = make_profile(
-        acworth, "Maximiliana-Josefina", "Vandenberghe-Oyelaran", card=issue_cards(acworth, 1)[0]
-    )
-    activate_account(
-        profile=profile,
-        temp_hash=temp_password_hashes(profile, None)[0],
-        password=PASSWORD,
-        email="maximiliana@example.com",
-        actor=SYSTEM,
-    )
-    with transaction.atomic():
-        post(
-            practice=acworth,
-            profile=lock_profile(acworth, profile),
-            points=75,
-            kind=EntryKind.AWARD,
-            actor=SYSTEM,
-            description="Cepillado excelente",
-        )
+def patient(acworth: Practice, emma: Profile) -> Profile:
+    """Emma with prizes to aim for, named as a practice serving Spanish speakers may
+    name them, and an order to pick up."""
     for name, cost in (
         ("Calcomanías", 5),
-        ("Audífonos inalámbricos con estuche", 120),
+        ("Audífonos inalámbricos con estuche", 150),
         ("Patineta", 400),
     ):
         Prize.objects.create(practice=acworth, name=name, cost=cost)
     sticker = Prize.objects.get(practice=acworth, name="Calcomanías")
-    order_prize(practice=acworth, profile=profile, prize=sticker, actor=SYSTEM)
-    profile.refresh_from_db()
-    return profile
+    order_prize(practice=acworth, profile=emma, prize=sticker, actor=SYSTEM)
+    emma.refresh_from_db()
+    return emma
 
 
 @pytest.fixture

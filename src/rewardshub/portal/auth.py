@@ -72,28 +72,27 @@ def _minutes(until: float) -> int:
     return max(1, round((until - timezone.now().timestamp()) / 60))
 
 
-def username_locked_error(until: float) -> ActionError:
+def _how_long(until: float) -> dict[str, object]:
+    """ "5 more minutes" and "14:05 UTC", for a lock's message."""
     minutes = _minutes(until)
-    message = ngettext(
-        "Too many wrong passwords for this card. Logging in is locked for %(minutes)s "
-        "more minute (until %(until)s). Try again then, or ask the front desk for a new password.",
-        "Too many wrong passwords for this card. Logging in is locked for %(minutes)s "
-        "more minutes (until %(until)s). Try again then, or ask the front desk for a new password.",
-        minutes,
-    ) % {"minutes": minutes, "until": _until(until)}
-    return ActionError("locked", message, status=429)
+    time = ngettext("%(minutes)s more minute", "%(minutes)s more minutes", minutes)
+    return {"time": time % {"minutes": minutes}, "until": _until(until)}
+
+
+def username_locked_error(until: float) -> ActionError:
+    message = gettext(
+        "Too many wrong passwords for this card. Logging in is locked for %(time)s "
+        "(until %(until)s). Try again then, or ask the front desk for a new password."
+    )
+    return ActionError("locked", message % _how_long(until), status=429)
 
 
 def address_locked_error(until: float) -> ActionError:
-    minutes = _minutes(until)
-    message = ngettext(
-        "Too many failed log-ins from this network. Logging in from here is paused for "
-        "%(minutes)s more minute (until %(until)s).",
-        "Too many failed log-ins from this network. Logging in from here is paused for "
-        "%(minutes)s more minutes (until %(until)s).",
-        minutes,
-    ) % {"minutes": minutes, "until": _until(until)}
-    return ActionError("address_locked", message, status=429)
+    message = gettext(
+        "Too many failed log-ins from this network. "
+        "Logging in from here is paused for %(time)s (until %(until)s)."
+    )
+    return ActionError("address_locked", message % _how_long(until), status=429)
 
 
 def _retired_error(card: Card) -> ActionError:

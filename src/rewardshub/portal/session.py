@@ -118,6 +118,12 @@ def current_user(request: HttpRequest) -> PortalUser | None:
     return PortalUser(profile=account.profile, account=account, actor=actor)
 
 
+def page_context(me: PortalUser, nav: str, **extra: object) -> dict[str, object]:
+    """What every signed-in portal page gives its template: the patient, for the
+    menu (portal/base.html) and the page, the menu item it is, and its own values."""
+    return {"me": me, "profile": me.profile, "practice": me.practice, "nav": nav, **extra}
+
+
 def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Require a logged-in patient; pass it as `me`. Dates in the practice's time zone,
     words in the patient's language (portal.language)."""

@@ -34,6 +34,7 @@ from rewardshub.portal.session import (
     current_user,
     get_pending,
     log_in,
+    page_context,
     pending_hash_matches,
     portal_view,
     start_pending,
@@ -162,8 +163,7 @@ def _page(
     request: HttpRequest, me: PortalUser, template: str, nav: str, **extra: object
 ) -> HttpResponse:
     actions.record_portal_view(profile=me.profile, actor=me.actor, page=nav)
-    context = {"me": me, "profile": me.profile, "practice": me.practice, "nav": nav, **extra}
-    return render(request, template, context)
+    return render(request, template, page_context(me, nav, **extra))
 
 
 @never_cache

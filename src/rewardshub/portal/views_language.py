@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from rewardshub.portal import actions
 from rewardshub.portal.forms import LanguageForm
 from rewardshub.portal.language import for_request, remember
-from rewardshub.portal.session import PortalUser, portal_view
+from rewardshub.portal.session import PortalUser, page_context, portal_view
 
 NAV = "language"
 
@@ -41,11 +41,4 @@ def language_view(request: HttpRequest, *, me: PortalUser) -> HttpResponse:
     else:
         actions.record_portal_view(profile=me.profile, actor=me.actor, page=NAV)
         form = LanguageForm(initial={"language": me.profile.language or for_request(request)})
-    context = {
-        "me": me,
-        "profile": me.profile,
-        "practice": me.practice,
-        "nav": NAV,
-        "form": form,
-    }
-    return render(request, "portal/language.html", context, status=status)
+    return render(request, "portal/language.html", page_context(me, NAV, form=form), status=status)
