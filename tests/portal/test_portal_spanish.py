@@ -13,6 +13,8 @@ from django.test import Client
 from tests.i18n.catalogue import english_in, visible_text
 
 from rewardshub.audit.models import AuditEvent
+from rewardshub.campaigns.actions import QrFields, create_qr_code, practice_today
+from rewardshub.campaigns.models import QrLimit
 from rewardshub.notify.actions import set_preferences
 from rewardshub.notify.models import MailPreference
 from rewardshub.notify.tokens import make_token
@@ -20,6 +22,7 @@ from rewardshub.patients.models import Profile
 from rewardshub.points.models import Prize
 from rewardshub.points.orders import cancel_order, order_prize
 from rewardshub.portal.reset import make_token as reset_token
+from rewardshub.practices.models import Practice
 
 from .conftest import LOGIN, NEW_PASSWORD, SYSTEM, Patient
 
@@ -92,6 +95,28 @@ class TestPagesInSpanish:
         link = f"/mail/unsubscribe/{make_token(preference, 'birthday')}/"
         unsubscribed = _spanish_page(Client().get(link))
         assert "Saludo de cumpleaños" in unsubscribed
+
+    def test_it_shows_a_qr_code_and_its_refusal_in_spanish(
+        self, in_spanish: Client, acworth: Practice
+    ) -> None:
+        fields = QrFields(
+            label="Reseña en redes sociales",
+            points=10,
+            reward_item=None,
+            valid_from=practice_today(acworth),
+            valid_until=None,
+            limit=QrLimit.ONCE,
+            every_days=None,
+            active=True,
+        )
+        code = create_qr_code(practice=acworth, fields=fields, actor=SYSTEM)
+        path = f"/portal/collect/{code.token}/"
+        assert "Reunir 10 puntos" in _spanish_page(in_spanish.get(path))
+        collected = in_spanish.post(path, follow=True)
+        assert "¡Reuniste 10 puntos por “Reseña en redes sociales”!" in _spanish_page(collected)
+        again = in_spanish.get(path)
+        assert again.status_code == 200
+        assert "Ya lo reuniste el" in _spanish_page(again)
 
     def test_it_says_a_flash_message_in_spanish(
         self, in_spanish: Client, prizes: dict[str, Prize]
