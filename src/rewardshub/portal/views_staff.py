@@ -40,3 +40,4 @@ def new_temp_password(
     password = issue_temp_password(practice=hub.practice, profile=profile, actor=hub.actor)
     context = {"profile": profile, "password": password, "nav": "patients"}
     return render(request, "portal/staff_temp_password.html", context)
+
