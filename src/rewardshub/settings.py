@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # English for staff pages; the portal in the patient's language (portal/language.py).
+    "rewardshub.portal.language.PortalLanguageMiddleware",
     "rewardshub.practices.context.HubContextMiddleware",
     # Reads the practice (its idle timeout) from the hub context; ends idle sessions.
     "rewardshub.practices.idle.IdleLogoffMiddleware",
@@ -245,9 +247,14 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-LANGUAGE_CODE = "en-us"
+# The patient portal and patient mail speak English and Spanish (compiled
+# catalogues in locale/, committed, so no gettext is needed to run); staff pages
+# stay English (portal/language.py chooses per request).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
-USE_I18N = False
+USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -218,6 +218,7 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "portal.reset_request": lambda d: "Asked for a portal password reset email",
     "portal.password_reset": lambda d: "Reset the portal password",
     "portal.temp_password": lambda d: "Issued a new temporary portal password",
+    "portal.language": lambda d: f"Chose the portal's language ({d.get('to', '')})",
     "portal.close": lambda d: (
         f"Closed the portal account: the profile was merged into {d.get('into', '')}"
     ),

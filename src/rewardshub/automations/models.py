@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_noop
 
 from rewardshub.patients.models import Profile, Tag
 from rewardshub.points.models import LedgerEntry
@@ -71,17 +72,18 @@ class Appointment(models.Model):
 
 
 class Trigger(models.TextChoices):
-    KEPT = "kept", "Appointment kept"
-    ON_TIME = "on_time", "On time"
-    EARLY = "early", "Early"
-    LATE = "late", "Late"
-    MISSED = "missed", "Missed appointment"
-    CONFIRMED = "confirmed", "Confirmed appointment"
-    NEXT_BOOKED = "next_booked", "Next visit booked"
-    WELCOME = "welcome", "Welcome"
-    BIRTHDAY = "birthday", "Birthday"
-    MILESTONE = "milestone", "Treatment milestone"
-    REFERRAL = "referral", "Referral bonus"
+    # The labels are marked for the portal, which shows them in the patient's language.
+    KEPT = "kept", gettext_noop("Appointment kept")
+    ON_TIME = "on_time", gettext_noop("On time")
+    EARLY = "early", gettext_noop("Early")
+    LATE = "late", gettext_noop("Late")
+    MISSED = "missed", gettext_noop("Missed appointment")
+    CONFIRMED = "confirmed", gettext_noop("Confirmed appointment")
+    NEXT_BOOKED = "next_booked", gettext_noop("Next visit booked")
+    WELCOME = "welcome", gettext_noop("Welcome")
+    BIRTHDAY = "birthday", gettext_noop("Birthday")
+    MILESTONE = "milestone", gettext_noop("Treatment milestone")
+    REFERRAL = "referral", gettext_noop("Referral bonus")
 
 
 class ReferralStage(models.TextChoices):

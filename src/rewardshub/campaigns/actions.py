@@ -17,6 +17,8 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
@@ -121,10 +123,20 @@ def refusal_for(code: QrCode, profile: Profile, today: dt.date) -> rules.Refusal
     )
 
 
+def refusal_words(refused: rules.Refusal) -> str:
+    """The refusal in the active language (the patient's), its days written as it writes them."""
+    return gettext(refused.words) % {
+        name: date_format(day, "M j" if day.year == refused.today.year else "M j, Y")
+        for name, day in refused.days
+    }
+
+
 def collect_qr(*, practice: Practice, profile: Profile, code: QrCode, actor: Actor) -> QrCollection:
     """Pay the code's points to the patient, if its dates and its limit allow."""
     if code.practice_id != practice.pk or profile.practice_id != practice.pk:
-        raise ActionError("unknown_code", "This code is not one of this practice's.", status=404)
+        raise ActionError(
+            "unknown_code", gettext("This code is not one of this practice's."), status=404
+        )
     with transaction.atomic():
         locked = lock_profile(practice, profile)
         # Read again under the lock: staff may have changed or turned off the code.
@@ -132,7 +144,7 @@ def collect_qr(*, practice: Practice, profile: Profile, code: QrCode, actor: Act
         today = practice_today(practice)
         refused = refusal_for(code, locked, today)
         if refused is not None:
-            raise ActionError(refused.code, refused.message, status=409)
+            raise ActionError(refused.code, refusal_words(refused), status=409)
         entry, held = None, None
         if holds(practice, RewardKind.QR):
             # The practice has QR rewards wait for approval: the collection counts

@@ -13,10 +13,24 @@ import datetime as dt
 from dataclasses import dataclass
 
 
+def _(words: str) -> str:
+    """Marks the words for the translation catalogue; they are translated where
+    they are shown (campaigns.actions.refusal_words), so this module needs no Django."""
+    return words
+
+
 @dataclass(frozen=True)
 class Refusal:
     code: str
-    message: str
+    # The sentence, with %(name)s where each of `days` goes.
+    words: str
+    today: dt.date
+    days: tuple[tuple[str, dt.date], ...] = ()
+
+    @property
+    def message(self) -> str:
+        """The sentence in English, its days as `day_words` writes them."""
+        return self.words % {name: day_words(day, self.today) for name, day in self.days}
 
 
 def day_words(day: dt.date, today: dt.date) -> str:
@@ -43,35 +57,47 @@ def refusal(
 ) -> Refusal | None:
     """Why this scan pays nothing, in words for the patient; None when it pays."""
     if not active:
-        return Refusal("qr_inactive", "This code is no longer in use: it gives no more points.")
+        return Refusal(
+            "qr_inactive", _("This code is no longer in use: it gives no more points."), today
+        )
     if today < valid_from:
         return Refusal(
             "qr_not_yet",
-            f"This code is not active yet: you can collect it from {day_words(valid_from, today)}.",
+            _("This code is not active yet: you can collect it from %(day)s."),
+            today,
+            (("day", valid_from),),
         )
     if valid_until is not None and today > valid_until:
         return Refusal(
             "qr_expired",
-            f"This code expired on {day_words(valid_until, today)}: it gives no more points.",
+            _("This code expired on %(day)s: it gives no more points."),
+            today,
+            (("day", valid_until),),
         )
     if last_collected is None:
         return None
     again = next_day(last_collected, repeat_days)
-    collected = day_words(last_collected, today)
+    collected = ("day", last_collected)
     if again is None:
         return Refusal(
-            "qr_collected", f"You collected this on {collected}; it can be collected only once."
+            "qr_collected",
+            _("You collected this on %(day)s; it can be collected only once."),
+            today,
+            (collected,),
         )
     if today < again:
         if valid_until is not None and again > valid_until:
             return Refusal(
                 "qr_collected",
-                f"You collected this on {collected}; the code ends before you can collect "
-                "it again.",
+                _("You collected this on %(day)s; the code ends before you can collect it again."),
+                today,
+                (collected,),
             )
         return Refusal(
             "qr_collected",
-            f"You collected this on {collected}; you can again on {day_words(again, today)}.",
+            _("You collected this on %(day)s; you can again on %(again)s."),
+            today,
+            (collected, ("again", again)),
         )
     return None
 

@@ -14,15 +14,16 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from rewardshub.campaigns import actions, queries
 from rewardshub.errors import ActionError
 from rewardshub.portal.actions import record_portal_view
+from rewardshub.portal.language import for_patient, points_of
 from rewardshub.portal.session import PortalUser, current_user
-from rewardshub.wording import count_of
 
 
 def _to_login(request: HttpRequest) -> HttpResponse:
@@ -43,7 +44,7 @@ def _collect_page(
         "nav": "collect",
         "code": code,
         "token": token,
-        "error": error or (refused.message if refused else ""),
+        "error": error or (actions.refusal_words(refused) if refused else ""),
     }
     return render(request, "campaigns/collect.html", context, status=status)
 
@@ -54,7 +55,8 @@ def collect_view(request: HttpRequest, token: str) -> HttpResponse:
     me = current_user(request)
     if me is None:
         return _to_login(request)
-    with timezone.override(me.practice.time_zone):
+    language = for_patient(request, me.profile.language)
+    with timezone.override(me.practice.time_zone), translation.override(language):
         if request.method != "POST":
             return _collect_page(request, me, token)
         code = queries.code_for_token(me.practice, token)
@@ -67,11 +69,16 @@ def collect_view(request: HttpRequest, token: str) -> HttpResponse:
         if collection.held is not None:
             messages.success(
                 request,
-                f"You collected {count_of(code.points, 'point')} for “{code.label}”: "
-                "they are pending until the practice approves them.",
+                gettext(
+                    "You collected %(points)s for “%(label)s”: "
+                    "they are pending until the practice approves them."
+                )
+                % {"points": points_of(code.points), "label": code.label},
             )
         else:
             messages.success(
-                request, f"You collected {count_of(code.points, 'point')} for “{code.label}”!"
+                request,
+                gettext("You collected %(points)s for “%(label)s”!")
+                % {"points": points_of(code.points), "label": code.label},
             )
         return redirect("portal:home")

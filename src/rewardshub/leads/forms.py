@@ -8,27 +8,29 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rewardshub.leads.models import LeadSource, LeadStatus
 from rewardshub.patients.forms import EARLIEST_BIRTH_DATE, SEARCH_MAX, DateInput
 
-CONTACT_REQUIRED = "Enter an email or a phone number, so the practice can reach them."
+# Lazy: the staff pages read them in English, the portal in the patient's language.
+CONTACT_REQUIRED = _("Enter an email or a phone number, so the practice can reach them.")
 
 
-def _phone_field(label: str = "Phone") -> forms.CharField:
+def _phone_field(label: Any = "Phone") -> forms.CharField:
     return forms.CharField(
         label=label,
         max_length=32,
         required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
-        error_messages={"max_length": "A phone number has at most 32 characters."},
+        error_messages={"max_length": _("A phone number has at most 32 characters.")},
     )
 
 
 def _clean_phone(value: str) -> str:
     phone = " ".join(value.split())
     if phone and len(re.sub(r"[^0-9]", "", phone)) < 7:
-        raise forms.ValidationError("A phone number has at least 7 digits, e.g. 770-555-0123.")
+        raise forms.ValidationError(_("A phone number has at least 7 digits, e.g. 770-555-0123."))
     return phone
 
 
@@ -118,22 +120,22 @@ class ReferForm(_Contact):
     """The portal's Refer a friend: who, and how to reach them."""
 
     first_name = forms.CharField(
-        label="Your friend's first name",
+        label=_("Your friend's first name"),
         max_length=100,
-        error_messages={"required": "Enter your friend's first name."},
+        error_messages={"required": _("Enter your friend's first name.")},
     )
     last_name = forms.CharField(
-        label="Your friend's last name",
+        label=_("Your friend's last name"),
         max_length=100,
-        error_messages={"required": "Enter your friend's last name."},
+        error_messages={"required": _("Enter your friend's last name.")},
     )
     email = forms.EmailField(
-        label="Their email",
+        label=_("Their email"),
         max_length=254,
         required=False,
-        error_messages={"invalid": "Enter an email like name@example.com."},
+        error_messages={"invalid": _("Enter an email like name@example.com.")},
     )
-    phone = _phone_field("Their phone")
+    phone = _phone_field(_("Their phone"))
 
     def clean_first_name(self) -> str:
         return " ".join(self.cleaned_data["first_name"].split())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_noop
 
 from rewardshub.automations.models import ReferralStage
 from rewardshub.patients.models import Profile
@@ -40,9 +41,9 @@ class BonusState(models.TextChoices):
     approval, or the friend has not reached the practice's stage, which is not
     said), paid, or not given (staff voided it)."""
 
-    PENDING = "pending", "Pending"
-    PAID = "paid", "Bonus paid"
-    NONE = "none", "No bonus"
+    PENDING = "pending", gettext_noop("Pending")
+    PAID = "paid", gettext_noop("Bonus paid")
+    NONE = "none", gettext_noop("No bonus")
 
 
 # The stages a referral bonus may be paid at are lead statuses, by value.

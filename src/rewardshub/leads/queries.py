@@ -11,6 +11,7 @@ from django.db.models.expressions import BaseExpression
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from rewardshub.leads.models import BonusState, Lead, LeadMatch, LeadStatus, MatchState
 from rewardshub.patients.models import Profile
@@ -163,7 +164,8 @@ class MyReferral:
 
     @property
     def state_label(self) -> str:
-        return str(BonusState(self.state).label)
+        # The label in the patient's language (leads.models marks the words).
+        return gettext(BonusState(self.state).label)
 
 
 def _bonus_points(lead: Lead) -> int:
@@ -181,7 +183,9 @@ def my_referrals(profile: Profile) -> list[MyReferral]:
     return [
         MyReferral(
             name=(
-                f"{lead.first_name} {lead.last_name[:1]}." if lead.erased_at is None else "A friend"
+                f"{lead.first_name} {lead.last_name[:1]}."
+                if lead.erased_at is None
+                else gettext("A friend")
             ),
             created_at=lead.created_at,
             state=lead.bonus_state,

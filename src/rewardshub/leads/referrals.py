@@ -16,6 +16,9 @@ import re
 import zoneinfo
 from typing import Any
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+
 from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError
 from rewardshub.leads.actions import create_lead
@@ -56,7 +59,7 @@ def address_key(practice_id: int, email: str, phone: str) -> str:
 def _when(until: float, time_zone: str) -> str:
     """The day the limit ends, in the practice's time zone."""
     day = dt.datetime.fromtimestamp(until, tz=zoneinfo.ZoneInfo(time_zone))
-    return day.strftime("%b %-d, %Y")
+    return date_format(day, "M j, Y")
 
 
 def refer_friend(*, profile: Profile, data: dict[str, Any], actor: Actor) -> Lead:
@@ -65,8 +68,10 @@ def refer_friend(*, profile: Profile, data: dict[str, Any], actor: Actor) -> Lea
     if mine.locked_until is not None:
         raise ActionError(
             "referral_limit",
-            f"You can refer up to {REFERRALS_PER_DAY} friends a day. Thank you! "
-            "Please try again tomorrow.",
+            gettext(
+                "You can refer up to %(count)s friends a day. Thank you! Please try again tomorrow."
+            )
+            % {"count": REFERRALS_PER_DAY},
             status=429,
         )
     theirs = address_limiter().begin(address_key(profile.practice_id, data["email"], data["phone"]))
@@ -74,9 +79,11 @@ def refer_friend(*, profile: Profile, data: dict[str, Any], actor: Actor) -> Lea
         mine.succeeded()  # not counted against the patient
         raise ActionError(
             "friend_referred",
-            f"This friend was referred to us in the last {ADDRESS_DAYS} days, so we already "
-            "have their details. You can refer them again after "
-            f"{_when(theirs.locked_until, profile.practice.time_zone)}.",
+            gettext(
+                "This friend was referred to us in the last %(days)s days, so we already "
+                "have their details. You can refer them again after %(day)s."
+            )
+            % {"days": ADDRESS_DAYS, "day": _when(theirs.locked_until, profile.practice.time_zone)},
             status=429,
         )
     values = {

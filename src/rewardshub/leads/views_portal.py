@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -34,7 +35,10 @@ def refer(request: HttpRequest, *, me: PortalUser) -> HttpResponse:
                 error, status = exc.message, exc.status
             else:
                 first = form.cleaned_data["first_name"]
-                messages.success(request, f"Thank you! We will reach out to {first} soon.")
+                messages.success(
+                    request,
+                    gettext("Thank you! We will reach out to %(name)s soon.") % {"name": first},
+                )
                 return redirect("portal_referrals:refer")
     else:
         record_portal_view(profile=me.profile, actor=me.actor, page=NAV)

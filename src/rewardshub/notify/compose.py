@@ -7,7 +7,8 @@ The sender is the practice's name with the hub's address
 (REWARDSHUB_EMAIL_FROM). An opt-in mail carries its unsubscribe link in the
 footer and as List-Unsubscribe with List-Unsubscribe-Post (RFC 8058), so a
 mail program's own Unsubscribe button works with one click; a transactional
-mail carries neither.
+mail carries neither. A mail is written in the patient's language
+(Profile.language, chosen in the portal), English until they choose one.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from rewardshub.notify.kinds import KINDS
 from rewardshub.practices.models import Practice
@@ -66,9 +67,15 @@ def unsubscribe_headers(url: str) -> dict[str, str]:
 
 
 def render_mail(
-    kind: str, practice: Practice, context: dict[str, Any], *, unsubscribe_url: str = ""
+    kind: str,
+    practice: Practice,
+    context: dict[str, Any],
+    *,
+    unsubscribe_url: str = "",
+    language: str = "",
 ) -> RenderedMail:
-    """The mail's parts; an opt-in kind must come with its unsubscribe link."""
+    """The mail's parts, in `language` (the patient's; blank: the one active now);
+    an opt-in kind must come with its unsubscribe link."""
     known = KINDS[kind]
     if not known.transactional and not unsubscribe_url:
         raise ValueError(f"A {kind} mail needs its unsubscribe link.")
@@ -81,7 +88,10 @@ def render_mail(
         **context,
     }
     # Dates and times in a mail read in the practice's zone, as on its pages.
-    with timezone.override(practice_zone(practice)):
+    with (
+        timezone.override(practice_zone(practice)),
+        translation.override(language or translation.get_language()),
+    ):
         subject = render_to_string(f"notify/mail/{kind}_subject.txt", values)
         text = render_to_string(f"notify/mail/{kind}.txt", values)
         html = render_to_string(f"notify/mail/{kind}.html", values)
@@ -98,9 +108,15 @@ def render_mail(
 
 
 def build_message(
-    kind: str, practice: Practice, to: str, context: dict[str, Any], *, unsubscribe_url: str = ""
+    kind: str,
+    practice: Practice,
+    to: str,
+    context: dict[str, Any],
+    *,
+    unsubscribe_url: str = "",
+    language: str = "",
 ) -> EmailMultiAlternatives:
-    mail = render_mail(kind, practice, context, unsubscribe_url=unsubscribe_url)
+    mail = render_mail(kind, practice, context, unsubscribe_url=unsubscribe_url, language=language)
     message = EmailMultiAlternatives(
         subject=mail.subject, body=mail.text, from_email=mail.sender, to=[to], headers=mail.headers
     )

@@ -1,15 +1,20 @@
-"""The kinds of mail the hub sends a patient (no Django here).
+"""The kinds of mail the hub sends a patient.
 
 Opt-in kinds go only to a patient who asked for them (portal > Email), each
 carries an unsubscribe link and a List-Unsubscribe header. Transactional
 kinds answer something the patient did (asked for a password reset, gave an
 email address to verify): they are never opted out of and carry no
 unsubscribe link.
+
+The words are marked for translation only (gettext_noop): staff read them in
+English, and the portal and mail translate them where they show them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from django.utils.translation import gettext_noop
 
 POINTS_EARNED = "points_earned"
 PRIZE_READY = "prize_ready"
@@ -35,15 +40,35 @@ class Kind:
 
 
 OPT_IN: tuple[Kind, ...] = (
-    Kind(POINTS_EARNED, "Points earned", "When I earn points (one mail a visit, with every award)"),
-    Kind(PRIZE_READY, "Prize ready for pickup", "When a prize I ordered is ready to pick up"),
-    Kind(ORDER_CANCELLED, "Order cancelled", "When an order of mine is cancelled, and why"),
-    Kind(BIRTHDAY, "Birthday greeting", "A birthday greeting with my birthday points"),
-    Kind(REFERRAL_BONUS, "Referral bonus paid", "When a friend I referred earns me a bonus"),
+    Kind(
+        POINTS_EARNED,
+        gettext_noop("Points earned"),
+        gettext_noop("When I earn points (one mail a visit, with every award)"),
+    ),
+    Kind(
+        PRIZE_READY,
+        gettext_noop("Prize ready for pickup"),
+        gettext_noop("When a prize I ordered is ready to pick up"),
+    ),
+    Kind(
+        ORDER_CANCELLED,
+        gettext_noop("Order cancelled"),
+        gettext_noop("When an order of mine is cancelled, and why"),
+    ),
+    Kind(
+        BIRTHDAY,
+        gettext_noop("Birthday greeting"),
+        gettext_noop("A birthday greeting with my birthday points"),
+    ),
+    Kind(
+        REFERRAL_BONUS,
+        gettext_noop("Referral bonus paid"),
+        gettext_noop("When a friend I referred earns me a bonus"),
+    ),
 )
 TRANSACTIONAL: tuple[Kind, ...] = (
-    Kind(PASSWORD_RESET, "Password reset", transactional=True),
-    Kind(EMAIL_VERIFICATION, "Email verification", transactional=True),
+    Kind(PASSWORD_RESET, gettext_noop("Password reset"), transactional=True),
+    Kind(EMAIL_VERIFICATION, gettext_noop("Email verification"), transactional=True),
 )
 KINDS: dict[str, Kind] = {kind.value: kind for kind in OPT_IN + TRANSACTIONAL}
 OPT_IN_VALUES: tuple[str, ...] = tuple(kind.value for kind in OPT_IN)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
 
 from rewardshub.audit.actions import record_event
@@ -71,6 +72,7 @@ def deliver(
         to,
         {"first_name": first_name(profile), **context},
         unsubscribe_url=unsubscribe,
+        language=profile.language or settings.LANGUAGE_CODE,
     )
     message.send()
     with finishing(job, "sent"):

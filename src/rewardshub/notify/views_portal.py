@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -28,7 +29,8 @@ def preferences(request: HttpRequest, *, me: PortalUser) -> HttpResponse:
         if form.is_valid():
             changed = set_preferences(profile=me.profile, wanted=form.wanted(), actor=me.actor)
             messages.success(
-                request, "Your mail choices are saved." if changed else "Nothing changed."
+                request,
+                gettext("Your mail choices are saved.") if changed else gettext("Nothing changed."),
             )
             return redirect("portal_mail:preferences")
     else:

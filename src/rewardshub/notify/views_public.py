@@ -12,13 +12,27 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rewardshub.notify.actions import LINK_ACTOR, follow_link
 from rewardshub.notify.kinds import KINDS
+from rewardshub.notify.models import MailPreference
 from rewardshub.notify.tokens import read_token
+from rewardshub.portal.language import for_patient, mark
+
+
+def _page(
+    request: HttpRequest, template: str, preference: MailPreference, context: dict[str, object]
+) -> HttpResponse:
+    """The page in the patient's chosen language; before they chose, the browser's."""
+    code = for_patient(request, preference.profile.language)
+    with translation.override(code):
+        response = render(request, template, context)
+    mark(response, code)
+    return response
 
 
 def _invalid(request: HttpRequest) -> HttpResponse:
@@ -37,7 +51,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         return HttpResponse("Unsubscribed.\n", content_type="text/plain; charset=utf-8")
     context = {"practice": preference.practice, "kind": KINDS[kind], "token": token}
-    return render(request, "notify/unsubscribe.html", context)
+    return _page(request, "notify/unsubscribe.html", preference, context)
 
 
 @never_cache
@@ -49,4 +63,4 @@ def resubscribe(request: HttpRequest, token: str) -> HttpResponse:
     preference, kind = found
     follow_link(preference=preference, kind=kind, subscribe=True, actor=LINK_ACTOR)
     context = {"practice": preference.practice, "kind": KINDS[kind], "token": token}
-    return render(request, "notify/resubscribed.html", context)
+    return _page(request, "notify/resubscribed.html", preference, context)

@@ -104,6 +104,9 @@ class Profile(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_profiles"
     )
     merged_at = models.DateTimeField(null=True, blank=True)
+    # The language the patient chose in the portal ("en", "es"), for its pages and
+    # their mail; blank until they choose (the browser's language is used until then).
+    language = models.CharField(max_length=8, blank=True, default="")
     tags: models.ManyToManyField[Tag, ProfileTag] = models.ManyToManyField(
         Tag, through="ProfileTag", related_name="profiles"
     )

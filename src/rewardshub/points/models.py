@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_noop
 
 from rewardshub.patients.models import Profile, Tag
 from rewardshub.practices.models import Location, Practice
@@ -54,19 +55,20 @@ class RewardItem(models.Model):
 
 
 class EntryKind(models.TextChoices):
-    AWARD = "award", "Award"
-    REDEEM = "redeem", "Redeem"
-    ADJUST = "adjust", "Adjustment"
-    REVERSAL = "reversal", "Reversal"
-    EXPIRE = "expire", "Expiry"
-    TRANSFER = "transfer", "Transfer"
-    AUTO = "auto", "Automatic"
+    # The labels are marked for the portal, which shows them in the patient's language.
+    AWARD = "award", gettext_noop("Award")
+    REDEEM = "redeem", gettext_noop("Redeem")
+    ADJUST = "adjust", gettext_noop("Adjustment")
+    REVERSAL = "reversal", gettext_noop("Reversal")
+    EXPIRE = "expire", gettext_noop("Expiry")
+    TRANSFER = "transfer", gettext_noop("Transfer")
+    AUTO = "auto", gettext_noop("Automatic")
     # A gift between two members of the practice: one entry on each side (points.gifts).
-    GIFT_OUT = "gift_out", "Gift given"
-    GIFT_IN = "gift_in", "Gift received"
+    GIFT_OUT = "gift_out", gettext_noop("Gift given")
+    GIFT_IN = "gift_in", gettext_noop("Gift received")
     # A profile merge moves the merged profile's balance to the survivor as a pair.
-    MERGE_OUT = "merge_out", "Merged into another profile"
-    MERGE_IN = "merge_in", "Merged from another profile"
+    MERGE_OUT = "merge_out", gettext_noop("Merged into another profile")
+    MERGE_IN = "merge_in", gettext_noop("Merged from another profile")
 
 
 class LedgerEntry(models.Model):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
@@ -19,7 +20,8 @@ from rewardshub.portal.auth import username_limiter
 from rewardshub.portal.models import PortalAccount
 from rewardshub.practices.models import Practice
 
-EMAIL_TAKEN = (
+# Marked here, translated when raised (in the request's language).
+EMAIL_TAKEN = gettext_noop(
     "That email is already used by another account at this practice. "
     "Use a different email, or leave it empty."
 )
@@ -57,11 +59,13 @@ def activate_account(
         if not temp_hash or temp_hash not in live:
             raise ActionError(
                 "temp_password_used",
-                "This temporary password was already used. Log in again with your password.",
+                gettext(
+                    "This temporary password was already used. Log in again with your password."
+                ),
                 status=409,
             )
         if email_in_use(practice, email, locked):
-            raise ActionError("email_taken", EMAIL_TAKEN)
+            raise ActionError("email_taken", gettext(EMAIL_TAKEN))
         if account is None:
             account = PortalAccount(profile=locked, practice=practice)
         account.set_password(password)
@@ -73,7 +77,7 @@ def activate_account(
             with transaction.atomic():
                 account.save()
         except IntegrityError:
-            raise ActionError("email_taken", EMAIL_TAKEN) from None
+            raise ActionError("email_taken", gettext(EMAIL_TAKEN)) from None
         Card.objects.filter(profile=locked).exclude(temp_password_hash="").update(
             temp_password_hash=""
         )
@@ -148,3 +152,21 @@ def reset_password(*, account: PortalAccount, password: str, actor: Actor) -> No
             profile=account.profile,
         )
     username_limiter().reset(account.profile.username)
+
+
+def set_language(*, profile: Profile, language: str, actor: Actor) -> bool:
+    """The language the patient chose for the portal and their mail; False when unchanged."""
+    with transaction.atomic():
+        locked = Profile.objects.select_for_update().get(pk=profile.pk, practice=profile.practice)
+        if locked.language == language:
+            return False
+        Profile.objects.filter(pk=locked.pk).update(language=language)
+        record_event(
+            practice=profile.practice,
+            actor=actor,
+            action="portal.language",
+            profile=locked,
+            detail={"from": locked.language, "to": language},
+        )
+    profile.language = language
+    return True

@@ -24,6 +24,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor, client_ip
@@ -37,7 +38,8 @@ from rewardshub.patients.models import Profile
 from rewardshub.portal.models import PortalAccount
 from rewardshub.ratelimit import FailureLimiter
 
-BAD_CREDENTIALS = (
+# Marked for translation here, translated when raised (in the request's language).
+BAD_CREDENTIALS = gettext_noop(
     "That card number or password isn’t right. Check them and try again. "
     "Still stuck? Ask the front desk for a new password."
 )
@@ -70,51 +72,55 @@ def _minutes(until: float) -> int:
     return max(1, round((until - timezone.now().timestamp()) / 60))
 
 
-def username_locked_error(until: float) -> ActionError:
+def _how_long(until: float) -> dict[str, object]:
+    """ "5 more minutes" and "14:05 UTC", for a lock's message."""
     minutes = _minutes(until)
-    return ActionError(
-        "locked",
-        f"Too many wrong passwords for this card. Logging in is locked for {minutes} "
-        f"more minute{'s' if minutes != 1 else ''} (until {_until(until)}). "
-        "Try again then, or ask the front desk for a new password.",
-        status=429,
+    time = ngettext("%(minutes)s more minute", "%(minutes)s more minutes", minutes)
+    return {"time": time % {"minutes": minutes}, "until": _until(until)}
+
+
+def username_locked_error(until: float) -> ActionError:
+    message = gettext(
+        "Too many wrong passwords for this card. Logging in is locked for %(time)s "
+        "(until %(until)s). Try again then, or ask the front desk for a new password."
     )
+    return ActionError("locked", message % _how_long(until), status=429)
 
 
 def address_locked_error(until: float) -> ActionError:
-    minutes = _minutes(until)
-    return ActionError(
-        "address_locked",
-        f"Too many failed log-ins from this network. Logging in from here is paused for "
-        f"{minutes} more minute{'s' if minutes != 1 else ''} (until {_until(until)}).",
-        status=429,
+    message = gettext(
+        "Too many failed log-ins from this network. "
+        "Logging in from here is paused for %(time)s (until %(until)s)."
     )
+    return ActionError("address_locked", message % _how_long(until), status=429)
 
 
 def _retired_error(card: Card) -> ActionError:
     # cards.queries.retired_error speaks to staff ("the patient's new card").
-    when = "an earlier date"
+    when = gettext("an earlier date")
     if card.retired_at:
         with timezone.override(card.practice.time_zone):
             when = format_when(card.retired_at, "date")
     if card.retire_reason == MERGE_RETIRED:
-        message = (
-            f"This card was retired on {when}, when two profiles of yours were merged, and "
+        message = gettext(
+            "This card was retired on %(when)s, when two profiles of yours were merged, and "
             "no longer works. Use your other card, or your username."
         )
     elif card.retire_reason == SET_CARD_RETIRED:
-        message = (
-            f"This card was retired on {when} before it was ever used and no longer works. "
+        message = gettext(
+            "This card was retired on %(when)s before it was ever used and no longer works. "
             "Use your new card and the temporary password printed with it."
         )
     elif card.replaced_by_id is not None:
-        message = f"This card was replaced on {when} and no longer works. Use your new card."
+        message = gettext(
+            "This card was replaced on %(when)s and no longer works. Use your new card."
+        )
     else:
-        message = (
-            f"This card was retired on {when} and no longer works. "
+        message = gettext(
+            "This card was retired on %(when)s and no longer works. "
             "Ask the front desk for a new card."
         )
-    return ActionError("card_retired", message, status=409)
+    return ActionError("card_retired", message % {"when": when}, status=409)
 
 
 @dataclass
@@ -330,7 +336,7 @@ def check_login(request: HttpRequest, identifier: str, password: str) -> LoginRe
         raise address_locked_error(address_until)
     if len(candidates) == 1 and candidates[0].retired_card is not None:
         raise _retired_error(candidates[0].retired_card)
-    raise ActionError("bad_credentials", BAD_CREDENTIALS, status=401)
+    raise ActionError("bad_credentials", gettext(BAD_CREDENTIALS), status=401)
 
 
 def record_confirm_failure(request: HttpRequest, profile: Profile) -> float | None:

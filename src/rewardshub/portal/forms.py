@@ -6,20 +6,25 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from rewardshub.portal.language import choices
 
 MIN_PASSWORD = 8
 
 
 class LoginForm(forms.Form):
     identifier = forms.CharField(
-        label="Card number or username",
+        label=_("Card number or username"),
         max_length=254,
         widget=forms.TextInput(
             attrs={"autocomplete": "username", "autofocus": True, "autocapitalize": "none"}
         ),
     )
     password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         max_length=128,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
@@ -28,14 +33,16 @@ class LoginForm(forms.Form):
 
 class NewPasswordForm(forms.Form):
     password1 = forms.CharField(
-        label="New password",
+        label=_("New password"),
         strip=False,
         max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=f"At least {MIN_PASSWORD} characters. Not something easy to guess.",
+        help_text=format_lazy(
+            _("At least {count} characters. Not something easy to guess."), count=MIN_PASSWORD
+        ),
     )
     password2 = forms.CharField(
-        label="New password again",
+        label=_("New password again"),
         strip=False,
         max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -45,11 +52,15 @@ class NewPasswordForm(forms.Form):
         data = super().clean() or {}
         first, second = data.get("password1"), data.get("password2")
         if first and second and first != second:
-            self.add_error("password2", "The two passwords are not the same. Type them again.")
+            self.add_error(
+                "password2", gettext("The two passwords are not the same. Type them again.")
+            )
         elif first:
             if len(first) < MIN_PASSWORD:
                 self.add_error(
-                    "password1", f"Your password needs at least {MIN_PASSWORD} characters."
+                    "password1",
+                    gettext("Your password needs at least %(count)d characters.")
+                    % {"count": MIN_PASSWORD},
                 )
             else:
                 try:
@@ -61,17 +72,17 @@ class NewPasswordForm(forms.Form):
 
 class ActivateForm(NewPasswordForm):
     last_name = forms.CharField(
-        label="Your last name",
+        label=_("Your last name"),
         max_length=100,
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-        help_text="So we know it’s really you.",
+        help_text=_("So we know it’s really you."),
     )
     email = forms.EmailField(
-        label="Email (optional)",
+        label=_("Email (optional)"),
         required=False,
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        help_text="Then you can log in with it too, and reset a forgotten password.",
+        help_text=_("Then you can log in with it too, and reset a forgotten password."),
     )
 
     field_order = ["last_name", "password1", "password2", "email"]
@@ -79,7 +90,7 @@ class ActivateForm(NewPasswordForm):
 
 class ResetRequestForm(forms.Form):
     email = forms.EmailField(
-        label="Email",
+        label=_("Email"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
@@ -99,14 +110,31 @@ CANCEL_REASON_MAX = 150
 
 class CancelOrderForm(forms.Form):
     reason = forms.CharField(
-        label="Why? (optional)",
+        label=_("Why? (optional)"),
         required=False,
         max_length=CANCEL_REASON_MAX,
         error_messages={
-            "max_length": f"Keep the reason under {CANCEL_REASON_MAX} characters, or leave it "
-            "empty. Nothing was changed."
+            "max_length": format_lazy(
+                _(
+                    "Keep the reason under {count} characters, or leave it empty. "
+                    "Nothing was changed."
+                ),
+                count=CANCEL_REASON_MAX,
+            )
         },
     )
 
     def clean_reason(self) -> str:
         return " ".join(self.cleaned_data["reason"].split())
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose a language from the list. Nothing was changed."),
+            "invalid_choice": _("Choose a language from the list. Nothing was changed."),
+        },
+    )

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext, ngettext
 
 from rewardshub.contests.queries import PortalContest, open_for, today_in
 from rewardshub.patients.models import Profile
 from rewardshub.points.models import LedgerEntry, OrderStatus, PendingAward, Prize, PrizeOrder
 from rewardshub.portal.progress import Progress, next_prize
-from rewardshub.wording import count_of
 
 
 def history(profile: Profile) -> QuerySet[LedgerEntry]:
@@ -65,9 +65,12 @@ class StoreItem:
 def why_not(profile: Profile, prize: Prize) -> str:
     """Why the patient cannot order the prize now; empty when they can."""
     if prize.stock is not None and prize.stock < 1:
-        return "Out of stock"
-    if prize.cost > profile.points_balance:
-        return f"You need {count_of(prize.cost - profile.points_balance, 'more point')}"
+        return gettext("Out of stock")
+    missing = prize.cost - profile.points_balance
+    if missing > 0:
+        return ngettext(
+            "You need %(count)s more point", "You need %(count)s more points", missing
+        ) % {"count": f"{missing:,}"}
     return ""
 
 

@@ -16,6 +16,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from rewardshub.audit.actions import record_event
@@ -97,7 +98,17 @@ def reset_emails(request: HttpRequest, email: str, actor: Actor) -> list[EmailMe
                 "minutes": settings.PORTAL_RESET_SECONDS // 60,
             }
             # Transactional (notify.kinds): never opted out of, no unsubscribe link.
-            mails.append(build_message(PASSWORD_RESET, account.practice, account.email, context))
+            # In the patient's language; before they chose one, the browser's.
+            language = account.profile.language or translation.get_language()
+            mails.append(
+                build_message(
+                    PASSWORD_RESET,
+                    account.practice,
+                    account.email,
+                    context,
+                    language=language,
+                )
+            )
             record_event(
                 practice=account.practice,
                 actor=actor,

@@ -17,12 +17,13 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from rewardshub.audit.actors import Actor
 from rewardshub.patients.models import Profile
 from rewardshub.portal.auth import LoginResult, actor_label, portal_actor
+from rewardshub.portal.language import for_patient, mark, remember
 from rewardshub.portal.models import PortalAccount
 from rewardshub.practices.models import Practice
 
@@ -117,8 +118,15 @@ def current_user(request: HttpRequest) -> PortalUser | None:
     return PortalUser(profile=account.profile, account=account, actor=actor)
 
 
+def page_context(me: PortalUser, nav: str, **extra: object) -> dict[str, object]:
+    """What every signed-in portal page gives its template: the patient, for the
+    menu (portal/base.html) and the page, the menu item it is, and its own values."""
+    return {"me": me, "profile": me.profile, "practice": me.practice, "nav": nav, **extra}
+
+
 def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Require a logged-in patient; pass it as `me`. Dates in the practice's time zone."""
+    """Require a logged-in patient; pass it as `me`. Dates in the practice's time zone,
+    words in the patient's language (portal.language)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -127,7 +135,12 @@ def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             if request.session.get(SESSION_PROFILE) is not None:
                 request.session.flush()
             return redirect("portal:login")
-        with timezone.override(me.practice.time_zone):
-            return view(request, *args, me=me, **kwargs)
+        # The profile's own choice wins over the session's copy (one made elsewhere).
+        code = for_patient(request, me.profile.language)
+        remember(request, me.profile.language)
+        with timezone.override(me.practice.time_zone), translation.override(code):
+            response = view(request, *args, me=me, **kwargs)
+        mark(response, code)
+        return response
 
     return wrapper

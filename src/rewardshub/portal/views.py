@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -33,6 +34,7 @@ from rewardshub.portal.session import (
     current_user,
     get_pending,
     log_in,
+    page_context,
     pending_hash_matches,
     portal_view,
     start_pending,
@@ -91,7 +93,7 @@ def activate_view(request: HttpRequest) -> HttpResponse:
     """After a temporary password: "Is this you?", then choose a password."""
     pending = get_pending(request)
     if pending is None:
-        messages.info(request, "Log in with your card number and password first.")
+        messages.info(request, gettext("Log in with your card number and password first."))
         return redirect("portal:login")
     profile = pending.profile
     form = ActivateForm(request.POST or None)
@@ -111,8 +113,10 @@ def activate_view(request: HttpRequest) -> HttpResponse:
                 messages.error(request, username_locked_error(until).message)
                 return redirect("portal:login")
             error, status = (
-                "That last name doesn’t match this card. Check the spelling, "
-                "or ask the front desk if this isn’t your card.",
+                gettext(
+                    "That last name doesn’t match this card. Check the spelling, "
+                    "or ask the front desk if this isn’t your card."
+                ),
                 422,
             )
         else:
@@ -135,7 +139,9 @@ def activate_view(request: HttpRequest) -> HttpResponse:
                 next_page = _next_page(str(request.session.get(SESSION_NEXT) or ""))
                 log_in(request, account)
                 actions.record_login(account=account, actor=actor)
-                messages.success(request, "All set! Next time, log in with your new password.")
+                messages.success(
+                    request, gettext("All set! Next time, log in with your new password.")
+                )
                 return redirect(next_page or "portal:home")
     # Nothing personal on this page, not even the practice: a 4-digit password
     # alone (one guess in 10,000 per card) must not tell whose card it is or where.
@@ -149,7 +155,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     if me is not None:
         actions.record_logout(account=me.account, actor=me.actor)
     request.session.flush()
-    messages.info(request, "You are logged out. See you next time!")
+    messages.info(request, gettext("You are logged out. See you next time!"))
     return redirect("portal:login")
 
 
@@ -157,8 +163,7 @@ def _page(
     request: HttpRequest, me: PortalUser, template: str, nav: str, **extra: object
 ) -> HttpResponse:
     actions.record_portal_view(profile=me.profile, actor=me.actor, page=nav)
-    context = {"me": me, "profile": me.profile, "practice": me.practice, "nav": nav, **extra}
-    return render(request, template, context)
+    return render(request, template, page_context(me, nav, **extra))
 
 
 @never_cache

@@ -16,6 +16,7 @@ import uuid
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,10 +25,10 @@ from rewardshub.points.models import OrderStatus, Prize, PrizeOrder
 from rewardshub.points.orders import cancel_by_patient, order_prize
 from rewardshub.portal import actions, queries
 from rewardshub.portal.forms import CancelOrderForm, ConfirmOrderForm
+from rewardshub.portal.language import points_of
 from rewardshub.portal.session import PortalUser, portal_view
-from rewardshub.wording import count_of
 
-NOT_YOURS = (
+NOT_YOURS = gettext_noop(
     "That order isn’t one of yours, or it doesn’t exist. Nothing was changed. "
     "Your orders are below."
 )
@@ -90,7 +91,7 @@ def order_view(request: HttpRequest, public_id: uuid.UUID, *, me: PortalUser) ->
             request,
             me,
             prize,
-            error="Nothing was ordered yet: check the prize and press “Yes, order it”.",
+            error=gettext("Nothing was ordered yet: check the prize and press “Yes, order it”."),
             status=400,
         )
     # One token per confirmation page, scoped to the patient: a second press of
@@ -98,20 +99,26 @@ def order_view(request: HttpRequest, public_id: uuid.UUID, *, me: PortalUser) ->
     key = f"portal-order:{me.profile.pk}:{form.cleaned_data['token']}"
     try:
         order_prize(
-            practice=me.practice, profile=me.profile, prize=prize, actor=me.actor,
+            practice=me.practice,
+            profile=me.profile,
+            prize=prize,
+            actor=me.actor,
             idempotency_key=key,
         )
     except ActionError as exc:
         if exc.code == "already_ordered":
             messages.info(
-                request, f"You already ordered “{prize.name}”: it is below, ordered once."
+                request,
+                gettext("You already ordered “%(prize)s”: it is below, ordered once.")
+                % {"prize": prize.name},
             )
             return redirect("portal:orders")
         messages.error(request, exc.message)
         return redirect("portal:store")
     messages.success(
         request,
-        f"You ordered “{prize.name}”! Pick it up at the front desk on your next visit.",
+        gettext("You ordered “%(prize)s”! Pick it up at the front desk on your next visit.")
+        % {"prize": prize.name},
     )
     return redirect("portal:orders")
 
@@ -122,13 +129,19 @@ def _closed(request: HttpRequest, order: PrizeOrder) -> HttpResponse:
     if order.status == OrderStatus.CANCELLED:
         messages.info(
             request,
-            f"“{name}” is already cancelled and its points were given back once. "
-            "Nothing more was changed.",
+            gettext(
+                "“%(prize)s” is already cancelled and its points were given back once. "
+                "Nothing more was changed."
+            )
+            % {"prize": name},
         )
     else:
         messages.error(
             request,
-            f"You already picked up “{name}”, so it can’t be cancelled. Nothing was changed.",
+            gettext(
+                "You already picked up “%(prize)s”, so it can’t be cancelled. Nothing was changed."
+            )
+            % {"prize": name},
         )
     return redirect("portal:orders")
 
@@ -140,7 +153,7 @@ def cancel_view(request: HttpRequest, public_id: uuid.UUID, *, me: PortalUser) -
     order = queries.own_order(me.profile, public_id)
     if order is None:
         # Another patient's order and no order at all answer the same.
-        return _orders_page(request, me, error=NOT_YOURS, status=404)
+        return _orders_page(request, me, error=gettext(NOT_YOURS), status=404)
     form = CancelOrderForm(request.POST)
     if not form.is_valid():
         return _orders_page(request, me, error=str(form.errors["reason"][0]), status=422)
@@ -164,7 +177,11 @@ def cancel_view(request: HttpRequest, public_id: uuid.UUID, *, me: PortalUser) -
     me.profile.refresh_from_db(fields=["points_balance"])
     messages.success(
         request,
-        f"You cancelled “{order.prize.name}” and got your {count_of(order.cost, 'point')} back: "
-        f"you have {count_of(me.profile.points_balance, 'point')} now.",
+        gettext("You cancelled “%(prize)s” and got your %(points)s back: you have %(balance)s now.")
+        % {
+            "prize": order.prize.name,
+            "points": points_of(order.cost),
+            "balance": points_of(me.profile.points_balance),
+        },
     )
     return redirect("portal:orders")

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -55,6 +56,6 @@ def reset_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
             actor=portal_actor(request, actor_label(account.profile)),
         )
         request.session.flush()
-        messages.success(request, "Your password is changed. Log in with it now.")
+        messages.success(request, gettext("Your password is changed. Log in with it now."))
         return redirect("portal:login")
     return render(request, "portal/reset_confirm.html", {"form": form})

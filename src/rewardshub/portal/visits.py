@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from rewardshub.automations.models import DEDUCTIONS, AutoAward
 from rewardshub.automations.queries import next_visit
@@ -57,11 +59,12 @@ def _award(entry: LedgerEntry) -> AutoAward | None:
 
 
 def _part(award: AutoAward, points: int) -> Part:
-    label = award.rule.get_trigger_display()
+    # The rule's kind, in the patient's language (automations.models marks the words).
+    label = gettext(award.rule.get_trigger_display())
     if award.rule.trigger in DEDUCTIONS and points > 0:
-        label = f"Given back: {label}"
+        label = gettext("Given back: %(what)s") % {"what": label}
     elif award.rule.trigger not in DEDUCTIONS and points < 0:
-        label = f"Taken back: {label}"
+        label = gettext("Taken back: %(what)s") % {"what": label}
     return Part(label, points)
 
 
@@ -70,7 +73,7 @@ def _plain(entry: LedgerEntry) -> str:
         return entry.description
     if entry.reward_item is not None:
         return entry.reward_item.name
-    return entry.get_kind_display()
+    return gettext(entry.get_kind_display())
 
 
 def history_items(entries: Iterable[LedgerEntry], practice: Practice) -> list[HistoryItem]:
@@ -91,10 +94,11 @@ def history_items(entries: Iterable[LedgerEntry], practice: Practice) -> list[Hi
             last.parts.insert(0, _part(award, entry.points))
             continue
         day = appointment.starts_at.astimezone(zone)
-        what = appointment.type_label or "Visit"
+        what = appointment.type_label or gettext("Visit")
         items.append(
             HistoryItem(
-                what=f"{what} on {day:%b} {day.day}, {day.year}",
+                what=gettext("%(what)s on %(day)s")
+                % {"what": what, "day": date_format(day, "M j, Y")},
                 points=entry.points,
                 created_at=entry.created_at,
                 parts=[_part(award, entry.points)],
