@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from rewardshub.notify.brand import MailBrand, attach_logo, mail_brand
 from rewardshub.notify.kinds import KINDS
 from rewardshub.practices.models import Practice
 
@@ -66,13 +67,22 @@ def unsubscribe_headers(url: str) -> dict[str, str]:
 
 
 def render_mail(
-    kind: str, practice: Practice, context: dict[str, Any], *, unsubscribe_url: str = ""
+    kind: str,
+    practice: Practice,
+    context: dict[str, Any],
+    *,
+    unsubscribe_url: str = "",
+    brand: MailBrand | None = None,
+    preview: bool = False,
 ) -> RenderedMail:
-    """The mail's parts; an opt-in kind must come with its unsubscribe link."""
+    """The mail's parts; an opt-in kind must come with its unsubscribe link. The
+    practice's branding (notify/brand.py): the logo by its Content-ID, or inline for
+    a `preview`."""
     known = KINDS[kind]
     if not known.transactional and not unsubscribe_url:
         raise ValueError(f"A {kind} mail needs its unsubscribe link.")
     values = {
+        **(brand or mail_brand(practice)).values(preview=preview),
         "practice_name": practice.name,
         "kind": known,
         "portal_url": site_url(reverse("portal:home")),
@@ -100,9 +110,11 @@ def render_mail(
 def build_message(
     kind: str, practice: Practice, to: str, context: dict[str, Any], *, unsubscribe_url: str = ""
 ) -> EmailMultiAlternatives:
-    mail = render_mail(kind, practice, context, unsubscribe_url=unsubscribe_url)
+    brand = mail_brand(practice)
+    mail = render_mail(kind, practice, context, unsubscribe_url=unsubscribe_url, brand=brand)
     message = EmailMultiAlternatives(
         subject=mail.subject, body=mail.text, from_email=mail.sender, to=[to], headers=mail.headers
     )
     message.attach_alternative(mail.html, "text/html")
+    attach_logo(message, brand)
     return message

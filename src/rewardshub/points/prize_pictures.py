@@ -6,7 +6,8 @@ pixels, which would take gigabytes to decode). A picture that passes is
 decoded once and re-encoded at most 1,200 pixels on its long side, turned
 the way its EXIF orientation says, without its metadata (EXIF with the
 camera and place, XMP, comments): that copy is what is stored and served to
-phones, never the upload. An animated GIF or WebP keeps its first frame.
+phones, never the upload. A practice's logo (branding) is checked, re-encoded
+and stored the same way. An animated GIF or WebP keeps its first frame.
 Pictures with transparency are stored as PNG, the others as JPEG.
 """
 
@@ -14,11 +15,14 @@ from __future__ import annotations
 
 import io
 import re
+import uuid
 import warnings
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_PICTURE_BYTES = 2 * 1024 * 1024
@@ -142,3 +146,24 @@ def prepare_picture(upload: UploadedFile) -> PreparedPicture:
     finally:
         image.close()
     return PreparedPicture(ContentFile(out.getvalue()), "png" if alpha else "jpg")
+
+
+def store_picture(file: FieldFile, picture: PreparedPicture) -> None:
+    """Put `picture` in `file` (an ImageField of an unsaved change to its row) through
+    the default storage; the picture it replaces is deleted once the row commits.
+
+    A fresh random name: the uploaded file name never reaches the storage or a
+    URL, and a replaced picture is not served from a cached address.
+    """
+    old, storage = (file.name if file else ""), file.storage
+    file.save(f"{uuid.uuid4().hex}.{picture.extension}", picture.content, save=False)
+    if old:
+        transaction.on_commit(lambda: storage.delete(old))
+
+
+def drop_picture(file: FieldFile) -> None:
+    """Empty `file`'s field; its picture is deleted once the row commits."""
+    old, storage = file.name, file.storage
+    setattr(file.instance, file.field.attname, "")
+    if old:
+        transaction.on_commit(lambda: storage.delete(old))
