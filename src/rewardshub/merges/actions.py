@@ -332,7 +332,8 @@ def _detail(result: MergeResult) -> dict[str, object]:
         ],
         "portal_account": plan.portal,
         "appointments": result.appointments,
-        "mail_added": list(result.mail_added),
+        # Only when there is something: older events have no such key either.
+        **({"mail_added": list(result.mail_added)} if result.mail_added else {}),
     }
 
 
