@@ -64,7 +64,8 @@ def test_it_deletes_expired_links_old_answers_and_sessions_and_keeps_the_rest(
     assert out.getvalue().strip() == (
         "Deleted 1 expired launch link(s), 1 old Idempotency-Key answer(s) "
         "and 1 expired session(s).\n"
-        "Expired 0 unanswered link confirmation(s), dropping the chart details they kept."
+        "Expired 0 unanswered link confirmation(s), dropping the chart details they kept.\n"
+        "Deleted 0 finished background task result(s) older than 14 days."
     )
 
 

@@ -90,20 +90,22 @@ def test_a_big_logo_is_stored_at_most_1200_pixels_wide(
 
 
 def test_a_new_logo_replaces_the_old_one_and_removing_it_deletes_it(
-    owner_client: Client, branded: Practice
+    owner_client: Client, branded: Practice, django_capture_on_commit_callbacks: Any
 ) -> None:
     old = branded.logo.name
-    owner_client.post(URL, {**FORM, "logo": logo_png()})
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(URL, {**FORM, "logo": logo_png()})
     branded.refresh_from_db()
     assert branded.logo.name != old
     assert not default_storage.exists(old)
     new = branded.logo.name
-    response = owner_client.post(URL, {**FORM, "remove_logo": "on"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(URL, {**FORM, "remove_logo": "on"})
     assert response.status_code == 302
     branded.refresh_from_db()
     assert branded.logo.name == ""
     assert not default_storage.exists(new)
-    assert AuditEvent.objects.filter(action="practice.branding").last().detail == {
+    assert AuditEvent.objects.filter(action="practice.branding").latest("id").detail == {
         "fields": ["logo"],
         "logo": "removed",
     }
