@@ -6,7 +6,7 @@ from django.db import transaction
 
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
-from rewardshub.points.prize_pictures import PreparedPicture, drop_picture, store_picture
+from rewardshub.points.prize_pictures import PreparedPicture, change_picture
 from rewardshub.practices.models import Practice
 
 
@@ -27,11 +27,7 @@ def set_branding(
         changed = [field for field, value in wanted.items() if getattr(locked, field) != value]
         for field in changed:
             setattr(locked, field, wanted[field])
-        if logo is not None:
-            store_picture(locked.logo, logo)
-            changed.append("logo")
-        elif remove_logo and locked.logo:
-            drop_picture(locked.logo)
+        if change_picture(locked.logo, logo, remove=remove_logo):
             changed.append("logo")
         if not changed:
             return []

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import parse_etags
 
 from rewardshub.branding.contrast import text_on
-from rewardshub.points.prize_pictures import CONTENT_TYPES
+from rewardshub.points.prize_pictures import picture_response
 from rewardshub.practices.models import Practice
 
 CACHE_CONTROL = "private, no-cache"
@@ -52,21 +52,11 @@ def css_response(request: HttpRequest, practice: Practice) -> HttpResponse:
 
 
 def logo_response(request: HttpRequest, practice: Practice) -> HttpResponse:
-    """The stored (re-encoded) logo; 404 when the practice has none."""
+    """The stored (re-encoded) logo, served as prize pictures are; 404 when the practice
+    has none. A new logo gets a new name (prize_pictures.store_picture): the ETag."""
     if not practice.logo:
         raise Http404
-    name = practice.logo.name
-    content_type = CONTENT_TYPES.get(name.rsplit(".", 1)[-1].lower())
-    if content_type is None:
-        raise Http404
-    etag = _etag(name)
+    etag = _etag(practice.logo.name)
     if etag in parse_etags(request.headers.get("If-None-Match", "")):
         return _cached(request, HttpResponse(status=304), etag)
-    try:
-        handle = practice.logo.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = "inline"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return _cached(request, response, etag)  # type: ignore[arg-type]
+    return _cached(request, picture_response(practice.logo), etag)  # type: ignore[arg-type]

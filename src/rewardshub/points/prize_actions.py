@@ -13,7 +13,7 @@ from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError
 from rewardshub.points.models import Prize
-from rewardshub.points.prize_pictures import PreparedPicture, drop_picture, store_picture
+from rewardshub.points.prize_pictures import PreparedPicture, change_picture, store_picture
 from rewardshub.practices.models import Practice
 
 FIELDS = ("name", "description", "cost", "stock", "active")
@@ -77,11 +77,7 @@ def update_prize(
         changed = [f for f in FIELDS if f in data and getattr(prize, f) != data[f]]
         for f in changed:
             setattr(prize, f, data[f])
-        if picture is not None:
-            store_picture(prize.picture, picture)
-            changed.append("picture")
-        elif remove_picture and prize.picture:
-            drop_picture(prize.picture)
+        if change_picture(prize.picture, picture, remove=remove_picture):
             changed.append("picture")
         if changed:
             prize.save()

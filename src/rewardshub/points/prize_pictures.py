@@ -23,6 +23,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_PICTURE_BYTES = 2 * 1024 * 1024
@@ -167,3 +168,31 @@ def drop_picture(file: FieldFile) -> None:
     setattr(file.instance, file.field.attname, "")
     if old:
         transaction.on_commit(lambda: storage.delete(old))
+
+
+def change_picture(file: FieldFile, picture: PreparedPicture | None, *, remove: bool) -> bool:
+    """A form's picture and its "remove" box applied to `file`: a new picture wins;
+    whether anything changed."""
+    if picture is not None:
+        store_picture(file, picture)
+        return True
+    if remove and file:
+        drop_picture(file)
+        return True
+    return False
+
+
+def picture_response(file: FieldFile) -> FileResponse:
+    """A stored picture as the hub serves it: its own type, shown inline, in a sandbox.
+    404 when it is not one the hub stores or it is gone."""
+    content_type = CONTENT_TYPES.get((file.name or "").rsplit(".", 1)[-1].lower())
+    if not file or content_type is None:
+        raise Http404
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = "inline"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
