@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import hashlib
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import parse_etags
 
 from rewardshub.branding.contrast import text_on
 from rewardshub.points.prize_pictures import picture_response
@@ -34,8 +33,8 @@ def brand_css(practice: Practice) -> str:
     return f"/* {practice.slug}: Settings > Branding */\n:root {{\n{body}\n}}\n"
 
 
-def _etag(*parts: str) -> str:
-    return '"' + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32] + '"'
+def _etag(text: str) -> str:
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
 
 
 def _cached(request: HttpRequest, response: HttpResponse, etag: str) -> HttpResponse:
@@ -53,10 +52,7 @@ def css_response(request: HttpRequest, practice: Practice) -> HttpResponse:
 
 def logo_response(request: HttpRequest, practice: Practice) -> HttpResponse:
     """The stored (re-encoded) logo, served as prize pictures are; 404 when the practice
-    has none. A new logo gets a new name (prize_pictures.store_picture): the ETag."""
-    if not practice.logo:
-        raise Http404
-    etag = _etag(practice.logo.name)
-    if etag in parse_etags(request.headers.get("If-None-Match", "")):
-        return _cached(request, HttpResponse(status=304), etag)
-    return _cached(request, picture_response(practice.logo), etag)  # type: ignore[arg-type]
+    has none."""
+    response = picture_response(request, practice.logo, cache_control=CACHE_CONTROL)
+    patch_vary_headers(response, ("Cookie",))
+    return response

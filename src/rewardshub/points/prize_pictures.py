@@ -6,13 +6,14 @@ pixels, which would take gigabytes to decode). A picture that passes is
 decoded once and re-encoded at most 1,200 pixels on its long side, turned
 the way its EXIF orientation says, without its metadata (EXIF with the
 camera and place, XMP, comments): that copy is what is stored and served to
-phones, never the upload. A practice's logo (branding) is checked, re-encoded
-and stored the same way. An animated GIF or WebP keeps its first frame.
+phones, never the upload. A practice's logo (branding) is checked, re-encoded,
+stored and served the same way. An animated GIF or WebP keeps its first frame.
 Pictures with transparency are stored as PNG, the others as JPEG.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import uuid
@@ -23,7 +24,8 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.http import parse_etags
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_PICTURE_BYTES = 2 * 1024 * 1024
@@ -182,17 +184,32 @@ def change_picture(file: FieldFile, picture: PreparedPicture | None, *, remove: 
     return False
 
 
-def picture_response(file: FieldFile) -> FileResponse:
-    """A stored picture as the hub serves it: its own type, shown inline, in a sandbox.
-    404 when it is not one the hub stores or it is gone."""
-    content_type = CONTENT_TYPES.get((file.name or "").rsplit(".", 1)[-1].lower())
+def picture_response(request: HttpRequest, file: FieldFile, *, cache_control: str) -> HttpResponse:
+    """A stored picture as the hub serves it: its own type, shown inline, in a sandbox;
+    404 when it is not one the hub stores, or it is gone.
+
+    A stored name's content never changes (each upload gets a new name,
+    `store_picture`), so the name is the version: its hash is the ETag, and a
+    browser that has it gets a 304 with no file read at all.
+    """
+    name = file.name or ""
+    content_type = CONTENT_TYPES.get(name.rsplit(".", 1)[-1].lower())
     if not file or content_type is None:
         raise Http404
-    try:
-        handle = file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = "inline"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    etag = '"' + hashlib.sha256(name.encode()).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": cache_control}
+    response: HttpResponse
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        response = HttpResponseNotModified()
+    else:
+        try:
+            handle = file.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        # A streaming answer, served and headed the same way.
+        response = FileResponse(handle, content_type=content_type)  # type: ignore[assignment]
+        response["Content-Disposition"] = "inline"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    for header, value in headers.items():
+        response[header] = value
     return response

@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -18,7 +18,7 @@ from rewardshub.errors import ActionError
 from rewardshub.points import prize_actions
 from rewardshub.points.models import Prize
 from rewardshub.points.prize_forms import PrizeForm
-from rewardshub.points.prize_pictures import picture_response
+from rewardshub.points.prize_pictures import CONTENT_TYPES
 from rewardshub.practices.context import HubContext, get_hub, staff_view
 from rewardshub.practices.models import SETTINGS_ROLES
 
@@ -129,6 +129,16 @@ def prize_picture(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         raise Http404
     if hub is None and not prize.active:
         raise Http404
-    response = picture_response(prize.picture)
+    extension = prize.picture.name.rsplit(".", 1)[-1].lower()
+    content_type = CONTENT_TYPES.get(extension)
+    if content_type is None:
+        raise Http404
+    try:
+        handle = prize.picture.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = "inline"
     response["Cache-Control"] = "private, max-age=300"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response  # type: ignore[return-value]  # a streaming response, served the same way
