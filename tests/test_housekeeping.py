@@ -11,6 +11,8 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.utils import timezone
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from rewardshub.audit.models import AuditEvent
 from rewardshub.integrations.launch import create_token
@@ -62,7 +64,8 @@ def test_it_deletes_expired_links_old_answers_and_sessions_and_keeps_the_rest(
     assert out.getvalue().strip() == (
         "Deleted 1 expired launch link(s), 1 old Idempotency-Key answer(s) "
         "and 1 expired session(s).\n"
-        "Expired 0 unanswered link confirmation(s), dropping the chart details they kept."
+        "Expired 0 unanswered link confirmation(s), dropping the chart details they kept.\n"
+        "Deleted 0 finished background task result(s) older than 14 days."
     )
 
 
@@ -86,3 +89,39 @@ def test_it_drops_the_chart_details_of_unanswered_link_confirmations(
         ("C2", "pending", {"email": "kept@example.com"}),
     ]
     assert "Expired 1 unanswered link confirmation(s)" in out.getvalue()
+
+
+def test_it_deletes_finished_task_results_older_than_two_weeks_and_nothing_else(
+    acworth: Practice,
+) -> None:
+    """The Tasks API's result rows (one per try of a background job): finished ones go
+    after 14 days; one waiting or running stays, however old."""
+    now = timezone.now()
+
+    def result(status: str, days_ago: float | None) -> DBTaskResult:
+        finished = None if days_ago is None else now - dt.timedelta(days=days_ago)
+        return DBTaskResult.objects.create(
+            status=status,
+            args_kwargs={"args": [], "kwargs": {}},
+            task_path="rewardshub.jobs.runner.run_job",
+            backend_name="default",
+            run_after=now - dt.timedelta(days=30),
+            finished_at=finished,
+            exception_class_path="",
+            traceback="",
+        )
+
+    kept = [
+        result(TaskResultStatus.SUCCESSFUL, 13),
+        result(TaskResultStatus.FAILED, 1),
+        result(TaskResultStatus.READY, None),
+        result(TaskResultStatus.RUNNING, None),
+    ]
+    result(TaskResultStatus.SUCCESSFUL, 15)
+    result(TaskResultStatus.FAILED, 40)
+
+    out = StringIO()
+    call_command("housekeeping", stdout=out)
+
+    assert set(DBTaskResult.objects.values_list("pk", flat=True)) == {r.pk for r in kept}
+    assert "Deleted 2 finished background task result(s) older than 14 days." in out.getvalue()

@@ -29,6 +29,10 @@ from rewardshub.points import reports
 OWN_CACHING = {
     # A prize's picture: the practice's catalog artwork, no patient data.
     "prizes:picture": "private, max-age=300",
+    # The practice's colours and logo (branding): revalidated with their ETag.
+    "portal_brand:css": "private, no-cache",
+    "portal_brand:logo": "private, no-cache",
+    "branding:logo": "private, no-cache",
 }
 # Each route is tried with Acworth's objects until one answers 200.
 TRIES_PER_ROUTE = 40

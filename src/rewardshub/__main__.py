@@ -22,7 +22,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("backup", "back up the database while the hub runs (FILE [--force])"),
     ("restore", "replace the database with a backup; stop the hub first (FILE [--force])"),
     ("files", "copy uploads an older version kept on local disk into the database (import-disk)"),
-    ("housekeeping", "delete expired launch links, old Idempotency-Key answers and sessions"),
+    ("housekeeping", "delete expired launch links, old answers, sessions and task results"),
     ("automations", "pay the points that come with time: birthdays, treatment milestones (run)"),
     ("audit", "verify, anchor or seal the tamper-evident audit chains; make an audit key"),
     ("worker", "run background jobs (mail to patients) until stopped, or --once"),

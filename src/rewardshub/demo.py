@@ -12,7 +12,8 @@ automatic rules: the simulated practice pays for kept visits, arriving on
 time and booking the next visit (from the PMS's appointments), and every
 practice pays birthdays (`rewardshub automations run`). So the menu has no
 manual "Birthday" or "Referral" item, which would pay twice beside them
-(automations/demo.py, points/demo.py).
+(automations/demo.py, points/demo.py). A few patients have asked for mail
+(notify/demo.py), so the mail preview and the points digest have someone.
 
 Card temporary passwords are stored only as hashes, so they cannot be read
 back: the first run returns them from the new batch, and later runs carry
@@ -35,6 +36,7 @@ from rewardshub.cards.models import BatchSource, Card, CardState
 from rewardshub.cards.queries import available_cards
 from rewardshub.cards.temp_passwords import check_temp_password
 from rewardshub.integrations import demo as integration
+from rewardshub.notify.demo import ensure_demo_mail
 from rewardshub.patients.actions import add_tag, create_profile
 from rewardshub.patients.models import Profile, Tag
 from rewardshub.patients.tag_actions import create_tag, create_tag_group
@@ -281,6 +283,7 @@ def load_demo(
             ensure_demo_points(practice, ACTOR)
             ensure_demo_rules(practice, ACTOR, simulated=demo.slug == SIMULATED_PRACTICE)
             _ensure_prizes(practice)
+            ensure_demo_mail(practice, ACTOR)
             api_key = integration.ensure_key(practice, previous, ACTOR)
             if pms_sim_url and demo.slug == SIMULATED_PRACTICE:
                 integration.ensure_frame_origin(practice, pms_sim_url, ACTOR)

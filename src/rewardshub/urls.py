@@ -31,9 +31,11 @@ urlpatterns = [
     path("leads/", include("rewardshub.leads.urls")),
     path("portal/refer/", include("rewardshub.leads.urls_portal")),
     path("portal/mail/", include("rewardshub.notify.urls_portal")),
+    path("portal/", include("rewardshub.branding.urls_portal")),
     path("portal/", include("rewardshub.portal.urls")),
     path("mail/", include("rewardshub.notify.urls_public")),
     path("settings/jobs/", include("rewardshub.jobs.urls")),
+    path("settings/branding/", include("rewardshub.branding.urls")),
     path("", include("rewardshub.notify.urls")),
 ]
 

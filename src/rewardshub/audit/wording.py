@@ -36,6 +36,20 @@ def _with(text: str, extra: str, joiner: str = ": ") -> str:
     return f"{text}{joiner}{extra}" if extra else text
 
 
+HUBS_OWN = "the hub's own"
+
+
+def _branding(detail: Detail) -> str:
+    """E.g. 'Changed the branding: primary colour #0b5394, new logo'."""
+    parts = []
+    for field in ("primary_colour", "accent_colour"):
+        if field in detail:
+            parts.append(f"{field.replace('_', ' ')} {detail[field] or HUBS_OWN}")
+    if detail.get("logo"):
+        parts.append("new logo" if detail["logo"] == "new" else "logo removed")
+    return _with("Changed the branding", ", ".join(parts))
+
+
 def _from_to(text: str, detail: Detail) -> str:
     return f"{text} “{detail.get('from', '')}” to “{detail.get('to', '')}”"
 
@@ -70,6 +84,9 @@ def _merge(detail: Detail) -> str:
         moved.append("the portal account")
     if detail.get("appointments"):
         moved.append(count_of(int(detail["appointments"]), "appointment"))
+    if detail.get("mail_added"):
+        kinds = ", ".join(_mail_kind({"kind": k}) for k in detail["mail_added"])
+        moved.append(f"the mail choices {kinds}")
     text = f"Merged profile {detail.get('merged_username', '')} into this one: moved " + ", ".join(
         moved
     )
@@ -108,6 +125,7 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "cards.print": lambda d: f"Printed card sheets of {_cards(d)} (without passwords)",
     "practice.create": lambda d: "Created the practice",
     "practice.update": lambda d: _with("Changed practice settings", _fields(d)),
+    "practice.branding": lambda d: _branding(d),
     "location.create": lambda d: f"Added location “{d.get('name', '')}”",
     "location.rename": lambda d: _from_to("Renamed location", d),
     "location.deactivate": lambda d: f"Deactivated location “{d.get('name', '')}”",

@@ -19,6 +19,7 @@ period; otherwise it stays on the tombstone and the survivor's own row says
 the period is paid. QR collections, group-award recipients and contest
 entries and prizes move the same way, so no limit of "once per patient"
 pays the person twice; so do the leads the person referred or became.
+The survivor gets every kind of mail either profile asked for.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ from rewardshub.integrations.systems import system_name
 from rewardshub.leads.models import Lead, LeadMatch, MatchState
 from rewardshub.merges.facts import read_side
 from rewardshub.merges.rules import LinkConflict, Plan, plan_merge
+from rewardshub.notify.kinds import OPT_IN_VALUES
+from rewardshub.notify.models import MailPreference
 from rewardshub.patients.models import Profile, ProfileStatus, ProfileTag
 from rewardshub.points.ledger import post
 from rewardshub.points.models import EntryKind, OrderStatus, PendingAward, PrizeOrder
@@ -99,6 +102,8 @@ class MergeResult:
     points: int
     plan: Plan
     appointments: int
+    # Kinds of mail the survivor now gets because the merged profile asked for them.
+    mail_added: tuple[str, ...] = ()
 
 
 def _lock_pair(practice: Practice, survivor: Profile, merged: Profile) -> tuple[Profile, Profile]:
@@ -278,6 +283,28 @@ def _move_open_requests(practice: Practice, survivor: Profile, merged: Profile) 
     ).update(profile=survivor)
 
 
+def _merge_mail_choices(practice: Practice, survivor: Profile, merged: Profile) -> list[str]:
+    """The survivor gets every kind of mail either profile asked for (the union); the
+    kinds it did not have are returned. Without mail choices of its own it takes the
+    merged profile's row, unsubscribe key and all, so the links in mails already sent
+    go on working; otherwise the tombstone keeps its row, and its links lead to the
+    survivor's (notify.tokens)."""
+    theirs = MailPreference.objects.filter(practice=practice, profile=merged).first()
+    if theirs is None:
+        return []
+    wanted = [kind for kind in OPT_IN_VALUES if theirs.wants(kind)]
+    ours = MailPreference.objects.filter(practice=practice, profile=survivor).first()
+    if ours is None:
+        MailPreference.objects.filter(pk=theirs.pk).update(profile=survivor)
+        return wanted
+    added = [kind for kind in wanted if not ours.wants(kind)]
+    if added:
+        for kind in added:
+            setattr(ours, kind, True)
+        ours.save(update_fields=[*added, "updated_at"])
+    return added
+
+
 def _bury(survivor: Profile, merged: Profile) -> None:
     # Earlier tombstones of the merged profile lead straight to the survivor:
     # every username resolves in one step.
@@ -305,6 +332,8 @@ def _detail(result: MergeResult) -> dict[str, object]:
         ],
         "portal_account": plan.portal,
         "appointments": result.appointments,
+        # Only when there is something: older events have no such key either.
+        **({"mail_added": list(result.mail_added)} if result.mail_added else {}),
     }
 
 
@@ -329,8 +358,9 @@ def merge_profiles(
         _move_campaigns_and_contests(practice, survivor, merged)
         _move_leads(practice, survivor, merged)
         _move_open_requests(practice, survivor, merged)
+        mail_added = _merge_mail_choices(practice, survivor, merged)
         _bury(survivor, merged)
-        result = MergeResult(survivor, merged, points, plan, appointments)
+        result = MergeResult(survivor, merged, points, plan, appointments, tuple(mail_added))
         record_event(
             practice=practice,
             actor=actor,

@@ -25,6 +25,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from rewardshub.notify.brand import MailBrand, attach_logo, mail_brand
 from rewardshub.notify.kinds import KINDS
 from rewardshub.practices.models import Practice
 
@@ -73,13 +74,17 @@ def render_mail(
     *,
     unsubscribe_url: str = "",
     language: str = "",
+    brand: MailBrand | None = None,
+    preview: bool = False,
 ) -> RenderedMail:
-    """The mail's parts, in `language` (the patient's; blank: the one active now);
-    an opt-in kind must come with its unsubscribe link."""
+    """The mail's parts, in `language` (the patient's; blank: the one active now); an
+    opt-in kind must come with its unsubscribe link. The practice's branding
+    (notify/brand.py): the logo by its Content-ID, or inline for a `preview`."""
     known = KINDS[kind]
     if not known.transactional and not unsubscribe_url:
         raise ValueError(f"A {kind} mail needs its unsubscribe link.")
     values = {
+        **(brand or mail_brand(practice)).values(preview=preview),
         "practice_name": practice.name,
         "kind": known,
         "portal_url": site_url(reverse("portal:home")),
@@ -116,9 +121,13 @@ def build_message(
     unsubscribe_url: str = "",
     language: str = "",
 ) -> EmailMultiAlternatives:
-    mail = render_mail(kind, practice, context, unsubscribe_url=unsubscribe_url, language=language)
+    brand = mail_brand(practice)
+    mail = render_mail(
+        kind, practice, context, unsubscribe_url=unsubscribe_url, language=language, brand=brand
+    )
     message = EmailMultiAlternatives(
         subject=mail.subject, body=mail.text, from_email=mail.sender, to=[to], headers=mail.headers
     )
     message.attach_alternative(mail.html, "text/html")
+    attach_logo(message, brand)
     return message

@@ -3,7 +3,8 @@
 The key is the patient's MailPreference.unsubscribe_key, random and used for
 nothing else, so the link carries no id and no data of the patient. The
 signature (the hub's secret key) keeps anyone from making a link for another
-patient. Links do not expire: an old mail's link must still work.
+patient. Links do not expire: an old mail's link must still work, and one
+sent to a profile since merged into another unsubscribes the profile kept.
 """
 
 from __future__ import annotations
@@ -33,4 +34,11 @@ def read_token(token: str) -> tuple[MailPreference, str] | None:
         .select_related("practice", "profile")
         .first()
     )
+    if preference is not None and preference.profile.merged_into_id is not None:
+        # A link from before a merge: the choices are the profile kept's now.
+        preference = (
+            MailPreference.objects.filter(profile_id=preference.profile.merged_into_id)
+            .select_related("practice", "profile")
+            .first()
+        )
     return (preference, kind) if preference is not None else None

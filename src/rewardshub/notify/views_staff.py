@@ -44,7 +44,11 @@ def _kind(value: str) -> Kind:
 def _sample(hub: HubContext, kind: Kind) -> RenderedMail:
     unsubscribe = "" if kind.transactional else site_url(SAMPLE_UNSUBSCRIBE)
     return render_mail(
-        kind.value, hub.practice, sample_context(kind.value), unsubscribe_url=unsubscribe
+        kind.value,
+        hub.practice,
+        sample_context(kind.value),
+        unsubscribe_url=unsubscribe,
+        preview=True,
     )
 
 

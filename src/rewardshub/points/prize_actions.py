@@ -5,7 +5,6 @@ Ordering, fulfilling and cancelling live in points/orders.py.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.db import transaction
@@ -14,7 +13,7 @@ from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError
 from rewardshub.points.models import Prize
-from rewardshub.points.prize_pictures import PreparedPicture
+from rewardshub.points.prize_pictures import PreparedPicture, change_picture, store_picture
 from rewardshub.practices.models import Practice
 
 FIELDS = ("name", "description", "cost", "stock", "active")
@@ -26,15 +25,6 @@ def _check_name(practice: Practice, name: str, exclude: Prize | None = None) -> 
         taken = taken.exclude(pk=exclude.pk)
     if taken.exists():
         raise ActionError("prize_name_taken", f"There is already a prize called “{name}”.")
-
-
-def _store_picture(prize: Prize, picture: PreparedPicture) -> None:
-    # A fresh random name: the uploaded file name never reaches the disk or a URL,
-    # and a replaced picture is not served from a cached address.
-    old = prize.picture.name if prize.picture else ""
-    prize.picture.save(f"{uuid.uuid4().hex}.{picture.extension}", picture.content, save=False)
-    if old:
-        transaction.on_commit(lambda: prize.picture.storage.delete(old))
 
 
 def create_prize(
@@ -59,7 +49,7 @@ def create_prize(
             active=active,
         )
         if picture is not None:
-            _store_picture(prize, picture)
+            store_picture(prize.picture, picture)
         prize.save()
         record_event(
             practice=practice,
@@ -87,13 +77,7 @@ def update_prize(
         changed = [f for f in FIELDS if f in data and getattr(prize, f) != data[f]]
         for f in changed:
             setattr(prize, f, data[f])
-        if picture is not None:
-            _store_picture(prize, picture)
-            changed.append("picture")
-        elif remove_picture and prize.picture:
-            old = prize.picture.name
-            prize.picture = ""
-            transaction.on_commit(lambda: prize.picture.storage.delete(old))
+        if change_picture(prize.picture, picture, remove=remove_picture):
             changed.append("picture")
         if changed:
             prize.save()

@@ -15,6 +15,26 @@ from rewardshub.points.prize_pictures import (
 )
 
 
+class PictureField(forms.FileField):
+    """A picture upload, checked and re-encoded (prize_pictures.py): it cleans to the
+    copy to store, never the upload, or None when no file was sent."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", PICTURE_HELP)
+        kwargs.setdefault("error_messages", {"empty": "That file is empty. " + PICTURE_HELP})
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> PreparedPicture | None:
+        upload = super().clean(data, initial)
+        if not upload:
+            return None
+        try:
+            return prepare_picture(upload)
+        except PictureError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+
 class PrizeForm(forms.Form):
     name = forms.CharField(max_length=100)
     description = forms.CharField(
@@ -36,11 +56,7 @@ class PrizeForm(forms.Form):
     active = forms.BooleanField(
         required=False, initial=True, label="Offered to patients"
     )
-    picture = forms.FileField(
-        required=False,
-        help_text=PICTURE_HELP,
-        error_messages={"empty": "That file is empty. " + PICTURE_HELP},
-    )
+    picture = PictureField()
     remove_picture = forms.BooleanField(required=False, label="Remove the picture")
 
     def clean_name(self) -> str:
@@ -48,16 +64,6 @@ class PrizeForm(forms.Form):
         if not name:
             raise forms.ValidationError("Give the prize a name.")
         return name
-
-    def clean_picture(self) -> PreparedPicture | None:
-        """The re-encoded copy to store (see prize_pictures.py), never the upload."""
-        picture = self.cleaned_data.get("picture")
-        if not picture:
-            return None
-        try:
-            return prepare_picture(picture)
-        except PictureError as exc:
-            raise forms.ValidationError(exc.message) from None
 
     def data_fields(self) -> dict[str, Any]:
         data = self.cleaned_data

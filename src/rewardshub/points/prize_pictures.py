@@ -6,19 +6,26 @@ pixels, which would take gigabytes to decode). A picture that passes is
 decoded once and re-encoded at most 1,200 pixels on its long side, turned
 the way its EXIF orientation says, without its metadata (EXIF with the
 camera and place, XMP, comments): that copy is what is stored and served to
-phones, never the upload. An animated GIF or WebP keeps its first frame.
+phones, never the upload. A practice's logo (branding) is checked, re-encoded,
+stored and served the same way. An animated GIF or WebP keeps its first frame.
 Pictures with transparency are stored as PNG, the others as JPEG.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+import uuid
 import warnings
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.http import parse_etags
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_PICTURE_BYTES = 2 * 1024 * 1024
@@ -142,3 +149,67 @@ def prepare_picture(upload: UploadedFile) -> PreparedPicture:
     finally:
         image.close()
     return PreparedPicture(ContentFile(out.getvalue()), "png" if alpha else "jpg")
+
+
+def store_picture(file: FieldFile, picture: PreparedPicture) -> None:
+    """Put `picture` in `file` (an ImageField of an unsaved change to its row) through
+    the default storage; the picture it replaces is deleted once the row commits.
+
+    A fresh random name: the uploaded file name never reaches the storage or a
+    URL, and a replaced picture is not served from a cached address.
+    """
+    old, storage = (file.name if file else ""), file.storage
+    file.save(f"{uuid.uuid4().hex}.{picture.extension}", picture.content, save=False)
+    if old:
+        transaction.on_commit(lambda: storage.delete(old))
+
+
+def drop_picture(file: FieldFile) -> None:
+    """Empty `file`'s field; its picture is deleted once the row commits."""
+    old, storage = file.name, file.storage
+    setattr(file.instance, file.field.attname, "")
+    if old:
+        transaction.on_commit(lambda: storage.delete(old))
+
+
+def change_picture(file: FieldFile, picture: PreparedPicture | None, *, remove: bool) -> bool:
+    """A form's picture and its "remove" box applied to `file`: a new picture wins;
+    whether anything changed."""
+    if picture is not None:
+        store_picture(file, picture)
+        return True
+    if remove and file:
+        drop_picture(file)
+        return True
+    return False
+
+
+def picture_response(request: HttpRequest, file: FieldFile, *, cache_control: str) -> HttpResponse:
+    """A stored picture as the hub serves it: its own type, shown inline, in a sandbox;
+    404 when it is not one the hub stores, or it is gone.
+
+    A stored name's content never changes (each upload gets a new name,
+    `store_picture`), so the name is the version: its hash is the ETag, and a
+    browser that has it gets a 304 with no file read at all.
+    """
+    name = file.name or ""
+    content_type = CONTENT_TYPES.get(name.rsplit(".", 1)[-1].lower())
+    if not file or content_type is None:
+        raise Http404
+    etag = '"' + hashlib.sha256(name.encode()).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": cache_control}
+    response: HttpResponse
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        response = HttpResponseNotModified()
+    else:
+        try:
+            handle = file.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        # A streaming answer, served and headed the same way.
+        response = FileResponse(handle, content_type=content_type)  # type: ignore[assignment]
+        response["Content-Disposition"] = "inline"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    for header, value in headers.items():
+        response[header] = value
+    return response

@@ -33,6 +33,13 @@ class Practice(models.Model):
     idle_timeout_minutes = models.PositiveIntegerField(default=15)
     # Misc (free-amount) awards wait for an owner or admin to approve them.
     misc_requires_approval = models.BooleanField(default=False)
+    # Branding (Settings > Branding): the portal's header and the mails' header in
+    # the practice's colours, with its logo; empty means the hub's own look. The
+    # logo is stored as prize pictures are (points/prize_pictures.py), through the
+    # default storage; the colours are "#rrggbb", checked for contrast when saved.
+    logo = models.ImageField(blank=True, default="", upload_to="logos/")
+    primary_colour = models.CharField(max_length=7, blank=True, default="")
+    accent_colour = models.CharField(max_length=7, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
