@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "rewardshub.campaigns",
     "rewardshub.leads",
     "rewardshub.merges",
+    "rewardshub.families",
     # Background jobs through Django's Tasks API (the django-tasks backport and its
     # database backend) with our retries (jobs), and the patient mail they send (notify).
     "django_tasks",
