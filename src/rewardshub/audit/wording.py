@@ -96,13 +96,11 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
         _with("Removed tag", _names(d.get("removed")))
         + (" (tag deleted)" if d.get("reason") == "tag deleted" else "")
     ),
-    "card.connect": lambda d: (
-        f"Connected card{_card(d)}"
-        + (
-            f"; card{_card(d, 'retired_set_card_last4')} set in Orthotrac was retired, never connected"
-            if d.get("retired_set_card_last4")
-            else ""
-        )
+    "card.connect": lambda d: f"Connected card{_card(d)}"
+    + (
+        f"; card{_card(d, 'retired_set_card_last4')} set in Orthotrac was retired, never connected"
+        if d.get("retired_set_card_last4")
+        else ""
     ),
     "card.replace": lambda d: f"Replaced card{_card(d, 'old_card_last4')} with card{_card(d)}",
     "cards.issue": lambda d: f"Issued a batch of {_cards(d)}",
@@ -157,7 +155,9 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "pms.status": lambda d: _with("PMS read the status", _chart(d), " ") + _sync_result(d),
     "pms.batch": lambda d: _with("PMS batch sync", _chart(d), " ") + _sync_result(d),
     "pms.points": lambda d: _with("PMS points", _chart(d), " ") + _sync_result(d),
-    "pms.appointment": lambda d: _with("PMS sent an appointment", _chart(d), " ") + _sync_result(d),
+    "pms.appointment": lambda d: (
+        _with("PMS sent an appointment", _chart(d), " ") + _sync_result(d)
+    ),
     # Points and the reward menu.
     "points.award": lambda d: _with(f"Awarded {_points(d)}", _names(d.get("items"))),
     "points.misc": lambda d: f"Gave {_points(d)} (misc)",
@@ -169,7 +169,9 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "points.reverse": lambda d: f"Reversed an entry ({_points(d, signed=True)})",
     # Rewards paid at once or held in Pending rewards (points/rewards.py), and gifts.
     "points.reward_paid": lambda d: _with(f"Gave {_points(d)}", _reward(d), " "),
-    "points.reward_held": lambda d: _with(f"Held {_points(d)} in Pending rewards", _reward(d), " "),
+    "points.reward_held": lambda d: _with(
+        f"Held {_points(d)} in Pending rewards", _reward(d), " "
+    ),
     "points.reward_approved": lambda d: _with(f"Approved {_points(d)}", _reward(d), " "),
     "points.reward_voided": lambda d: _with(
         _with(f"Voided {_points(d)}", _reward(d), " "), str(d.get("reason") or "")
@@ -191,7 +193,9 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     ),
     "menu.category_create": lambda d: f"Added reward category “{d.get('name', '')}”",
     "menu.category_update": lambda d: f"Changed reward category “{d.get('name', '')}”",
-    "menu.item_create": lambda d: f"Added reward “{d.get('name', '')}” ({_points(d)})",
+    "menu.item_create": lambda d: (
+        f"Added reward “{d.get('name', '')}” ({_points(d)})"
+    ),
     "menu.item_update": lambda d: _with(f"Changed reward “{d.get('name', '')}”", _fields(d)),
     # Campaigns: QR codes patients collect, group awards.
     "qr.create": lambda d: f"Added QR code “{d.get('label', '')}” ({_points(d)})",
@@ -229,10 +233,8 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
         f"Closed the portal account: the profile was merged into {d.get('into', '')}"
     ),
     # Leads (prospective patients; named by public id only) and referrals.
-    "lead.create": lambda d: (
-        f"Added a lead ({_lead_word(d.get('source'))})"
-        + (", referred by this patient" if d.get("referred") else "")
-    ),
+    "lead.create": lambda d: f"Added a lead ({_lead_word(d.get('source'))})"
+    + (", referred by this patient" if d.get("referred") else ""),
     "lead.view": lambda d: "Viewed a lead",
     "lead.update": lambda d: _with("Changed a lead's details", _fields(d)),
     "lead.status": lambda d: (
@@ -242,10 +244,8 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "lead.match_dismiss": lambda d: "Said this patient is not the lead a sync matched",
     "lead.convert": lambda d: "Converted a lead into this patient",
     "lead.erase": lambda d: "Erased a lost lead's personal details on request",
-    "referral.bonus": lambda d: (
-        f"Referral bonus ({_points(d, signed=True)})"
-        + (", approved in Pending rewards" if d.get("approved") else "")
-    ),
+    "referral.bonus": lambda d: f"Referral bonus ({_points(d, signed=True)})"
+    + (", approved in Pending rewards" if d.get("approved") else ""),
     "referral.bonus_held": lambda d: f"Referral bonus held in Pending rewards ({_points(d)})",
     # Patient mail and background jobs (the kinds as notify.kinds names them).
     "mail.sent": lambda d: f"Sent a “{_mail_kind(d)}” mail",
@@ -292,7 +292,7 @@ def _lead_word(value: Any) -> str:
 
 
 def _reward(detail: Detail) -> str:
-    """ "(contest prize: Summer smiles)": the reward's kind and where it came from."""
+    """"(contest prize: Summer smiles)": the reward's kind and where it came from."""
     labels = {
         "referral": "referral bonus",
         "contest": "contest prize",
