@@ -32,7 +32,7 @@ GUARDIAN = {"guardian": "ab12"}
             {"reason": "username_locked"},
             "Parent or guardian sign-in refused: too many failures",
         ),
-        ("family.switch", "ok", GUARDIAN, "A parent or guardian chose this patient in the portal"),
+        ("family.switch", "ok", GUARDIAN, "A parent or guardian chose a child in the portal"),
     ],
 )
 def test_it_puts_each_family_event_in_words(

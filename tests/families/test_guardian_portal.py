@@ -129,7 +129,7 @@ class TestSwitcher:
         assert response.status_code == 302 and response["Location"] == "/portal/"
         assert client.session[SESSION_CHILD] == family.liam.public_id.hex
         event = AuditEvent.objects.get(action="family.switch")
-        assert event.profile_id == family.liam.pk
+        assert event.detail["child"] == family.liam.public_id.hex
 
     def test_switching_needs_the_csrf_token(self, family: Family) -> None:
         client = Client(enforce_csrf_checks=True)

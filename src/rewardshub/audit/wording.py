@@ -228,7 +228,7 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
         "address_locked": "Parent or guardian sign-in refused: too many failures",
         "username_locked": "Parent or guardian sign-in refused: too many failures",
     }.get(str(d.get("reason")), "A parent or guardian signed in to the portal"),
-    "family.switch": lambda d: "A parent or guardian chose this patient in the portal",
+    "family.switch": lambda d: "A parent or guardian chose a child in the portal",
     "portal.close": lambda d: (
         f"Closed the portal account: the profile was merged into {d.get('into', '')}"
     ),

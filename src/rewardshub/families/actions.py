@@ -149,10 +149,11 @@ def record_login(*, guardian: Guardian, actor: Actor) -> None:
 
 
 def record_switch(*, guardian: Guardian, profile: Profile, actor: Actor) -> None:
+    # Not on the child's profile: its "Recent activity" shows changes, and the
+    # portal page that follows is recorded there as a read, naming the guardian.
     record_event(
         practice=profile.practice,
         actor=actor,
         action="family.switch",
-        profile=profile,
-        detail=_detail(guardian),
+        detail=_detail(guardian, child=profile.public_id.hex),
     )
