@@ -157,3 +157,20 @@ def record_switch(*, guardian: Guardian, profile: Profile, actor: Actor) -> None
         action="family.switch",
         detail=_detail(guardian, child=profile.public_id.hex),
     )
+
+
+def move_links_for_merge(*, practice: Practice, survivor: Profile, merged: Profile) -> None:
+    """In a profile merge's transaction (merges.actions): the merged profile's guardians
+    act for the profile kept. A guardian linked to both keeps the link confirmed if
+    either was; the merged profile keeps no link."""
+    links = GuardianLink.objects.filter(practice=practice)
+    for link in links.filter(profile=merged):
+        kept = links.filter(profile=survivor, guardian_id=link.guardian_id).first()
+        if kept is None:
+            link.profile = survivor
+            link.save(update_fields=["profile"])
+            continue
+        if kept.confirmed_at is None and link.confirmed_at is not None:
+            kept.confirmed_at, kept.confirmed_by_id = link.confirmed_at, link.confirmed_by_id
+            kept.save(update_fields=["confirmed_at", "confirmed_by"])
+        link.delete()

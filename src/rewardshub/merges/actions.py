@@ -37,6 +37,7 @@ from rewardshub.campaigns.models import GroupAwardRecipient, QrCollection
 from rewardshub.cards.models import MERGE_RETIRED, Card, CardState
 from rewardshub.contests.models import ContestAward, ContestEntry
 from rewardshub.errors import ActionError
+from rewardshub.families.actions import move_links_for_merge
 from rewardshub.integrations.models import LinkState, PendingLink, PmsLink
 from rewardshub.integrations.systems import system_name
 from rewardshub.leads.models import Lead, LeadMatch, MatchState
@@ -328,6 +329,7 @@ def merge_profiles(
         appointments = _move_automatic_points(practice, survivor, merged)
         _move_campaigns_and_contests(practice, survivor, merged)
         _move_leads(practice, survivor, merged)
+        move_links_for_merge(practice=practice, survivor=survivor, merged=merged)
         _move_open_requests(practice, survivor, merged)
         _bury(survivor, merged)
         result = MergeResult(survivor, merged, points, plan, appointments)
