@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_guardian_switches_between_two_children_and_orders_for_one(
-    page: Page,
+    sign_in: Callable[[str, str], Page],
     browser: Browser,
     live_server: Any,
     acworth: Practice,
@@ -40,12 +40,7 @@ def test_a_guardian_switches_between_two_children_and_orders_for_one(
     Prize.objects.create(practice=acworth, name="Comic book", cost=10)
 
     # The front desk invites the parent from Emma's Family page.
-    staff = browser.new_context(base_url=live_server.url)
-    desk = staff.new_page()
-    desk.goto("/login/")
-    desk.get_by_label("Username").fill(frontdesk.username)
-    desk.get_by_label("Password").fill(PASSWORD)
-    desk.get_by_role("button", name="Sign in").click()
+    desk = sign_in(frontdesk.username, PASSWORD)
     desk.goto(f"/patients/{emma.public_id}/")
     desk.get_by_role("link", name="Parents and guardians").click()
     expect(desk.locator("#suggested")).to_contain_text("Liam Johnson")
@@ -55,8 +50,10 @@ def test_a_guardian_switches_between_two_children_and_orders_for_one(
     # Liam's link was only proposed by the shared email: staff confirm it.
     desk.get_by_role("button", name="Confirm link of Liam Johnson").click()
     expect(desk.get_by_text(f"Confirmed: {PARENT_EMAIL} can now act for Liam.")).to_be_visible()
-    staff.close()
 
+    # On the parent's own phone:
+    phone = browser.new_context(base_url=live_server.url)
+    page = phone.new_page()
     # The parent opens the invitation's link (what the mail carries) and chooses a password.
     guardian = Guardian.objects.get(email=PARENT_EMAIL)
     page.goto(f"/portal/family/welcome/{make_token(guardian)}/")
@@ -64,6 +61,7 @@ def test_a_guardian_switches_between_two_children_and_orders_for_one(
     page.get_by_label("New password again").fill(GUARDIAN_PASSWORD)
     page.get_by_role("button", name="Save my password").click()
     expect(page.get_by_role("heading", name="Whose rewards?")).to_be_visible()
+    expect(page.get_by_text("Your email is confirmed and your password saved.")).to_be_visible()
 
     # Next time: the parent's own sign-in, from the portal's log-in page.
     page.get_by_role("button", name="Log out").click()
@@ -100,3 +98,4 @@ def test_a_guardian_switches_between_two_children_and_orders_for_one(
     liam.refresh_from_db()
     assert (emma.points_balance, liam.points_balance) == (40, 15)
     assert PrizeOrder.objects.get().profile_id == liam.pk
+    phone.close()

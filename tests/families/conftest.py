@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.test import Client
+from tests.merges.conftest import give
 
 from rewardshub.audit.actors import Actor
 from rewardshub.audit.models import ActorKind
@@ -20,8 +20,6 @@ from rewardshub.families.actions import accept_invitation, confirm_link, invite_
 from rewardshub.families.models import Guardian, GuardianLink
 from rewardshub.families.tokens import guardian_for_token, make_token
 from rewardshub.patients.models import Profile
-from rewardshub.points.ledger import lock_profile, post
-from rewardshub.points.models import EntryKind
 from rewardshub.practices.models import Practice
 
 SYSTEM = Actor.system("tests")
@@ -34,19 +32,6 @@ SWITCH = "/portal/family/switch/"
 
 def staff_actor(user: Any) -> Actor:
     return Actor(kind=ActorKind.STAFF, label=user.username, user_id=user.pk)
-
-
-def give(profile: Profile, points: int) -> None:
-    with transaction.atomic():
-        post(
-            practice=profile.practice,
-            profile=lock_profile(profile.practice, profile),
-            points=points,
-            kind=EntryKind.AWARD,
-            actor=SYSTEM,
-            description="Wearing elastics",
-        )
-    profile.refresh_from_db()
 
 
 @dataclass

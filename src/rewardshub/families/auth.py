@@ -10,12 +10,8 @@ one password check, so the page never tells which emails are guardians.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import secrets
 import time
 
-from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -25,7 +21,12 @@ from rewardshub.audit.models import ActorKind, Outcome
 from rewardshub.errors import ActionError
 from rewardshub.families.models import Guardian
 from rewardshub.families.rules import normalize_email
-from rewardshub.portal.auth import address_limiter, address_locked_error, username_limiter
+from rewardshub.portal.auth import (
+    address_limiter,
+    address_locked_error,
+    check_dummy_password,
+    username_limiter,
+)
 
 BAD_CREDENTIALS = (
     "That email or password isn’t right. Check them and try again. First time? "
@@ -49,15 +50,10 @@ def locked_error(until: float) -> ActionError:
     )
 
 
-@functools.cache
-def _dummy_hash(hashers: str) -> str:
-    return make_password(secrets.token_urlsafe(16))
-
-
 def _matches(guardian: Guardian | None, password: str) -> bool:
     if guardian is not None and guardian.can_sign_in:
         return guardian.check_password(password)
-    check_password(password, _dummy_hash(repr(settings.PASSWORD_HASHERS)))
+    check_dummy_password(password)
     return False
 
 

@@ -63,8 +63,8 @@ def welcome_view(request: HttpRequest, token: str) -> HttpResponse:
         log_in(request, guardian)
         messages.success(request, _("Your email is confirmed and your password saved."))
         return redirect("portal_family:choose")
-    context = {"form": form, "practice": guardian.practice}
-    return render(request, "families/welcome.html", context)
+    # The portal's own page for choosing a password.
+    return render(request, "portal/reset_confirm.html", {"form": form})
 
 
 def _choose_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
