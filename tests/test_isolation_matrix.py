@@ -49,6 +49,7 @@ from tests.url_walk import (
 )
 
 from rewardshub.cards.models import Card
+from rewardshub.families.actions import invite_guardian
 from rewardshub.integrations.models import PmsLink
 from rewardshub.patients.models import Profile, ProfileTag
 from rewardshub.points.models import LedgerEntry, Prize, PrizeOrder
@@ -71,13 +72,15 @@ PUBLIC = {
     "portal:activate",
     "portal:reset_request",
     "portal:reset_confirm",
+    "portal_family:login",
+    "portal_family:welcome",
     "integrations:launch",
     "integrations:synced",
 }
 # Static files hold no one's data; the API (and its JSON 404 for unknown API
 # addresses) is walked from the OpenAPI document instead.
 SKIPPED = ("static/", "api/")
-LOGIN_PAGES = {"/login/", "/portal/login/"}
+LOGIN_PAGES = {"/login/", "/portal/login/", "/portal/family/login/"}
 REFUSED = {401, 403, 404, 405}
 # Routes with object ids are tried with up to this many combinations of Acworth's objects.
 COMBINATIONS = 30
@@ -166,6 +169,8 @@ def world(
     zeb.refresh_from_db()
     order_prize(practice=acworth, profile=zeb, prize=prize, actor=SYSTEM)
     _activate(zeb)
+    # A parent of Zebulon's, invited (the link's buttons are routes of their own).
+    invite_guardian(practice=acworth, profile=zeb, email="quack.parent@family.test", actor=SYSTEM)
     # Another patient of Acworth, with a card of her own and the portal.
     polly = make_profile(acworth, first="Polly", last="Parrot", card=issue_cards(acworth, 1)[0])
     _activate(polly)

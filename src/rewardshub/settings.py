@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "rewardshub.merges",
     # Uploaded files (prize pictures, logos) in the database, seen by every host.
     "rewardshub.uploads",
+    "rewardshub.families",
     # Background jobs through Django's Tasks API (the django-tasks backport and its
     # database backend) with our retries (jobs), and the patient mail they send (notify).
     "django_tasks",

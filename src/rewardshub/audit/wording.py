@@ -237,6 +237,17 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
     "portal.password_reset": lambda d: "Reset the portal password",
     "portal.temp_password": lambda d: "Issued a new temporary portal password",
     "portal.language": lambda d: f"Chose the portal's language ({d.get('to', '')})",
+    "family.invite": lambda d: "Invited a parent or guardian to the portal",
+    "family.link_propose": lambda d: "Proposed a parent or guardian link (same email)",
+    "family.link_confirm": lambda d: "Confirmed a parent or guardian link",
+    "family.link_remove": lambda d: "Removed a parent or guardian link",
+    "family.verify": lambda d: "A parent or guardian confirmed their email",
+    "family.login": lambda d: {
+        "bad_credentials": "Failed parent or guardian sign-in",
+        "address_locked": "Parent or guardian sign-in refused: too many failures",
+        "username_locked": "Parent or guardian sign-in refused: too many failures",
+    }.get(str(d.get("reason")), "A parent or guardian signed in to the portal"),
+    "family.switch": lambda d: "A parent or guardian chose a child in the portal",
     "portal.close": lambda d: (
         f"Closed the portal account: the profile was merged into {d.get('into', '')}"
     ),

@@ -38,6 +38,7 @@ from rewardshub.campaigns.models import GroupAwardRecipient, QrCollection
 from rewardshub.cards.models import MERGE_RETIRED, Card, CardState
 from rewardshub.contests.models import ContestAward, ContestEntry
 from rewardshub.errors import ActionError
+from rewardshub.families.actions import move_links_for_merge
 from rewardshub.integrations.models import LinkState, PendingLink, PmsLink
 from rewardshub.integrations.systems import system_name
 from rewardshub.leads.models import Lead, LeadMatch, MatchState
@@ -357,6 +358,7 @@ def merge_profiles(
         appointments = _move_automatic_points(practice, survivor, merged)
         _move_campaigns_and_contests(practice, survivor, merged)
         _move_leads(practice, survivor, merged)
+        move_links_for_merge(practice=practice, survivor=survivor, merged=merged)
         _move_open_requests(practice, survivor, merged)
         mail_added = _merge_mail_choices(practice, survivor, merged)
         _bury(survivor, merged)

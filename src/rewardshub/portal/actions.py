@@ -103,10 +103,8 @@ def record_login(*, account: PortalAccount, actor: Actor) -> None:
         )
 
 
-def record_logout(*, account: PortalAccount, actor: Actor) -> None:
-    record_event(
-        practice=account.practice, actor=actor, action="portal.logout", profile=account.profile
-    )
+def record_logout(*, profile: Profile, actor: Actor) -> None:
+    record_event(practice=profile.practice, actor=actor, action="portal.logout", profile=profile)
 
 
 def record_portal_view(*, profile: Profile, actor: Actor, page: str) -> None:

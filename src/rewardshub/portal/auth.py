@@ -234,11 +234,16 @@ def _dummy_hash(hashers: str) -> str:
     return make_password(secrets.token_urlsafe(16))
 
 
+def check_dummy_password(password: str) -> None:
+    """The work of one password check where there is no one to check against."""
+    check_password(password, _dummy_hash(repr(settings.PASSWORD_HASHERS)))
+
+
 def _password_matches(account: PortalAccount | None, password: str) -> bool:
     """One password-hash check, against the account's hash or, with none, a dummy one."""
     if account is not None and account.is_active:
         return account.check_password(password)
-    check_password(password, _dummy_hash(repr(settings.PASSWORD_HASHERS)))
+    check_dummy_password(password)
     return False
 
 

@@ -5,6 +5,11 @@ launch in that browser and giving a new session key), then stores only the
 profile and practice ids and a fingerprint of the password hash, so changing
 the password ends every other portal session. Staff pages never read these
 keys, and the staff sign-in flushes them in turn.
+
+A parent or guardian (families app) uses the same pages for one child at a
+time: with no patient signed in, `current_user` asks the registered
+`delegates` for the principal, and `portal_view` sends a delegate who acts
+for no child (yet) to the delegate's own landing page.
 """
 
 from __future__ import annotations
@@ -42,8 +47,11 @@ def _fingerprint(value: str, purpose: str) -> str:
 @dataclass
 class PortalUser:
     profile: Profile
-    account: PortalAccount
+    # None when a parent or guardian acts for the patient (they sign in to no patient's account).
+    account: PortalAccount | None
     actor: Actor
+    # The parent or guardian acting for the patient (families app), or None.
+    guardian: Any = None
 
     @property
     def practice(self) -> Practice:
@@ -98,11 +106,43 @@ def pending_hash_matches(pending: Pending, stored_hash: str) -> bool:
     )
 
 
+def _no_delegate(request: HttpRequest) -> PortalUser | None:
+    return None
+
+
+def _no_landing(request: HttpRequest) -> str | None:
+    return None
+
+
+@dataclass
+class Delegates:
+    """Who else may use the patient's pages: a higher app registers it in its
+    AppConfig.ready (families: a parent or guardian acting for one of their
+    children), so the portal imports no higher app."""
+
+    # The principal of a delegate's session acting for a patient, or None.
+    resolve: Callable[[HttpRequest], PortalUser | None] = _no_delegate
+    # Where a delegate's session that acts for no patient (yet) goes instead.
+    landing: Callable[[HttpRequest], str | None] = _no_landing
+
+
+delegates = Delegates()
+
+
+def register_delegates(
+    *,
+    resolve: Callable[[HttpRequest], PortalUser | None],
+    landing: Callable[[HttpRequest], str | None],
+) -> None:
+    delegates.resolve = resolve
+    delegates.landing = landing
+
+
 def current_user(request: HttpRequest) -> PortalUser | None:
     profile_id = request.session.get(SESSION_PROFILE)
     practice_id = request.session.get(SESSION_PRACTICE)
     if profile_id is None or practice_id is None:
-        return None
+        return delegates.resolve(request)
     account = (
         PortalAccount.objects.filter(profile_id=profile_id, practice_id=practice_id)
         .select_related("profile", "profile__practice")
@@ -134,7 +174,7 @@ def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         if me is None:
             if request.session.get(SESSION_PROFILE) is not None:
                 request.session.flush()
-            return redirect("portal:login")
+            return redirect(delegates.landing(request) or "portal:login")
         # The profile's own choice wins over the session's copy (one made elsewhere).
         code = for_patient(request, me.profile.language)
         remember(request, me.profile.language)

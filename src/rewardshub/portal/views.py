@@ -153,7 +153,7 @@ def activate_view(request: HttpRequest) -> HttpResponse:
 def logout_view(request: HttpRequest) -> HttpResponse:
     me = current_user(request)
     if me is not None:
-        actions.record_logout(account=me.account, actor=me.actor)
+        actions.record_logout(profile=me.profile, actor=me.actor)
     request.session.flush()
     messages.info(request, gettext("You are logged out. See you next time!"))
     return redirect("portal:login")

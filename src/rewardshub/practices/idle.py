@@ -26,8 +26,10 @@ SESSION_SEEN = "last_seen"
 TOUCH_SECONDS = 60
 DEFAULT_STAFF_MINUTES = 15
 STAFF, LAUNCHED, PORTAL = "staff", "launched", "portal"
-# Must match rewardshub.portal.session.SESSION_PROFILE (not imported: portal imports practices).
+# Must match rewardshub.portal.session.SESSION_PROFILE and
+# rewardshub.families.session.SESSION_GUARDIAN (not imported: both import practices).
 PORTAL_SESSION_KEY = "portal_profile_id"
+GUARDIAN_SESSION_KEY = "portal_guardian_id"
 
 FrameAllower = Callable[[HttpResponse, str], HttpResponse]
 # How the signed-out page of a launched session is let into the PMS's chart tab:
@@ -47,7 +49,7 @@ def session_kind(request: HttpRequest) -> str | None:
         return LAUNCHED
     if session.get(SESSION_KEY) is not None:
         return STAFF
-    if session.get(PORTAL_SESSION_KEY) is not None:
+    if any(session.get(key) is not None for key in (PORTAL_SESSION_KEY, GUARDIAN_SESSION_KEY)):
         return PORTAL
     return None
 
