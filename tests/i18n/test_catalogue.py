@@ -18,6 +18,12 @@ PATIENT_TEMPLATES = sorted(
     [
         *(p for p in (TEMPLATES / "portal").glob("*.html") if "staff" not in p.name),
         *(TEMPLATES / "notify" / "mail").glob("*"),
+        # A guardian's portal pages (the staff Family page and its parts stay English).
+        *(
+            p
+            for p in (TEMPLATES / "families").glob("*.html")
+            if p.name not in ("staff_family.html", "_link_state.html", "_profile_box.html")
+        ),
         *(
             TEMPLATES / name
             for name in (
