@@ -81,9 +81,9 @@ def add_linked_profiles(hub: Hub, count: int) -> float:
     insert_profiles = (
         f"INSERT INTO {prof} (public_id, practice_id, username, first_name, last_name,"
         " preferred_name, email, phone_mobile, phone_home, responsible_party, kind, status,"
-        " points_balance, created_at, updated_at)"
+        " points_balance, language, created_at, updated_at)"
         f" SELECT {new_uuid}, %s, '5' || {pad15}, 'Bench', 'Patient' || {pad7}, '', '', '',"
-        f" '', '', 'member', 'active', 0, %s, %s FROM ({series}) AS numbers"
+        f" '', '', 'member', 'active', 0, '', %s, %s FROM ({series}) AS numbers"
     )
     insert_links = (
         f"INSERT INTO {link} (practice_id, system, chart_id, profile_id, created_at,"
@@ -198,8 +198,8 @@ def raw_insert(hub: Hub, count: int, rows_per_call: int = 1000) -> float:
     insert_profile = (
         f"INSERT INTO {prof.db_table} (public_id, practice_id, username, first_name, last_name,"
         " preferred_name, birth_date, email, phone_mobile, phone_home, responsible_party, kind,"
-        " status, points_balance, created_at, updated_at)"
-        " VALUES (%s, %s, %s, %s, %s, '', %s, '', %s, '', '', 'chart', 'active', 0, %s, %s)"
+        " status, points_balance, language, created_at, updated_at)"
+        " VALUES (%s, %s, %s, %s, %s, '', %s, '', %s, '', '', 'chart', 'active', 0, '', %s, %s)"
     )
     insert_link = (
         f"INSERT INTO {link.db_table} (practice_id, system, chart_id, profile_id, created_at,"
