@@ -511,6 +511,8 @@ def check_kill(site: Site, chart: str, profile: Profile) -> str:
             time.sleep(0.005)
         site.hubs[victim].kill()
         load.killed.set()
+        # However fast the first ones went, some GETs are sent after the kill.
+        futures += [pool.submit(lambda n=n: get(n)) for n in range(90, 100)]
         for future in futures:
             future.result()
     puts.join()
