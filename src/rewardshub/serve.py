@@ -20,7 +20,7 @@ from pathlib import Path
 from gunicorn.app.wsgiapp import run
 from gunicorn.workers.gthread import ThreadWorker as GunicornThreadWorker
 
-# prometheus_client's folder for the workers' metric files (ops/metrics.py). Not
+# prometheus_client's folder for the workers' metric files (monitoring/metrics.py). Not
 # imported from there: prometheus_client picks its mode when first imported, and
 # the workers inherit this process's modules.
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"

@@ -81,8 +81,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: its time is the whole request's (ops/metrics.py).
-    "rewardshub.ops.metrics.MetricsMiddleware",
+    # First: its time is the whole request's (monitoring/metrics.py).
+    "rewardshub.monitoring.metrics.MetricsMiddleware",
     "rewardshub.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -316,7 +316,7 @@ JOB_STALE_SECONDS = env_int("REWARDSHUB_JOB_STALE_SECONDS", 900, minimum=60)
 # A points-earned mail waits this long, so a visit's awards go in one mail (notify/digest.py).
 MAIL_DIGEST_SECONDS = env_int("REWARDSHUB_MAIL_DIGEST_SECONDS", 1800, minimum=0)
 
-# Prometheus metrics at /metrics (ops/metrics.py): for callers from these
+# Prometheus metrics at /metrics (monitoring/metrics.py): for callers from these
 # networks that did not come through a proxy, or that send this token.
 METRICS_ALLOW = env_networks("REWARDSHUB_METRICS_ALLOW", "127.0.0.1/32,::1/128")
 _metrics_token = env_str("REWARDSHUB_METRICS_TOKEN", "")

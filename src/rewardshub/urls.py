@@ -2,7 +2,7 @@ from django.urls import include, path
 
 from rewardshub import views
 from rewardshub.integrations.api import api
-from rewardshub.ops import metrics, readiness
+from rewardshub.monitoring import metrics, readiness
 
 urlpatterns = [
     path("", views.home, name="home"),

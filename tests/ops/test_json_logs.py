@@ -74,7 +74,7 @@ def test_a_served_hub_logs_json_lines_with_the_request_id_and_no_chart_id(
     assert all(FIELDS <= set(entry) for entry in entries), entries
 
     by_request = [entry for entry in entries if entry["request_id"] == "readyz-check-0001"]
-    app = [entry for entry in by_request if entry["logger"] == "rewardshub.ops.readiness"]
+    app = [entry for entry in by_request if entry["logger"] == "rewardshub.monitoring.readiness"]
     assert app and app[0]["level"] == "WARNING"
     assert "migration(s) not applied; run `rewardshub migrate`" in app[0]["message"]
     access = [entry for entry in by_request if entry["logger"] == "gunicorn.access"]

@@ -17,7 +17,7 @@ from tests.live_hub import rewardshub, serve
 from tests.ops.conftest import TcpProxy, served_env
 
 from rewardshub.audit.models import AuditEvent
-from rewardshub.ops import readiness
+from rewardshub.monitoring import readiness
 
 POSTGRES = connection.vendor == "postgresql"
 REDIS_URL = os.environ.get("REWARDSHUB_TEST_REDIS_URL") or os.environ.get("REWARDSHUB_REDIS_URL")
