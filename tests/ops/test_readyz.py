@@ -49,7 +49,10 @@ def test_it_is_not_ready_while_a_migration_is_not_applied(
     db: Any, client: Client, fresh_migration_check: None
 ) -> None:
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM django_migrations WHERE app = 'jobs' AND name = '0001_initial'")
+        cursor.execute(
+            "DELETE FROM django_migrations WHERE app = 'jobs' AND name = '0001_background_jobs'"
+        )
+        assert cursor.rowcount == 1
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["migrations"] == "pending"
