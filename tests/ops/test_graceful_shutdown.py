@@ -64,9 +64,11 @@ def test_sigterm_lets_the_request_in_flight_finish_and_refuses_new_connections(
     try:
         for _ in range(300):
             try:
-                requests.get(f"{base}/healthz", timeout=5)
+                requests.get(f"{base}/healthz", timeout=30)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
+                if server.poll() is not None:
+                    raise AssertionError("the hub did not start") from None
                 time.sleep(0.1)
         form = requests.get(f"{base}/login/", timeout=10)
         token = CSRF.search(form.text)
