@@ -95,8 +95,12 @@ def check_migrations(alias: str = DEFAULT_DB_ALIAS) -> str:
         logger.warning("Not ready: could not read the applied migrations (%s).", _reason(exc))
         return UNKNOWN
     if plan:
+        names = ", ".join(f"{m.app_label}.{m.name}" for m, _backwards in plan[:3])
         logger.warning(
-            "Not ready: %d migration(s) not applied; run `rewardshub migrate`.", len(plan)
+            "Not ready: %d migration(s) not applied (%s%s); run `rewardshub migrate`.",
+            len(plan),
+            names,
+            ", ..." if len(plan) > 3 else "",
         )
         return PENDING
     _migrations_applied = True
