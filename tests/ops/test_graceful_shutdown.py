@@ -14,15 +14,13 @@ import re
 import signal
 import socket
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 import requests
-from tests.live_hub import free_port, rewardshub
+from tests.live_hub import rewardshub, serve
 from tests.ops.conftest import served_env
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -51,25 +49,11 @@ def test_sigterm_lets_the_request_in_flight_finish_and_refuses_new_connections(
     env = served_env(tmp_path)
     rewardshub(env, "migrate", "-v0")
     database = tmp_path / "var" / "rewardshub.sqlite3"
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = (tmp_path / "hub.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "rewardshub", "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
     lock = sqlite3.connect(database, isolation_level=None, timeout=30)
-    try:
-        for _ in range(300):
-            try:
-                requests.get(f"{base}/healthz", timeout=30)
-                break
-            except requests.RequestException:
-                if server.poll() is not None:
-                    raise AssertionError("the hub did not start") from None
-                time.sleep(0.1)
+    with serve(env, tmp_path / "hub.log") as hub:
+        server, base = hub.process, hub.url
+        assert server is not None
+        port = int(base.rsplit(":", 1)[1])
         form = requests.get(f"{base}/login/", timeout=10)
         token = CSRF.search(form.text)
         assert token is not None
@@ -83,41 +67,37 @@ def test_sigterm_lets_the_request_in_flight_finish_and_refuses_new_connections(
         cookie = f"csrftoken={form.cookies['csrftoken']}"
 
         lock.execute("BEGIN IMMEDIATE")  # every writer of the hub now waits
-        sign_in = socket.create_connection(("127.0.0.1", port), timeout=10)
-        sign_in.sendall(
-            b"POST /login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-            b"Content-Type: application/x-www-form-urlencoded\r\n"
-            + f"Cookie: {cookie}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
-            + body
-        )
-        # A later connection answered means the sign-in's was accepted before it:
-        # the sign-in is in flight (and waiting for the lock: reads do not).
-        assert requests.get(f"{base}/healthz", timeout=10).status_code == 200
+        try:
+            sign_in = socket.create_connection(("127.0.0.1", port), timeout=10)
+            sign_in.sendall(
+                b"POST /login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\n"
+                + f"Cookie: {cookie}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+            # A later connection answered means the sign-in's was accepted before it:
+            # the sign-in is in flight (and waiting for the lock: reads do not).
+            assert requests.get(f"{base}/healthz", timeout=10).status_code == 200
 
-        server.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        while not _refused(port) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert _refused(port), "a new connection was still taken after SIGTERM"
-        assert server.poll() is None, "the server exited with a request in flight"
-
-        lock.execute("ROLLBACK")
+            server.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 15
+            while not _refused(port) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert _refused(port), "a new connection was still taken after SIGTERM"
+            assert server.poll() is None, "the server exited with a request in flight"
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
         answer = _read_answer(sign_in).decode(errors="replace")
         sign_in.close()
         assert answer.startswith("HTTP/1.1 401 "), answer[:200]
         assert "That username and password do not match." in answer
         assert server.wait(timeout=30) == 0
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait(timeout=10)
-        lock.close()
-        log.close()
     # The sign-in was counted: the request ran to its end, its write committed.
     with sqlite3.connect(database) as db:
         failed = db.execute(
             "SELECT count(*) FROM audit_auditevent WHERE action = 'login' AND outcome = 'failed'"
         ).fetchone()[0]
     assert failed == 1
-    written = (tmp_path / "hub.log").read_text()
+    written = hub.output()
     assert re.search(r'"POST /login/" 401 \d+ [\d.]+s request_id=[0-9a-f]{32}', written), written
