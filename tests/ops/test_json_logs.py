@@ -76,7 +76,8 @@ def test_a_served_hub_logs_json_lines_with_the_request_id_and_no_chart_id(
     by_request = [entry for entry in entries if entry["request_id"] == "readyz-check-0001"]
     app = [entry for entry in by_request if entry["logger"] == "rewardshub.monitoring.readiness"]
     assert app and app[0]["level"] == "WARNING"
-    assert "migration(s) not applied; run `rewardshub migrate`" in app[0]["message"]
+    assert "migration(s) not applied (contenttypes.0001_initial" in app[0]["message"]
+    assert app[0]["message"].endswith("; run `rewardshub migrate`.")
     access = [entry for entry in by_request if entry["logger"] == "gunicorn.access"]
     assert len(access) == 1 and '"GET /readyz" 503' in access[0]["message"]
 
