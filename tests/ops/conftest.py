@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.live_hub import free_port, hub_env
+from tests.live_hub import free_port, hub_env, rewardshub
 
 
 class TcpProxy:
@@ -94,4 +94,11 @@ def served_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """A hub's environment in tmp_path: its own SQLite file there (DATABASE_URL set to one)."""
     env = hub_env({**os.environ, "DATABASE_URL": "sqlite:///x"}, tmp_path / "var")
     env.update(extra)
+    return env
+
+
+def migrated_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """`served_env` with its SQLite database migrated."""
+    env = served_env(tmp_path, **extra)
+    rewardshub(env, "migrate", "-v0")
     return env

@@ -20,8 +20,8 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
-from tests.live_hub import rewardshub, serve
-from tests.ops.conftest import served_env
+from tests.live_hub import serve
+from tests.ops.conftest import migrated_env
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -46,8 +46,7 @@ def _read_answer(sock: socket.socket) -> bytes:
 def test_sigterm_lets_the_request_in_flight_finish_and_refuses_new_connections(
     tmp_path: Path,
 ) -> None:
-    env = served_env(tmp_path)
-    rewardshub(env, "migrate", "-v0")
+    env = migrated_env(tmp_path)
     database = tmp_path / "var" / "rewardshub.sqlite3"
     lock = sqlite3.connect(database, isolation_level=None, timeout=30)
     with serve(env, tmp_path / "hub.log") as hub:

@@ -15,8 +15,8 @@ import requests
 from django.test import Client
 from tests.conftest import SYSTEM
 from tests.integrations.conftest import Api, make_key
-from tests.live_hub import rewardshub, serve
-from tests.ops.conftest import served_env
+from tests.live_hub import serve
+from tests.ops.conftest import migrated_env
 
 from rewardshub.audit.actions import record_event
 from rewardshub.jobs.queue import enqueue
@@ -147,13 +147,12 @@ def test_a_served_hub_adds_up_every_workers_counts_and_keeps_them_from_others(
     folder = tmp_path / "metrics"
     folder.mkdir()
     (folder / "counter_99999.db").write_bytes(b"left by an earlier run")
-    env = served_env(
+    env = migrated_env(
         tmp_path,
         REWARDSHUB_METRICS_ALLOW="10.0.0.0/8",
         REWARDSHUB_METRICS_TOKEN=TOKEN,
         PROMETHEUS_MULTIPROC_DIR=str(folder),
     )
-    rewardshub(env, "migrate", "-v0")
     sent = 0
     with serve(env, tmp_path / "hub.log", workers=2) as hub:
         assert not (folder / "counter_99999.db").exists()

@@ -13,8 +13,8 @@ import requests
 from django.conf import settings
 from django.db import connection
 from django.test import Client
-from tests.live_hub import Hub, rewardshub, serve
-from tests.ops.conftest import TcpProxy, served_env
+from tests.live_hub import Hub, serve
+from tests.ops.conftest import TcpProxy, migrated_env, served_env
 
 from rewardshub.audit.models import AuditEvent
 from rewardshub.monitoring import readiness
@@ -133,8 +133,7 @@ def test_a_served_hub_is_unready_while_postgresql_is_away_and_ready_when_it_retu
 def test_a_served_hub_is_unready_while_its_sqlite_folder_is_away_and_ready_when_it_returns(
     tmp_path: Path,
 ) -> None:
-    env = served_env(tmp_path)
-    rewardshub(env, "migrate", "-v0")
+    env = migrated_env(tmp_path)
     var = tmp_path / "var"
     with serve(env, tmp_path / "hub.log") as hub:
         assert _wait_for(hub, 200)["database"] == "ok"
