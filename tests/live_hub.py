@@ -45,6 +45,8 @@ def rewardshub(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[s
 class Hub:
     url: str
     log: Path
+    # The `rewardshub serve` process, for a test that signals it.
+    process: subprocess.Popen[bytes] | None = None
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -60,7 +62,7 @@ def serve(env: dict[str, str], log: Path, workers: int = 1) -> Iterator[Hub]:
              "--workers", str(workers)],
             env=env, stdout=sink, stderr=subprocess.STDOUT,
         )
-        hub = Hub(f"http://127.0.0.1:{port}", log)
+        hub = Hub(f"http://127.0.0.1:{port}", log, server)
         try:
             for _ in range(300):
                 try:

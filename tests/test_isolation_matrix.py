@@ -64,6 +64,9 @@ SYSTEM_SLUG = "orthotrac"
 # Routes that need no principal and show no one's data: anyone may get an answer.
 PUBLIC = {
     "healthz",
+    # Counts only; /metrics answers the operator's own address (the test client's) alone.
+    "readyz",
+    "metrics",
     "favicon",
     "login",
     "logout",

@@ -26,6 +26,8 @@ from django.urls.exceptions import Resolver404
 from django.urls.resolvers import RoutePattern
 from gunicorn.glogging import Logger
 
+from rewardshub.json_logs import JsonFormatter
+
 SHOWN_CONVERTERS = frozenset({"uuid", "int"})
 UNKNOWN = "<?>"
 _PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>\w+)>")
@@ -109,6 +111,14 @@ def redact_paths_in(text: str) -> str:
 
 
 class RedactingLogger(Logger):
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        if settings.LOG_FORMAT == "json":
+            # gunicorn's own lines (workers booting, the access log) as JSON too.
+            for log in (self.error_log, self.access_log):
+                for handler in log.handlers:
+                    handler.setFormatter(JsonFormatter())
+
     def atoms(
         self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any
     ) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -44,3 +45,23 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def env_networks(name: str, default: str) -> list[IPNetwork]:
+    """A comma-separated list of addresses or CIDR networks (127.0.0.1/32, 10.0.0.0/8, ::1)."""
+    raw = os.environ.get(name, default)
+    networks: list[IPNetwork] = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not an address or a network; write addresses "
+                "or CIDR networks separated by commas, e.g. 127.0.0.1/32,10.0.0.0/8."
+            ) from None
+    return networks

@@ -1,12 +1,29 @@
-"""`rewardshub serve`: gunicorn with the hub's production defaults."""
+"""`rewardshub serve`: gunicorn with the hub's production defaults.
+
+Stopping: on SIGTERM gunicorn stops taking connections and lets the requests
+in flight finish, for up to --graceful-timeout seconds (HUB_GRACEFUL_TIMEOUT,
+default 30), before it ends the workers. Our worker class closes its listening
+sockets at once, so a new connection is refused (a proxy tries the next
+server) rather than left waiting in the queue of a server that is going away.
+"""
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 from gunicorn.app.wsgiapp import run
+from gunicorn.workers.gthread import ThreadWorker as GunicornThreadWorker
+
+# prometheus_client's folder for the workers' metric files (monitoring/metrics.py). Not
+# imported from there: prometheus_client picks its mode when first imported, and
+# the workers inherit this process's modules.
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 # The throttle store that counts in each process's memory (rewardshub.ratelimit).
 PER_PROCESS = "memory"
@@ -31,27 +48,69 @@ def per_process_refusal(workers: int) -> str:
     )
 
 
+class ThreadWorker(GunicornThreadWorker):
+    """gunicorn's thread worker, refusing new connections as soon as it stops."""
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        super().set_accept_enabled(enabled)
+        if not enabled and not self.alive:
+            # Stopping: the master has closed its copies; once every worker has
+            # closed its own, the port is closed and connections are refused.
+            for listener in self.sockets:
+                listener.close()
+
+
+def metrics_dir() -> str:
+    """An empty folder for this run's metric files: the operator's, emptied, or a new one."""
+    given = os.environ.get(MULTIPROC_ENV, "")
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.db"):
+            old.unlink()
+        return str(folder)
+    made = tempfile.mkdtemp(prefix="rewardshub-metrics-")
+    master = os.getpid()
+
+    def remove() -> None:
+        # Workers are forked from this process and run its exit handlers too.
+        if os.getpid() == master:
+            shutil.rmtree(made, ignore_errors=True)
+
+    atexit.register(remove)
+    return made
+
+
 def serve(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="rewardshub serve")
     parser.add_argument("--host", default=os.environ.get("HUB_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("HUB_PORT", "8000")))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("HUB_WORKERS", "2")))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("HUB_THREADS", "4")))
+    parser.add_argument(
+        "--graceful-timeout",
+        type=int,
+        default=int(os.environ.get("HUB_GRACEFUL_TIMEOUT", "30")),
+        help="seconds the requests in flight may take to finish after SIGTERM",
+    )
     opts = parser.parse_args(argv)
     refusal = per_process_refusal(opts.workers)
     if refusal:
         sys.exit(refusal)
+    os.environ[MULTIPROC_ENV] = metrics_dir()
     sys.argv = [
         "gunicorn",
         "rewardshub.wsgi:application",
         f"--bind={opts.host}:{opts.port}",
         f"--workers={opts.workers}",
         f"--threads={opts.threads}",
+        "--worker-class=rewardshub.serve.ThreadWorker",
+        f"--graceful-timeout={opts.graceful_timeout}",
         "--access-logfile=-",
         "--logger-class=rewardshub.access_log.RedactingLogger",
         # The default access log prints the query string; ours prints the
         # path only, which by design never carries patient data.
-        '--access-logformat=%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
+        '--access-logformat=%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss request_id=%({x-request-id}o)s',
         "--forwarded-allow-ips=127.0.0.1",
     ]
     run()

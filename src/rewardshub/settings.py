@@ -6,6 +6,7 @@ var/ and DEBUG off. A production start refuses the development secret.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import tempfile
@@ -14,7 +15,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from rewardshub.env import env_bool, env_int, env_list, env_str
+from rewardshub.env import env_bool, env_int, env_list, env_networks, env_str
 from rewardshub.mail import FILES_IN_PRODUCTION, mail_settings
 from rewardshub.proxy import proxy_networks
 from rewardshub.uploads.settings import file_storage
@@ -85,7 +86,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: the client's address and scheme, from the proxies in TRUSTED_PROXIES only.
+    # First: its time is the whole request's (monitoring/metrics.py).
+    "rewardshub.monitoring.metrics.MetricsMiddleware",
+    # Then: the client's address and scheme, from the proxies in TRUSTED_PROXIES only.
     "rewardshub.proxy.TrustedProxyMiddleware",
     "rewardshub.proxy.ServedByMiddleware",
     "rewardshub.observability.RequestIdMiddleware",
@@ -168,7 +171,13 @@ if DATABASES["default"]["ENGINE"] == "rewardshub.backends.sqlite3":
         "NAME": str(Path(tempfile.gettempdir()) / f"rewardshub-test-{os.getpid()}.sqlite3")
     }
 else:
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database that does not answer must not hold a server thread (or /readyz) for long.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("REWARDSHUB_DB_CONNECT_TIMEOUT", 5, minimum=1)
+    )
+# A kept connection that broke (the database restarted) is replaced at the next
+# request's first query instead of failing it.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 # Each server thread keeps its connection: opening one costs a PostgreSQL
 # handshake, or on SQLite the PRAGMAs and Django's SQL functions, per request.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("REWARDSHUB_DB_CONN_MAX_AGE", 60)
@@ -343,6 +352,25 @@ JOB_STALE_SECONDS = env_int("REWARDSHUB_JOB_STALE_SECONDS", 900, minimum=60)
 # A points-earned mail waits this long, so a visit's awards go in one mail (notify/digest.py).
 MAIL_DIGEST_SECONDS = env_int("REWARDSHUB_MAIL_DIGEST_SECONDS", 1800, minimum=0)
 
+# Prometheus metrics at /metrics (monitoring/metrics.py): for callers from these
+# networks that did not come through a proxy, or that send this token.
+METRICS_ALLOW = env_networks("REWARDSHUB_METRICS_ALLOW", "127.0.0.1/32,::1/128")
+_metrics_token = env_str("REWARDSHUB_METRICS_TOKEN", "")
+if _metrics_token and len(_metrics_token) < 16:
+    raise ImproperlyConfigured(
+        "REWARDSHUB_METRICS_TOKEN is shorter than 16 characters; use a long random value, e.g. "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'."
+    )
+METRICS_TOKEN_SHA256 = hashlib.sha256(_metrics_token.encode()).hexdigest() if _metrics_token else ""
+del _metrics_token
+
+# "text" (one line per event) or "json" (one JSON object per line).
+LOG_FORMAT = env_str("REWARDSHUB_LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(
+        f"REWARDSHUB_LOG_FORMAT is {LOG_FORMAT!r}; use text or json (or leave it unset)."
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -350,16 +378,17 @@ LOGGING = {
         "request_id": {"()": "rewardshub.observability.RequestIdFilter"},
     },
     "formatters": {
-        "structured": {
+        "text": {
             "format": "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s %(message)s"
-        }
+        },
+        "json": {"()": "rewardshub.json_logs.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "stream": sys.stderr,
             "filters": ["request_id"],
-            "formatter": "structured",
+            "formatter": LOG_FORMAT,
         }
     },
     "root": {"handlers": ["console"], "level": env_str("REWARDSHUB_LOG_LEVEL", "INFO")},

@@ -2,10 +2,13 @@ from django.urls import include, path
 
 from rewardshub import views
 from rewardshub.integrations.api import api
+from rewardshub.monitoring import metrics, readiness
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", readiness.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("favicon.ico", views.favicon, name="favicon"),
     # First: the PMS calls it most, and every pattern before it is tried in turn.
     path("api/v1/", api.urls),
