@@ -73,7 +73,8 @@ class TestRequest:
     def test_it_writes_the_mail_in_the_browsers_language(
         self, family: Family, client: Client
     ) -> None:
-        client.post(FORGOT, {"email": PARENT_EMAIL}, HTTP_ACCEPT_LANGUAGE="es-MX,es;q=0.9")
+        page = client.post(FORGOT, {"email": PARENT_EMAIL}, HTTP_ACCEPT_LANGUAGE="es-MX,es;q=0.9")
+        assert "Si ese correo es el de un padre" in page.content.decode()
         assert "Hola, jordan.parent:" in mail.outbox[0].body
 
     def test_an_unverified_or_unknown_email_gets_the_same_page_and_no_mail(
