@@ -7,15 +7,19 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from django.core import mail
-from django.test import Client
+from django.test import Client, RequestFactory
 from tests.portal.test_same_work import _work
 from tests.work_count import hash_calls
 
 from rewardshub.audit.models import AuditEvent
-from rewardshub.families.actions import invite_guardian
+from rewardshub.errors import ActionError
+from rewardshub.families.actions import invite_guardian, reset_password
 from rewardshub.families.models import Guardian
 from rewardshub.families.session import SESSION_GUARDIAN
+from rewardshub.families.tokens import make_token
+from rewardshub.families.views_reset import forgot_view
 from rewardshub.practices.models import Practice
 
 from .conftest import GUARDIAN_PASSWORD, LOGIN, PARENT_EMAIL, SYSTEM, Family, accept
@@ -108,10 +112,6 @@ class TestRequest:
         assert [m.to for m in mail.outbox] == [[PARENT_EMAIL]]
 
     def test_the_mail_goes_out_after_the_page(self, family: Family) -> None:
-        from django.test import RequestFactory
-
-        from rewardshub.families.views_reset import forgot_view
-
         request = RequestFactory().post(FORGOT, {"email": PARENT_EMAIL})
         request.session = Client().session
         request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
@@ -187,8 +187,6 @@ class TestReset:
     def test_it_refuses_a_tampered_link_and_an_invitation_link(
         self, family: Family, client: Client
     ) -> None:
-        from rewardshub.families.tokens import make_token
-
         for token in ("not-a-token", make_token(family.guardian)):
             response = client.get(f"/portal/family/reset/{token}/")
             assert response.status_code == 400 and INVALID in response.content.decode()
@@ -223,3 +221,16 @@ class TestReset:
             assert signed_in.session[SESSION_GUARDIAN] == guardian.pk
         event = AuditEvent.objects.get(action="family.reset")
         assert event.practice_id == riverside.pk
+
+
+class TestResetAction:
+    def test_a_link_sent_twice_at_once_changes_the_password_once(self, family: Family) -> None:
+        # Both requests found the guardian by the link before either saved: the
+        # second, under the row's lock, sees the password the link was not made for.
+        found = Guardian.objects.get(pk=family.guardian.pk)
+        reset_password(guardian=found, password=NEW_PASSWORD, actor=SYSTEM)
+        with pytest.raises(ActionError) as refused:
+            reset_password(guardian=found, password="the-second-one-22", actor=SYSTEM)
+        assert refused.value.code == "link_used"
+        assert Guardian.objects.get(pk=found.pk).check_password(NEW_PASSWORD)
+        assert AuditEvent.objects.filter(action="family.reset").count() == 1
