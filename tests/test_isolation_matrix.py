@@ -77,6 +77,8 @@ PUBLIC = {
     "portal:reset_confirm",
     "portal_family:login",
     "portal_family:welcome",
+    "portal_family:forgot",
+    "portal_family:reset",
     "integrations:launch",
     "integrations:synced",
 }

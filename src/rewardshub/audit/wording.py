@@ -248,6 +248,8 @@ _WORDS: dict[str, Callable[[Detail], str]] = {
         "username_locked": "Parent or guardian sign-in refused: too many failures",
     }.get(str(d.get("reason")), "A parent or guardian signed in to the portal"),
     "family.switch": lambda d: "A parent or guardian chose a child in the portal",
+    "family.reset_request": lambda d: "Asked for a parent or guardian password reset email",
+    "family.reset": lambda d: "A parent or guardian reset their password",
     "portal.close": lambda d: (
         f"Closed the portal account: the profile was merged into {d.get('into', '')}"
     ),

@@ -10,11 +10,13 @@ from django.utils import timezone
 
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
+from rewardshub.errors import ActionError
 from rewardshub.families import mail
 from rewardshub.families.models import Guardian, GuardianLink
 from rewardshub.families.queries import same_email_profiles
 from rewardshub.families.rules import is_placeholder, normalize_email
 from rewardshub.patients.models import Profile
+from rewardshub.portal.auth import username_limiter
 from rewardshub.practices.models import Practice
 
 
@@ -137,6 +139,26 @@ def accept_invitation(*, guardian: Guardian, password: str, actor: Actor) -> Gua
         record_event(
             practice=locked.practice, actor=actor, action="family.verify", detail=_detail(locked)
         )
+    return locked
+
+
+def reset_password(*, guardian: Guardian, password: str, actor: Actor) -> Guardian:
+    """A new password from the emailed link (`guardian` as the link found it).
+
+    The link is for the password it was made with: under the row's lock, a
+    password changed meanwhile (the same link sent twice at once) changes
+    nothing. A new password also ends the sign-in's lockout.
+    """
+    with transaction.atomic():
+        locked = Guardian.objects.select_for_update().select_related("practice").get(pk=guardian.pk)
+        if locked.password != guardian.password or locked.verified_at is None:
+            raise ActionError("link_used", "This link was used already.", status=400)
+        locked.set_password(password)
+        locked.save(update_fields=["password"])
+        record_event(
+            practice=locked.practice, actor=actor, action="family.reset", detail=_detail(locked)
+        )
+    username_limiter().reset(f"guardian:{locked.email}")
     return locked
 
 

@@ -20,14 +20,20 @@ from django.utils import translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from rewardshub.audit.actions import record_event
-from rewardshub.audit.actors import Actor
+from rewardshub.audit.actors import Actor, client_ip
 from rewardshub.audit.models import Outcome
 from rewardshub.notify.compose import build_message
 from rewardshub.notify.kinds import PASSWORD_RESET
 from rewardshub.portal.models import PortalAccount
+from rewardshub.ratelimit import FailureLimiter
 
 SALT = "rewardshub.portal.reset"
 log = logging.getLogger(__name__)
+# Reset mails per address: enough for a family, too few to spam anyone. The
+# guardians' reset (families) counts the same numbers in its own scope.
+MAIL_LIMIT = FailureLimiter(
+    scope="portal-reset", max_failures=10, window_seconds=3600, lockout_seconds=3600
+)
 
 
 def _state(account: PortalAccount) -> str:
@@ -75,6 +81,14 @@ class MailAfterResponse(HttpResponse):
                 except Exception as exc:  # noqa: BLE001 - the page is sent; report and go on
                     # The class only: an SMTP error can quote the recipient.
                     log.error("portal reset mail not sent: %s", type(exc).__name__)
+
+
+def may_mail(request: HttpRequest, limit: FailureLimiter = MAIL_LIMIT) -> bool:
+    """False once this address asked for too many mails (and then no mail is made).
+
+    Counted before the mail is made, so parallel requests cannot pass the limit.
+    """
+    return limit.begin(client_ip(request) or "unknown").locked_until is None
 
 
 def reset_emails(request: HttpRequest, email: str, actor: Actor) -> list[EmailMessage]:

@@ -10,17 +10,10 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from rewardshub.audit.actors import client_ip
 from rewardshub.portal import actions
 from rewardshub.portal.auth import actor_label, portal_actor
 from rewardshub.portal.forms import NewPasswordForm, ResetRequestForm
-from rewardshub.portal.reset import MailAfterResponse, account_for_token, reset_emails
-from rewardshub.ratelimit import FailureLimiter
-
-# Reset mails per address: enough for a family, too few to spam anyone.
-MAIL_LIMIT = FailureLimiter(
-    scope="portal-reset", max_failures=10, window_seconds=3600, lockout_seconds=3600
-)
+from rewardshub.portal.reset import MailAfterResponse, account_for_token, may_mail, reset_emails
 
 
 @never_cache
@@ -28,10 +21,8 @@ MAIL_LIMIT = FailureLimiter(
 def reset_request_view(request: HttpRequest) -> HttpResponse:
     form = ResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        address = client_ip(request) or "unknown"
         mails = []
-        # Counted before the mail is made, so parallel requests cannot pass the limit.
-        if MAIL_LIMIT.begin(address).locked_until is None:
+        if may_mail(request):
             mails = reset_emails(
                 request, form.cleaned_data["email"], portal_actor(request, "Patient portal")
             )
