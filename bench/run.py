@@ -143,6 +143,9 @@ class Runner:
         log(f"{self.db}: the database settled in {waited:.1f} s")
         with self._serve("bare") as bare:
             self.bare = self._wrk(bare, "/api/v1/pms/orthotrac/patients/CH0000001")
+        if self.bare["non_2xx"]:
+            # Every ratio divides by it: a baseline that answered errors makes them all wrong.
+            raise RuntimeError(f"the bare baseline answered {self.bare['non_2xx']} errors")
         self._row("baseline: bare Django view", self.bare)
 
         self.small_url = self._snapshot_small()

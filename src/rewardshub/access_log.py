@@ -113,7 +113,7 @@ def redact_paths_in(text: str) -> str:
 class RedactingLogger(Logger):
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
-        if settings.LOG_FORMAT == "json":
+        if getattr(settings, "LOG_FORMAT", "text") == "json":
             # gunicorn's own lines (workers booting, the access log) as JSON too.
             for log in (self.error_log, self.access_log):
                 for handler in log.handlers:
