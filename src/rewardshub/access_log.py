@@ -16,6 +16,7 @@ every other log record of the process goes through `redact_paths_in`
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from typing import Any
@@ -113,7 +114,10 @@ def redact_paths_in(text: str) -> str:
 class RedactingLogger(Logger):
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
-        if getattr(settings, "LOG_FORMAT", "text") == "json":
+        # From the environment, as settings.py reads (and checks) it: gunicorn's
+        # master sets its logger up before any application, whose settings it
+        # must not load (its workers would inherit them).
+        if os.environ.get("REWARDSHUB_LOG_FORMAT", "").strip().lower() == "json":
             # gunicorn's own lines (workers booting, the access log) as JSON too.
             for log in (self.error_log, self.access_log):
                 for handler in log.handlers:
