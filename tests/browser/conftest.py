@@ -12,6 +12,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from rewardshub.audit.actors import Actor
+from rewardshub.patients.models import Profile
+from rewardshub.portal.actions import activate_account
+from rewardshub.portal.auth import temp_password_hashes
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -55,3 +60,15 @@ def sign_in(page: Page) -> Callable[[str, str], Page]:
         return page
 
     return go
+
+
+def activate_portal(profile: Profile, password: str) -> None:
+    """The patient's portal account, activated with this password (no email), as
+    the welcome page would after the first log-in with the card's temporary one."""
+    activate_account(
+        profile=profile,
+        temp_hash=temp_password_hashes(profile, None)[0],
+        password=password,
+        email="",
+        actor=Actor.system("tests"),
+    )

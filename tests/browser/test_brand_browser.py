@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from tests.branding.conftest import logo_png, media  # noqa: F401
-from tests.conftest import PASSWORD, SYSTEM
+from tests.browser.conftest import activate_portal
+from tests.conftest import PASSWORD
 
-from rewardshub.portal.actions import activate_account
-from rewardshub.portal.auth import temp_password_hashes
 from rewardshub.practices.models import Practice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,13 +32,7 @@ def test_a_practices_colours_and_logo_show_in_the_portal(
     sign_in: Callable[[str, str], Page],
 ) -> None:
     emma = make_profile(acworth, card=issue_cards(acworth, 1)[0])
-    activate_account(
-        profile=emma,
-        temp_hash=temp_password_hashes(emma, None)[0],
-        password=PORTAL_PASSWORD,
-        email="",
-        actor=SYSTEM,
-    )
+    activate_portal(emma, PORTAL_PASSWORD)
     # The owner: Settings > Branding, a pale accent refused first, then saved.
     staff = sign_in("owner", PASSWORD)
     staff.goto("/settings/")

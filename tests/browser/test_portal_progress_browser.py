@@ -16,14 +16,13 @@ from typing import Any
 import pytest
 from django.db import transaction
 from playwright.sync_api import Browser, Page, expect
+from tests.browser.conftest import activate_portal
 
 from rewardshub.audit.actors import Actor
 from rewardshub.cards.batches import issue_batch
 from rewardshub.patients.models import Profile
 from rewardshub.points.ledger import lock_profile, post
 from rewardshub.points.models import EntryKind, OrderStatus, Prize, PrizeOrder
-from rewardshub.portal.actions import activate_account
-from rewardshub.portal.auth import temp_password_hashes
 from rewardshub.practices.models import Practice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,13 +37,7 @@ WIDTH = """() => ({window: window.innerWidth, document: document.documentElement
 def emma(acworth: Practice, make_profile: Any) -> Profile:
     card = issue_batch(practice=acworth, count=1, actor=SYSTEM)[0]
     profile = make_profile(acworth, first="Emma", last="Johnson", card=card.number)
-    activate_account(
-        profile=profile,
-        temp_hash=temp_password_hashes(profile, None)[0],
-        password=PASSWORD,
-        email="",
-        actor=SYSTEM,
-    )
+    activate_portal(profile, PASSWORD)
     with transaction.atomic():
         post(
             practice=acworth,

@@ -13,6 +13,7 @@ import zxingcpp
 from django.db.models import Sum
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
+from tests.browser.conftest import activate_portal
 
 from rewardshub.audit.actors import Actor
 from rewardshub.campaigns.actions import practice_today
@@ -21,8 +22,6 @@ from rewardshub.campaigns.rules import day_words
 from rewardshub.cards.batches import issue_batch
 from rewardshub.patients.models import Profile
 from rewardshub.points.models import LedgerEntry
-from rewardshub.portal.actions import activate_account
-from rewardshub.portal.auth import temp_password_hashes
 from rewardshub.practices.models import Practice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,13 +37,7 @@ LABEL = "Checked in on social media"
 def emma(acworth: Practice, make_profile: Callable[..., Profile]) -> Profile:
     card = issue_batch(practice=acworth, count=1, actor=SYSTEM)[0]
     profile = make_profile(acworth, first="Emma", last="Johnson", card=card.number)
-    activate_account(
-        profile=profile,
-        temp_hash=temp_password_hashes(profile, None)[0],
-        password=NEW_PASSWORD,
-        email="",
-        actor=SYSTEM,
-    )
+    activate_portal(profile, NEW_PASSWORD)
     return profile
 
 

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 from playwright.sync_api import Browser, Page, expect
+from tests.browser.conftest import activate_portal
 from tests.conftest import PASSWORD, SYSTEM
 from tests.integrations.conftest import Api, make_key
 from tests.leads.conftest import BONUS, PORTAL_PASSWORD, enable_bonus
@@ -19,8 +20,6 @@ from tests.leads.conftest import BONUS, PORTAL_PASSWORD, enable_bonus
 from rewardshub.leads.actions import create_lead
 from rewardshub.leads.models import Lead, LeadStatus
 from rewardshub.patients.models import Profile
-from rewardshub.portal.actions import activate_account
-from rewardshub.portal.auth import temp_password_hashes
 from rewardshub.practices.models import Practice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,13 +36,7 @@ def test_a_referred_friend_becomes_a_patient_and_the_referrer_sees_the_bonus(
 ) -> None:
     emma_card, mia_card = issue_cards(acworth, 2)
     emma = make_profile(acworth, "Emma", "Johnson", card=emma_card)
-    activate_account(
-        profile=emma,
-        temp_hash=temp_password_hashes(emma, None)[0],
-        password=PORTAL_PASSWORD,
-        email="",
-        actor=SYSTEM,
-    )
+    activate_portal(emma, PORTAL_PASSWORD)
     enable_bonus(acworth)
 
     # The patient refers a friend in the portal.

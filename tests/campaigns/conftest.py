@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from tests.conftest import SYSTEM
 from tests.points.conftest import menu
 from tests.portal.conftest import (
     LOGIN,
@@ -20,9 +19,10 @@ from tests.portal.conftest import (
     patient,
     portal_client,
 )
+from tests.qr import new_qr_code
 
-from rewardshub.campaigns.actions import QrFields, create_qr_code, practice_today
-from rewardshub.campaigns.models import QrCode, QrLimit
+from rewardshub.campaigns.actions import practice_today
+from rewardshub.campaigns.models import QrCode
 from rewardshub.practices.models import Practice
 
 __all__ = [
@@ -37,28 +37,12 @@ __all__ = [
     "portal_client",
 ]
 
-SOCIAL = "Checked in on social media"
 
 
 @pytest.fixture
 def make_code(db: Any) -> Callable[..., QrCode]:
     """A code of the practice: 10 points, once per patient, valid from today, unless told."""
-
-    def make(practice: Practice, **changes: Any) -> QrCode:
-        fields: dict[str, Any] = {
-            "label": SOCIAL,
-            "points": 10,
-            "reward_item": None,
-            "valid_from": practice_today(practice),
-            "valid_until": None,
-            "limit": QrLimit.ONCE,
-            "every_days": None,
-            "active": True,
-            **changes,
-        }
-        return create_qr_code(practice=practice, fields=QrFields(**fields), actor=SYSTEM)
-
-    return make
+    return new_qr_code
 
 
 @pytest.fixture

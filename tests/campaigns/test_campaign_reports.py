@@ -9,6 +9,7 @@ from typing import Any
 
 from django.test import Client
 from tests.conftest import SYSTEM
+from tests.qr import SOCIAL
 
 from rewardshub.audit.models import AuditEvent
 from rewardshub.campaigns.actions import collect_qr, practice_today
@@ -16,8 +17,6 @@ from rewardshub.campaigns.group_actions import GroupSpec, make_group_award
 from rewardshub.campaigns.models import QrCode
 from rewardshub.patients.models import Profile
 from rewardshub.practices.models import Practice
-
-from .conftest import SOCIAL
 
 REPORT = "/reports/campaigns/"
 

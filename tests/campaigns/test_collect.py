@@ -10,6 +10,7 @@ import pytest
 from django.db.models import Sum
 from django.test import Client
 from tests.conftest import SYSTEM
+from tests.qr import SOCIAL
 
 from rewardshub.audit.models import AuditEvent
 from rewardshub.campaigns.actions import collect_qr, practice_today
@@ -20,7 +21,7 @@ from rewardshub.patients.models import Profile
 from rewardshub.points.models import EntryKind, LedgerEntry
 from rewardshub.practices.models import Practice
 
-from .conftest import NEW_PASSWORD, SOCIAL, Patient, collect_path, days_ago, portal_login
+from .conftest import NEW_PASSWORD, Patient, collect_path, days_ago, portal_login
 
 
 def _ledger_sum(profile: Profile) -> int:

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.test import Client
+from tests.qr import SOCIAL
 
 from rewardshub.audit.models import AuditEvent
 from rewardshub.campaigns.actions import practice_today
@@ -13,8 +14,6 @@ from rewardshub.campaigns.models import QrCode, QrLimit
 from rewardshub.campaigns.printing import qr_picture
 from rewardshub.points.models import RewardItem
 from rewardshub.practices.models import Practice
-
-from .conftest import SOCIAL
 
 ADD = "/settings/campaigns/qr/add/"
 

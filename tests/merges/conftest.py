@@ -19,11 +19,11 @@ from django.utils import timezone
 from tests.automations.conftest import Book
 from tests.conftest import SYSTEM
 from tests.integrations.conftest import CHART, EMMA, Api, make_key
+from tests.qr import new_qr_code
 
 from rewardshub.automations.models import AutoRule
 from rewardshub.automations.settings_actions import save_rule
-from rewardshub.campaigns.actions import QrFields, create_qr_code, practice_today
-from rewardshub.campaigns.models import QrCode, QrLimit
+from rewardshub.campaigns.models import QrCode
 from rewardshub.cards.actions import connect_card
 from rewardshub.patients.actions import add_tag
 from rewardshub.patients.models import Profile, Tag
@@ -113,14 +113,4 @@ def pair(
 @pytest.fixture
 def once_code(acworth: Practice) -> QrCode:
     """A QR code of 10 points that each patient may collect once."""
-    fields = QrFields(
-        label="Checked in on social media",
-        points=10,
-        reward_item=None,
-        valid_from=practice_today(acworth),
-        valid_until=None,
-        limit=QrLimit.ONCE,
-        every_days=None,
-        active=True,
-    )
-    return create_qr_code(practice=acworth, fields=fields, actor=SYSTEM)
+    return new_qr_code(acworth)

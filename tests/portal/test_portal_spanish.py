@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 from django.test import Client
 from tests.i18n.catalogue import english_in, visible_text
+from tests.qr import new_qr_code
 
 from rewardshub.audit.models import AuditEvent
-from rewardshub.campaigns.actions import QrFields, create_qr_code, practice_today
-from rewardshub.campaigns.models import QrLimit
 from rewardshub.notify.actions import set_preferences
 from rewardshub.notify.models import MailPreference
 from rewardshub.notify.tokens import make_token
@@ -99,17 +98,7 @@ class TestPagesInSpanish:
     def test_it_shows_a_qr_code_and_its_refusal_in_spanish(
         self, in_spanish: Client, acworth: Practice
     ) -> None:
-        fields = QrFields(
-            label="Reseña en redes sociales",
-            points=10,
-            reward_item=None,
-            valid_from=practice_today(acworth),
-            valid_until=None,
-            limit=QrLimit.ONCE,
-            every_days=None,
-            active=True,
-        )
-        code = create_qr_code(practice=acworth, fields=fields, actor=SYSTEM)
+        code = new_qr_code(acworth, label="Reseña en redes sociales")
         path = f"/portal/collect/{code.token}/"
         assert "Reunir 10 puntos" in _spanish_page(in_spanish.get(path))
         collected = in_spanish.post(path, follow=True)
