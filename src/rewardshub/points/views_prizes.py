@@ -6,27 +6,23 @@ points/prize_actions.py and redirects. Another practice's prize is a 404.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from typing import Any
 
 from django.contrib import messages
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseNotModified,
 )
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import parse_etags
 from django.views.decorators.http import require_http_methods, require_safe
 
 from rewardshub.errors import ActionError
 from rewardshub.points import prize_actions
 from rewardshub.points.models import Prize
 from rewardshub.points.prize_forms import PrizeForm
-from rewardshub.points.prize_pictures import CONTENT_TYPES
+from rewardshub.points.prize_pictures import picture_response
 from rewardshub.practices.context import HubContext, get_hub, staff_view
 from rewardshub.practices.models import SETTINGS_ROLES
 
@@ -139,26 +135,4 @@ def prize_picture(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         raise Http404
     if hub is None and not prize.active:
         raise Http404
-    name = prize.picture.name
-    content_type = CONTENT_TYPES.get(name.rsplit(".", 1)[-1].lower())
-    if content_type is None:
-        raise Http404
-    # A stored name's content never changes (each upload gets a new name), so
-    # the name is the version: a browser revalidates with no file read at all.
-    etag = '"' + hashlib.sha256(name.encode()).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache-Control": "private, max-age=300"}
-    if etag in parse_etags(request.headers.get("If-None-Match", "")):
-        not_modified = HttpResponseNotModified()
-        for header, value in headers.items():
-            not_modified[header] = value
-        return not_modified
-    try:
-        handle = prize.picture.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type=content_type)
-    for header, value in headers.items():
-        response[header] = value
-    response["Content-Disposition"] = "inline"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response  # type: ignore[return-value]  # a streaming response, served the same way
+    return picture_response(request, prize.picture, cache_control="private, max-age=300")
