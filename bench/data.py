@@ -133,6 +133,9 @@ def settle(timeout_s: float = 120.0) -> float:
     return time.perf_counter() - start
 
 
+HOT_OPENING = 1_000_000
+
+
 def add_hot_profiles(hub: Hub, count: int) -> list[int]:
     now = timezone.now()
     made = Profile.objects.bulk_create(
@@ -143,6 +146,16 @@ def add_hot_profiles(hub: Hub, count: int) -> list[int]:
                 profile=profile, last_synced_at=now)
         for i, profile in enumerate(made)
     ])
+    # An opening balance no run can spend, so no redeem is refused: a refused
+    # redeem writes nothing, and counting it as an operation would make the
+    # scenario's figure depend on how many awards came before it.
+    LedgerEntry.objects.bulk_create([
+        LedgerEntry(practice=hub.practice, profile=profile, points=HOT_OPENING,
+                    kind=EntryKind.ADJUST, description="Bench opening balance",
+                    actor_kind="system", actor_label="bench", created_at=now)
+        for profile in made
+    ])
+    Profile.objects.filter(pk__in=[p.pk for p in made]).update(points_balance=HOT_OPENING)
     return [p.pk for p in Profile.objects.filter(username__startswith="4").order_by("username")]
 
 

@@ -23,9 +23,9 @@ from rewardshub.audit.actors import Actor
 from rewardshub.audit.models import AuditChainHead, AuditEvent
 from rewardshub.fastsql import Statement
 from rewardshub.patients.models import Profile
-from rewardshub.points import ledger, queries
+from rewardshub.points import ledger, orders, queries, rewards
 from rewardshub.points.actions import award_misc
-from rewardshub.points.models import LedgerEntry, PendingAward
+from rewardshub.points.models import LedgerEntry, PendingAward, Prize, RewardKind
 from rewardshub.practices.models import Practice
 
 ACTOR = Actor(kind="staff", label="frontdesk", source_ip="2001:db8::1")
@@ -145,6 +145,37 @@ class TestLedgerStatements:
         )
         emma.refresh_from_db()
         assert emma.points_balance == 5
+
+
+class TestOrderAndRuleStatements:
+    def test_the_prize_lock_reads_the_prize_as_the_orm_does(
+        self, acworth: Practice, riverside: Practice
+    ) -> None:
+        prize = Prize.objects.create(practice=acworth, name="Yo-yo", cost=30, stock=4)
+        with transaction.atomic():
+            locked = orders._PRIZE.first(prize.pk, acworth.pk)
+            orm = Prize.objects.select_for_update().get(pk=prize.pk, practice=acworth)
+            assert orders._PRIZE.first(prize.pk, riverside.pk) is None
+        assert fields(locked) == fields(orm)
+        assert locked._state.adding is False and locked._state.db == "default"
+
+    def test_a_pms_calls_practice_reads_the_approval_rule_from_the_database(
+        self, acworth: Practice
+    ) -> None:
+        # A PMS call's practice is a reference by id (integrations.keys.find_key).
+        reference = Practice.objects.only("pk").get(pk=acworth.pk)
+        assert rewards.holds(reference, RewardKind.MISC, "rewards") is False
+        Practice.objects.filter(pk=acworth.pk).update(misc_requires_approval=True)
+        reference = Practice.objects.only("pk").get(pk=acworth.pk)
+        assert rewards.holds(reference, RewardKind.MISC, "rewards") is True
+        assert rewards.holds(reference, RewardKind.MISC, "owner") is False
+        # A practice loaded whole answers from what it holds.
+        loaded = Practice.objects.get(pk=acworth.pk)
+        Practice.objects.filter(pk=acworth.pk).update(misc_requires_approval=False)
+        assert rewards.holds(loaded, RewardKind.MISC, "rewards") is True
+        assert rewards._MISC_WAITS.rows(acworth.pk) == list(
+            Practice.objects.filter(pk=acworth.pk).values_list("misc_requires_approval")
+        )
 
 
 class TestChainStatements:

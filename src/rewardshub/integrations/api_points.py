@@ -231,7 +231,14 @@ def award(
                 idempotency=ledger_key,
             )
             result = given if isinstance(given, PendingAward) else [given]
-        profile.refresh_from_db(fields=["points_balance"])
+        # The balance as the award left it: the profile it locked, whose lock this
+        # transaction still holds (no statement of its own). A repeat answered
+        # from before a merge names the merged profile: read the chart's own.
+        locked = result.profile if isinstance(result, PendingAward) else result[0].profile
+        if locked.pk == profile.pk:
+            profile.points_balance = locked.points_balance
+        else:
+            profile.refresh_from_db(fields=["points_balance"])
         if isinstance(result, PendingAward):
             sync.record_sync(
                 caller,

@@ -9,11 +9,25 @@ from django.utils import timezone
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError
+from rewardshub.fastsql import Statement, create
 from rewardshub.notify import hooks as mail_hooks
 from rewardshub.patients.models import Profile
 from rewardshub.points.ledger import lock_profile, not_enough_points, post
 from rewardshub.points.models import EntryKind, LedgerEntry, OrderStatus, Prize, PrizeOrder
 from rewardshub.practices.models import Practice
+
+
+# An order's reads and writes are compiled once (fastsql), as an award's are: the
+# ORM's compile of the prize's lock and the order's INSERT cost about 0.35 ms an
+# order on SQLite, all of it under the write lock.
+_PRIZE = Statement(
+    lambda pk, practice_id: Prize.objects.select_for_update().filter(
+        pk=pk, practice_id=practice_id
+    ),
+    int,
+    int,
+    kind="models",
+)
 
 
 def already_ordered() -> ActionError:
@@ -49,7 +63,9 @@ def order_prize(
             ).exists()
         ):
             raise already_ordered()
-        prize = Prize.objects.select_for_update().get(pk=prize.pk, practice=practice)
+        prize = _PRIZE.first(prize.pk, practice.pk)
+        if prize is None:
+            raise Prize.DoesNotExist("No such prize in this practice.")
         if not prize.active:
             raise ActionError(
                 "prize_unavailable", f"“{prize.name}” is no longer offered.", status=409
@@ -74,13 +90,15 @@ def order_prize(
         )
         if prize.stock is not None:
             Prize.objects.filter(pk=prize.pk).update(stock=F("stock") - 1)
-        order = PrizeOrder.objects.create(
-            practice=practice,
-            profile=profile,
-            prize=prize,
-            cost=prize.cost,
-            redeem_entry=entry,
-            ordered_by_label=actor.label,
+        order = create(
+            PrizeOrder(
+                practice=practice,
+                profile=profile,
+                prize=prize,
+                cost=prize.cost,
+                redeem_entry=entry,
+                ordered_by_label=actor.label,
+            )
         )
         record_event(
             practice=practice,
