@@ -19,8 +19,8 @@ from `_meta` once per model; `prepare`, `insert` and `create` are its short
 forms for instances. One row goes as a plain INSERT, more by executemany on
 SQLite and COPY on PostgreSQL (BENCHMARKS.md, "One bulk writer").
 
-Tenant scoping holds here as everywhere: every statement that reads patient
-data names the practice in its WHERE clause.
+Tenant scoping holds here as everywhere: every statement that reads patient data
+names the practice in its WHERE clause.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache, partial
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from django.db import connections
@@ -37,9 +37,7 @@ from django.db.models import Field, Model
 
 Converter = Callable[[Any, Any, Any], Any]
 
-# From this many rows up, Rows.write sends them to PostgreSQL with COPY; one
-# row goes as a plain INSERT (BENCHMARKS.md, "One bulk writer").
-COPY_FROM = 2
+COPY_FROM = 2  # rows from which Rows.write uses COPY on PostgreSQL ("One bulk writer")
 
 
 def converter(field: Field, connection: Any) -> Callable[[Any], Any]:  # type: ignore[type-arg]
@@ -158,7 +156,10 @@ def insert(objs: Iterable[Model], *, using: str = "default") -> int:
     return prepare(objs, using=using).write()
 
 
-def create(obj: Model, *, using: str = "default") -> Model:
+_M = TypeVar("_M", bound=Model)
+
+
+def create(obj: _M, *, using: str = "default") -> _M:
     """INSERT one unsaved instance and give it its primary key, like Model.objects.create."""
     model = type(obj)
     connection = connections[using]

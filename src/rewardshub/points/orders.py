@@ -16,7 +16,6 @@ from rewardshub.points.ledger import lock_profile, not_enough_points, post
 from rewardshub.points.models import EntryKind, LedgerEntry, OrderStatus, Prize, PrizeOrder
 from rewardshub.practices.models import Practice
 
-
 # An order's reads and writes are compiled once (fastsql), as an award's are: the
 # ORM's compile of the prize's lock and the order's INSERT cost about 0.35 ms an
 # order on SQLite, all of it under the write lock.
