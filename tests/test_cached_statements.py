@@ -329,3 +329,49 @@ class TestPageStatements:
             (fields(k), [getattr(k, n) for n in names]) for k in orm
         ]
         assert integration_queries._LINKS.rows(riverside.pk, profile_id) == []
+
+    def test_the_memberships_menu_and_recent_activity_reads_give_the_querysets_rows(
+        self, acworth: Practice, riverside: Practice, make_profile: Callable[..., Profile]
+    ) -> None:
+        from django.contrib.auth import get_user_model
+
+        from rewardshub.audit import queries as audit_queries
+        from rewardshub.points.models import RewardCategory, RewardItem
+        from rewardshub.practices import context
+        from rewardshub.practices.actions import add_staff
+
+        for practice, role in ((acworth, "owner"), (riverside, "admin")):
+            add_staff(practice=practice, username="both", password=None, role=role,
+                      actor=ACTOR)
+        user = get_user_model().objects.get(username="both")
+        sweets = RewardCategory.objects.create(practice=acworth, name="Sweets", position=2)
+        RewardItem.objects.create(practice=acworth, category=sweets, name="Lolly", points=2)
+        visits = RewardCategory.objects.create(practice=acworth, name="Visits", position=1)
+        RewardItem.objects.create(practice=acworth, category=visits, name="On time", points=3)
+        RewardItem.objects.create(practice=acworth, category=visits, name="Old", points=3,
+                                  active=False)
+        # An id that is no practice's, so arguments bound in the wrong place show.
+        emma = [make_profile(acworth, first=f"P{n}") for n in range(3)][-1]
+        assert emma.pk not in (acworth.pk, riverside.pk)
+        for n in range(12):
+            record_event(practice=acworth, actor=ACTOR, action="profile.update", profile=emma,
+                         detail={"n": n})
+        record_event(practice=acworth, actor=ACTOR, action="profile.view", profile=emma)
+        cases = [
+            (context._MEMBERSHIPS, context._memberships, (user.pk,), "practice"),
+            (queries._MENU, queries._menu, (acworth.pk,), "category"),
+            (audit_queries._RECENT, audit_queries._recent, (acworth.pk, emma.pk), None),
+        ]
+        for statement, queryset, args, related in cases:
+            cached, orm = statement.rows(*args), list(queryset(*args))
+            assert len(cached) >= 2
+            assert [fields(row) for row in cached] == [fields(row) for row in orm]
+            if related:
+                assert [fields(getattr(row, related)) if getattr(row, related) else None
+                        for row in cached] == [
+                    fields(getattr(row, related)) if getattr(row, related) else None
+                    for row in orm
+                ]
+        assert len(audit_queries._RECENT.rows(acworth.pk, emma.pk)) == audit_queries.RECENT
+        assert audit_queries._RECENT.rows(riverside.pk, emma.pk) == []
+        assert queries._MENU.rows(riverside.pk) == []

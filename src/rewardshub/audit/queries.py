@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import BooleanField
+from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
 from rewardshub.audit.models import NOT_ACTIVITY_ACTIONS, AuditEvent
+from rewardshub.fastsql import Statement
 
 
 def _not_activity() -> RawSQL:
@@ -20,10 +21,20 @@ def _not_activity() -> RawSQL:
     return RawSQL(f"NOT ({column} IN ({values}))", [], output_field=BooleanField())  # noqa: S611
 
 
-def recent_activity(*, practice_id: int, profile_id: int, limit: int = 10) -> list[AuditEvent]:
-    """A profile's latest changes: reads, PMS launches and opened launch links
-    left out (they are in the audit log); served by audit_profile_activity_idx."""
-    return list(
-        AuditEvent.objects.filter(_not_activity(), practice_id=practice_id, profile_id=profile_id)
-        .order_by("-created_at", "-id")[:limit]
-    )
+RECENT = 10
+# On every profile page: compiled once (fastsql.Statement), the limit with it.
+def _recent(practice_id: int, profile_id: int) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(
+        _not_activity(), practice_id=practice_id, profile_id=profile_id
+    ).order_by("-created_at", "-id")[:RECENT]
+
+
+_RECENT = Statement(_recent, int, int, kind="models")
+
+
+def recent_activity(*, practice_id: int, profile_id: int) -> list[AuditEvent]:
+    """A profile's latest changes (RECENT of them): reads, PMS launches and opened
+    launch links left out (they are in the audit log); served by
+    audit_profile_activity_idx."""
+    events: list[AuditEvent] = _RECENT.rows(practice_id, profile_id)
+    return events

@@ -268,13 +268,22 @@ def history_page(profile: Profile, number: object) -> HistoryPage:
     return HistoryPage(Page(entries, page_number, paginator), entries, any_waiting)
 
 
-def menu_items(practice: Practice) -> list[RewardItem]:
-    """`active_items` as the points panel shows them (no auto tag)."""
-    return list(
-        RewardItem.objects.filter(practice=practice, active=True)
+# The points panel's menu, on every profile page and chart tab: compiled once.
+def _menu(practice_id: int) -> QuerySet[RewardItem]:
+    return (
+        RewardItem.objects.filter(practice_id=practice_id, active=True)
         .select_related("category")
         .order_by("category__position", "category__name", "category_id", "position", "name")
     )
+
+
+_MENU = Statement(_menu, int, kind="models")
+
+
+def menu_items(practice: Practice) -> list[RewardItem]:
+    """`active_items` as the points panel shows them (no auto tag)."""
+    items: list[RewardItem] = _MENU.rows(practice.pk)
+    return items
 
 
 def pending_for(profile: Profile) -> list[PendingAward]:

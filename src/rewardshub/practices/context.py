@@ -16,12 +16,14 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from rewardshub.audit.actors import Actor, client_ip
 from rewardshub.audit.models import ActorKind
+from rewardshub.fastsql import Statement
 from rewardshub.practices.models import (
     AUDIT_ROLES,
     PATIENT_ROLES,
@@ -65,10 +67,18 @@ class HubContext:
         return self.role in REPORT_ROLES
 
 
-def _staff_context(request: HttpRequest, user: AbstractBaseUser) -> HubContext | None:
-    memberships = list(
-        Membership.objects.filter(user_id=user.pk).select_related("practice").order_by("practice__name")
+# Every staff page reads the user's memberships: compiled once (fastsql.Statement).
+def _memberships(user_id: int) -> QuerySet[Membership]:
+    return Membership.objects.filter(user_id=user_id).select_related("practice").order_by(
+        "practice__name"
     )
+
+
+_MEMBERSHIPS = Statement(_memberships, int, kind="models")
+
+
+def _staff_context(request: HttpRequest, user: AbstractBaseUser) -> HubContext | None:
+    memberships: list[Membership] = _MEMBERSHIPS.rows(user.pk)
     if not memberships:
         return None
     chosen = request.session.get(SESSION_PRACTICE)
