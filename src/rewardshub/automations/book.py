@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from rewardshub.audit.actions import EventRows
@@ -29,7 +30,7 @@ from rewardshub.audit.actors import Actor
 from rewardshub.audit.models import Outcome as AuditOutcome
 from rewardshub.automations.ledger import Change, plan, write_plans
 from rewardshub.automations.models import Appointment, AppointmentStatus
-from rewardshub.automations.state import ProfileState, load_states, practice_rules
+from rewardshub.automations.state import ForIds, ProfileState, load_states, practice_rules
 from rewardshub.errors import ActionError
 from rewardshub.fastsql import Rows
 from rewardshub.patients.models import Profile
@@ -241,10 +242,8 @@ def _write_book(
         _check_not_merged(states)
         stored = {
             a.appointment_id: a
-            for a in Appointment.objects.select_for_update().filter(
-                practice=practice,
-                system=system,
-                appointment_id__in=[w.appointment_id for w in writes],
+            for a in _STORED.rows(
+                practice.pk, system, ids=[w.appointment_id for w in writes]
             )
         }
         # Whose appointment each stored one was, before this call moves it.
@@ -334,17 +333,30 @@ def _create(
         appointment.created_at = appointment.updated_at = now
         rows.add(*[getattr(appointment, name) for name in _NEW_COLUMNS])
     rows.write()
-    ids = dict(
-        Appointment.objects.filter(
-            practice=practice, system=system, appointment_id__in=[a.appointment_id for a in created]
-        ).values_list("appointment_id", "pk")
-    )
+    ids = dict(_NEW_IDS.rows(practice.pk, system, ids=[a.appointment_id for a in created]))
     for appointment in created:
         appointment.pk = ids[appointment.appointment_id]
         appointment._state.adding = False
         appointment._state.db = "default"
 
 
+def _of(practice_id: int, system: str, ids: list[str]) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(
+        practice_id=practice_id, system=system, appointment_id__in=ids
+    )
+
+
+def _stored(practice_id: int, system: str, ids: list[str]) -> QuerySet[Appointment]:
+    return _of(practice_id, system, ids).select_for_update()
+
+
+def _new_ids(practice_id: int, system: str, ids: list[str]) -> QuerySet[Appointment]:
+    return _of(practice_id, system, ids).values_list("appointment_id", "pk")
+
+
+# A single write's reads compiled once, as load_states' are.
+_STORED = ForIds(_stored, int, str, item=str, kind="models")
+_NEW_IDS = ForIds(_new_ids, int, str, item=str)
 _STORED_FIELDS = (*FIELDS, "confirmed", "pms_updated_at", "deleted_at", "profile")
 # A new appointment's own values, as plain values (the rest is the call's).
 _NEW_COLUMNS = (

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Min
+from django.db.models import Min, QuerySet
 
 from rewardshub.automations.models import (
     APPOINTMENT_TRIGGERS,
@@ -49,15 +51,40 @@ def auto_settings(practice: Practice) -> AutoSettings:
     return found if found is not None else AutoSettings(practice=practice)
 
 
+class ForIds:
+    """A read over a list of ids, as `build(*args, ids)` makes it: compiled once
+    (fastsql.Statement) for one id, which is what a single appointment write
+    reads, and built by the ORM for more (an IN list's length changes its
+    text). The rows are the same either way (tests/automations/test_state_reads.py)."""
+
+    def __init__(
+        self, build: Callable[..., QuerySet[Any]], *kinds: type, item: type = int,
+        kind: str = "rows",
+    ) -> None:
+        self.build = build
+        self.one = Statement(lambda *args: build(*args[:-1], [args[-1]]), *kinds, item, kind=kind)
+
+    def rows(self, *args: Any, ids: Sequence[Any]) -> list[Any]:
+        if len(ids) == 1:
+            return self.one.rows(*args, ids[0])
+        return list(self.build(*args, list(ids)))
+
+
+def _excluded(settings_id: int, profile_ids: list[int]) -> QuerySet[ProfileTag]:
+    tags = AutoSettings.excluded_tags.through.objects.filter(autosettings_id=settings_id)
+    return ProfileTag.objects.filter(
+        profile_id__in=profile_ids, tag_id__in=tags.values("tag_id")
+    ).values_list("profile_id")
+
+
+_EXCLUDED = ForIds(_excluded, int)
+
+
 def excluded_profiles(settings: AutoSettings, profile_ids: list[int]) -> set[int]:
     """Which of these profiles carry a tag the practice excludes from automatic points."""
-    if settings.pk is None:
+    if settings.pk is None or not profile_ids:
         return set()
-    return set(
-        ProfileTag.objects.filter(
-            profile_id__in=profile_ids, tag__in=settings.excluded_tags.all()
-        ).values_list("profile_id", flat=True)
-    )
+    return {row[0] for row in _EXCLUDED.rows(settings.pk, ids=profile_ids)}
 
 
 def is_excluded(practice: Practice, profile: Profile, settings: AutoSettings) -> bool:
@@ -97,26 +124,56 @@ def practice_rules(practice: Practice) -> PracticeRules:
     )
 
 
-def load_states(rules: PracticeRules, profile_ids: list[int]) -> dict[int, ProfileState]:
-    """Lock the profiles (in id order, so two writers cannot deadlock) and read
-    their appointments, automatic awards and what decides when visits count."""
-    practice = rules.practice
-    profiles = (
+def _locked(practice_id: int, ids: list[int]) -> QuerySet[Profile]:
+    return (
         Profile.objects.select_for_update(of=("self",))
-        .filter(practice=practice, pk__in=profile_ids)
+        .filter(practice_id=practice_id, pk__in=ids)
         .order_by("pk")
     )
-    locked = {profile.pk: profile for profile in profiles}
-    if not locked:
-        return {}
-    ids = sorted(locked)
-    excluded = excluded_profiles(rules.settings, ids)
-    first_cards = dict(
+
+
+def _first_cards(ids: list[int]) -> QuerySet[Card]:
+    return (
         Card.objects.filter(profile_id__in=ids)
         .values("profile_id")
         .annotate(first=Min("activated_at"))
         .values_list("profile_id", "first")
     )
+
+
+def _appointments(ids: list[int]) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(profile_id__in=ids)
+
+
+def _awards(ids: list[int]) -> QuerySet[AutoAward]:
+    return AutoAward.objects.filter(profile_id__in=ids, appointment__isnull=False)
+
+
+def _reversed(ids: list[int]) -> QuerySet[LedgerEntry]:
+    """The entries reversing these profiles' appointment awards' entries."""
+    paid = _awards(ids).filter(entry__isnull=False).values("entry_id")
+    return LedgerEntry.objects.filter(reverses_id__in=paid).values_list("reverses_id")
+
+
+# What a single appointment write reads, compiled once (BENCHMARKS.md,
+# "Appointment events"); a batch reads the same with the ORM.
+_LOCKED = ForIds(_locked, int, kind="models")
+_FIRST_CARDS = ForIds(_first_cards)
+_APPOINTMENTS = ForIds(_appointments, kind="models")
+_AWARDS = ForIds(_awards, kind="models")
+_REVERSED = ForIds(_reversed)
+
+
+def load_states(rules: PracticeRules, profile_ids: list[int]) -> dict[int, ProfileState]:
+    """Lock the profiles (in id order, so two writers cannot deadlock) and read
+    their appointments, automatic awards and what decides when visits count."""
+    practice = rules.practice
+    locked = {p.pk: p for p in _LOCKED.rows(practice.pk, ids=sorted(set(profile_ids)))}
+    if not locked:
+        return {}
+    ids = sorted(locked)
+    excluded = excluded_profiles(rules.settings, ids)
+    first_cards = dict(_FIRST_CARDS.rows(ids=ids))
     states = {
         pk: ProfileState(
             profile,
@@ -125,20 +182,17 @@ def load_states(rules: PracticeRules, profile_ids: list[int]) -> dict[int, Profi
         )
         for pk, profile in locked.items()
     }
-    for appointment in Appointment.objects.filter(profile_id__in=ids):
+    for appointment in _APPOINTMENTS.rows(ids=ids):
         assert appointment.profile_id is not None
         states[appointment.profile_id].appointments[appointment.pk] = appointment
     by_entry: dict[int, int] = {}
-    for award in AutoAward.objects.filter(profile_id__in=ids, appointment__isnull=False):
+    for award in _AWARDS.rows(ids=ids):
         states[award.profile_id].awards.append(award)
         if award.entry_id is not None:
             by_entry[award.entry_id] = award.profile_id
-    reversed_ids = LedgerEntry.objects.filter(reverses_id__in=list(by_entry)).values_list(
-        "reverses_id", flat=True
-    )
-    for entry_id in reversed_ids:
-        assert entry_id is not None
-        states[by_entry[entry_id]].reversed_by_staff.add(entry_id)
+    if by_entry:
+        for (entry_id,) in _REVERSED.rows(ids=ids):
+            states[by_entry[entry_id]].reversed_by_staff.add(entry_id)
     return states
 
 

@@ -1,0 +1,90 @@
+"""The reads of one appointment write, compiled once (automations.state.ForIds),
+give the rows the ORM gives for the same ids, read for read: the locked
+profile, its excluded tags, first card, appointments, automatic awards, the
+entries staff reversed, and the stored appointments and new ids of
+book.py. The ORM path (more than one id) is what a batch reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from tests.conftest import SYSTEM
+
+from rewardshub.automations import book as book_module
+from rewardshub.automations import state
+from rewardshub.automations.models import Appointment, AutoAward, AutoRule
+from rewardshub.cards.models import Card, CardState
+from rewardshub.patients.models import Profile
+from rewardshub.points.actions import reverse_entry
+from rewardshub.practices.models import Practice
+
+from .conftest import Book
+from .test_appointment_api import ok, on_hold
+
+pytestmark = pytest.mark.django_db
+
+
+def fields(row: Any) -> Any:
+    if isinstance(row, tuple):
+        return row
+    return {f.attname: getattr(row, f.attname) for f in type(row)._meta.concrete_fields}
+
+
+def test_each_read_of_one_write_gives_the_orms_rows(
+    acworth: Practice,
+    riverside: Practice,
+    rules: dict[str, AutoRule],
+    emma: Profile,
+    book: Book,
+) -> None:
+    ok(book.put("A1", "completed", arrived_at=book.at(-2), completed_at=book.at(30)), 201)
+    ok(book.put("A2", "confirmed"), 201)
+    paid = AutoAward.objects.filter(profile=emma, entry__isnull=False).first()
+    assert paid is not None and paid.entry is not None
+    reverse_entry(practice=acworth, entry=paid.entry, reason="Given by mistake", actor=SYSTEM)
+    on_hold(acworth, emma)
+    Card.objects.filter(number=emma.username).update(
+        profile=emma, state=CardState.ACTIVE, activated_at=timezone.now()
+    )
+    settings = state.auto_settings(acworth)
+    reads: list[tuple[state.ForIds, tuple[Any, ...], Any]] = [
+        (state._LOCKED, (acworth.pk,), emma.pk),
+        (state._EXCLUDED, (settings.pk,), emma.pk),
+        (state._FIRST_CARDS, (), emma.pk),
+        (state._APPOINTMENTS, (), emma.pk),
+        (state._AWARDS, (), emma.pk),
+        (state._REVERSED, (), emma.pk),
+        (book_module._STORED, (acworth.pk, "orthotrac"), "A1"),
+        (book_module._NEW_IDS, (acworth.pk, "orthotrac"), "A2"),
+    ]
+    with transaction.atomic():
+        for read, args, one in reads:
+            cached = read.rows(*args, ids=[one])
+            orm = list(read.build(*args, [one]))
+            assert cached, read.build.__name__
+            assert [fields(r) for r in cached] == [fields(r) for r in orm], read.build.__name__
+    assert state._LOCKED.rows(riverside.pk, ids=[emma.pk]) == []
+    assert book_module._STORED.rows(riverside.pk, "orthotrac", ids=["A1"]) == []
+    assert Appointment.objects.filter(profile=emma).count() == 2
+
+
+def test_load_states_reads_one_profile_as_it_reads_several(
+    acworth: Practice, rules: dict[str, AutoRule], emma: Profile, book: Book, make_profile: Any
+) -> None:
+    ok(book.put("A1", "completed", arrived_at=book.at(-2), completed_at=book.at(30)), 201)
+    other = make_profile(acworth, first="Zoe")
+    practice_rules = state.practice_rules(acworth)
+    with transaction.atomic():
+        one = state.load_states(practice_rules, [emma.pk])[emma.pk]
+        both = state.load_states(practice_rules, [emma.pk, other.pk])[emma.pk]
+    assert fields(one.profile) == fields(both.profile)
+    assert (one.excluded, one.payable_from) == (both.excluded, both.payable_from)
+    assert [fields(a) for a in one.appointments.values()] == [
+        fields(a) for a in both.appointments.values()
+    ] != []
+    assert [fields(a) for a in one.awards] == [fields(a) for a in both.awards] != []
+    assert one.reversed_by_staff == both.reversed_by_staff
+    assert isinstance(one.profile, Profile)
