@@ -350,7 +350,9 @@ def _stored(practice_id: int, system: str, ids: list[str]) -> QuerySet[Appointme
     return _of(practice_id, system, ids).select_for_update()
 
 
-def _new_ids(practice_id: int, system: str, ids: list[str]) -> QuerySet[Appointment]:
+def _new_ids(
+    practice_id: int, system: str, ids: list[str]
+) -> QuerySet[Appointment, tuple[str, int]]:
     return _of(practice_id, system, ids).values_list("appointment_id", "pk")
 
 

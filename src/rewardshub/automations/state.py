@@ -70,7 +70,7 @@ class ForIds:
         return list(self.build(*args, list(ids)))
 
 
-def _excluded(settings_id: int, profile_ids: list[int]) -> QuerySet[ProfileTag]:
+def _excluded(settings_id: int, profile_ids: list[int]) -> QuerySet[ProfileTag, tuple[int]]:
     tags = AutoSettings.excluded_tags.through.objects.filter(autosettings_id=settings_id)
     return ProfileTag.objects.filter(
         profile_id__in=profile_ids, tag_id__in=tags.values("tag_id")
@@ -132,7 +132,7 @@ def _locked(practice_id: int, ids: list[int]) -> QuerySet[Profile]:
     )
 
 
-def _first_cards(ids: list[int]) -> QuerySet[Card]:
+def _first_cards(ids: list[int]) -> QuerySet[Any, tuple[int, Any]]:
     return (
         Card.objects.filter(profile_id__in=ids)
         .values("profile_id")
@@ -149,7 +149,7 @@ def _awards(ids: list[int]) -> QuerySet[AutoAward]:
     return AutoAward.objects.filter(profile_id__in=ids, appointment__isnull=False)
 
 
-def _reversed(ids: list[int]) -> QuerySet[LedgerEntry]:
+def _reversed(ids: list[int]) -> QuerySet[LedgerEntry, tuple[int]]:
     """The entries reversing these profiles' appointment awards' entries."""
     paid = _awards(ids).filter(entry__isnull=False).values("entry_id")
     return LedgerEntry.objects.filter(reverses_id__in=paid).values_list("reverses_id")
