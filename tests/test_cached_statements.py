@@ -173,9 +173,29 @@ class TestOrderAndRuleStatements:
         loaded = Practice.objects.get(pk=acworth.pk)
         Practice.objects.filter(pk=acworth.pk).update(misc_requires_approval=False)
         assert rewards.holds(loaded, RewardKind.MISC, "rewards") is True
-        assert rewards._MISC_WAITS.rows(acworth.pk) == list(
-            Practice.objects.filter(pk=acworth.pk).values_list("misc_requires_approval")
-        )
+
+    def test_a_reference_reads_each_setting_once_as_the_orm_reads_it(
+        self, acworth: Practice, riverside: Practice
+    ) -> None:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from rewardshub.practices import reads
+
+        Practice.objects.filter(pk=acworth.pk).update(time_zone="America/Chicago")
+        for name in ("time_zone", "misc_requires_approval", "name"):
+            assert reads._read(name).rows(acworth.pk) == list(
+                Practice.objects.filter(pk=acworth.pk).values_list(name)
+            )
+        reference = Practice.objects.only("pk").get(pk=acworth.pk)
+        with CaptureQueriesContext(connection) as captured:
+            assert str(reads.practice_zone(reference)) == "America/Chicago"
+            assert reads.practice_zone(reference) == reads.practice_zone(reference)
+        assert len(captured.captured_queries) == 1  # kept on the instance
+        gone = Practice.objects.only("pk").get(pk=riverside.pk)
+        gone.pk = riverside.pk + 1000
+        with pytest.raises(Practice.DoesNotExist):
+            reads.setting(gone, "time_zone")
 
 
 class TestChainStatements:

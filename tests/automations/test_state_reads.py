@@ -1,4 +1,4 @@
-"""The reads of one appointment write, compiled once (automations.state.ForIds),
+"""The reads of one appointment write, compiled once (rewardshub.for_ids.ForIds),
 give the rows the ORM gives for the same ids, read for read: the locked
 profile, its excluded tags, first card, appointments, automatic awards, the
 entries staff reversed, and the stored appointments and new ids of
@@ -17,6 +17,7 @@ from rewardshub.automations import book as book_module
 from rewardshub.automations import state
 from rewardshub.automations.models import Appointment, AutoAward, AutoRule
 from rewardshub.cards.models import Card, CardState
+from rewardshub.for_ids import ForIds
 from rewardshub.patients.models import Profile
 from rewardshub.points.actions import reverse_entry
 from rewardshub.practices.models import Practice
@@ -50,7 +51,7 @@ def test_each_read_of_one_write_gives_the_orms_rows(
         profile=emma, state=CardState.ACTIVE, activated_at=timezone.now()
     )
     settings = state.auto_settings(acworth)
-    reads: list[tuple[state.ForIds, tuple[Any, ...], Any]] = [
+    reads: list[tuple[ForIds, tuple[Any, ...], Any]] = [
         (state._LOCKED, (acworth.pk,), emma.pk),
         (state._EXCLUDED, (settings.pk,), emma.pk),
         (state._FIRST_CARDS, (), emma.pk),

@@ -30,9 +30,10 @@ from rewardshub.audit.actors import Actor
 from rewardshub.audit.models import Outcome as AuditOutcome
 from rewardshub.automations.ledger import Change, plan, write_plans
 from rewardshub.automations.models import Appointment, AppointmentStatus
-from rewardshub.automations.state import ForIds, ProfileState, load_states, practice_rules
+from rewardshub.automations.state import ProfileState, load_states, practice_rules
 from rewardshub.errors import ActionError
 from rewardshub.fastsql import Rows
+from rewardshub.for_ids import ForIds
 from rewardshub.patients.models import Profile
 from rewardshub.points.ledger import profile_merged_error
 from rewardshub.practices.models import Practice

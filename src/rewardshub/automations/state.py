@@ -5,8 +5,6 @@ appointment events read the same way (automations/ledger.py plans on it)."""
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,17 +19,11 @@ from rewardshub.automations.models import (
 )
 from rewardshub.cards.models import Card
 from rewardshub.fastsql import Statement
+from rewardshub.for_ids import ForIds
 from rewardshub.patients.models import Profile, ProfileKind, ProfileTag
 from rewardshub.points.models import LedgerEntry
 from rewardshub.practices.models import Practice
-
-
-def practice_zone(practice: Practice) -> dt.tzinfo:
-    try:
-        return zoneinfo.ZoneInfo(practice.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
-
+from rewardshub.practices.reads import practice_zone
 
 # Read by every appointment write: compiled once (BENCHMARKS.md, "Set card's own reads").
 _SETTINGS = Statement(
@@ -49,25 +41,6 @@ _RULES = Statement(
 def auto_settings(practice: Practice) -> AutoSettings:
     found: AutoSettings | None = _SETTINGS.first(practice.pk)
     return found if found is not None else AutoSettings(practice=practice)
-
-
-class ForIds:
-    """A read over a list of ids, as `build(*args, ids)` makes it: compiled once
-    (fastsql.Statement) for one id, which is what a single appointment write
-    reads, and built by the ORM for more (an IN list's length changes its
-    text). The rows are the same either way (tests/automations/test_state_reads.py)."""
-
-    def __init__(
-        self, build: Callable[..., QuerySet[Any]], *kinds: type, item: type = int,
-        kind: str = "rows",
-    ) -> None:
-        self.build = build
-        self.one = Statement(lambda *args: build(*args[:-1], [args[-1]]), *kinds, item, kind=kind)
-
-    def rows(self, *args: Any, ids: Sequence[Any]) -> list[Any]:
-        if len(ids) == 1:
-            return self.one.rows(*args, ids[0])
-        return list(self.build(*args, list(ids)))
 
 
 def _excluded(settings_id: int, profile_ids: list[int]) -> QuerySet[ProfileTag, tuple[int]]:

@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
 from ninja import Query, Router
 from pydantic import ValidationError
@@ -29,6 +29,7 @@ from rewardshub.automations.actions import (
 from rewardshub.automations.book import AppointmentWrite, write_book
 from rewardshub.automations.models import Appointment, AppointmentStatus, AutoAward
 from rewardshub.errors import ActionError
+from rewardshub.for_ids import ForIds
 from rewardshub.integrations import sync
 from rewardshub.integrations.api_patients import ERRORS, ChartIdPath, IdempotencyHeader, SystemPath
 from rewardshub.integrations.api_support import Result, pms_call, validation_message
@@ -71,14 +72,26 @@ def appointment_json(appointment: Appointment, points: int) -> dict[str, Any]:
     }
 
 
-def _earned(appointments: list[Appointment]) -> dict[int, int]:
-    """Points in effect per appointment (what its rules paid, less what they took back)."""
-    rows = (
-        AutoAward.objects.filter(appointment__in=appointments)
+def _moved(appointment_ids: list[int]) -> QuerySet[AutoAward, tuple[int, int]]:
+    return (
+        AutoAward.objects.filter(appointment_id__in=appointment_ids)
         .values("appointment_id")
         .annotate(moved=Sum("points"))
+        .values_list("appointment_id", "moved")
     )
-    return {row["appointment_id"]: row["moved"] or 0 for row in rows}
+
+
+# Every answer about appointments says what each earned: one appointment's read
+# compiled once (rewardshub.for_ids).
+_MOVED = ForIds(_moved)
+
+
+def _earned(appointments: list[Appointment]) -> dict[int, int]:
+    """Points in effect per appointment (what its rules paid, less what they took back)."""
+    if not appointments:
+        return {}
+    rows = _MOVED.rows(ids=[appointment.pk for appointment in appointments])
+    return {appointment_id: moved or 0 for appointment_id, moved in rows}
 
 
 def chart_profiles(caller: sync.Caller, chart_ids: list[str]) -> dict[str, int | None]:

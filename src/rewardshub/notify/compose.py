@@ -13,8 +13,6 @@ mail carries neither. A mail is written in the patient's language
 
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
 from dataclasses import dataclass
 from email.utils import formataddr, parseaddr
 from typing import Any
@@ -28,6 +26,7 @@ from django.utils import timezone, translation
 from rewardshub.notify.brand import MailBrand, attach_logo, mail_brand
 from rewardshub.notify.kinds import KINDS
 from rewardshub.practices.models import Practice
+from rewardshub.practices.reads import practice_zone
 
 # Where links point when REWARDSHUB_PUBLIC_URL is not set (a development hub).
 DEVELOPMENT_URL = "http://127.0.0.1:8000"
@@ -45,13 +44,6 @@ class RenderedMail:
 def site_url(path: str) -> str:
     """An absolute link for a mail: no request to take the host from."""
     return (settings.PUBLIC_URL or DEVELOPMENT_URL).rstrip("/") + path
-
-
-def practice_zone(practice: Practice) -> dt.tzinfo:
-    try:
-        return zoneinfo.ZoneInfo(practice.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
 
 
 def sender(practice: Practice) -> str:

@@ -24,9 +24,10 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from rewardshub.for_ids import ForIds
 from rewardshub.jobs.models import Job, JobStatus
 from rewardshub.jobs.queue import enqueue
 from rewardshub.notify import kinds
@@ -107,14 +108,21 @@ def _after_commit(
     transaction.on_commit(queue, robust=True)
 
 
+def _wanting(practice_id: int, profile_ids: list[int]) -> QuerySet[MailPreference, tuple[int]]:
+    return MailPreference.objects.filter(
+        practice_id=practice_id, profile_id__in=profile_ids, points_earned=True
+    ).values_list("profile_id")
+
+
+# After every award's commit: one profile's read compiled once (rewardshub.for_ids).
+_WANTING = ForIds(_wanting, int)
+
+
 def _queue_digests(practice_id: int, profile_ids: list[int], *, checked: bool) -> None:
     wanting: list[int] = list(profile_ids) if checked else []
     for start in range(0, 0 if checked else len(profile_ids), CHUNK):
-        wanting += MailPreference.objects.filter(
-            practice_id=practice_id,
-            profile_id__in=profile_ids[start : start + CHUNK],
-            points_earned=True,
-        ).values_list("profile_id", flat=True)
+        chunk = profile_ids[start : start + CHUNK]
+        wanting += [row[0] for row in _WANTING.rows(practice_id, ids=chunk)]
     if not wanting:
         return
     practice = Practice.objects.get(pk=practice_id)

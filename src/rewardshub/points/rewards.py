@@ -18,7 +18,6 @@ from django.utils import timezone
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError, idempotency_key_reused
-from rewardshub.fastsql import Statement
 from rewardshub.patients.models import Profile
 from rewardshub.points.ledger import LedgerKey, lock_for_award, lock_profile, post, same_person
 from rewardshub.points.models import (
@@ -29,6 +28,7 @@ from rewardshub.points.models import (
     RewardSettings,
 )
 from rewardshub.practices.models import SETTINGS_ROLES, Location, Practice
+from rewardshub.practices.reads import setting
 
 MAX_REWARD_POINTS = 100_000
 # The bounds of the gift limits a practice sets.
@@ -50,23 +50,12 @@ def reward_settings(practice: Practice) -> RewardSettings:
     return found if found is not None else RewardSettings(practice=practice)
 
 
-# A PMS call's practice comes as a reference by id (integrations.keys.find_key):
-# its approval rule is read when an award needs it, compiled once (the ORM's
-# load of a deferred field compiled its query each award, 0.25 ms on SQLite).
-_MISC_WAITS = Statement(
-    lambda pk: Practice.objects.filter(pk=pk).values_list("misc_requires_approval"), int
-)
-
-
 def holds(practice: Practice, kind: str, role: str | None = None) -> bool:
     """Whether a reward of this kind waits in the queue. Misc points wait when the
     practice asks for approval and the giver is not an owner or admin."""
     if kind == RewardKind.MISC:
-        if role in SETTINGS_ROLES:
-            return False
-        if "misc_requires_approval" not in practice.get_deferred_fields():
-            return practice.misc_requires_approval
-        return bool(_MISC_WAITS.first(practice.pk)[0])
+        # A PMS call's practice is a reference by id: practices.reads.setting.
+        return role not in SETTINGS_ROLES and bool(setting(practice, "misc_requires_approval"))
     return reward_settings(practice).holds(kind)
 
 

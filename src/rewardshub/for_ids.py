@@ -1,0 +1,36 @@
+"""Reads over a list of ids, compiled once for the usual single id.
+
+An IN list's length changes the statement's text, so fastsql.Statement
+(compiled once, run with each call's values) cannot hold a read over any
+number of ids. Most writes touch one profile or one appointment, and a
+batch touches hundreds: `ForIds` runs one QuerySet builder both ways, as a
+compiled statement for one id and through the ORM for more, so the rows are
+the same (tests/automations/test_state_reads.py compares them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db.models import QuerySet
+
+from rewardshub.fastsql import Statement
+
+
+class ForIds:
+    """A read over a list of ids, as `build(*args, ids)` makes it: compiled once
+    for one id, built by the ORM for more. `kinds` are the types of `args`,
+    `item` the ids' type, `kind` fastsql.Statement's ("rows" or "models")."""
+
+    def __init__(
+        self, build: Callable[..., QuerySet[Any]], *kinds: type, item: type = int,
+        kind: str = "rows",
+    ) -> None:
+        self.build = build
+        self.one = Statement(lambda *args: build(*args[:-1], [args[-1]]), *kinds, item, kind=kind)
+
+    def rows(self, *args: Any, ids: Sequence[Any]) -> list[Any]:
+        if len(ids) == 1:
+            return self.one.rows(*args, ids[0])
+        return list(self.build(*args, list(ids)))
