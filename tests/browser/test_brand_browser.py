@@ -4,11 +4,12 @@ decoded), through /portal/brand.css under the hub's CSP, with no inline style.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 from tests.branding.conftest import logo_png, media  # noqa: F401
 from tests.browser.conftest import activate_portal
 from tests.conftest import PASSWORD
@@ -18,7 +19,12 @@ from rewardshub.practices.models import Practice
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PORTAL_PASSWORD = "sparkly-braces-42"
-HEADER_STYLE = "el => { const s = getComputedStyle(el); return [s.backgroundColor, s.color]; }"
+
+
+def expect_header(header: Locator, background: str, text: str) -> None:
+    # Retried until the page's stylesheets apply (brand.css is a stylesheet of its own).
+    expect(header).to_have_css("background-color", background)
+    expect(header).to_have_css("color", text)
 
 
 def test_a_practices_colours_and_logo_show_in_the_portal(
@@ -63,14 +69,14 @@ def test_a_practices_colours_and_logo_show_in_the_portal(
     portal.goto("/portal/login/")
     header = portal.locator("header.p-top")
     # Before signing in: the hub's own look (the gradient, no colour of the practice).
-    assert header.evaluate(HEADER_STYLE) == ["rgba(0, 0, 0, 0)", "rgb(255, 255, 255)"]
+    expect_header(header, "rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")
     portal.get_by_label("Card number or username").fill(emma.username)
     portal.get_by_label("Password", exact=True).fill(PORTAL_PASSWORD)
     portal.get_by_role("button", name="Log in").click()
     expect(portal).to_have_url(f"{live_server.url}/portal/")
-    assert header.evaluate(HEADER_STYLE) == ["rgb(11, 83, 148)", "rgb(255, 255, 255)"]
+    expect_header(header, "rgb(11, 83, 148)", "rgb(255, 255, 255)")
     marker = portal.locator('.p-nav a[aria-current="page"]')
-    assert "rgb(180, 83, 9)" in marker.evaluate("el => getComputedStyle(el).boxShadow")
+    expect(marker).to_have_css("box-shadow", re.compile(re.escape("rgb(180, 83, 9)")))
     logo = portal.locator("header img.p-logo")
     expect(logo).to_be_visible()
     assert logo.evaluate("img => img.complete && img.naturalWidth") == 300
@@ -80,5 +86,5 @@ def test_a_practices_colours_and_logo_show_in_the_portal(
     staff.get_by_role("button", name="Save").click()
     expect(staff.get_by_text("Branding saved.")).to_be_visible()
     portal.reload()
-    assert header.evaluate(HEADER_STYLE) == ["rgb(255, 204, 0)", "rgb(26, 26, 26)"]
+    expect_header(header, "rgb(255, 204, 0)", "rgb(26, 26, 26)")
     context.close()

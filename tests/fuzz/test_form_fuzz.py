@@ -177,7 +177,10 @@ class TestStaffNameForms:
         outcomes: Counter[str] = Counter()
         check()
         # The fuzzing must reach the storing path often, not only refusals.
-        assert outcomes["stored"] >= outcomes["tried"] // 5, outcomes
+        # About one in five examples is stored; a floor of one in ten lies more
+        # than three standard deviations below that at 150 examples, so it
+        # fails when storing stops, not on an unlucky draw (one in five did).
+        assert outcomes["stored"] >= outcomes["tried"] // 10, outcomes
 
     def test_it_edits_details_exactly_as_typed_or_changes_nothing(
         self,

@@ -90,14 +90,8 @@ def order_prize(
         if prize.stock is not None:
             Prize.objects.filter(pk=prize.pk).update(stock=F("stock") - 1)
         order = create(
-            PrizeOrder(
-                practice=practice,
-                profile=profile,
-                prize=prize,
-                cost=prize.cost,
-                redeem_entry=entry,
-                ordered_by_label=actor.label,
-            )
+            PrizeOrder(practice=practice, profile=profile, prize=prize, cost=prize.cost,
+                       redeem_entry=entry, ordered_by_label=actor.label)
         )
         record_event(
             practice=practice,
