@@ -54,10 +54,10 @@ def test_each_read_of_one_write_gives_the_orms_rows(
     reads: list[tuple[ForIds, tuple[Any, ...], Any]] = [
         (state._LOCKED, (acworth.pk,), emma.pk),
         (state._EXCLUDED, (settings.pk,), emma.pk),
-        (state._FIRST_CARDS, (), emma.pk),
-        (state._APPOINTMENTS, (), emma.pk),
-        (state._AWARDS, (), emma.pk),
-        (state._REVERSED, (), emma.pk),
+        (state._FIRST_CARDS, (acworth.pk,), emma.pk),
+        (state._APPOINTMENTS, (acworth.pk,), emma.pk),
+        (state._AWARDS, (acworth.pk,), emma.pk),
+        (state._REVERSED, (acworth.pk,), emma.pk),
         (book_module._STORED, (acworth.pk, "orthotrac"), "A1"),
         (book_module._NEW_IDS, (acworth.pk, "orthotrac"), "A2"),
     ]

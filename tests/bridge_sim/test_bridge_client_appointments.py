@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from rewardshub.automations.models import Appointment, AutoAward
 from rewardshub.automations.settings_actions import save_rule
-from rewardshub.automations.state import practice_zone
 from rewardshub.integrations.models import IdempotencyRecord, SyncEvent
 from rewardshub.patients.models import Profile
 from rewardshub.points.models import LedgerEntry
+from rewardshub.practices.reads import practice_zone
 from rewardshub_bridge.client import HubClient, HubError
 
 from .conftest import SYSTEM, Hub

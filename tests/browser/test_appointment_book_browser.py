@@ -27,13 +27,13 @@ from pms_sim.server import running
 from rewardshub.audit.actors import Actor
 from rewardshub.automations.ledger import AUTOMATIC
 from rewardshub.automations.settings_actions import save_rule
-from rewardshub.automations.state import practice_zone
 from rewardshub.cards.batches import IssuedCard, issue_batch
 from rewardshub.integrations.actions import create_key
 from rewardshub.patients.models import Profile
 from rewardshub.points.models import LedgerEntry
 from rewardshub.portal.actions import issue_temp_password
 from rewardshub.practices.models import Practice
+from rewardshub.practices.reads import practice_zone
 from rewardshub_bridge.client import HubClient
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

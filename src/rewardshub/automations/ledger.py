@@ -35,13 +35,13 @@ from rewardshub.automations.state import (
     ProfileState,
     load_states,
     practice_rules,
-    practice_zone,
 )
 from rewardshub.fastsql import Rows
 from rewardshub.patients.models import Profile
 from rewardshub.points.ledger import post_many
 from rewardshub.points.models import EntryKind
 from rewardshub.practices.models import Practice
+from rewardshub.practices.reads import practice_zone
 
 __all__ = ["AUTOMATIC", "Change", "describe", "plan", "reconcile", "reconcile_many", "write_plans"]
 

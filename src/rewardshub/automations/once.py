@@ -13,12 +13,13 @@ from rewardshub.audit.actions import record_event
 from rewardshub.automations.ledger import AUTOMATIC
 from rewardshub.automations.models import AutoAward, AutoRule, Trigger
 from rewardshub.automations.rules import birthday_due
-from rewardshub.automations.state import auto_settings, is_excluded, practice_zone
+from rewardshub.automations.state import auto_settings, is_excluded
 from rewardshub.notify import hooks as mail_hooks
 from rewardshub.patients.models import Profile, ProfileKind
 from rewardshub.points.ledger import lock_profile, post
 from rewardshub.points.models import EntryKind
 from rewardshub.practices.models import Practice
+from rewardshub.practices.reads import practice_zone
 
 
 def enabled_rule(practice_id: int, trigger: str) -> AutoRule | None:

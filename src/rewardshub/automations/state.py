@@ -105,36 +105,40 @@ def _locked(practice_id: int, ids: list[int]) -> QuerySet[Profile]:
     )
 
 
-def _first_cards(ids: list[int]) -> QuerySet[Any, tuple[int, Any]]:
+def _first_cards(practice_id: int, ids: list[int]) -> QuerySet[Any, tuple[int, Any]]:
     return (
-        Card.objects.filter(profile_id__in=ids)
+        Card.objects.filter(practice_id=practice_id, profile_id__in=ids)
         .values("profile_id")
         .annotate(first=Min("activated_at"))
         .values_list("profile_id", "first")
     )
 
 
-def _appointments(ids: list[int]) -> QuerySet[Appointment]:
-    return Appointment.objects.filter(profile_id__in=ids)
+def _appointments(practice_id: int, ids: list[int]) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(practice_id=practice_id, profile_id__in=ids)
 
 
-def _awards(ids: list[int]) -> QuerySet[AutoAward]:
-    return AutoAward.objects.filter(profile_id__in=ids, appointment__isnull=False)
+def _awards(practice_id: int, ids: list[int]) -> QuerySet[AutoAward]:
+    return AutoAward.objects.filter(
+        practice_id=practice_id, profile_id__in=ids, appointment__isnull=False
+    )
 
 
-def _reversed(ids: list[int]) -> QuerySet[LedgerEntry, tuple[int]]:
+def _reversed(practice_id: int, ids: list[int]) -> QuerySet[LedgerEntry, tuple[int]]:
     """The entries reversing these profiles' appointment awards' entries."""
-    paid = _awards(ids).filter(entry__isnull=False).values("entry_id")
-    return LedgerEntry.objects.filter(reverses_id__in=paid).values_list("reverses_id")
+    paid = _awards(practice_id, ids).filter(entry__isnull=False).values("entry_id")
+    return LedgerEntry.objects.filter(practice_id=practice_id, reverses_id__in=paid).values_list(
+        "reverses_id"
+    )
 
 
 # What a single appointment write reads, compiled once (BENCHMARKS.md,
 # "Appointment events"); a batch reads the same with the ORM.
 _LOCKED = ForIds(_locked, int, kind="models")
-_FIRST_CARDS = ForIds(_first_cards)
-_APPOINTMENTS = ForIds(_appointments, kind="models")
-_AWARDS = ForIds(_awards, kind="models")
-_REVERSED = ForIds(_reversed)
+_FIRST_CARDS = ForIds(_first_cards, int)
+_APPOINTMENTS = ForIds(_appointments, int, kind="models")
+_AWARDS = ForIds(_awards, int, kind="models")
+_REVERSED = ForIds(_reversed, int)
 
 
 def load_states(rules: PracticeRules, profile_ids: list[int]) -> dict[int, ProfileState]:
@@ -146,7 +150,7 @@ def load_states(rules: PracticeRules, profile_ids: list[int]) -> dict[int, Profi
         return {}
     ids = sorted(locked)
     excluded = excluded_profiles(rules.settings, ids)
-    first_cards = dict(_FIRST_CARDS.rows(ids=ids))
+    first_cards = dict(_FIRST_CARDS.rows(practice.pk, ids=ids))
     states = {
         pk: ProfileState(
             profile,
@@ -155,16 +159,16 @@ def load_states(rules: PracticeRules, profile_ids: list[int]) -> dict[int, Profi
         )
         for pk, profile in locked.items()
     }
-    for appointment in _APPOINTMENTS.rows(ids=ids):
+    for appointment in _APPOINTMENTS.rows(practice.pk, ids=ids):
         assert appointment.profile_id is not None
         states[appointment.profile_id].appointments[appointment.pk] = appointment
     by_entry: dict[int, int] = {}
-    for award in _AWARDS.rows(ids=ids):
+    for award in _AWARDS.rows(practice.pk, ids=ids):
         states[award.profile_id].awards.append(award)
         if award.entry_id is not None:
             by_entry[award.entry_id] = award.profile_id
     if by_entry:
-        for (entry_id,) in _REVERSED.rows(ids=ids):
+        for (entry_id,) in _REVERSED.rows(practice.pk, ids=ids):
             states[by_entry[entry_id]].reversed_by_staff.add(entry_id)
     return states
 

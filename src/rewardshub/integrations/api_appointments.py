@@ -72,9 +72,9 @@ def appointment_json(appointment: Appointment, points: int) -> dict[str, Any]:
     }
 
 
-def _moved(appointment_ids: list[int]) -> QuerySet[AutoAward, tuple[int, int]]:
+def _moved(practice_id: int, appointment_ids: list[int]) -> QuerySet[AutoAward, tuple[int, int]]:
     return (
-        AutoAward.objects.filter(appointment_id__in=appointment_ids)
+        AutoAward.objects.filter(practice_id=practice_id, appointment_id__in=appointment_ids)
         .values("appointment_id")
         .annotate(moved=Sum("points"))
         .values_list("appointment_id", "moved")
@@ -83,14 +83,15 @@ def _moved(appointment_ids: list[int]) -> QuerySet[AutoAward, tuple[int, int]]:
 
 # Every answer about appointments says what each earned: one appointment's read
 # compiled once (rewardshub.for_ids).
-_MOVED = ForIds(_moved)
+_MOVED = ForIds(_moved, int)
 
 
 def _earned(appointments: list[Appointment]) -> dict[int, int]:
     """Points in effect per appointment (what its rules paid, less what they took back)."""
     if not appointments:
         return {}
-    rows = _MOVED.rows(ids=[appointment.pk for appointment in appointments])
+    practice_id = appointments[0].practice_id  # one call's appointments: one practice
+    rows = _MOVED.rows(practice_id, ids=[appointment.pk for appointment in appointments])
     return {appointment_id: moved or 0 for appointment_id, moved in rows}
 
 

@@ -31,9 +31,9 @@ from rewardshub.for_ids import ForIds
 from rewardshub.jobs.models import Job, JobStatus
 from rewardshub.jobs.queue import enqueue
 from rewardshub.notify import kinds
-from rewardshub.notify.compose import practice_zone
 from rewardshub.notify.models import MailPreference
 from rewardshub.practices.models import Practice
+from rewardshub.practices.reads import practice_zone
 
 EARNING_KINDS = frozenset({"award", "auto"})
 # Profiles per query when a batch paid many.

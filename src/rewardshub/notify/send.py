@@ -24,13 +24,14 @@ from rewardshub.audit.actors import Actor
 from rewardshub.jobs.models import Job
 from rewardshub.jobs.runner import finishing
 from rewardshub.notify import kinds
-from rewardshub.notify.compose import build_message, practice_zone, site_url
+from rewardshub.notify.compose import build_message, site_url
 from rewardshub.notify.digest import untold_awards
 from rewardshub.notify.models import MailPreference, NotifiedEntry, SentMail
 from rewardshub.notify.tokens import make_token
 from rewardshub.patients.models import Profile, ProfileStatus
 from rewardshub.points.models import LedgerEntry, OrderStatus, PrizeOrder
 from rewardshub.portal.models import PortalAccount
+from rewardshub.practices.reads import practice_zone
 
 MAILER = Actor.system("Patient mail")
 

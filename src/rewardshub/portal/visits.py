@@ -19,10 +19,10 @@ from django.utils.translation import gettext
 
 from rewardshub.automations.models import DEDUCTIONS, AutoAward
 from rewardshub.automations.queries import next_visit
-from rewardshub.automations.state import practice_zone
 from rewardshub.patients.models import Profile
 from rewardshub.points.models import EntryKind, LedgerEntry
 from rewardshub.practices.models import Practice
+from rewardshub.practices.reads import practice_zone
 
 
 @dataclass(frozen=True)
