@@ -21,12 +21,7 @@ from rewardshub.audit.models import ActorKind, Outcome
 from rewardshub.errors import ActionError
 from rewardshub.families.models import Guardian
 from rewardshub.families.rules import normalize_email
-from rewardshub.portal.auth import (
-    address_limiter,
-    address_locked_error,
-    check_dummy_password,
-    username_limiter,
-)
+from rewardshub.portal.auth import begin_login, check_dummy_password
 
 BAD_CREDENTIALS = (
     "That email or password isn’t right. Check them and try again. First time? "
@@ -73,29 +68,17 @@ def _audit(request: HttpRequest, guardians: list[Guardian], outcome: str, reason
 def check_guardian_login(request: HttpRequest, email: str, password: str) -> Guardian:
     """Who signs in, or ActionError. One email may be a guardian at several practices."""
     email = normalize_email(email)
-    by_address, by_name = address_limiter(), username_limiter()
     guardians = list(Guardian.objects.filter(email=email).select_related("practice"))
-    # Counted before the password is checked, so parallel guesses cannot all pass.
-    from_address = by_address.begin(client_ip(request) or "unknown")
-    if from_address.locked_until is not None:
-        _audit(request, guardians, Outcome.DENIED, "address_locked")
-        raise address_locked_error(from_address.locked_until)
-    for_name = by_name.begin(f"guardian:{email}")
-    if for_name.locked_until is not None:
-        from_address.succeeded()
-        _audit(request, guardians, Outcome.DENIED, "username_locked")
-        raise locked_error(for_name.locked_until)
+
+    def audit(outcome: str, reason: str) -> None:
+        _audit(request, guardians, outcome, reason)
+
+    login = begin_login(request, f"guardian:{email}", audit=audit, name_locked=locked_error)
     tries: list[Guardian | None] = [*guardians] or [None]
     for guardian in tries:
         if _matches(guardian, password) and guardian is not None:
-            for_name.succeeded(forget=True)
-            from_address.succeeded()
+            login.passed()
             return guardian
-    address_until = from_address.failed()
-    name_until = for_name.failed()
-    _audit(request, guardians, Outcome.FAILED, "bad_credentials")
-    if name_until is not None:
-        raise locked_error(name_until)
-    if address_until is not None:
-        raise address_locked_error(address_until)
+    audit(Outcome.FAILED, "bad_credentials")
+    login.failed(locked_error)
     raise ActionError("bad_credentials", BAD_CREDENTIALS, status=401)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -36,7 +37,7 @@ from rewardshub.errors import ActionError
 from rewardshub.local_time import format_when
 from rewardshub.patients.models import Profile
 from rewardshub.portal.models import PortalAccount
-from rewardshub.ratelimit import FailureLimiter
+from rewardshub.ratelimit import Attempt, FailureLimiter
 
 # Marked for translation here, translated when raised (in the request's language).
 BAD_CREDENTIALS = gettext_noop(
@@ -93,6 +94,51 @@ def address_locked_error(until: float) -> ActionError:
         "Logging in from here is paused for %(time)s (until %(until)s)."
     )
     return ActionError("address_locked", message % _how_long(until), status=429)
+
+
+@dataclass
+class CountedLogin:
+    """One log-in attempt, counted under both limits before its password is checked,
+    so a burst of parallel guesses cannot all pass the locks before a failure is
+    recorded; a right password gives its attempt back (`passed`). Shared by the
+    patients' and the guardians' (families.auth) sign-in."""
+
+    from_address: Attempt
+    for_name: Attempt
+
+    def passed(self) -> None:
+        self.for_name.succeeded(forget=True)
+        self.from_address.succeeded()
+
+    def failed(self, name_locked: Callable[[float], ActionError]) -> None:
+        """Count a wrong password; raise the lock it brings on, if it brings one."""
+        address_until = self.from_address.failed()
+        name_until = self.for_name.failed()
+        if name_until is not None:
+            raise name_locked(name_until)
+        if address_until is not None:
+            raise address_locked_error(address_until)
+
+
+def begin_login(
+    request: HttpRequest,
+    name_key: str,
+    *,
+    audit: Callable[[str, str], None],
+    name_locked: Callable[[float], ActionError],
+) -> CountedLogin:
+    """Count the attempt from the request's address, then for the name; raise (after
+    `audit(outcome, reason)`) if either is locked."""
+    from_address = address_limiter().begin(client_ip(request) or "unknown")
+    if from_address.locked_until is not None:
+        audit(Outcome.DENIED, "address_locked")
+        raise address_locked_error(from_address.locked_until)
+    for_name = username_limiter().begin(name_key)
+    if for_name.locked_until is not None:
+        from_address.succeeded()
+        audit(Outcome.DENIED, "username_locked")
+        raise name_locked(for_name.locked_until)
+    return CountedLogin(from_address, for_name)
 
 
 def _retired_error(card: Card) -> ActionError:
@@ -302,26 +348,21 @@ def _limit_key(identifier: str, candidates: list[Candidate]) -> str:
 
 def check_login(request: HttpRequest, identifier: str, password: str) -> LoginResult:
     """Check a log-in under both limits; return who it is or raise ActionError."""
-    by_address, by_name = address_limiter(), username_limiter()
-    address = client_ip(request) or "unknown"
     candidates, retired = find_candidates(identifier)
-    key = _limit_key(identifier, candidates)
-    # Each attempt is counted before its password is checked, so a burst of
-    # parallel guesses cannot all pass the locks before a failure is recorded;
-    # a right password gives its attempt back.
-    from_address = by_address.begin(address)
-    if from_address.locked_until is not None:
-        _audit(request, candidates, Outcome.DENIED, "address_locked")
-        raise address_locked_error(from_address.locked_until)
-    for_name = by_name.begin(key)
-    if for_name.locked_until is not None:
-        from_address.succeeded()
-        _audit(request, candidates, Outcome.DENIED, "username_locked")
-        raise username_locked_error(for_name.locked_until)
+
+    def audit(outcome: str, reason: str) -> None:
+        _audit(request, candidates, outcome, reason)
+
+    login = begin_login(
+        request,
+        _limit_key(identifier, candidates),
+        audit=audit,
+        name_locked=username_locked_error,
+    )
     if retired is not None:
         # Counts against the address: probing retired numbers is guessing too.
-        for_name.succeeded()
-        from_address.failed()
+        login.for_name.succeeded()
+        login.from_address.failed()
         _audit(request, [], Outcome.FAILED, "card_retired")
         raise _retired_error(retired)
     # An unknown name costs one password check too, against a dummy hash.
@@ -329,16 +370,10 @@ def check_login(request: HttpRequest, identifier: str, password: str) -> LoginRe
     for candidate in tries:
         result = _check(candidate, password)
         if result is not None:
-            for_name.succeeded(forget=True)
-            from_address.succeeded()
+            login.passed()
             return result
-    address_until = from_address.failed()
-    name_until = for_name.failed()
-    _audit(request, candidates, Outcome.FAILED, "bad_credentials")
-    if name_until is not None:
-        raise username_locked_error(name_until)
-    if address_until is not None:
-        raise address_locked_error(address_until)
+    audit(Outcome.FAILED, "bad_credentials")
+    login.failed(username_locked_error)
     if len(candidates) == 1 and candidates[0].retired_card is not None:
         raise _retired_error(candidates[0].retired_card)
     raise ActionError("bad_credentials", gettext(BAD_CREDENTIALS), status=401)
