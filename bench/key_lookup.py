@@ -62,11 +62,11 @@ def run(n: int) -> None:
     from django.db import connection
 
     from rewardshub.audit.actors import Actor
-    from rewardshub.fastsql import Statement
     from rewardshub.integrations import keys
     from rewardshub.integrations.actions import create_key
     from rewardshub.practices.actions import create_practice
     from rewardshub.practices.models import IntegrationKey, Practice
+    from rewardshub.statement import Statement
 
     call_command("migrate", verbosity=0)
     actor = Actor.system("bench")

@@ -1,5 +1,5 @@
 """What each cached statement is worth: the plain ORM call against the statement
-compiled once (fastsql.Statement), in one process.
+compiled once (statement.Statement), in one process.
 
     python -m bench.sql_statements [--url DATABASE_URL] [--rounds 2000]
 
@@ -104,7 +104,7 @@ def heads(practice_id: int, rounds: int) -> None:
     """The sealer's lock and move of its chain head (ORM QuerySets, compiled each time)."""
     from rewardshub.audit.chain import seal
     from rewardshub.audit.models import AuditChainHead
-    from rewardshub.fastsql import Statement
+    from rewardshub.statement import Statement
 
     seal([practice_id])
     heads = AuditChainHead.objects

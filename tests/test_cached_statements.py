@@ -1,4 +1,4 @@
-"""Statements compiled once from QuerySets (fastsql.Statement) give the plain ORM's rows.
+"""Statements compiled once from QuerySets (statement.Statement) give the plain ORM's rows.
 
 Each cached statement of the ledger, the audit chain and the history page is
 run on the same data as the QuerySet it was built from, and must give the
@@ -21,12 +21,12 @@ from rewardshub.audit import chain
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
 from rewardshub.audit.models import AuditChainHead, AuditEvent
-from rewardshub.fastsql import Statement
 from rewardshub.patients.models import Profile
 from rewardshub.points import ledger, orders, queries, rewards
 from rewardshub.points.actions import award_misc
 from rewardshub.points.models import LedgerEntry, PendingAward, Prize, RewardKind
 from rewardshub.practices.models import Practice
+from rewardshub.statement import Statement
 
 ACTOR = Actor(kind="staff", label="frontdesk", source_ip="2001:db8::1")
 

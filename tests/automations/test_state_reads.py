@@ -50,16 +50,13 @@ def test_each_read_of_one_write_gives_the_orms_rows(
     Card.objects.filter(number=emma.username).update(
         profile=emma, state=CardState.ACTIVE, activated_at=timezone.now()
     )
-    settings = state.auto_settings(acworth)
     reads: list[tuple[ForIds, tuple[Any, ...], Any]] = [
         (state._LOCKED, (acworth.pk,), emma.pk),
-        (state._EXCLUDED, (settings.pk,), emma.pk),
+        (state._EXCLUDED, (acworth.pk,), emma.pk),
         (state._FIRST_CARDS, (acworth.pk,), emma.pk),
         (state._APPOINTMENTS, (acworth.pk,), emma.pk),
         (state._AWARDS, (acworth.pk,), emma.pk),
-        (state._REVERSED, (acworth.pk,), emma.pk),
         (book_module._STORED, (acworth.pk, "orthotrac"), "A1"),
-        (book_module._NEW_IDS, (acworth.pk, "orthotrac"), "A2"),
     ]
     with transaction.atomic():
         for read, args, one in reads:

@@ -40,7 +40,7 @@ from django.db.models import Field
 
 from rewardshub.audit.hashing import GENESIS, HASHED_FIELDS, NO_PRACTICE, chain_key, event_hash
 from rewardshub.audit.models import AuditChainHead, AuditEvent
-from rewardshub.fastsql import Statement
+from rewardshub.statement import Statement
 
 __all__ = [
     "GENESIS",
@@ -246,7 +246,7 @@ _PENDING_NAMES = (*HASHED_FIELDS, "mac", "key_id")
 
 @cache
 def _pending(batch: int, no_practice: bool) -> Statement:
-    """Not yet linked, oldest first. Compiled once (fastsql.Statement): the ORM's
+    """Not yet linked, oldest first. Compiled once (statement.Statement): the ORM's
     compile costs about 0.5 ms a sealing on SQLite, 0.7 ms on PostgreSQL."""
     events = AuditEvent.objects.filter(seq__isnull=True).order_by("id")
     if no_practice:

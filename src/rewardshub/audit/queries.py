@@ -7,7 +7,7 @@ from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
 from rewardshub.audit.models import NOT_ACTIVITY_ACTIONS, AuditEvent
-from rewardshub.fastsql import Statement
+from rewardshub.statement import Statement
 
 
 def _not_activity() -> RawSQL:
@@ -22,7 +22,7 @@ def _not_activity() -> RawSQL:
 
 
 RECENT = 10
-# On every profile page: compiled once (fastsql.Statement), the limit with it.
+# On every profile page: compiled once (statement.Statement), the limit with it.
 def _recent(practice_id: int, profile_id: int) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(
         _not_activity(), practice_id=practice_id, profile_id=profile_id

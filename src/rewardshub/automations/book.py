@@ -30,13 +30,14 @@ from rewardshub.audit.actors import Actor
 from rewardshub.audit.models import Outcome as AuditOutcome
 from rewardshub.automations.ledger import Change, plan, write_plans
 from rewardshub.automations.models import Appointment, AppointmentStatus
-from rewardshub.automations.state import ProfileState, load_states, practice_rules
+from rewardshub.automations.state import ProfileState, send_rules, send_states
 from rewardshub.errors import ActionError
 from rewardshub.fastsql import Rows
 from rewardshub.for_ids import ForIds
 from rewardshub.patients.models import Profile
 from rewardshub.points.ledger import profile_merged_error
 from rewardshub.practices.models import Practice
+from rewardshub.together import Together
 
 # The fields a PUT sets, as the PMS sends them (the appointment's own values).
 FIELDS = (
@@ -237,16 +238,18 @@ def _write_book(
 ) -> list[Written | ActionError]:
     now = timezone.now()
     with transaction.atomic():
-        rules = practice_rules(practice)
         linked = sorted({pk for pk in profiles.values() if pk is not None})
-        states = load_states(rules, linked)
-        _check_not_merged(states)
-        stored = {
-            a.appointment_id: a
-            for a in _STORED.rows(
-                practice.pk, system, ids=[w.appointment_id for w in writes]
+        # One round trip on PostgreSQL for every read (together.py).
+        with Together() as reads:
+            rules_sent = send_rules(reads, practice)
+            states_sent = send_states(reads, practice, linked)
+            stored_sent = _STORED.later(
+                reads, practice.pk, system, ids=[w.appointment_id for w in writes]
             )
-        }
+        rules = rules_sent()
+        states = states_sent(rules)
+        _check_not_merged(states)
+        stored = {a.appointment_id: a for a in stored_sent()}
         # Whose appointment each stored one was, before this call moves it.
         was_with = {a.pk: a.profile_id for a in stored.values()}
         decided: list[_Decision | ActionError] = []
@@ -255,36 +258,39 @@ def _write_book(
             profile = states[pk].profile if pk in states else None  # the locked row
             decided.append(_decide(write, stored.get(write.appointment_id), profile, now))
         done = [d for d in decided if isinstance(d, _Decision)]
-        _create(
-            practice, system, [d.appointment for d in done if d.outcome == Outcome.CREATED], now
-        )
-        changed = [d.appointment for d in done if d.save and d.outcome != Outcome.CREATED]
-        if changed:
-            for appointment in changed:
-                appointment.updated_at = now
-            Appointment.objects.bulk_update(changed, [*_STORED_FIELDS, "updated_at"])
-        written = [d for d in done if d.outcome in WRITES]
-        audits = EventRows(practice_id=practice.pk, actor=actor, created_at=now)
-        for d in written:
-            detail = {
-                "appointment": str(d.appointment.public_id),
-                "status": d.appointment.status,
-                "outcome": d.outcome,
-            }
-            audits.add(d.appointment.profile_id, "appointment.write", AuditOutcome.OK, detail)
-        audits.write()
-        touched: set[int] = set()
-        for d in written:
-            appointment = d.appointment
-            before = was_with.get(appointment.pk)
-            if before in states:
-                states[before].appointments.pop(appointment.pk, None)
-                touched.add(before)
-            if appointment.profile_id in states:
-                states[appointment.profile_id].appointments[appointment.pk] = appointment
-                touched.add(appointment.profile_id)
-        changes = [c for pk in sorted(touched) for c in plan(rules, states[pk])]
-        write_plans(practice, changes, actor=actor)
+        # One write's statements go out in two round trips on PostgreSQL: the
+        # INSERTs whose ids later rows need, then the rest (together.py).
+        with Together(enabled=len(writes) == 1):
+            _create(
+                practice, system, [d.appointment for d in done if d.outcome == Outcome.CREATED], now
+            )
+            changed = [d.appointment for d in done if d.save and d.outcome != Outcome.CREATED]
+            if changed:
+                for appointment in changed:
+                    appointment.updated_at = now
+                Appointment.objects.bulk_update(changed, [*_STORED_FIELDS, "updated_at"])
+            written = [d for d in done if d.outcome in WRITES]
+            audits = EventRows(practice_id=practice.pk, actor=actor, created_at=now)
+            for d in written:
+                detail = {
+                    "appointment": str(d.appointment.public_id),
+                    "status": d.appointment.status,
+                    "outcome": d.outcome,
+                }
+                audits.add(d.appointment.profile_id, "appointment.write", AuditOutcome.OK, detail)
+            audits.write()
+            touched: set[int] = set()
+            for d in written:
+                appointment = d.appointment
+                before = was_with.get(appointment.pk)
+                if before in states:
+                    states[before].appointments.pop(appointment.pk, None)
+                    touched.add(before)
+                if appointment.profile_id in states:
+                    states[appointment.profile_id].appointments[appointment.pk] = appointment
+                    touched.add(appointment.profile_id)
+            changes = [c for pk in sorted(touched) for c in plan(rules, states[pk])]
+            write_plans(practice, changes, actor=actor)
     # Each change is answered by the write of its appointment; a change of
     # another appointment (a visit that now has its next one booked) by the
     # last write of the same patient.
@@ -319,8 +325,7 @@ def _profile(states: dict[int, ProfileState], profile_id: int | None) -> Profile
 def _create(
     practice: Practice, system: str, created: list[Appointment], now: dt.datetime
 ) -> None:
-    """INSERT new appointments in one statement (fastsql: COPY on PostgreSQL) and
-    give each its id, read back by the appointment ids the PMS gave them."""
+    """INSERT new appointments in one statement and give each the id it returns."""
     if not created:
         return
     rows = Rows(
@@ -333,33 +338,26 @@ def _create(
         appointment.system = system
         appointment.created_at = appointment.updated_at = now
         rows.add(*[getattr(appointment, name) for name in _NEW_COLUMNS])
-    rows.write()
-    ids = dict(_NEW_IDS.rows(practice.pk, system, ids=[a.appointment_id for a in created]))
-    for appointment in created:
-        appointment.pk = ids[appointment.appointment_id]
+    ids = rows.write_ids(
+        "appointment_id",
+        lambda keys: Appointment.objects.filter(
+            practice=practice, system=system, appointment_id__in=keys
+        ).values_list("appointment_id", "pk"),
+    )
+    for appointment, pk in zip(created, ids, strict=True):
+        appointment.pk = pk
         appointment._state.adding = False
         appointment._state.db = "default"
 
 
-def _of(practice_id: int, system: str, ids: list[str]) -> QuerySet[Appointment]:
+def _stored(practice_id: int, system: str, ids: list[str]) -> QuerySet[Appointment]:
     return Appointment.objects.filter(
         practice_id=practice_id, system=system, appointment_id__in=ids
-    )
-
-
-def _stored(practice_id: int, system: str, ids: list[str]) -> QuerySet[Appointment]:
-    return _of(practice_id, system, ids).select_for_update()
-
-
-def _new_ids(
-    practice_id: int, system: str, ids: list[str]
-) -> QuerySet[Appointment, tuple[str, int]]:
-    return _of(practice_id, system, ids).values_list("appointment_id", "pk")
+    ).select_for_update()
 
 
 # A single write's reads compiled once, as load_states' are.
 _STORED = ForIds(_stored, int, str, item=str, kind="models")
-_NEW_IDS = ForIds(_new_ids, int, str, item=str)
 _STORED_FIELDS = (*FIELDS, "confirmed", "pms_updated_at", "deleted_at", "profile")
 # A new appointment's own values, as plain values (the rest is the call's).
 _NEW_COLUMNS = (

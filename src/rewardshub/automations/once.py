@@ -13,7 +13,7 @@ from rewardshub.audit.actions import record_event
 from rewardshub.automations.ledger import AUTOMATIC
 from rewardshub.automations.models import AutoAward, AutoRule, Trigger
 from rewardshub.automations.rules import birthday_due
-from rewardshub.automations.state import auto_settings, is_excluded
+from rewardshub.automations.state import is_excluded
 from rewardshub.notify import hooks as mail_hooks
 from rewardshub.patients.models import Profile, ProfileKind
 from rewardshub.points.ledger import lock_profile, post
@@ -36,7 +36,7 @@ def pay_once(
         profile=profile, rule=rule, period=period, appointment__isnull=True
     ).exists():
         return None
-    if is_excluded(practice, profile, auto_settings(practice)):
+    if is_excluded(practice, profile):
         return None
     entry = post(
         practice=practice,

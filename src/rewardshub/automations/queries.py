@@ -26,9 +26,9 @@ from rewardshub.automations.models import (
     AutoAward,
     AutoRule,
 )
-from rewardshub.fastsql import Statement
 from rewardshub.patients.models import Profile
 from rewardshub.patients.pms_hooks import Include
+from rewardshub.statement import Statement
 from rewardshub.wording import count_of
 
 # How many past appointments the panel lists.

@@ -5,10 +5,11 @@ appointment events read the same way (automations/ledger.py plans on it)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Min, QuerySet
+from django.db.models import Exists, Min, OuterRef, QuerySet
 
 from rewardshub.automations.models import (
     APPOINTMENT_TRIGGERS,
@@ -18,12 +19,13 @@ from rewardshub.automations.models import (
     AutoSettings,
 )
 from rewardshub.cards.models import Card
-from rewardshub.fastsql import Statement
 from rewardshub.for_ids import ForIds
 from rewardshub.patients.models import Profile, ProfileKind, ProfileTag
 from rewardshub.points.models import LedgerEntry
 from rewardshub.practices.models import Practice
-from rewardshub.practices.reads import practice_zone
+from rewardshub.practices.reads import send_zone
+from rewardshub.statement import Statement
+from rewardshub.together import Together
 
 # Read by every appointment write: compiled once (BENCHMARKS.md, "Set card's own reads").
 _SETTINGS = Statement(
@@ -39,12 +41,15 @@ _RULES = Statement(
 
 
 def auto_settings(practice: Practice) -> AutoSettings:
+    """The practice's choices for every rule (defaults, unsaved, until it saves some)."""
     found: AutoSettings | None = _SETTINGS.first(practice.pk)
     return found if found is not None else AutoSettings(practice=practice)
 
 
-def _excluded(settings_id: int, profile_ids: list[int]) -> QuerySet[ProfileTag, tuple[int]]:
-    tags = AutoSettings.excluded_tags.through.objects.filter(autosettings_id=settings_id)
+def _excluded(practice_id: int, profile_ids: list[int]) -> QuerySet[ProfileTag, tuple[int]]:
+    tags = AutoSettings.excluded_tags.through.objects.filter(
+        autosettings__practice_id=practice_id
+    )
     return ProfileTag.objects.filter(
         profile_id__in=profile_ids, tag_id__in=tags.values("tag_id")
     ).values_list("profile_id")
@@ -53,15 +58,15 @@ def _excluded(settings_id: int, profile_ids: list[int]) -> QuerySet[ProfileTag, 
 _EXCLUDED = ForIds(_excluded, int)
 
 
-def excluded_profiles(settings: AutoSettings, profile_ids: list[int]) -> set[int]:
+def excluded_profiles(practice: Practice, profile_ids: list[int]) -> set[int]:
     """Which of these profiles carry a tag the practice excludes from automatic points."""
-    if settings.pk is None or not profile_ids:
+    if not profile_ids:
         return set()
-    return {row[0] for row in _EXCLUDED.rows(settings.pk, ids=profile_ids)}
+    return {row[0] for row in _EXCLUDED.rows(practice.pk, ids=profile_ids)}
 
 
-def is_excluded(practice: Practice, profile: Profile, settings: AutoSettings) -> bool:
-    return bool(excluded_profiles(settings, [profile.pk]))
+def is_excluded(practice: Practice, profile: Profile) -> bool:
+    return bool(excluded_profiles(practice, [profile.pk]))
 
 
 @dataclass
@@ -86,15 +91,29 @@ class PracticeRules:
 
 
 def practice_rules(practice: Practice) -> PracticeRules:
-    rules = _RULES.rows(practice.pk)
-    for rule in rules:
-        rule.practice = practice  # the rules' words read its time zone
-    return PracticeRules(
-        practice,
-        auto_settings(practice),
-        {rule.pk: rule for rule in rules},
-        practice_zone(practice),
-    )
+    with Together() as reads:
+        rules = send_rules(reads, practice)
+    return rules()
+
+
+def send_rules(reads: Together, practice: Practice) -> Callable[[], PracticeRules]:
+    """Send the reads of the practice's rules (together.py); the rules, after the block."""
+    rules = reads.rows(_RULES, practice.pk)
+    settings = reads.rows(_SETTINGS, practice.pk)
+    zone = send_zone(reads, practice)
+
+    def done() -> PracticeRules:
+        found = rules()
+        for rule in found:
+            rule.practice = practice  # the rules' words read its time zone
+        return PracticeRules(
+            practice,
+            settings()[0] if settings() else AutoSettings(practice=practice),
+            {rule.pk: rule for rule in found},
+            zone(),
+        )
+
+    return done
 
 
 def _locked(practice_id: int, ids: list[int]) -> QuerySet[Profile]:
@@ -119,17 +138,14 @@ def _appointments(practice_id: int, ids: list[int]) -> QuerySet[Appointment]:
 
 
 def _awards(practice_id: int, ids: list[int]) -> QuerySet[AutoAward]:
+    """These profiles' appointment awards, each marked `staff_reversed` when
+    staff reversed its ledger entry by hand (one index probe an award)."""
+    reversals = LedgerEntry.objects.filter(
+        practice_id=practice_id, reverses_id=OuterRef("entry_id")
+    )
     return AutoAward.objects.filter(
         practice_id=practice_id, profile_id__in=ids, appointment__isnull=False
-    )
-
-
-def _reversed(practice_id: int, ids: list[int]) -> QuerySet[LedgerEntry, tuple[int]]:
-    """The entries reversing these profiles' appointment awards' entries."""
-    paid = _awards(practice_id, ids).filter(entry__isnull=False).values("entry_id")
-    return LedgerEntry.objects.filter(practice_id=practice_id, reverses_id__in=paid).values_list(
-        "reverses_id"
-    )
+    ).annotate(staff_reversed=Exists(reversals))
 
 
 # What a single appointment write reads, compiled once (BENCHMARKS.md,
@@ -138,39 +154,48 @@ _LOCKED = ForIds(_locked, int, kind="models")
 _FIRST_CARDS = ForIds(_first_cards, int)
 _APPOINTMENTS = ForIds(_appointments, int, kind="models")
 _AWARDS = ForIds(_awards, int, kind="models")
-_REVERSED = ForIds(_reversed, int)
 
 
 def load_states(rules: PracticeRules, profile_ids: list[int]) -> dict[int, ProfileState]:
     """Lock the profiles (in id order, so two writers cannot deadlock) and read
     their appointments, automatic awards and what decides when visits count."""
-    practice = rules.practice
-    locked = {p.pk: p for p in _LOCKED.rows(practice.pk, ids=sorted(set(profile_ids)))}
-    if not locked:
-        return {}
-    ids = sorted(locked)
-    excluded = excluded_profiles(rules.settings, ids)
-    first_cards = dict(_FIRST_CARDS.rows(practice.pk, ids=ids))
-    states = {
-        pk: ProfileState(
-            profile,
-            pk in excluded,
-            _payable_from(rules, profile, first_cards.get(pk)),
-        )
-        for pk, profile in locked.items()
-    }
-    for appointment in _APPOINTMENTS.rows(practice.pk, ids=ids):
-        assert appointment.profile_id is not None
-        states[appointment.profile_id].appointments[appointment.pk] = appointment
-    by_entry: dict[int, int] = {}
-    for award in _AWARDS.rows(practice.pk, ids=ids):
-        states[award.profile_id].awards.append(award)
-        if award.entry_id is not None:
-            by_entry[award.entry_id] = award.profile_id
-    if by_entry:
-        for (entry_id,) in _REVERSED.rows(practice.pk, ids=ids):
-            states[by_entry[entry_id]].reversed_by_staff.add(entry_id)
-    return states
+    with Together() as reads:
+        states = send_states(reads, rules.practice, profile_ids)
+    return states(rules)
+
+
+def send_states(
+    reads: Together, practice: Practice, profile_ids: list[int]
+) -> Callable[[PracticeRules], dict[int, ProfileState]]:
+    """Send `load_states`' reads (together.py): the lock first, so each later read
+    sees what was committed before the lock was granted; the states, after the block."""
+    ids = sorted(set(profile_ids))
+    if not ids:
+        return lambda rules: {}
+    pk = practice.pk
+    locked = _LOCKED.later(reads, pk, ids=ids)
+    excluded = _EXCLUDED.later(reads, pk, ids=ids)
+    first_cards = _FIRST_CARDS.later(reads, pk, ids=ids)
+    appointments = _APPOINTMENTS.later(reads, pk, ids=ids)
+    awards = _AWARDS.later(reads, pk, ids=ids)
+
+    def done(rules: PracticeRules) -> dict[int, ProfileState]:
+        cards = dict(first_cards())
+        out = {row[0] for row in excluded()}
+        states = {
+            p.pk: ProfileState(p, p.pk in out, _payable_from(rules, p, cards.get(p.pk)))
+            for p in locked()
+        }
+        for appointment in appointments():
+            states[appointment.profile_id].appointments[appointment.pk] = appointment
+        for award in awards():
+            state = states[award.profile_id]
+            state.awards.append(award)
+            if award.staff_reversed:
+                state.reversed_by_staff.add(award.entry_id)
+        return states
+
+    return done
 
 
 def _payable_from(

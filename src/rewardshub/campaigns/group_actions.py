@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from rewardshub.audit.actions import build_event, record_event, record_events
 from rewardshub.audit.actors import Actor
-from rewardshub.automations.state import auto_settings, excluded_profiles
+from rewardshub.automations.state import excluded_profiles
 from rewardshub.campaigns.models import GroupAward, GroupAwardRecipient
 from rewardshub.errors import ActionError, idempotency_key_reused
 from rewardshub.patients.models import Profile, Tag
@@ -100,7 +100,7 @@ def targets(practice: Practice, tag: Tag | None) -> QuerySet[Profile]:
 
 def plan(practice: Practice, spec: GroupSpec, profile_ids: list[int]) -> GroupPlan:
     ids = sorted(set(profile_ids))
-    excluded = excluded_profiles(auto_settings(practice), ids)
+    excluded = excluded_profiles(practice, ids)
     recent: set[int] = set()
     item = spec.reward_item
     if item is not None and item.repeat_window_days:

@@ -12,10 +12,10 @@ from django.db.models.expressions import BaseExpression
 from rewardshub.cards.models import MERGE_RETIRED, Card, CardState
 from rewardshub.cards.numbers import CardInputError, luhn_valid, parse_card_input
 from rewardshub.errors import ActionError
-from rewardshub.fastsql import Statement
 from rewardshub.local_time import format_when
 from rewardshub.patients.models import Profile
 from rewardshub.practices.models import Practice
+from rewardshub.statement import Statement
 
 
 def input_error(exc: CardInputError) -> ActionError:
@@ -159,7 +159,7 @@ class NumberLookup:
     `also(practice_id, *args)` gives expressions a caller wants read in the same
     statement (no outer reference: they are read on the card's or the profile's
     row), `names` their names, `kinds` the types of its extra arguments
-    (fastsql.Statement). It runs at the first compile, when the apps are ready.
+    (statement.Statement). It runs at the first compile, when the apps are ready.
     """
 
     def __init__(

@@ -45,6 +45,7 @@ from rewardshub.integrations.appointment_schemas import (
 )
 from rewardshub.integrations.models import PmsLink, SyncAction, SyncOutcome
 from rewardshub.integrations.sync_log import SyncLogRows
+from rewardshub.together import Together
 from rewardshub.wording import count_of
 
 router = Router(tags=["appointments"])
@@ -136,10 +137,15 @@ def _log_message(written: Written, linked: bool) -> str:
     return f"{text}."
 
 
-def _written_body(written: Written) -> dict[str, Any]:
+def _answer(caller: sync.Caller, written: Written, where: Where) -> dict[str, Any]:
+    """Log the call (`log_written`) and answer it, in one round trip on PostgreSQL
+    (together.py): the Sync log's INSERT and the read of what the appointment earned."""
+    with Together() as reads:
+        log_written(caller, written, where)
+        moved = _MOVED.later(reads, caller.practice.pk, ids=[written.appointment.pk])
+    earned = dict(moved()).get(written.appointment.pk) or 0
     # The profile the write landed on: the survivor if the chart's profile was merged meanwhile.
     profile = written.profile
-    earned = _earned([written.appointment]).get(written.appointment.pk, 0)
     return {
         "outcome": written.outcome,
         "message": written.message or _log_message(written, profile is not None),
@@ -192,9 +198,8 @@ def put_appointment(
             confirmed=payload.confirmed,
             actor=caller.actor,
         )
-        log_written(caller, written, where)
         status = 201 if written.outcome == Outcome.CREATED else 200
-        return status, _written_body(written)
+        return status, _answer(caller, written, where)
 
 
 @router.delete(
@@ -217,8 +222,7 @@ def remove_appointment(
         written = delete_appointment(
             where=where, appointment_id=appointment_id, pms_updated_at=sent, actor=caller.actor
         )
-        log_written(caller, written, where)
-        return 200, _written_body(written)
+        return 200, _answer(caller, written, where)
 
 
 @router.get(

@@ -17,7 +17,6 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import dateformat
 
-from rewardshub.fastsql import Statement
 from rewardshub.integrations.models import SyncWatch
 from rewardshub.integrations.silence import (
     OpeningHours,
@@ -28,6 +27,7 @@ from rewardshub.integrations.silence import (
 from rewardshub.integrations.systems import system_name
 from rewardshub.local_time import format_when, zone_name
 from rewardshub.practices.models import IntegrationKey, Practice
+from rewardshub.statement import Statement
 
 
 @dataclass(frozen=True)

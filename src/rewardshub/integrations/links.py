@@ -14,7 +14,6 @@ from rewardshub.audit.models import AuditEvent
 from rewardshub.automations.actions import Where, attach_chart
 from rewardshub.automations.ledger import AUTOMATIC
 from rewardshub.errors import ActionError
-from rewardshub.fastsql import Statement
 from rewardshub.integrations.caller import Caller, names_required
 from rewardshub.integrations.link_status import status_values
 from rewardshub.integrations.models import PmsLink
@@ -22,6 +21,7 @@ from rewardshub.integrations.tagging import Mapped, apply_tags
 from rewardshub.patients.actions import create_profile, update_profile
 from rewardshub.patients.models import Profile
 from rewardshub.practices.models import Practice
+from rewardshub.statement import Statement
 
 
 def _chart(practice_id: int, system: str, chart_id: str) -> QuerySet[PmsLink]:

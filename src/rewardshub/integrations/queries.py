@@ -11,7 +11,6 @@ from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from rewardshub.fastsql import Statement
 from rewardshub.integrations.models import (
     PmsLink,
     SyncAction,
@@ -26,6 +25,7 @@ from rewardshub.integrations.silence import weekdays_from_text
 from rewardshub.integrations.systems import system_name
 from rewardshub.patients.models import Profile, Tag, TagGroupKind
 from rewardshub.practices.models import IntegrationKey, Practice
+from rewardshub.statement import Statement
 
 # A failure stays on top of the Sync log until the chart syncs after it, or
 # for this long.

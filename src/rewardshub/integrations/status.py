@@ -13,12 +13,12 @@ from typing import Any
 from django.db.models import Exists, F, OuterRef, QuerySet
 
 from rewardshub.cards.models import Card, CardState
-from rewardshub.fastsql import Statement
 from rewardshub.integrations.caller import Caller
 from rewardshub.integrations.models import PmsLink, SyncAction, SyncOutcome
 from rewardshub.integrations.pending import open_confirmation
 from rewardshub.integrations.sync_log import log_call
 from rewardshub.patients.models import Profile, Tag
+from rewardshub.statement import Statement
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def _tag_names(practice_id: int, profile_id: int) -> QuerySet[Tag, Any]:
     ).values_list("name")
 
 
-# The two reads of the busiest call, compiled once (fastsql.Statement).
+# The two reads of the busiest call, compiled once (statement.Statement).
 _STATUS_CHART = Statement(_chart_summary, int, str, str)
 _STATUS_TAGS = Statement(_tag_names, int, int)
 

@@ -8,11 +8,11 @@ from django.db.models import CharField, Func, OuterRef, QuerySet, Subquery, Valu
 from django.db.models.functions import Lower
 
 from rewardshub.audit.actors import Actor
-from rewardshub.fastsql import Statement
 from rewardshub.integrations.models import TagRule, TagRuleField
 from rewardshub.patients.actions import give_tags
 from rewardshub.patients.models import Profile, Tag, TagGroupKind
 from rewardshub.practices.models import Location, Practice
+from rewardshub.statement import Statement
 
 FIELD_WORDS = {TagRuleField.PMS_STATUS: "PMS status", TagRuleField.OFFICE: "office"}
 

@@ -33,7 +33,7 @@ from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
 from rewardshub.automations.ledger import AUTOMATIC
 from rewardshub.automations.models import AutoAward, AutoRule, Trigger
-from rewardshub.automations.state import auto_settings, is_excluded
+from rewardshub.automations.state import is_excluded
 from rewardshub.leads.models import STAGE_ORDER, Lead, LeadStatus
 from rewardshub.notify import hooks as mail_hooks
 from rewardshub.points.ledger import LedgerKey, lock_profile
@@ -87,7 +87,7 @@ def pay_referral_bonus(*, practice: Practice, lead: Lead) -> LedgerEntry | Pendi
         return None
     assert lead.referred_by is not None
     referrer = lock_profile(practice, lead.referred_by)
-    if is_excluded(practice, referrer, auto_settings(practice)):
+    if is_excluded(practice, referrer):
         return None
     period = bonus_period(lead)
     if AutoAward.objects.filter(

@@ -21,14 +21,15 @@ from django.utils import timezone
 
 from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError, idempotency_key_reused
-from rewardshub.fastsql import Rows, Statement, create
+from rewardshub.fastsql import Rows, create
 from rewardshub.notify import hooks as mail_hooks
 from rewardshub.patients.models import Profile
 from rewardshub.points.models import LedgerEntry, RewardItem
 from rewardshub.practices.models import Location, Practice
+from rewardshub.statement import Statement
 
 # Every award and redeem starts with the lock and moves the balance: both are
-# compiled once (fastsql.Statement), saving about 0.3 ms (lock) and 0.2 ms
+# compiled once (statement.Statement), saving about 0.3 ms (lock) and 0.2 ms
 # (move) of the ORM's compile a call on SQLite (BENCHMARKS.md).
 _LOCK = Statement(
     lambda pk, practice_id: Profile.objects.select_for_update()
@@ -236,10 +237,10 @@ def post_many(
     locks: the batch form of `post`, for writers that decide many entries at
     once. Returns the new entries' ids, in order.
 
-    The rows go as plain values in one statement (fastsql.Rows: COPY on
-    PostgreSQL) and their ids are read back by their public ids, which costs
-    less than bulk_create's compile of every row (BENCHMARKS.md, "Appointment
-    events").
+    The rows go as plain values in one statement (fastsql.Rows.write_ids: an
+    INSERT ... RETURNING, or for many a COPY and a read of their ids), which
+    costs less than bulk_create's compile of every row (BENCHMARKS.md,
+    "Appointment events").
     """
     assert transaction.get_connection().in_atomic_block, "post_many() needs a transaction"
     if not postings:
@@ -259,18 +260,17 @@ def post_many(
         },
         ("public_id", "profile_id", "points", "description"),
     )
-    public_ids = [uuid.uuid4() for _ in postings]
-    for public_id, (profile_id, points, description) in zip(public_ids, postings, strict=True):
-        rows.add(public_id, profile_id, points, description[:300])
-    rows.write()
-    ids = dict(
-        LedgerEntry.objects.filter(practice=practice, public_id__in=public_ids).values_list(
+    for profile_id, points, description in postings:
+        rows.add(uuid.uuid4(), profile_id, points, description[:300])
+    ids = rows.write_ids(
+        "public_id",
+        lambda keys: LedgerEntry.objects.filter(practice=practice, public_id__in=keys).values_list(
             "public_id", "pk"
-        )
+        ),
     )
     moves: dict[int, int] = {}
     for profile_id, points, _ in postings:
         moves[profile_id] = moves.get(profile_id, 0) + points
     _MOVE_BALANCE.run_many([(pk, practice.pk, points) for pk, points in moves.items()])
     mail_hooks.points_earned(practice.pk, kind, [pk for pk, points, _ in postings if points > 0])
-    return [ids[public_id] for public_id in public_ids]
+    return ids

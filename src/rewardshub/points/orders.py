@@ -9,12 +9,13 @@ from django.utils import timezone
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
 from rewardshub.errors import ActionError
-from rewardshub.fastsql import Statement, create
+from rewardshub.fastsql import create
 from rewardshub.notify import hooks as mail_hooks
 from rewardshub.patients.models import Profile
 from rewardshub.points.ledger import lock_profile, not_enough_points, post
 from rewardshub.points.models import EntryKind, LedgerEntry, OrderStatus, Prize, PrizeOrder
 from rewardshub.practices.models import Practice
+from rewardshub.statement import Statement
 
 # An order's reads and writes are compiled once (fastsql), as an award's are: the
 # ORM's compile of the prize's lock and the order's INSERT cost about 0.35 ms an

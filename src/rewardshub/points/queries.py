@@ -14,7 +14,6 @@ from django.db.models import BooleanField, Count, Exists, IntegerField, OuterRef
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
-from rewardshub.fastsql import Statement
 from rewardshub.patients.models import Profile
 from rewardshub.points.models import (
     EntryKind,
@@ -24,6 +23,7 @@ from rewardshub.points.models import (
     RewardItem,
 )
 from rewardshub.practices.models import Practice
+from rewardshub.statement import Statement
 
 HISTORY_PAGE_SIZE = 20
 

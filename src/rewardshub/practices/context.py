@@ -23,7 +23,6 @@ from django.utils import timezone
 
 from rewardshub.audit.actors import Actor, client_ip
 from rewardshub.audit.models import ActorKind
-from rewardshub.fastsql import Statement
 from rewardshub.practices.models import (
     AUDIT_ROLES,
     PATIENT_ROLES,
@@ -33,6 +32,7 @@ from rewardshub.practices.models import (
     Practice,
     Role,
 )
+from rewardshub.statement import Statement
 
 SESSION_PRACTICE = "practice_id"
 SESSION_LAUNCH = "launch"
@@ -67,7 +67,7 @@ class HubContext:
         return self.role in REPORT_ROLES
 
 
-# Every staff page reads the user's memberships: compiled once (fastsql.Statement).
+# Every staff page reads the user's memberships: compiled once (statement.Statement).
 def _memberships(user_id: int) -> QuerySet[Membership]:
     return Membership.objects.filter(user_id=user_id).select_related("practice").order_by(
         "practice__name"
