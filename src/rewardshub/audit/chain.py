@@ -31,16 +31,17 @@ import itertools
 import logging
 import threading
 from collections.abc import Iterable
-from functools import cache
-from typing import Any, cast
+from functools import cache, partial
+from typing import Any
 
 from django.core.signals import request_finished, request_started
 from django.db import connections, transaction
-from django.db.models import Field
 
 from rewardshub.audit.hashing import GENESIS, HASHED_FIELDS, NO_PRACTICE, chain_key, event_hash
+from rewardshub.audit.link_sql import link_many
 from rewardshub.audit.models import AuditChainHead, AuditEvent
 from rewardshub.statement import Statement
+from rewardshub.together import Together
 
 __all__ = [
     "GENESIS",
@@ -233,9 +234,13 @@ def _seal_chain(key: int, using: str, *, skip_locked: bool, look_again: bool) ->
 
 
 def _any_pending(key: int, using: str) -> bool:
-    if key == NO_PRACTICE:
-        return bool(_pending(1, True).rows(using=using))
-    return bool(_pending(1, False).rows(key, using=using))
+    read, args = _pending_of(1, key)
+    return bool(read.rows(*args, using=using))
+
+
+def _pending_of(batch: int, key: int) -> tuple[Statement, tuple[int, ...]]:
+    """The chain's read of its pending events, and its arguments."""
+    return _pending(batch, key == NO_PRACTICE), (() if key == NO_PRACTICE else (key,))
 
 
 # At most this many events a sealing transaction, so a backlog (a batch sync of
@@ -271,39 +276,6 @@ _LINK = Statement(
     kind="update",
     update=lambda seq, prev_hash, hash_, pk: {"seq": seq, "prev_hash": prev_hash, "hash": hash_},
 )
-_LINKED = ("seq", "prev_hash", "hash")
-
-
-@cache
-def _link_many(using: str) -> tuple[str, str]:
-    """PostgreSQL: every link of a step, and the head's move, in one statement:
-    UPDATE ... FROM (VALUES ...) with the head's UPDATE as its WITH. Returns the
-    statement around the VALUES list and one row of it, from the models' own
-    table and column names (executemany would send and plan one UPDATE per
-    event; bulk_update's CASE is ten times slower for a 2,000-event step)."""
-    connection = connections[using]
-    quote = connection.ops.quote_name
-    meta = AuditEvent._meta
-    fields: list[Field[Any, Any]] = [cast("Field[Any, Any]", meta.get_field(n)) for n in _LINKED]
-    assert meta.pk is not None
-    fields.append(meta.pk)
-    names = [quote(str(field.column)) for field in fields]
-    sets = ", ".join(f"{name} = v.{name}" for name in names[:-1])
-    pk = names[-1]
-    row = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in fields) + ")"
-    head = AuditChainHead._meta
-    def column(name: str) -> str:
-        return quote(str(cast("Field[Any, Any]", head.get_field(name)).column))
-
-    moved = f"{column('last_seq')} = %s, {column('last_hash')} = %s"
-    chain = column("chain")
-    # Names from the models' metadata, quoted; every value is a parameter.
-    sql = (
-        f"WITH head AS (UPDATE {quote(head.db_table)} SET {moved} WHERE {chain} = %s) "  # noqa: S608
-        f"UPDATE {quote(meta.db_table)} AS a SET {sets} "
-        f"FROM (VALUES {{rows}}) AS v({', '.join(names)}) WHERE a.{pk} = v.{pk}"
-    )
-    return sql, row
 
 
 # The chain's head, locked; compiled once (0.2 ms a sealing on SQLite).
@@ -336,7 +308,7 @@ def _link(using: str, key: int, links: list[tuple[int, str, str, int]]) -> None:
         _LINK.run_many(links, using=using)
         _MOVE_HEAD.run(key, seq, last, using=using)
         return
-    sql, row = _link_many(using)
+    sql, row = link_many(using)
     with connection.cursor() as cursor:
         cursor.execute(
             sql.format(rows=", ".join([row] * len(links))),
@@ -362,20 +334,24 @@ def _seal_once(key: int, using: str, *, skip_locked: bool = False) -> int | None
     Waits for the head, or with `skip_locked` returns None if another
     sealer holds it."""
     heads = AuditChainHead.objects.using(using)
+    pending_read, key_args = _pending_of(SEAL_BATCH, key)
     with transaction.atomic(using=using):
-        head = (_HEAD_IF_FREE if skip_locked else _HEAD).first(key, using=using)
+        # The head's lock and the pending events in one round trip (together.py):
+        # PostgreSQL reads the events after the lock is granted.
+        with Together(using) as reads:
+            found = reads.rows(_HEAD_IF_FREE if skip_locked else _HEAD, key)
+            rows = reads.rows(pending_read, *key_args)
+        head = found()[0] if found() else None
         if head is None and skip_locked and heads.filter(chain=key).exists():
             return None
         if head is None:
-            # First event of the chain: create its head, ignoring a racing creator's.
+            # First event of the chain: create its head, ignoring a racing creator's,
+            # and read the events again under its lock.
             heads.bulk_create([AuditChainHead(chain=key)], ignore_conflicts=True)
             head = _HEAD.first(key, using=using)
             assert head is not None
-        if key == NO_PRACTICE:
-            rows = _pending(SEAL_BATCH, True).rows(using=using)
-        else:
-            rows = _pending(SEAL_BATCH, False).rows(key, using=using)
-        pending = [_Pending(row) for row in rows]
+            rows = partial(pending_read.rows, *key_args, using=using)
+        pending = [_Pending(row) for row in rows()]
         seq, prev = head.last_seq, head.last_hash
         links = []
         for event in pending:
@@ -391,10 +367,6 @@ def _seal_once(key: int, using: str, *, skip_locked: bool = False) -> int | None
 
 def seal_all(*, using: str = "default") -> int:
     """Seal every chain that has events not yet linked (`rewardshub audit seal`)."""
-    practice_ids = (
-        AuditEvent.objects.using(using)
-        .filter(seq__isnull=True)
-        .values_list("practice_id", flat=True)
-        .distinct()
-    )
+    pending = AuditEvent.objects.using(using).filter(seq__isnull=True)
+    practice_ids = pending.values_list("practice_id", flat=True).distinct()
     return seal([chain_key(pid) for pid in practice_ids], using=using)

@@ -162,11 +162,15 @@ def write_plans(practice: Practice, changes: list[Change], *, actor: Actor) -> N
     if not changes:
         return
     moved = [c for c in changes if c.points]
+    earning = {c.profile for c in moved if c.points > 0}
+    # One patient given points: the lock read whether they want the mail (state._locked).
+    wanted = getattr(earning.pop(), "wants_points_mail", None) if len(earning) == 1 else None
     entry_ids = post_many(
         practice=practice,
         kind=EntryKind.AUTO,
         actor=AUTOMATIC,
         postings=[(_profile_id(c), c.points, _description(practice, c)) for c in moved],
+        wanted=wanted,
     )
     entry_of = {id(c): entry_id for c, entry_id in zip(moved, entry_ids, strict=True)}
     now = timezone.now()

@@ -20,6 +20,7 @@ from rewardshub.automations.models import (
 )
 from rewardshub.cards.models import Card
 from rewardshub.for_ids import ForIds
+from rewardshub.notify.hooks import wants_points_mail
 from rewardshub.patients.models import Profile, ProfileKind, ProfileTag
 from rewardshub.points.models import LedgerEntry
 from rewardshub.practices.models import Practice
@@ -117,9 +118,12 @@ def send_rules(reads: Together, practice: Practice) -> Callable[[], PracticeRule
 
 
 def _locked(practice_id: int, ids: list[int]) -> QuerySet[Profile]:
+    """The profiles, locked, each saying whether the patient wants points mail
+    (read with the lock, as an award's lock reads it: points/ledger.py)."""
     return (
         Profile.objects.select_for_update(of=("self",))
         .filter(practice_id=practice_id, pk__in=ids)
+        .annotate(wants_points_mail=wants_points_mail())
         .order_by("pk")
     )
 

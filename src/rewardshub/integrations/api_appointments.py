@@ -107,7 +107,9 @@ def chart_profiles(caller: sync.Caller, chart_ids: list[str]) -> dict[str, int |
 
 
 def chart_where(caller: sync.Caller, chart_id: str) -> Where:
-    link = sync.chart_link(caller, chart_id)
+    # The transaction's BEGIN goes with the read (together.py), not in a round trip of its own.
+    with Together():
+        link = sync.chart_link(caller, chart_id)
     return Where(caller.practice, caller.system, chart_id, link.profile if link else None)
 
 

@@ -230,12 +230,15 @@ def post_many(
     actor: Actor,
     postings: list[tuple[int, int, str]],
     reward_item: RewardItem | None = None,
+    wanted: bool | None = None,
 ) -> list[int]:
     """Append many entries of one kind and actor (and menu item, if any), each
     (profile id, points, description) of any profile, already checked, and
     move each profile's balance by their sum, under the caller's profile
     locks: the batch form of `post`, for writers that decide many entries at
-    once. Returns the new entries' ids, in order.
+    once. Returns the new entries' ids, in order. `wanted`: whether the patient
+    wants points mail, when all the points go to one profile and the caller
+    read it with its lock (None: looked up after the commit).
 
     The rows go as plain values in one statement (fastsql.Rows.write_ids: an
     INSERT ... RETURNING, or for many a COPY and a read of their ids), which
@@ -272,5 +275,7 @@ def post_many(
     for profile_id, points, _ in postings:
         moves[profile_id] = moves.get(profile_id, 0) + points
     _MOVE_BALANCE.run_many([(pk, practice.pk, points) for pk, points in moves.items()])
-    mail_hooks.points_earned(practice.pk, kind, [pk for pk, points, _ in postings if points > 0])
+    earning = [pk for pk, points, _ in postings if points > 0]
+    one = len(set(earning)) == 1
+    mail_hooks.points_earned(practice.pk, kind, earning, wanted=wanted if one else None)
     return ids

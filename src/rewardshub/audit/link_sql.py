@@ -1,0 +1,49 @@
+"""PostgreSQL's statement for one sealing step: every link and the head's move at once.
+
+Built from the models' own table and column names, quoted, once per database;
+every value is a parameter (audit/chain.py runs it).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, cast
+
+from django.db import connections
+from django.db.models import Field
+
+from rewardshub.audit.models import AuditChainHead, AuditEvent
+
+_LINKED = ("seq", "prev_hash", "hash")
+
+
+@cache
+def link_many(using: str) -> tuple[str, str]:
+    """PostgreSQL: every link of a step, and the head's move, in one statement:
+    UPDATE ... FROM (VALUES ...) with the head's UPDATE as its WITH. Returns the
+    statement around the VALUES list and one row of it, from the models' own
+    table and column names (executemany would send and plan one UPDATE per
+    event; bulk_update's CASE is ten times slower for a 2,000-event step)."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    meta = AuditEvent._meta
+    fields: list[Field[Any, Any]] = [cast("Field[Any, Any]", meta.get_field(n)) for n in _LINKED]
+    assert meta.pk is not None
+    fields.append(meta.pk)
+    names = [quote(str(field.column)) for field in fields]
+    sets = ", ".join(f"{name} = v.{name}" for name in names[:-1])
+    pk = names[-1]
+    row = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in fields) + ")"
+    head = AuditChainHead._meta
+    def column(name: str) -> str:
+        return quote(str(cast("Field[Any, Any]", head.get_field(name)).column))
+
+    moved = f"{column('last_seq')} = %s, {column('last_hash')} = %s"
+    chain = column("chain")
+    # Names from the models' metadata, quoted; every value is a parameter.
+    sql = (
+        f"WITH head AS (UPDATE {quote(head.db_table)} SET {moved} WHERE {chain} = %s) "  # noqa: S608
+        f"UPDATE {quote(meta.db_table)} AS a SET {sets} "
+        f"FROM (VALUES {{rows}}) AS v({', '.join(names)}) WHERE a.{pk} = v.{pk}"
+    )
+    return sql, row
