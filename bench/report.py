@@ -148,7 +148,8 @@ def results_section(result: dict[str, Any]) -> str:
             f"{scale['large']:,} for scenario 5, generated through bulk paths in "
             f"{gen.get('small', 0) + gen.get('main', 0) + gen.get('large', 0):.0f} s; "
             f"wrk runs of {scale['seconds']} s, 16 connections unless said; gunicorn 2 workers "
-            "× 4 threads for the hub and the baseline.",
+            f"× {run.get('threads', 4)} thread(s) for the hub and the baseline "
+            "(`rewardshub serve`'s default for this database).",
             "",
             table(run),
             "",

@@ -130,6 +130,9 @@ class Runner:
         log(f"{self.db}: migrating")
         call_command("migrate", verbosity=0)
         self.info["db_version"] = self._db_version(connection)
+        from rewardshub.serve import default_threads
+
+        self.info["threads"] = default_threads()
         self.hub = data.setup_hub()
         self.hot_ids = data.add_hot_profiles(self.hub, HOT)
         self.cards_file = self.workdir / "cards.txt"

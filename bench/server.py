@@ -13,7 +13,6 @@ import urllib.request
 from pathlib import Path
 
 WORKERS = 2
-THREADS = 4
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -27,6 +26,9 @@ class Server:
     """One gunicorn master with WORKERS workers; `app` is "hub" or "bare"."""
 
     def __init__(self, app: str, env: dict[str, str], log_path: Path) -> None:
+        from rewardshub.serve import default_threads  # this run's database's, as the hub's
+
+        threads = default_threads()
         self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -42,7 +44,7 @@ class Server:
                 "--workers",
                 str(WORKERS),
                 "--threads",
-                str(THREADS),
+                str(threads),
             ]
         else:
             # The same gunicorn settings as `rewardshub serve`, another application.
@@ -53,7 +55,7 @@ class Server:
                 "bench.bare_wsgi:application",
                 f"--bind=127.0.0.1:{self.port}",
                 f"--workers={WORKERS}",
-                f"--threads={THREADS}",
+                f"--threads={threads}",
                 "--access-logfile=-",
                 "--logger-class=rewardshub.access_log.RedactingLogger",
                 '--access-logformat=%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',

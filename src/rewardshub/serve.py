@@ -48,6 +48,24 @@ def per_process_refusal(workers: int) -> str:
     )
 
 
+def default_threads(engine: str = "") -> int:
+    """Threads a worker by default: 1 on PostgreSQL, 4 on SQLite.
+
+    The hub's requests are Python and database work, and the threads of one
+    process share one interpreter lock: on PostgreSQL, which locks rows, a
+    thread rarely waits, so more threads only contend for that lock (on the
+    2-core machine of BENCHMARKS.md, "One thread a worker", four threads a
+    worker gave less throughput and far longer tails than one in every
+    scenario). SQLite has one write lock for the whole database, and a writer
+    waits for it asleep in its busy handler for up to 20 s; there a worker's
+    other threads go on answering meanwhile.
+    """
+    from django.conf import settings  # settings only: the apps are not loaded here
+
+    engine = engine or settings.DATABASES["default"]["ENGINE"]
+    return 1 if engine.endswith("postgresql") else 4
+
+
 class ThreadWorker(GunicornThreadWorker):
     """gunicorn's thread worker, refusing new connections as soon as it stops."""
 
@@ -86,7 +104,9 @@ def serve(argv: list[str]) -> None:
     parser.add_argument("--host", default=os.environ.get("HUB_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("HUB_PORT", "8000")))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("HUB_WORKERS", "2")))
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("HUB_THREADS", "4")))
+    parser.add_argument(
+        "--threads", type=int, default=int(os.environ.get("HUB_THREADS", default_threads()))
+    )
     parser.add_argument(
         "--graceful-timeout",
         type=int,

@@ -2,8 +2,8 @@
 onboarding, restart it, send the same batch again, and find every chart synced
 exactly once, with nothing half-written.
 
-The server is the production one (`rewardshub serve`: gunicorn, 2 workers of 4
-threads) in a process group of its own, on the database pytest-django made
+The server is the production one (`rewardshub serve`: gunicorn, 2 workers of one
+thread each) in a process group of its own, on the database pytest-django made
 for this test (a file on SQLite, a database on PostgreSQL), over real HTTP.
 The 10,000 charts are 10 calls of 1,000 (the endpoint's limit), sent from 4
 client threads at once; the kill lands once the database shows some profiles

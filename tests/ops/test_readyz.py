@@ -20,7 +20,7 @@ from rewardshub.audit.models import AuditEvent
 from rewardshub.monitoring import readiness
 
 POSTGRES = connection.vendor == "postgresql"
-HUB_THREADS = 4  # rewardshub serve's default
+HUB_THREADS = 4  # several threads, each with a kept connection to replace
 REDIS_URL = os.environ.get("REWARDSHUB_TEST_REDIS_URL") or os.environ.get("REWARDSHUB_REDIS_URL")
 
 

@@ -31,7 +31,7 @@ import itertools
 import logging
 import threading
 from collections.abc import Iterable
-from functools import cache, partial
+from functools import cache
 from typing import Any
 
 from django.core.signals import request_finished, request_started
@@ -41,7 +41,6 @@ from rewardshub.audit.hashing import GENESIS, HASHED_FIELDS, NO_PRACTICE, chain_
 from rewardshub.audit.link_sql import link_many
 from rewardshub.audit.models import AuditChainHead, AuditEvent
 from rewardshub.statement import Statement
-from rewardshub.together import Together
 
 __all__ = [
     "GENESIS",
@@ -334,24 +333,17 @@ def _seal_once(key: int, using: str, *, skip_locked: bool = False) -> int | None
     Waits for the head, or with `skip_locked` returns None if another
     sealer holds it."""
     heads = AuditChainHead.objects.using(using)
-    pending_read, key_args = _pending_of(SEAL_BATCH, key)
     with transaction.atomic(using=using):
-        # The head's lock and the pending events in one round trip (together.py):
-        # PostgreSQL reads the events after the lock is granted.
-        with Together(using) as reads:
-            found = reads.rows(_HEAD_IF_FREE if skip_locked else _HEAD, key)
-            rows = reads.rows(pending_read, *key_args)
-        head = found()[0] if found() else None
+        head = (_HEAD_IF_FREE if skip_locked else _HEAD).first(key, using=using)
         if head is None and skip_locked and heads.filter(chain=key).exists():
             return None
         if head is None:
-            # First event of the chain: create its head, ignoring a racing creator's,
-            # and read the events again under its lock.
+            # First event of the chain: create its head, ignoring a racing creator's.
             heads.bulk_create([AuditChainHead(chain=key)], ignore_conflicts=True)
             head = _HEAD.first(key, using=using)
             assert head is not None
-            rows = partial(pending_read.rows, *key_args, using=using)
-        pending = [_Pending(row) for row in rows()]
+        read, args = _pending_of(SEAL_BATCH, key)
+        pending = [_Pending(row) for row in read.rows(*args, using=using)]
         seq, prev = head.last_seq, head.last_hash
         links = []
         for event in pending:
