@@ -53,10 +53,10 @@ def default_threads(engine: str = "") -> int:
 
     The hub's requests are Python and database work, and the threads of one
     process share one interpreter lock: on PostgreSQL, which locks rows, a
-    thread rarely waits, so more threads only contend for that lock (on the
-    2-core machine of BENCHMARKS.md, "One thread a worker", four threads a
-    worker gave less throughput and far longer tails than one in every
-    scenario). SQLite has one write lock for the whole database, and a writer
+    thread rarely waits, so more threads only contend for that lock (on a
+    2-core machine four threads a worker gave less throughput and longer
+    tails than one in every scenario: BENCHMARKS.md, "Round trips, and one
+    thread a worker"). SQLite has one write lock for the whole database, and a writer
     waits for it asleep in its busy handler for up to 20 s; there a worker's
     other threads go on answering meanwhile.
     """
