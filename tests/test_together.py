@@ -132,3 +132,22 @@ def test_write_ids_gives_each_row_its_own_id_in_order(
     # Only many rows on PostgreSQL, with no pipeline open, go by COPY and a read of their ids.
     copied = connection.vendor == "postgresql" and count >= fastsql.COPY_FROM and not open_pipeline
     assert read_backs == ([count] if copied else [])
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="an in-process SQLite connection does not break so"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_connection_that_broke_is_replaced_before_the_block_sends(
+    acworth: Practice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Where health checks are on (CONN_HEALTH_CHECKS), the block checks a kept
+    # connection as Django's first cursor of a request does.
+    monkeypatch.setitem(connection.settings_dict, "CONN_HEALTH_CHECKS", True)
+    connection.close()
+    connection.ensure_connection()
+    connection.connection.close()  # the database went away under the kept connection
+    connection.health_check_done = False  # as at the start of the next request
+    with Together() as reads:
+        name = reads.rows(_read("name"), acworth.pk)
+    assert name() == [(acworth.name,)]

@@ -50,6 +50,9 @@ class Together:
 
     def __enter__(self) -> Together:
         connection = connections[self.using]
+        # As Django's own first cursor of a request would: a kept connection that
+        # broke (the database restarted) is replaced before the pipeline opens on it.
+        connection.close_if_health_check_failed()
         connection.ensure_connection()
         raw = connection.connection
         if self.enabled and connection.vendor == "postgresql" and raw._pipeline is None:
