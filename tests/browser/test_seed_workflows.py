@@ -535,6 +535,8 @@ def test_it_replaces_the_card_from_the_chart_tab_and_keeps_the_sync(
     menu(pms, "functions", "set-card").click()
     expect(pms.locator("#card")).to_be_focused()  # the page is ready for the swipe
     pms.locator("#card").press_sequentially(swipe(old))
+    # The whole swipe reached the box (a failure here is the browser's typing, not the hub).
+    expect(pms.locator("#card")).to_have_value(swipe(old))
     pms.locator("#card").press("Enter")
     expect(pms.locator("#set-card-error")).to_have_text(
         f"This hub patient is already synced with Orthotrac chart {AVA_CHART_ID}. Check that you "
