@@ -29,13 +29,29 @@ def _read(name: str) -> Statement:
 def setting(practice: Practice, name: str) -> Any:
     """The practice's field `name`: as loaded, or read from the database (and kept
     on the instance) when the instance was loaded without it."""
+    return send_setting(_AT_ONCE, practice, name)()
+
+
+def send_setting(reads: Together, practice: Practice, name: str) -> Callable[[], Any]:
+    """`setting` as one of several reads sent together (together.py); its value,
+    after the block."""
     if name not in practice.get_deferred_fields():
-        return getattr(practice, name)
-    row = _read(name).first(practice.pk)
-    if row is None:
-        raise Practice.DoesNotExist("No such practice.")
-    setattr(practice, name, row[0])
-    return row[0]
+        value = getattr(practice, name)
+        return lambda: value
+    rows = reads.rows(_read(name), practice.pk)
+
+    def done() -> Any:
+        found = rows()
+        if not found:
+            raise Practice.DoesNotExist("No such practice.")
+        setattr(practice, name, found[0][0])
+        return found[0][0]
+
+    return done
+
+
+# A Together never entered runs each read at once: `setting` alone, no pipeline.
+_AT_ONCE = Together()
 
 
 def practice_zone(practice: Practice) -> dt.tzinfo:
@@ -45,18 +61,8 @@ def practice_zone(practice: Practice) -> dt.tzinfo:
 
 def send_zone(reads: Together, practice: Practice) -> Callable[[], dt.tzinfo]:
     """`practice_zone` as one of several reads sent together (together.py)."""
-    if "time_zone" not in practice.get_deferred_fields():
-        zone = _zone(practice.time_zone)
-        return lambda: zone
-    rows = reads.rows(_read("time_zone"), practice.pk)
-
-    def done() -> dt.tzinfo:
-        if not rows():
-            raise Practice.DoesNotExist("No such practice.")
-        practice.time_zone = rows()[0][0]
-        return _zone(practice.time_zone)
-
-    return done
+    name = send_setting(reads, practice, "time_zone")
+    return lambda: _zone(name())
 
 
 def _zone(name: str) -> dt.tzinfo:
