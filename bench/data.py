@@ -67,7 +67,7 @@ def add_linked_profiles(hub: Hub, count: int) -> float:
     link = PmsLink._meta.db_table
     now = Profile._meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
     if connection.vendor == "postgresql":
-        series = "SELECT generate_series(%s, %s) AS n"
+        series = "SELECT generate_series(%s::bigint, %s::bigint) AS n"
         pad15, pad7 = "lpad(n::text, 15, '0')", "lpad(n::text, 7, '0')"
         new_uuid = "gen_random_uuid()"
     else:

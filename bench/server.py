@@ -26,7 +26,7 @@ class Server:
     """One gunicorn master with WORKERS workers; `app` is "hub" or "bare"."""
 
     def __init__(self, app: str, env: dict[str, str], log_path: Path) -> None:
-        from rewardshub.serve import default_threads  # this run's database's, as the hub's
+        from rewardshub.serve import default_threads, worker_class  # as the hub's
 
         threads = default_threads()
         self.app = app
@@ -56,6 +56,7 @@ class Server:
                 f"--bind=127.0.0.1:{self.port}",
                 f"--workers={WORKERS}",
                 f"--threads={threads}",
+                f"--worker-class={worker_class(threads)}",
                 "--access-logfile=-",
                 "--logger-class=rewardshub.access_log.RedactingLogger",
                 '--access-logformat=%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',

@@ -435,8 +435,8 @@ def _write_once(site: Site, load: Load, method: str, path: str, body: Any, key: 
         pms = Visitor(site, site.token)
         try:
             answer = pms.api(method, path, body, key=key)
-        except requests.ConnectionError:
-            answer = None
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+            answer = None  # refused, or cut off after its headers: sent again
         if answer is not None and answer.status_code == 200:
             with load.lock:
                 load.writes[method] += 1
@@ -466,7 +466,16 @@ def check_kill(site: Site, chart: str, profile: Profile) -> str:
     def get(n: int) -> None:
         pms = Visitor(site, site.token)
         after_kill = load.killed.is_set()
-        answer = pms.api("GET", f"/{chart}")
+        try:
+            answer = pms.api("GET", f"/{chart}")
+        except requests.exceptions.ChunkedEncodingError:
+            # The victim died between sending an answer's headers and its body:
+            # nginx had passed the headers on, so it could not send the GET to the
+            # survivor, and the client asks again (the victim is gone by now).
+            with load.lock:
+                load.retried["GET"] += 1
+            after_kill = True
+            answer = pms.api("GET", f"/{chart}")
         with load.lock:
             load.gets.append((answer.status_code, pms.served[-1], after_kill))
 
@@ -546,7 +555,8 @@ def check_kill(site: Site, chart: str, profile: Profile) -> str:
     return (
         f"killed server {victim} under load: {len(load.gets)} GETs all answered "
         f"({gets_moved} cut off on {victim} and passed on by nginx, "
-        f"{sum(after for *_, after in load.gets)} sent after the kill, all by {survivor}); "
+        f"{sum(after for *_, after in load.gets)} sent after the kill, all by {survivor}; "
+        f"{load.retried['GET']} cut off after their headers and sent again by the client); "
         f"{len(posts)} award POSTs and {load.writes['PUT']} PUTs applied once each "
         f"({puts_moved} PUTs cut off on {victim} and passed on by nginx; "
         f"{load.retried['POST']} POSTs and {load.retried['PUT']} PUTs sent again by the client "

@@ -2,9 +2,21 @@
 
 Stopping: on SIGTERM gunicorn stops taking connections and lets the requests
 in flight finish, for up to --graceful-timeout seconds (HUB_GRACEFUL_TIMEOUT,
-default 30), before it ends the workers. Our worker class closes its listening
-sockets at once, so a new connection is refused (a proxy tries the next
-server) rather than left waiting in the queue of a server that is going away.
+default 30), before it ends the workers. Our worker classes close their
+listening sockets at once, so a new connection is refused (a proxy tries the
+next server) rather than left waiting in the queue of a server that is going
+away.
+
+Workers of one thread (PostgreSQL's default) are gunicorn's sync workers: a
+worker takes a connection only when it is free, so a request never waits
+behind another in a busy worker while a second worker is idle. The thread
+worker keeps connections alive, and a kept connection stays with the worker
+that took it, busy or not: at 16 connections on two one-thread workers that
+gave scenario 7b a p99 of 190 ms against 120 ms with sync workers, for the
+same throughput (BENCHMARKS.md, "One free worker takes the next request").
+A sync worker answers each request on its own connection, and one whose
+request runs longer than --timeout (HUB_TIMEOUT, default 120 s) is stopped
+and replaced.
 """
 
 from __future__ import annotations
@@ -19,6 +31,7 @@ from pathlib import Path
 
 from gunicorn.app.wsgiapp import run
 from gunicorn.workers.gthread import ThreadWorker as GunicornThreadWorker
+from gunicorn.workers.sync import SyncWorker as GunicornSyncWorker
 
 # prometheus_client's folder for the workers' metric files (monitoring/metrics.py). Not
 # imported from there: prometheus_client picks its mode when first imported, and
@@ -78,6 +91,22 @@ class ThreadWorker(GunicornThreadWorker):
                 listener.close()
 
 
+class SyncWorker(GunicornSyncWorker):
+    """gunicorn's sync worker, refusing new connections as soon as it stops."""
+
+    def handle_exit(self, sig: int, frame: object) -> None:
+        super().handle_exit(sig, frame)
+        # The request in flight, if any, has its own socket and runs to its end.
+        for listener in self.sockets:
+            listener.close()
+
+
+def worker_class(threads: int) -> str:
+    """The sync worker for one thread, the thread worker for more."""
+    worker = SyncWorker if threads == 1 else ThreadWorker
+    return f"{__name__}.{worker.__name__}"
+
+
 def metrics_dir() -> str:
     """An empty folder for this run's metric files: the operator's, emptied, or a new one."""
     given = os.environ.get(MULTIPROC_ENV, "")
@@ -113,6 +142,12 @@ def serve(argv: list[str]) -> None:
         default=int(os.environ.get("HUB_GRACEFUL_TIMEOUT", "30")),
         help="seconds the requests in flight may take to finish after SIGTERM",
     )
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=int(os.environ.get("HUB_TIMEOUT", "120")),
+        help="seconds a sync worker's request may run before the worker is replaced",
+    )
     opts = parser.parse_args(argv)
     refusal = per_process_refusal(opts.workers)
     if refusal:
@@ -124,8 +159,9 @@ def serve(argv: list[str]) -> None:
         f"--bind={opts.host}:{opts.port}",
         f"--workers={opts.workers}",
         f"--threads={opts.threads}",
-        "--worker-class=rewardshub.serve.ThreadWorker",
+        f"--worker-class={worker_class(opts.threads)}",
         f"--graceful-timeout={opts.graceful_timeout}",
+        f"--timeout={opts.timeout}",
         "--access-logfile=-",
         "--logger-class=rewardshub.access_log.RedactingLogger",
         # The default access log prints the query string; ours prints the

@@ -175,6 +175,15 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env_int("REWARDSHUB_DB_CONNECT_TIMEOUT", 5, minimum=1)
     )
+    # Prepared statements: psycopg sends the parameters apart from the SQL and
+    # prepares a statement on its fifth run on a connection, so PostgreSQL plans
+    # the hub's few hundred statements once a connection instead of on every
+    # request (planning was most of its work per appointment event: 7b went from
+    # about 210 to 305 req/s, BENCHMARKS.md "Prepared statements"). Off for a
+    # pooler that cannot keep them (PgBouncer before 1.21 in transaction mode).
+    if env_bool("REWARDSHUB_DB_PREPARED_STATEMENTS", True):
+        DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
+        DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
 # A kept connection that broke (the database restarted) is replaced at the next
 # request's first query instead of failing it.
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)

@@ -1,6 +1,11 @@
 """`rewardshub serve` on SIGTERM: the request in flight finishes and gets its answer,
 while new connections are refused.
 
+Both of `rewardshub serve`'s worker classes: the thread worker (one worker of
+four threads, SQLite's default) and the sync worker (two workers of one
+thread, PostgreSQL's default), where the second worker answers the check
+that the first holds the sign-in.
+
 The request is held honestly: a staff sign-in writes its attempt count at once
 (the lockout counts before it checks the password), and the test holds the
 SQLite database's write lock, so the sign-in waits in SQLite's busy timeout
@@ -43,13 +48,19 @@ def _read_answer(sock: socket.socket) -> bytes:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("threads", "workers", "worker_class"),
+    [(4, 1, "rewardshub.serve.ThreadWorker"), (1, 2, "rewardshub.serve.SyncWorker")],
+    ids=["thread worker", "sync workers"],
+)
 def test_sigterm_lets_the_request_in_flight_finish_and_refuses_new_connections(
-    tmp_path: Path,
+    tmp_path: Path, threads: int, workers: int, worker_class: str
 ) -> None:
-    env = migrated_env(tmp_path)
+    env = {**migrated_env(tmp_path), "HUB_THREADS": str(threads)}
     database = tmp_path / "var" / "rewardshub.sqlite3"
     lock = sqlite3.connect(database, isolation_level=None, timeout=30)
-    with serve(env, tmp_path / "hub.log") as hub:
+    with serve(env, tmp_path / "hub.log", workers=workers) as hub:
+        assert f"Using worker: {worker_class}" in hub.output()
         server, base = hub.process, hub.url
         assert server is not None
         port = int(base.rsplit(":", 1)[1])
