@@ -12,6 +12,7 @@ import sys
 import pytest
 from django.db import connection
 
+from rewardshub.backends.postgresql.base import MAX_PREPARED_PARAMS
 from rewardshub.practices.models import Practice
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +29,24 @@ def test_a_statement_run_again_and_again_is_prepared_on_postgresql() -> None:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
     assert any('FROM "practices_practice"' in text for text in prepared), prepared
+
+
+def _prepared() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_batch_statement_with_many_parameters_is_never_prepared() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite plans in the process, with nothing to prepare")
+    few = [-n for n in range(1, MAX_PREPARED_PARAMS + 1)]  # the most a prepared one may have
+    many = [-n for n in range(1, MAX_PREPARED_PARAMS + 2)]
+    for _ in range(8):
+        list(Practice.objects.filter(pk__in=few).values_list("pk", flat=True)[:5])
+        list(Practice.objects.filter(pk__in=many).values_list("pk", flat=True)[:5])
+    lists = sorted(text.count("$") for text in _prepared() if 'FROM "practices_practice"' in text)
+    assert lists == [MAX_PREPARED_PARAMS], lists
 
 
 def _options(**env: str) -> dict[str, object]:

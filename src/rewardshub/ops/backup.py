@@ -119,6 +119,11 @@ def restore(path: Path, *, force: bool = False, alias: str = "default") -> str:
         _sqlite_restore(path, Path(_settings(alias)["NAME"]))
     else:
         _pg_restore(_settings(alias), path)
+        # pg_restore leaves the tables with no planner statistics, and until
+        # autovacuum gathers them PostgreSQL may plan a one-row read as a scan
+        # (BENCHMARKS.md, "Stale statistics, seen on the way").
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return kind
 
 
