@@ -128,6 +128,19 @@ def _locked(practice_id: int, ids: list[int]) -> QuerySet[Profile]:
     )
 
 
+def lock_free_profiles(practice: Practice, profile_ids: set[int]) -> set[int]:
+    """Lock those of the profiles that no other transaction holds, without
+    waiting, and say which (PostgreSQL's SKIP LOCKED, in id order)."""
+    if not profile_ids:
+        return set()
+    return set(
+        Profile.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(practice_id=practice.pk, pk__in=sorted(profile_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def _first_cards(practice_id: int, ids: list[int]) -> QuerySet[Any, tuple[int, Any]]:
     return (
         Card.objects.filter(practice_id=practice_id, profile_id__in=ids)

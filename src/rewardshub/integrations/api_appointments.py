@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
 from ninja import Query, Router
@@ -28,6 +28,7 @@ from rewardshub.automations.actions import (
 )
 from rewardshub.automations.book import AppointmentWrite, write_book
 from rewardshub.automations.models import Appointment, AppointmentStatus, AutoAward
+from rewardshub.automations.state import lock_free_profiles
 from rewardshub.errors import ActionError
 from rewardshub.for_ids import ForIds
 from rewardshub.integrations import sync
@@ -306,13 +307,43 @@ def batch(
             )
         )
         results.append(None)
+    # On PostgreSQL first the events of the patients no other call is writing,
+    # then, in a second transaction, the rest, waiting for their locks: two
+    # batches that share a few patients run side by side, not one after the other.
+    left = _apply_batch(caller, writes, results, wait=not _skip_locked())
+    if left:
+        _apply_batch(caller, left, results, wait=True)
+    return 200, {"results": results}
+
+
+def _skip_locked() -> bool:
+    return bool(connection.features.has_select_for_update_skip_locked)
+
+
+def _apply_batch(
+    caller: sync.Caller,
+    writes: list[tuple[int, AppointmentWrite]],
+    results: list[dict[str, Any] | None],
+    *,
+    wait: bool,
+) -> list[tuple[int, AppointmentWrite]]:
+    """Apply the batch's writes in one transaction, each answer at its index in
+    `results`. Without `wait` the writes of profiles another transaction holds
+    are left for a second call, and returned (all of a profile's, in order)."""
     with transaction.atomic():
         profiles = chart_profiles(caller, [write.chart_id for _, write in writes])
+        left: list[tuple[int, AppointmentWrite]] = []
+        if not wait:
+            linked = {pk for pk in profiles.values() if pk is not None}
+            busy = linked - lock_free_profiles(caller.practice, linked)
+            left = [(i, w) for i, w in writes if profiles[w.chart_id] in busy]
+            writes = [(i, w) for i, w in writes if profiles[w.chart_id] not in busy]
         done = write_book(
             practice=caller.practice,
             system=caller.system,
             writes=[write for _, write in writes],
-            profiles=profiles,
+            # Only this transaction's charts: write_book locks each one's profile.
+            profiles={w.chart_id: profiles[w.chart_id] for _, w in writes},
             actor=caller.actor,
         )
         log = SyncLogRows(caller, SyncAction.APPOINTMENT)
@@ -342,7 +373,7 @@ def batch(
                 )
             )
         log.write()
-    return 200, {"results": results}
+    return left
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
