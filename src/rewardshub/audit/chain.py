@@ -307,12 +307,8 @@ def _link(using: str, key: int, links: list[tuple[int, str, str, int]]) -> None:
         _LINK.run_many(links, using=using)
         _MOVE_HEAD.run(key, seq, last, using=using)
         return
-    sql, row = link_many(using)
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql.format(rows=", ".join([row] * len(links))),
-            [seq, last, key, *(v for link in links for v in link)],
-        )
+        cursor.execute(link_many(using), [seq, last, key, *map(list, zip(*links, strict=True))])
 
 
 class _Pending:
