@@ -146,9 +146,8 @@ _ENGINES = {
     "django.db.backends.sqlite3": "rewardshub.backends.sqlite3",
     "django.db.backends.postgresql": "rewardshub.backends.postgresql",
 }
-DATABASES["default"]["ENGINE"] = _ENGINES.get(
-    DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
-)
+_engine = DATABASES["default"]["ENGINE"]
+DATABASES["default"]["ENGINE"] = _ENGINES.get(_engine, _engine)
 if DATABASES["default"]["ENGINE"] == "rewardshub.backends.sqlite3":
     # The embedded database must just work on a fresh checkout: SQLite creates
     # the file, not the folder, so make the folder.
@@ -172,18 +171,12 @@ if DATABASES["default"]["ENGINE"] == "rewardshub.backends.sqlite3":
     }
 else:
     # A database that does not answer must not hold a server thread (or /readyz) for long.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env_int("REWARDSHUB_DB_CONNECT_TIMEOUT", 5, minimum=1)
-    )
-    # Prepared statements: psycopg sends the parameters apart from the SQL and
-    # prepares a statement on its fifth run on a connection, so PostgreSQL plans
-    # the hub's few hundred statements once a connection instead of on every
-    # request (planning was most of its work per appointment event: 7b went from
-    # about 210 to 305 req/s, BENCHMARKS.md "Prepared statements"). Off for a
-    # pooler that cannot keep them (PgBouncer before 1.21 in transaction mode).
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", env_int("REWARDSHUB_DB_CONNECT_TIMEOUT", 5, minimum=1))
+    # Prepared on a statement's fifth run: planned once a connection (BENCHMARKS.md,
+    # "Prepared statements"); off for a pooler that cannot keep them (docs/deploy.md).
     if env_bool("REWARDSHUB_DB_PREPARED_STATEMENTS", True):
-        DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
-        DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
+        options.update(server_side_binding=True, prepare_threshold=5)
 # A kept connection that broke (the database restarted) is replaced at the next
 # request's first query instead of failing it.
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
