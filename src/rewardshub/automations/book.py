@@ -290,7 +290,7 @@ def _write_book(
                     states[appointment.profile_id].appointments[appointment.pk] = appointment
                     touched.add(appointment.profile_id)
             changes = [c for pk in sorted(touched) for c in plan(rules, states[pk])]
-            write_plans(practice, changes, actor=actor)
+            write_plans(practice, changes, actor=actor, zone=rules.zone)
     # Each change is answered by the write of its appointment; a change of
     # another appointment (a visit that now has its next one booked) by the
     # last write of the same patient.

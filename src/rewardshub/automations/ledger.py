@@ -169,20 +169,19 @@ def _description(practice: Practice, change: Change, zone: dt.tzinfo) -> str:
     return description
 
 
-def write_plans(practice: Practice, changes: list[Change], *, actor: Actor) -> None:
+def write_plans(
+    practice: Practice, changes: list[Change], *, actor: Actor, zone: dt.tzinfo
+) -> None:
     """Write planned changes of any number of profiles: their ledger entries and
     balances, their AutoAward rows, and one audit event per profile, each as
-    plain values in one statement."""
+    plain values in one statement. `zone` is the practice's time zone, as the
+    rules read it, for the entries' words."""
     if not changes:
         return
     moved = [c for c in changes if c.points]
     earning = {c.profile for c in moved if c.points > 0}
     # One patient given points: the lock read whether they want the mail (state._locked).
     wanted = getattr(earning.pop(), "wants_points_mail", None) if len(earning) == 1 else None
-    # One read of the time zone for every change's words, and none when no change
-    # names an appointment (welcome, birthday).
-    named = any(c.appointment is not None for c in moved)
-    zone = practice_zone(practice) if named else dt.UTC
     entry_ids = post_many(
         practice=practice,
         kind=EntryKind.AUTO,
@@ -235,7 +234,7 @@ def reconcile_many(
     rules = rules or practice_rules(practice)
     states = load_states(rules, profile_ids)
     changes = [change for pk in sorted(states) for change in plan(rules, states[pk])]
-    write_plans(practice, changes, actor=actor)
+    write_plans(practice, changes, actor=actor, zone=rules.zone)
     return changes
 
 
