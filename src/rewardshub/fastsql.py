@@ -105,7 +105,7 @@ class Rows:
         if not rows:
             return 0
         connection = connections[self.using]
-        insert, copy_sql, _ = _insert_sql(self.model, self.using)
+        insert, copy_sql = _insert_sql(self.model, self.using)[:2]
         with connection.cursor() as cursor:
             if len(rows) == 1:
                 cursor.execute(insert, rows[0])
@@ -117,41 +117,25 @@ class Rows:
                 # and cannot run in a pipeline: together.py).
                 cursor.execute(_values(insert, len(rows)), [v for row in rows for v in row])
             else:
-                # COPY: a stream of rows with no statement to parse or plan per
-                # row. Errors come back as Django's (IntegrityError); counted
-                # like any statement where queries are logged (tests, DEBUG).
-                logged = getattr(cursor, "debug_sql", None)
-                with (
-                    logged(copy_sql) if logged else nullcontext(),
-                    connection.wrap_database_errors,
-                    cursor.cursor.copy(copy_sql) as copy,
-                ):
-                    for row in rows:
-                        copy.write_row(row)
+                _copy(cursor, copy_sql, rows)
         return len(rows)
 
-
-    def write_ids(
-        self, key: str, read_back: Callable[[list[Any]], Iterable[tuple[Any, int]]]
-    ) -> list[int]:
+    def write_ids(self, key: str) -> list[int]:
         """INSERT the rows collected (and forget them); their primary keys, in order.
 
-        `key` is a field whose values differ among the rows. A few rows (and
+        Many rows on PostgreSQL take their ids from the table's sequence, in one
+        statement, and go by COPY with them (a read of the ids after the COPY
+        cost more: BENCHMARKS.md, "Ids from the sequence"). A few rows (and
         SQLite's) go as INSERT ... RETURNING, in statements of PARAMETERS_MAX
-        values at most; many on PostgreSQL go by COPY, which returns nothing,
-        and `read_back(keys)` gives the (key, primary key) pairs of the rows
-        whose `key` is among `keys` (the caller's own scoped read)."""
-        rows = self.rows
+        values at most, each row's id found by its `key`, a field whose values
+        differ among the rows (RETURNING promises no order)."""
+        rows, self.rows = self.rows, []
         connection = connections[self.using]
-        at = self.position[key]
         if connection.vendor == "postgresql" and len(rows) >= COPY_FROM and not _pipelined(
             connection
         ):
-            self.write()
-            convert = self.converters[at]
-            found = {convert(k): pk for k, pk in read_back([row[at] for row in rows])}
-            return [found[row[at]] for row in rows]
-        self.rows = []
+            return self._copy_with_ids(connection, rows)
+        at = self.position[key]
         insert = _insert_sql(self.model, self.using)[0]
         quote = connection.ops.quote_name
         pk = self.model._meta.pk
@@ -168,9 +152,40 @@ class Rows:
                 found.update(cursor.fetchall())
         return [found[row[at]] for row in rows]
 
+    def _copy_with_ids(self, connection: Any, rows: list[list[Any]]) -> list[int]:
+        pk = self.model._meta.pk
+        assert pk is not None
+        table, column = self.model._meta.db_table, pk.column
+        with connection.cursor() as cursor:
+            # OFFSET 0 keeps the sequence's lookup out of the per-row loop.
+            cursor.execute(
+                "SELECT nextval(s.id) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass"
+                " AS id OFFSET 0) s, generate_series(1, %s)",
+                [connection.ops.quote_name(table), column, len(rows)],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            _copy(cursor, _insert_sql(self.model, self.using)[3], [
+                [pk_value, *row] for pk_value, row in zip(ids, rows, strict=True)
+            ])
+        return ids
+
 
 # Values a statement of `Rows.write_ids` carries at most (SQLite's own limit is 32,766).
 PARAMETERS_MAX = 30_000
+
+
+def _copy(cursor: Any, sql: str, rows: list[list[Any]]) -> None:
+    """COPY: a stream of rows with no statement to parse or plan per row.
+    Errors come back as Django's (IntegrityError); counted like any
+    statement where queries are logged (tests, DEBUG)."""
+    logged = getattr(cursor, "debug_sql", None)
+    with (
+        logged(sql) if logged else nullcontext(),
+        cursor.db.wrap_database_errors,
+        cursor.cursor.copy(sql) as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
 def _pipelined(connection: Any) -> bool:
@@ -260,8 +275,9 @@ def _converters(model: type[Model], using: str) -> tuple[Callable[[Any], Any], .
 
 
 @cache
-def _insert_sql(model: type[Model], using: str) -> tuple[str, str, str]:
-    """The model's INSERT, COPY and INSERT ... RETURNING id, from its `_meta`."""
+def _insert_sql(model: type[Model], using: str) -> tuple[str, str, str, str]:
+    """The model's INSERT, COPY, INSERT ... RETURNING id, and COPY with the id,
+    from its `_meta`."""
     quote = connections[using].ops.quote_name
     fields = _insert_fields(model)
     table = quote(model._meta.db_table)
@@ -271,4 +287,9 @@ def _insert_sql(model: type[Model], using: str) -> tuple[str, str, str]:
     assert pk is not None
     # Names from the model's own metadata, quoted; every value is a parameter.
     insert = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
-    return insert, f"COPY {table} ({names}) FROM STDIN", f"{insert} RETURNING {quote(pk.column)}"
+    return (
+        insert,
+        f"COPY {table} ({names}) FROM STDIN",
+        f"{insert} RETURNING {quote(pk.column)}",
+        f"COPY {table} ({quote(pk.column)}, {names}) FROM STDIN",
+    )

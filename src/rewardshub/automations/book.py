@@ -338,12 +338,7 @@ def _create(
         appointment.system = system
         appointment.created_at = appointment.updated_at = now
         rows.add(*[getattr(appointment, name) for name in _NEW_COLUMNS])
-    ids = rows.write_ids(
-        "appointment_id",
-        lambda keys: Appointment.objects.filter(
-            practice=practice, system=system, appointment_id__in=keys
-        ).values_list("appointment_id", "pk"),
-    )
+    ids = rows.write_ids("appointment_id")
     for appointment, pk in zip(created, ids, strict=True):
         appointment.pk = pk
         appointment._state.adding = False

@@ -241,7 +241,7 @@ def post_many(
     read it with its lock (None: looked up after the commit).
 
     The rows go as plain values in one statement (fastsql.Rows.write_ids: an
-    INSERT ... RETURNING, or for many a COPY and a read of their ids), which
+    INSERT ... RETURNING, or for many ids from the sequence and a COPY), which
     costs less than bulk_create's compile of every row (BENCHMARKS.md,
     "Appointment events").
     """
@@ -265,12 +265,7 @@ def post_many(
     )
     for profile_id, points, description in postings:
         rows.add(uuid.uuid4(), profile_id, points, description[:300])
-    ids = rows.write_ids(
-        "public_id",
-        lambda keys: LedgerEntry.objects.filter(practice=practice, public_id__in=keys).values_list(
-            "public_id", "pk"
-        ),
-    )
+    ids = rows.write_ids("public_id")
     moves: dict[int, int] = {}
     for profile_id, points, _ in postings:
         moves[profile_id] = moves.get(profile_id, 0) + points
