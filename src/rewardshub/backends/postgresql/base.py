@@ -1,5 +1,7 @@
 """Django's PostgreSQL backend, sealing the audit chain before each COMMIT (see the
-package), and preparing only the statements that look the same from call to call."""
+package), preparing only the statements that look the same from call to call,
+sending a long `__in` list as one array (lookups.py) and reading times with
+psycopg's compiled loader."""
 
 import datetime as dt
 from functools import cache
@@ -12,9 +14,12 @@ from psycopg.pq import Format
 from psycopg.types.datetime import TimestamptzLoader
 
 from rewardshub.backends import SealBeforeCommit
+from rewardshub.backends.postgresql import lookups
 
-# Statements with more parameters than this are a batch's: an IN list of a
-# thousand ids, many rows in one INSERT. They are not prepared. Their text
+lookups.register()
+
+# Statements with more values than this are a batch's: a thousand ids (an
+# array's elements count one each), many rows in one INSERT. They are not prepared. Their text
 # changes with the batch's size, so most would never run again; and a
 # prepared statement soon runs on PostgreSQL's generic plan, made once for
 # any values. Planned on statistics taken while a table was still empty, a
@@ -28,9 +33,14 @@ class PreparingCursor(base.ServerBindingCursor):  # type: ignore[misc,name-defin
 
     def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None,
                 binary: bool | None = None) -> Any:
-        if prepare is None and params is not None and len(params) > MAX_PREPARED_PARAMS:
+        if prepare is None and params is not None and _values(params) > MAX_PREPARED_PARAMS:
             prepare = False
         return super().execute(query, params, prepare=prepare, binary=binary)
+
+
+def _values(params: Any) -> int:
+    """How many values a statement sends: an array's count as many (lookups.py)."""
+    return sum(len(p) if isinstance(p, list) else 1 for p in params)
 
 
 class UtcTimestampLoader(TimestamptzLoader):
