@@ -164,9 +164,8 @@ class Rows:
                 [connection.ops.quote_name(table), column, len(rows)],
             )
             ids = [row[0] for row in cursor.fetchall()]
-            _copy(cursor, _insert_sql(self.model, self.using)[3], [
-                [pk_value, *row] for pk_value, row in zip(ids, rows, strict=True)
-            ])
+            with_ids = [[pk_value, *row] for pk_value, row in zip(ids, rows, strict=True)]
+            _copy(cursor, _insert_sql(self.model, self.using)[3], with_ids)
         return ids
 
 
