@@ -18,6 +18,10 @@ from rewardshub.portal.actions import activate_account
 from rewardshub.portal.auth import temp_password_hashes
 
 CHROMIUM = "/usr/bin/chromium"
+# How long a browser action or a wait for a window may take. A passing test
+# never waits it out; on a slow machine with the suite's other worker busy,
+# a set card's window once took longer than 10 s to open.
+ACTION_TIMEOUT_MS = 30_000
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -41,7 +45,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser, live_server: Any) -> Iterator[Page]:
     context = browser.new_context(base_url=live_server.url)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
     opened = context.new_page()
     yield opened
     context.close()

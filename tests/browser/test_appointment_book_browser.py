@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from tests.browser.conftest import ACTION_TIMEOUT_MS
 
 from pms_sim import appointments, charts
 from pms_sim.app import make_app
@@ -94,7 +95,7 @@ def test_the_front_desk_works_the_schedule_and_the_points_arrive_on_their_own(
     sign_in: Callable[[str, str], Page],
 ) -> None:
     pms_context = browser.new_context()
-    pms_context.set_default_timeout(10_000)
+    pms_context.set_default_timeout(ACTION_TIMEOUT_MS)
     pms = pms_context.new_page()
 
     # Orthotrac: Schedule, Acworth, today.
@@ -153,7 +154,7 @@ def test_the_front_desk_works_the_schedule_and_the_points_arrive_on_their_own(
         practice=world.emma.practice, profile=world.emma, actor=SYSTEM
     )
     portal_context = browser.new_context(base_url=live_server.url)
-    portal_context.set_default_timeout(10_000)
+    portal_context.set_default_timeout(ACTION_TIMEOUT_MS)
     patient = portal_context.new_page()
     patient.goto("/portal/login/")
     patient.get_by_label("Card number or username").fill(world.emma.username)

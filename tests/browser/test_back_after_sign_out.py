@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 from playwright.sync_api import Browser, Page, expect
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import ACTION_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import PASSWORD
 from tests.integrations.conftest import CHART, Api, make_key
 
@@ -38,7 +38,7 @@ def desk_page(browser: Browser, live_server: Any) -> Iterator[Page]:
         ignore_default_args=["--disable-back-forward-cache"],
     )
     context = desk.new_context(base_url=live_server.url)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
     try:
         yield context.new_page()
     finally:

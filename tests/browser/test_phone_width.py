@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 from playwright.sync_api import Browser, Page, expect
+from tests.browser.conftest import ACTION_TIMEOUT_MS
 from tests.integrations.conftest import CHART, Api, make_key
 from tests.points.conftest import menu as points_menu
 from tests.points.conftest import prizes as points_prizes
@@ -115,7 +116,7 @@ def busy_profile(
 @pytest.fixture
 def phone(browser: Browser, live_server: Any) -> Iterator[Page]:
     context = browser.new_context(base_url=live_server.url, viewport=PHONE)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
     yield context.new_page()
     context.close()
 

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 from playwright.sync_api import Browser, FrameLocator, Locator, Page, expect
+from tests.browser.conftest import ACTION_TIMEOUT_MS
 from tests.integrations.conftest import CHART, EMMA, Api, make_key
 from tests.points.conftest import menu as points_menu
 
@@ -129,7 +130,7 @@ def test_it_awards_from_the_profile_and_the_chart_tab_and_reverses(
     launch = api.launch(CHART, "chart", pms_user="FRONTDESK").json()["url"]
     launch = live_server.url + urlsplit(launch).path
     pms = browser.new_context()
-    pms.set_default_timeout(10_000)
+    pms.set_default_timeout(ACTION_TIMEOUT_MS)
     orthotrac = pms.new_page()
     orthotrac.goto(pms_page(launch))
     frame = orthotrac.frame_locator("#hub-frame")

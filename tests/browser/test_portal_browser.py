@@ -16,6 +16,7 @@ import pytest
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from playwright.sync_api import Browser, Page, expect
+from tests.browser.conftest import ACTION_TIMEOUT_MS
 
 from rewardshub.audit.actors import Actor
 from rewardshub.demo import DEMO_PASSWORD, load_demo
@@ -129,7 +130,7 @@ def test_a_demo_patient_orders_a_prize_and_the_front_desk_fulfils_it(
     # The front desk sees the order as to do and fulfils it.
     staff_context = browser.new_context(base_url=live_server.url)
     staff = staff_context.new_page()
-    staff_context.set_default_timeout(10_000)
+    staff_context.set_default_timeout(ACTION_TIMEOUT_MS)
     if _orders_page_exists():
         staff.goto("/login/")
         staff.get_by_label("Username").fill("frontdesk")

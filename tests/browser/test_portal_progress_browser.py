@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 from playwright.sync_api import Browser, Page, expect
-from tests.browser.conftest import activate_portal
+from tests.browser.conftest import ACTION_TIMEOUT_MS, activate_portal
 
 from rewardshub.audit.actors import Actor
 from rewardshub.cards.batches import issue_batch
@@ -53,7 +53,7 @@ def emma(acworth: Practice, make_profile: Any) -> Profile:
 @pytest.fixture
 def phone(browser: Browser, live_server: Any) -> Iterator[tuple[Page, list[str]]]:
     context = browser.new_context(base_url=live_server.url, viewport=PHONE)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
     reports: list[str] = []
     page.on(

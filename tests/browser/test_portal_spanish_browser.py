@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from tests.browser.conftest import ACTION_TIMEOUT_MS
 from tests.browser.test_portal_progress_browser import PASSWORD
 from tests.browser.test_portal_progress_browser import emma as portal_patient
 from tests.i18n.catalogue import english_in
@@ -55,7 +56,7 @@ def patient(acworth: Practice, emma: Profile) -> Profile:
 def phone(browser: Browser, live_server: Any) -> Iterator[Page]:
     # A phone set to Spanish: Chromium sends Accept-Language from the locale.
     context = browser.new_context(base_url=live_server.url, viewport=PHONE, locale="es-MX")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
     yield context.new_page()
     context.close()
 

@@ -13,7 +13,7 @@ import zxingcpp
 from django.db.models import Sum
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
-from tests.browser.conftest import activate_portal
+from tests.browser.conftest import ACTION_TIMEOUT_MS, activate_portal
 
 from rewardshub.audit.actors import Actor
 from rewardshub.campaigns.actions import practice_today
@@ -44,7 +44,7 @@ def emma(acworth: Practice, make_profile: Callable[..., Profile]) -> Profile:
 @pytest.fixture
 def phone(browser: Browser, live_server: Any) -> Iterator[Page]:
     context = browser.new_context(base_url=live_server.url, viewport=PHONE, is_mobile=True)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
     yield context.new_page()
     context.close()
 

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Frame, FrameLocator, Locator, Page, expect
+from tests.browser.conftest import ACTION_TIMEOUT_MS
 
 from pms_sim.app import make_app
 from pms_sim.seed import DEMO_CHARTS, EMMA_CHART_ID, seed
@@ -102,7 +103,7 @@ def sim(live_server: Any, acworth: Practice, tag_mapping: None, tmp_path: Path) 
 @pytest.fixture
 def context(browser: Browser, live_server: Any) -> Iterator[BrowserContext]:
     opened = browser.new_context()
-    opened.set_default_timeout(10_000)
+    opened.set_default_timeout(ACTION_TIMEOUT_MS)
     opened.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     yield opened
     opened.close()
