@@ -25,7 +25,8 @@ lookups.register()
 # any values. Planned on statistics taken while a table was still empty, a
 # 1,000-id read by the unique key then scanned every appointment of the
 # practice, 130 ms a call against 5 ms (BENCHMARKS.md, "Prepared statements").
-MAX_PREPARED_PARAMS = 64
+# The same line as a long `__in` list's (lookups.py), so its array goes unprepared.
+MAX_PREPARED_PARAMS = lookups.MANY
 
 
 class PreparingCursor(base.ServerBindingCursor):  # type: ignore[misc,name-defined]

@@ -18,7 +18,8 @@ from django.db.models.expressions import ColPairs  # type: ignore[attr-defined]
 from django.db.models.fields.related_lookups import RelatedIn
 from django.db.models.lookups import In
 
-MANY = 64  # the same line as backends/postgresql/base.py's MAX_PREPARED_PARAMS
+# Values from which a list is a batch's; base.py's prepare limit is this line too.
+MANY = 64
 
 
 class _OneArray:
