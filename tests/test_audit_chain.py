@@ -467,7 +467,7 @@ def test_a_writer_that_finds_the_head_taken_leaves_its_events_to_the_holder(
 
     practice = create_practice(name="Held", slug="held", actor=Actor.system("t"))
     holding, go = threading.Event(), threading.Event()
-    link = chain_module._link
+    link = chain_module.link
     holder_thread: list[threading.Thread] = []
 
     def slow_link(using: str, key: int, links: list[Any]) -> None:
@@ -476,7 +476,7 @@ def test_a_writer_that_finds_the_head_taken_leaves_its_events_to_the_holder(
             assert go.wait(30)
         link(using, key, links)
 
-    monkeypatch.setattr(chain_module, "_link", slow_link)
+    monkeypatch.setattr(chain_module, "link", slow_link)
     errors: list[BaseException] = []
 
     def holder() -> None:

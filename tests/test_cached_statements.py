@@ -17,7 +17,7 @@ from django.db.models import Count, Exists, F, IntegerField, Subquery
 from django.forms.models import model_to_dict
 from tests.conftest import SYSTEM
 
-from rewardshub.audit import chain
+from rewardshub.audit import chain, link_sql
 from rewardshub.audit.actions import record_event
 from rewardshub.audit.actors import Actor
 from rewardshub.audit.models import AuditChainHead, AuditEvent
@@ -226,10 +226,10 @@ class TestChainStatements:
         chain.seal([acworth.pk, riverside.pk])
         with transaction.atomic():
             for practice in (acworth, riverside):
-                head = chain._HEAD.first(practice.pk)
+                head = link_sql.HEAD.first(practice.pk)
                 orm = AuditChainHead.objects.select_for_update().get(chain=practice.pk)
                 assert fields(head) == fields(orm) and head.last_seq > 0
-            assert chain._HEAD.first(riverside.pk + acworth.pk + 1) is None
+            assert link_sql.HEAD.first(riverside.pk + acworth.pk + 1) is None
 
     def test_linking_writes_each_events_link(self, acworth: Practice) -> None:
         events = [record_event(practice=acworth, actor=ACTOR, action=f"l{i}") for i in range(3)]
@@ -237,7 +237,7 @@ class TestChainStatements:
             (100 + i, f"{i:064x}", f"{i + 1:064x}", event.pk) for i, event in enumerate(events)
         ]
         AuditChainHead.objects.get_or_create(chain=acworth.pk)
-        chain._link("default", acworth.pk, links)
+        link_sql.link("default", acworth.pk, links)
         stored = AuditEvent.objects.filter(pk__in=[e.pk for e in events]).order_by("id")
         assert [(e.seq, e.prev_hash, e.hash, e.pk) for e in stored] == links
         others = AuditEvent.objects.exclude(pk__in=[e.pk for e in events])
@@ -249,7 +249,7 @@ class TestChainStatements:
 
     def test_linking_one_event_uses_the_same_statement_on_sqlite(self, acworth: Practice) -> None:
         event = record_event(practice=acworth, actor=ACTOR, action="one")
-        chain._LINK.run_many([(7, "", "a" * 64, event.pk)])
+        link_sql.LINK.run_many([(7, "", "a" * 64, event.pk)])
         stored = AuditEvent.objects.get(pk=event.pk)
         assert (stored.seq, stored.prev_hash, stored.hash) == (7, "", "a" * 64)
 

@@ -21,12 +21,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
+from itertools import repeat
 from typing import Any
 
 from django.db import connections, transaction
 
 from rewardshub.audit.actors import Actor
-from rewardshub.audit.chain import schedule_seal
+from rewardshub.audit.chain import link_as_written, schedule_seal
 from rewardshub.audit.hashing import row_texts, signed_text
 from rewardshub.audit.keys import ring
 from rewardshub.audit.models import AuditEvent, Outcome
@@ -94,9 +95,13 @@ def record_event(
     return event
 
 
-# A write of this many events or more (a batch call's) is sealed after the
-# request's answer is sent, so the caller does not wait for its links.
+# A write of this many events or more (a batch call's) is linked as it is
+# written when its chain's head is free (chain.link_as_written: no UPDATE of
+# thousands of rows), or else sealed after the request's answer is sent, so
+# the caller does not wait for its links.
 AFTER_ANSWER = 100
+LINK_FIELDS = ("seq", "prev_hash", "hash")
+_PENDING = (None, None, None)
 
 
 def _one_transaction(using: str = "default") -> AbstractContextManager[Any]:
@@ -158,7 +163,7 @@ class EventRows:
     signs every row, inserts them all in one statement and arranges sealing.
     """
 
-    _VARYING = ("profile_id", "action", "outcome", "detail", "mac", "key_id")
+    _VARYING = ("profile_id", "action", "outcome", "detail", "mac", "key_id", *LINK_FIELDS)
     position = {"profile_id": 0}
 
     def __init__(self, *, practice_id: int, actor: Actor, created_at: dt.datetime) -> None:
@@ -203,11 +208,16 @@ class EventRows:
             {},
         )
         key_id, macs = ring().sign_many(row_texts(self.fixed, self.rows))
-        for (profile_id, action, outcome, detail), mac in zip(self.rows, macs, strict=True):
-            self.insert.add(profile_id, action, outcome, detail, mac, key_id)
-        count = len(self.rows)
+        signed = [[*row, mac, key_id] for row, mac in zip(self.rows, macs, strict=True)]
+        count = len(signed)
         with _one_transaction():
+            links = None
+            if count >= AFTER_ANSWER:
+                links = link_as_written(self.fixed.practice_id, self.fixed, signed)
+            for row, link in zip(signed, links or repeat(_PENDING), strict=False):
+                self.insert.add(*row, *link)
             self.insert.write()
-            schedule_seal([self.fixed.practice_id], after_answer=count >= AFTER_ANSWER)
+            if links is None:
+                schedule_seal([self.fixed.practice_id], after_answer=count >= AFTER_ANSWER)
         self.rows = []
         return count

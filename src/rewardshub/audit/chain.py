@@ -18,9 +18,11 @@ SQLite the transaction already holds the one write lock. On PostgreSQL the
 head is taken with SKIP LOCKED, so a writer never waits for another's
 sealing: one that finds the head taken seals right after its commit, and
 every holder looks once more for such events after its own (`seal` says
-why that is enough). A batch call's thousands of events on PostgreSQL are
-sealed after its answer is sent, and a test's transaction, which never
-commits, seals from its commit callbacks. The same mechanism runs in tests,
+why that is enough). A batch call's thousands of events are linked in
+their own INSERT when the head is free (`link_as_written`: no UPDATE of
+thousands of rows), and otherwise, on PostgreSQL, sealed after its answer
+is sent; a test's transaction, which never commits, seals from its commit
+callbacks. The same mechanism runs in tests,
 commands and the served hub. Until it runs an event carries no hash; `audit
 verify` (verify.py) reports such events as unsealed and never seals them.
 """
@@ -37,8 +39,15 @@ from typing import Any
 from django.core.signals import request_finished, request_started
 from django.db import connections, transaction
 
-from rewardshub.audit.hashing import GENESIS, HASHED_FIELDS, NO_PRACTICE, chain_key, event_hash
-from rewardshub.audit.link_sql import link_many
+from rewardshub.audit.hashing import (
+    GENESIS,
+    HASHED_FIELDS,
+    NO_PRACTICE,
+    chain_key,
+    event_hash,
+    row_links,
+)
+from rewardshub.audit.link_sql import HEAD, HEAD_IF_FREE, MOVE_HEAD, link
 from rewardshub.audit.models import AuditChainHead, AuditEvent
 from rewardshub.statement import Statement
 
@@ -46,6 +55,7 @@ __all__ = [
     "GENESIS",
     "chain_key",
     "event_hash",
+    "link_as_written",
     "schedule_seal",
     "seal",
     "seal_all",
@@ -263,54 +273,6 @@ def _pending(batch: int, no_practice: bool) -> Statement:
     )
 
 
-# SQLite: one UPDATE a link, in one executemany, compiled once (about 0.5 ms
-# saved a sealing). The QuerySet is only compiled, never run through the
-# model's append-only guard: linking is the one change an event ever gets.
-_LINK = Statement(
-    lambda seq, prev_hash, hash_, pk: AuditEvent.objects.filter(pk=pk),
-    int,
-    str,
-    str,
-    int,
-    kind="update",
-    update=lambda seq, prev_hash, hash_, pk: {"seq": seq, "prev_hash": prev_hash, "hash": hash_},
-)
-
-
-# The chain's head, locked; compiled once (0.2 ms a sealing on SQLite).
-_HEAD = Statement(
-    lambda key: AuditChainHead.objects.select_for_update().filter(chain=key), int, kind="models"
-)
-_HEAD_IF_FREE = Statement(
-    lambda key: AuditChainHead.objects.select_for_update(skip_locked=True).filter(chain=key),
-    int,
-    kind="models",
-)
-
-
-# SQLite: the head's move, compiled once (the QuerySet update cost 0.3 ms a sealing).
-_MOVE_HEAD = Statement(
-    lambda key, seq, hash_: AuditChainHead.objects.filter(chain=key),
-    int,
-    int,
-    str,
-    kind="update",
-    update=lambda key, seq, hash_: {"last_seq": seq, "last_hash": hash_},
-)
-
-
-def _link(using: str, key: int, links: list[tuple[int, str, str, int]]) -> None:
-    """Write the links and move the chain's head to the last of them."""
-    connection = connections[using]
-    seq, _, last, _ = links[-1]
-    if connection.vendor != "postgresql":
-        _LINK.run_many(links, using=using)
-        _MOVE_HEAD.run(key, seq, last, using=using)
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(link_many(using), [seq, last, key, *map(list, zip(*links, strict=True))])
-
-
 class _Pending:
     """One unsealed event, as the hash reads it (attribute names of the model)."""
 
@@ -328,29 +290,77 @@ def _seal_once(key: int, using: str, *, skip_locked: bool = False) -> int | None
 
     Waits for the head, or with `skip_locked` returns None if another
     sealer holds it."""
-    heads = AuditChainHead.objects.using(using)
     with transaction.atomic(using=using):
-        head = (_HEAD_IF_FREE if skip_locked else _HEAD).first(key, using=using)
-        if head is None and skip_locked and heads.filter(chain=key).exists():
-            return None
-        if head is None:
-            # First event of the chain: create its head, ignoring a racing creator's.
-            heads.bulk_create([AuditChainHead(chain=key)], ignore_conflicts=True)
-            head = _HEAD.first(key, using=using)
-            assert head is not None
-        read, args = _pending_of(SEAL_BATCH, key)
-        pending = [_Pending(row) for row in read.rows(*args, using=using)]
-        seq, prev = head.last_seq, head.last_hash
-        links = []
-        for event in pending:
-            seq += 1
-            event.seq = seq
-            this = event_hash(prev, event)
-            links.append((seq, prev, this, event.id))
-            prev = this
-        if links:
-            _link(using, key, links)
-        return len(pending)
+        head = _take_head(key, using, skip_locked=skip_locked)
+        return None if head is None else _link_pending(key, using, head)
+
+
+def _take_head(key: int, using: str, *, skip_locked: bool) -> AuditChainHead | None:
+    """The chain's head, locked until the transaction ends; with `skip_locked`,
+    None if another transaction holds it."""
+    heads = AuditChainHead.objects.using(using)
+    head = (HEAD_IF_FREE if skip_locked else HEAD).first(key, using=using)
+    if head is None and skip_locked and heads.filter(chain=key).exists():
+        return None
+    if head is None:
+        # First event of the chain: create its head, ignoring a racing creator's.
+        heads.bulk_create([AuditChainHead(chain=key)], ignore_conflicts=True)
+        head = HEAD.first(key, using=using)
+        assert head is not None
+    return head
+
+
+def _link_pending(key: int, using: str, head: AuditChainHead) -> int:
+    """Link up to SEAL_BATCH pending events after the held head, and move it."""
+    read, args = _pending_of(SEAL_BATCH, key)
+    pending = [_Pending(row) for row in read.rows(*args, using=using)]
+    seq, prev = head.last_seq, head.last_hash
+    links = []
+    for event in pending:
+        seq += 1
+        event.seq = seq
+        this = event_hash(prev, event)
+        links.append((seq, prev, this, event.id))
+        prev = this
+    if links:
+        link(using, key, links)
+        head.last_seq, head.last_hash = seq, prev
+    return len(pending)
+
+
+def link_as_written(
+    practice_id: int | None, shared: Any, rows: list[list[Any]], *, using: str = "default"
+) -> list[tuple[int, str, str]] | None:
+    """The links of new events, for their INSERT to carry, if the chain's head is free.
+
+    Inside the writing transaction: the head is locked until its COMMIT (on
+    PostgreSQL only if no one holds it), the chain's pending events linked
+    first, and the head moved past `rows` (hashing.row_links: signed events
+    as rows). Their INSERT then needs no UPDATE to seal them. None, with
+    nothing changed, if another holds the head or linking fails: the events
+    are then written pending and sealed as any other (`schedule_seal`). On
+    PostgreSQL the holder looks once more for pending events after its
+    commit, as every sealer does (`seal`).
+    """
+    key = chain_key(practice_id)
+    postgres = connections[using].vendor == "postgresql"
+    try:
+        with transaction.atomic(using=using):
+            head = _take_head(key, using, skip_locked=postgres)
+            if head is None:
+                return None
+            while _link_pending(key, using, head) == SEAL_BATCH:
+                pass
+            links = row_links(shared, rows, head.last_seq, head.last_hash)
+            MOVE_HEAD.run(key, links[-1][0], links[-1][2], using=using)
+    except Exception:
+        logger.exception("Audit linking failed; the events are written pending.")
+        return None
+    if postgres:
+        look_again = _Sealing(frozenset(), using, after_answer=True)
+        look_again.sealed = frozenset({key})
+        transaction.on_commit(look_again, using=using)
+    return links
 
 
 def seal_all(*, using: str = "default") -> int:

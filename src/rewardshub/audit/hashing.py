@@ -14,6 +14,7 @@ import functools
 import hashlib
 import ipaddress
 import json
+from collections.abc import Iterator
 from typing import Any
 
 NO_PRACTICE = 0
@@ -110,16 +111,35 @@ def signed_text(event: Any) -> str:
     return _text(_fields(event))
 
 
-def row_texts(shared: Any, rows: list[list[Any]]) -> list[str]:
-    """signed_text of many events that share all but (profile_id, action, outcome,
-    detail), given as rows: the shared fields are put in canonical form once."""
+def _row_fields(shared: Any, rows: list[list[Any]]) -> Iterator[dict[str, Any]]:
+    """The canonical fields of many events that share all but (profile_id, action,
+    outcome, detail): one dict, put in canonical form once and refilled for each row."""
     fields = _fields(shared)
-    texts = []
-    for profile_id, action, outcome, detail in rows:
+    for profile_id, action, outcome, detail, *_ in rows:
         fields["profile"], fields["action"], fields["outcome"] = profile_id, action, str(outcome)
         fields["detail"] = _as_stored(detail or {})
-        texts.append(_text(fields))
-    return texts
+        yield fields
+
+
+def row_texts(shared: Any, rows: list[list[Any]]) -> list[str]:
+    """signed_text of many events given as rows (`_row_fields`)."""
+    return [_text(fields) for fields in _row_fields(shared, rows)]
+
+
+def row_links(
+    shared: Any, rows: list[list[Any]], seq: int, prev_hash: str
+) -> list[tuple[int, str, str]]:
+    """(seq, prev_hash, hash) of many signed events given as rows (profile_id,
+    action, outcome, detail, mac, key_id), linked in order after the link `seq`
+    whose hash is `prev_hash`: event_hash of each as the database gives it back."""
+    links = []
+    for fields, row in zip(_row_fields(shared, rows), rows, strict=True):
+        seq += 1
+        fields["seq"], fields["mac"], fields["key_id"] = seq, row[4], row[5]
+        this = hashlib.sha256((prev_hash + _text(fields)).encode("utf-8")).hexdigest()
+        links.append((seq, prev_hash, this))
+        prev_hash = this
+    return links
 
 
 def canonical(event: Any) -> str:

@@ -278,7 +278,6 @@ def _write_book(
                     "outcome": d.outcome,
                 }
                 audits.add(d.appointment.profile_id, "appointment.write", AuditOutcome.OK, detail)
-            audits.write()
             touched: set[int] = set()
             for d in written:
                 appointment = d.appointment
@@ -290,7 +289,10 @@ def _write_book(
                     states[appointment.profile_id].appointments[appointment.pk] = appointment
                     touched.add(appointment.profile_id)
             changes = [c for pk in sorted(touched) for c in plan(rules, states[pk])]
-            write_plans(practice, changes, actor=actor, zone=rules.zone)
+            # The appointments' events and the points' in one write, last: a
+            # batch's holds its chain's head only from there to its COMMIT.
+            write_plans(practice, changes, actor=actor, zone=rules.zone, audits=audits)
+            audits.write()
     # Each change is answered by the write of its appointment; a change of
     # another appointment (a visit that now has its next one booked) by the
     # last write of the same patient.

@@ -170,12 +170,18 @@ def _description(practice: Practice, change: Change, zone: dt.tzinfo) -> str:
 
 
 def write_plans(
-    practice: Practice, changes: list[Change], *, actor: Actor, zone: dt.tzinfo
+    practice: Practice,
+    changes: list[Change],
+    *,
+    actor: Actor,
+    zone: dt.tzinfo,
+    audits: EventRows | None = None,
 ) -> None:
     """Write planned changes of any number of profiles: their ledger entries and
     balances, their AutoAward rows, and one audit event per profile, each as
     plain values in one statement. `zone` is the practice's time zone, as the
-    rules read it, for the entries' words."""
+    rules read it, for the entries' words. Given `audits` (the same actor's),
+    the events are added to them for the caller to write, after this."""
     if not changes:
         return
     moved = [c for c in changes if c.points]
@@ -204,10 +210,12 @@ def write_plans(
         )
         per_profile[_profile_id(c)].append(c)
     awards.write()
-    audits = EventRows(practice_id=practice.pk, actor=actor, created_at=now)
+    events = audits if audits is not None else EventRows(
+        practice_id=practice.pk, actor=actor, created_at=now
+    )
     for profile_id, made in per_profile.items():
         profile = made[0].profile
-        audits.add(
+        events.add(
             profile_id,
             "points.auto",
             Outcome.OK,
@@ -219,7 +227,8 @@ def write_plans(
                 "balance": profile.points_balance if profile else None,
             },
         )
-    audits.write()
+    if audits is None:
+        events.write()
 
 
 def _profile_id(change: Change) -> int:
