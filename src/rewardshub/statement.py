@@ -26,6 +26,8 @@ from typing import Any
 from django.db import connections
 from django.db.models import Model
 
+from rewardshub.backends.postgresql.lookups import MANY
+
 Converter = Callable[[Any, Any, Any], Any]
 
 
@@ -35,6 +37,23 @@ _MARKERS: dict[type, Callable[[int], Any]] = {
     int: lambda i: -7_340_033_000_000 - i,
     str: lambda i: f"\x00rewardshub-argument-{i}",
 }
+
+
+class Ids(list):  # type: ignore[type-arg]
+    """The type of a list argument: the values of an `__in` lookup, compiled as
+    PostgreSQL's one array (backends/postgresql/lookups.py), so one text holds
+    any number of them. `Ids.of(item)` is the argument type for items of `item`."""
+
+    item: type = int
+
+    @staticmethod
+    def of(item: type) -> type:
+        return type(f"Ids[{item.__name__}]", (Ids,), {"item": item})
+
+    @classmethod
+    def marker(cls, i: int) -> Ids:
+        # Distinct values, more than the array's threshold (In drops repeats).
+        return cls(_MARKERS[cls.item](i * (MANY + 1) + j) for j in range(MANY + 1))
 
 
 @dataclass(frozen=True)
@@ -64,7 +83,8 @@ class Statement:
 
     `build(*args)` makes the QuerySet; `kinds` gives each argument's type (int
     or str), which must be what the field keeps unchanged for the database (a
-    primary key, a foreign key id, a text value). `kind` says what the
+    primary key, a foreign key id, a text value), or `Ids.of(int)` for a list
+    of them used in an `__in` lookup (PostgreSQL only). `kind` says what the
     statement is: "rows" (values_list tuples, converted as the ORM converts
     them), "models" (instances of the QuerySet's model, with its select_related
     ones), or "update" with `update={field: expression}` for QuerySet.update.
@@ -98,7 +118,10 @@ class Statement:
         from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
         from django.db.models.sql.subqueries import UpdateQuery
 
-        markers = [_MARKERS[kind](i) for i, kind in enumerate(self.kinds)]
+        markers = [
+            kind.marker(i) if issubclass(kind, Ids) else _MARKERS[kind](i)
+            for i, kind in enumerate(self.kinds)
+        ]
         queryset = self.build(*markers).using(using)
         populators: tuple[Any, ...] = ()
         if self.update is not None:
@@ -131,10 +154,13 @@ class Statement:
                 populators = tuple(get_related_populators(klass_info, compiler.select, using))
                 if not populators:
                     assert len(names) + len(annotations) == len(columns), "plain model rows only"
+        # An Ids marker comes back as the plain list of its values (ArrayIn).
+        kinds = [list if isinstance(m, Ids) else type(m) for m in markers]
         slots = tuple(
-            (position, markers.index(value), type(value))
+            (position, index, list if kinds[index] is list else type(value))
             for position, value in enumerate(params)
-            if any(value == m and isinstance(value, type(m)) for m in markers)
+            for index, marker in enumerate(markers)
+            if value == marker and isinstance(value, kinds[index])
         )
         missing = set(range(len(markers))) - {index for _, index, _ in slots}
         assert not missing, f"arguments {sorted(missing)} are not parameters of {sql}"

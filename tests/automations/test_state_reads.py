@@ -9,13 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from tests.conftest import SYSTEM
 
 from rewardshub.automations import book as book_module
 from rewardshub.automations import state
 from rewardshub.automations.models import Appointment, AutoAward, AutoRule
+from rewardshub.backends.postgresql.lookups import MANY
 from rewardshub.cards.models import Card, CardState
 from rewardshub.for_ids import ForIds
 from rewardshub.patients.models import Profile
@@ -34,13 +36,11 @@ def fields(row: Any) -> Any:
     return {f.attname: getattr(row, f.attname) for f in type(row)._meta.concrete_fields}
 
 
-def test_each_read_of_one_write_gives_the_orms_rows(
-    acworth: Practice,
-    riverside: Practice,
-    rules: dict[str, AutoRule],
-    emma: Profile,
-    book: Book,
-) -> None:
+Reads = list[tuple[ForIds, tuple[Any, ...], Any]]
+
+
+def _one_write(acworth: Practice, emma: Profile, book: Book) -> Reads:
+    """A write of each kind the reads see, and (read, its arguments, emma's id) for each."""
     ok(book.put("A1", "completed", arrived_at=book.at(-2), completed_at=book.at(30)), 201)
     ok(book.put("A2", "confirmed"), 201)
     paid = AutoAward.objects.filter(profile=emma, entry__isnull=False).first()
@@ -50,7 +50,7 @@ def test_each_read_of_one_write_gives_the_orms_rows(
     Card.objects.filter(number=emma.username).update(
         profile=emma, state=CardState.ACTIVE, activated_at=timezone.now()
     )
-    reads: list[tuple[ForIds, tuple[Any, ...], Any]] = [
+    return [
         (state._LOCKED, (acworth.pk,), emma.pk),
         (state._EXCLUDED, (acworth.pk,), emma.pk),
         (state._FIRST_CARDS, (acworth.pk,), emma.pk),
@@ -58,6 +58,16 @@ def test_each_read_of_one_write_gives_the_orms_rows(
         (state._AWARDS, (acworth.pk,), emma.pk),
         (book_module._STORED, (acworth.pk, "orthotrac"), "A1"),
     ]
+
+
+def test_each_read_of_one_write_gives_the_orms_rows(
+    acworth: Practice,
+    riverside: Practice,
+    rules: dict[str, AutoRule],
+    emma: Profile,
+    book: Book,
+) -> None:
+    reads = _one_write(acworth, emma, book)
     with transaction.atomic():
         for read, args, one in reads:
             cached = read.rows(*args, ids=[one])
@@ -67,6 +77,36 @@ def test_each_read_of_one_write_gives_the_orms_rows(
     assert state._LOCKED.rows(riverside.pk, ids=[emma.pk]) == []
     assert book_module._STORED.rows(riverside.pk, "orthotrac", ids=["A1"]) == []
     assert Appointment.objects.filter(profile=emma).count() == 2
+
+
+def test_each_read_of_a_batch_gives_the_orms_rows(
+    acworth: Practice,
+    riverside: Practice,
+    rules: dict[str, AutoRule],
+    emma: Profile,
+    book: Book,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # More ids than lookups.MANY: on PostgreSQL one statement compiled once,
+    # the ids sent as one array, never built by the ORM again; on SQLite the
+    # ORM's IN list.
+    reads = _one_write(acworth, emma, book)
+    postgres = connection.vendor == "postgresql"
+    with transaction.atomic():
+        for read, args, one in reads:
+            others = [f"NONE{i}" if isinstance(one, str) else -i for i in range(1, MANY + 2)]
+            ids = [*others[:30], one, *others[30:]]
+            orm = list(read.build(*args, ids))
+            if postgres:
+                monkeypatch.setattr(read, "build", None)  # the ORM's path would fail
+            with CaptureQueriesContext(connection) as queries:
+                batch = read.rows(*args, ids=ids)
+            monkeypatch.undo()
+            assert batch, read.build.__name__
+            assert [fields(r) for r in batch] == [fields(r) for r in orm], read.build.__name__
+            assert len(queries) == 1
+            assert ("= ANY(" in queries[0]["sql"]) == postgres
+        assert state._LOCKED.rows(riverside.pk, ids=list(range(1, MANY + 2))) == []
 
 
 def test_load_states_reads_one_profile_as_it_reads_several(
