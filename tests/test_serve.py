@@ -133,3 +133,15 @@ def test_the_server_links_every_audit_event_into_the_chain_without_being_asked(
     )
     assert verify.returncode == 0, verify.stdout + verify.stderr
     print(f"serve: {calls} lookups over 2 workers, {logged} audit rows, all linked in the chain")
+
+
+def test_a_worker_freezes_what_it_loaded_out_of_the_collectors_sight() -> None:
+    # gunicorn's worker imports rewardshub.wsgi once forked; what that loads
+    # (Django, the apps, every view) is frozen, so full collections skip it.
+    code = (
+        "import gc, sys; assert gc.get_freeze_count() == 0; import rewardshub.wsgi; "
+        "sys.stdout.write(str(gc.get_freeze_count()))"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert found.returncode == 0, found.stderr
+    assert int(found.stdout) > 50_000
