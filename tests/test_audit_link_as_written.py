@@ -1,9 +1,9 @@
-"""A large write's audit events linked in their own INSERT (chain.link_as_written).
+"""A call's audit events linked in their own INSERT (chain.link_as_written).
 
-A batch call writes thousands of events in one statement. When the chain's
-head is free they are inserted already linked, so no UPDATE of thousands of
-rows follows; when another holds it, or linking fails, they are written
-pending and sealed as any other event. Sealing in general: test_audit_chain.py.
+EventRows writes a call's events (one, or a batch's thousands) in one
+statement. When the chain's head is free they are inserted already linked,
+so no UPDATE follows; when another holds it, or linking fails, they are
+written pending and sealed as any other event. Sealing in general: test_audit_chain.py.
 """
 
 from __future__ import annotations
@@ -47,21 +47,22 @@ def pending(practice: Practice) -> int:
 
 
 @pytest.mark.django_db
-def test_a_large_write_is_linked_in_its_own_insert() -> None:
+@pytest.mark.parametrize("count", [1, AFTER_ANSWER])
+def test_a_write_is_linked_in_its_own_insert(count: int) -> None:
     practice = create_practice(name="Linked", slug="linked", actor=Actor.system("t"))
     seal_all()
     before = AuditChainHead.objects.get(chain=practice.pk).last_seq
     table = AuditEvent._meta.db_table
     with TestCase.captureOnCommitCallbacks(execute=True):
         with CaptureQueriesContext(connection) as queries:
-            large_write(practice, "batch.linked")
+            large_write(practice, "batch.linked", count)
         # Linked before the commit, by the INSERT itself: no UPDATE of the events.
         written = AuditEvent.objects.filter(action="batch.linked")
-        assert written.count() == AFTER_ANSWER
+        assert written.count() == count
         assert not written.filter(seq__isnull=True).exists()
         assert not [q for q in queries.captured_queries if q["sql"].startswith(f'UPDATE "{table}"')]
     seqs = list(written.order_by("seq").values_list("seq", flat=True))
-    assert seqs == list(range(before + 1, before + 1 + AFTER_ANSWER))
+    assert seqs == list(range(before + 1, before + 1 + count))
     assert AuditChainHead.objects.get(chain=practice.pk).last_seq == seqs[-1]
     assert intact()
 

@@ -3,7 +3,8 @@
 Every audit row is inserted here and nowhere else (tests/test_audit_writer.py
 checks): each event is signed with the audit key (keyring.py) in the INSERT
 that stores it, and its sealing into the practice's chain (chain.py) is
-arranged for the end of the transaction, just before its COMMIT. An event
+arranged for the end of the transaction, just before its COMMIT, or (EventRows)
+done by the INSERT itself when the chain's head is free. An event
 written outside a transaction gets one of its own, so the same single
 commit carries the event and its link.
 
@@ -12,8 +13,9 @@ commit carries the event and its link.
 - `prepare_events([...])`: the same, signed and converted before the
   transaction, so a transaction holding only INSERTs (sync.log_call) holds the
   write lock only to write; `.write()` inside it.
-- `EventRows`: a batch's events as plain values (no instance per row), for
-  rows whose profile id is known only inside the transaction (batch sync).
+- `EventRows`: a call's events as plain values (no instance per row), for
+  rows whose profile id is known only inside the transaction (batch sync),
+  linked into the chain by their own INSERT when its head is free.
 """
 
 from __future__ import annotations
@@ -95,10 +97,9 @@ def record_event(
     return event
 
 
-# A write of this many events or more (a batch call's) is linked as it is
-# written when its chain's head is free (chain.link_as_written: no UPDATE of
-# thousands of rows), or else sealed after the request's answer is sent, so
-# the caller does not wait for its links.
+# A write of this many events or more (a batch call's) that is not linked as
+# it is written is sealed after the request's answer is sent, so the caller
+# does not wait for its links.
 AFTER_ANSWER = 100
 LINK_FIELDS = ("seq", "prev_hash", "hash")
 _PENDING = (None, None, None)
@@ -160,7 +161,8 @@ class EventRows:
 
     `row(profile_id, action, outcome, detail)` gives a row to fill in later
     (its profile id at `position["profile_id"]`) and put in `rows`; `write()`
-    signs every row, inserts them all in one statement and arranges sealing.
+    signs every row and inserts them all in one statement, linked into the
+    chain if its head is free (chain.link_as_written), or else arranges sealing.
     """
 
     _VARYING = ("profile_id", "action", "outcome", "detail", "mac", "key_id", *LINK_FIELDS)
@@ -211,9 +213,7 @@ class EventRows:
         signed = [[*row, mac, key_id] for row, mac in zip(self.rows, macs, strict=True)]
         count = len(signed)
         with _one_transaction():
-            links = None
-            if count >= AFTER_ANSWER:
-                links = link_as_written(self.fixed.practice_id, self.fixed, signed)
+            links = link_as_written(self.fixed.practice_id, self.fixed, signed)
             for row, link in zip(signed, links or repeat(_PENDING), strict=False):
                 self.insert.add(*row, *link)
             self.insert.write()
