@@ -11,9 +11,11 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TypeVar
 
+import pytest
 from django.db import connection
 
 R = TypeVar("R")
@@ -59,3 +61,43 @@ def race(step: Callable[[random.Random], str], *, threads: int, operations: int)
 
     done = run_together([worker(seed) for seed in range(threads)])
     return Counter(outcome for outcomes in done for outcome in outcomes)
+
+
+@contextmanager
+def paused_in(
+    monkeypatch: pytest.MonkeyPatch, owner: object, name: str, action: Callable[[], object]
+) -> Iterator[None]:
+    """Run `action` in a thread of its own, paused as it calls `owner.name` until
+    the block ends: the block runs while the thread holds what it took so far
+    (its transaction's locks). The thread then goes on; its error fails the test."""
+    holding, go = threading.Event(), threading.Event()
+    original = getattr(owner, name)
+    paused: list[threading.Thread] = []
+
+    def pausing(*args: object, **kwargs: object) -> object:
+        if threading.current_thread() in paused:
+            holding.set()
+            assert go.wait(30)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, pausing)
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            action()
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    paused.append(thread)
+    thread.start()
+    assert holding.wait(30), f"the thread never called {name}"
+    try:
+        yield
+    finally:
+        go.set()
+        thread.join(30)
+    assert not failures, failures

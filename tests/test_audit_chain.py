@@ -20,6 +20,7 @@ from django.db import connection, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
+from tests.race import paused_in
 
 from rewardshub.audit.actions import build_event, record_event, record_events
 from rewardshub.audit.actors import Actor
@@ -466,38 +467,15 @@ def test_a_writer_that_finds_the_head_taken_leaves_its_events_to_the_holder(
     from rewardshub.audit import chain as chain_module
 
     practice = create_practice(name="Held", slug="held", actor=Actor.system("t"))
-    holding, go = threading.Event(), threading.Event()
-    link = chain_module.link
-    holder_thread: list[threading.Thread] = []
-
-    def slow_link(using: str, key: int, links: list[Any]) -> None:
-        if threading.current_thread() in holder_thread:
-            holding.set()
-            assert go.wait(30)
-        link(using, key, links)
-
-    monkeypatch.setattr(chain_module, "link", slow_link)
-    errors: list[BaseException] = []
 
     def holder() -> None:
-        try:
-            with transaction.atomic():
-                record_event(practice=practice, actor=ACTOR, action="holder")
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        with transaction.atomic():
+            record_event(practice=practice, actor=ACTOR, action="holder")
 
-    thread = threading.Thread(target=holder)
-    holder_thread.append(thread)
-    thread.start()
-    assert holding.wait(30)
-    with transaction.atomic():
-        left = record_event(practice=practice, actor=ACTOR, action="skipper")
-    # Committed at once, its event left to the sealer holding the head.
-    assert AuditEvent.objects.get(pk=left.pk).seq is None
-    go.set()
-    thread.join(30)
-    assert errors == []
+    with paused_in(monkeypatch, chain_module, "link", holder):
+        with transaction.atomic():
+            left = record_event(practice=practice, actor=ACTOR, action="skipper")
+        # Committed at once, its event left to the sealer holding the head.
+        assert AuditEvent.objects.get(pk=left.pk).seq is None
     assert AuditEvent.objects.filter(seq__isnull=True).count() == 0
     assert verify()[0] == 0

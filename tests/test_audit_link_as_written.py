@@ -8,14 +8,14 @@ written pending and sealed as any other event. Sealing in general: test_audit_ch
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from tests.race import paused_in
 
 from rewardshub.audit import chain as chain_module
 from rewardshub.audit.actions import AFTER_ANSWER, EventRows, record_event
@@ -121,43 +121,17 @@ def test_a_writer_that_finds_the_head_taken_writes_pending_and_the_holder_links_
         pytest.skip("SQLite's writers hold the one write lock: no head is ever skipped")
     practice = create_practice(name="Two", slug="two-batches", actor=Actor.system("t"))
     seal_all()
-    holding, go = threading.Event(), threading.Event()
-    row_links = chain_module.row_links
-    holder_thread: list[threading.Thread] = []
 
-    def slow_links(*args: Any) -> Any:
-        links = row_links(*args)
-        if threading.current_thread() in holder_thread:
-            holding.set()
-            assert go.wait(30)
-        return links
+    def first() -> None:
+        with transaction.atomic():
+            large_write(practice, "batch.first")
 
-    monkeypatch.setattr(chain_module, "row_links", slow_links)
-    errors: list[BaseException] = []
-
-    def holder() -> None:
-        try:
-            with transaction.atomic():
-                large_write(practice, "batch.first")
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=holder)
-    holder_thread.append(thread)
-    thread.start()
-    assert holding.wait(30)
-    with transaction.atomic():
-        large_write(practice, "batch.second")
-    # Committed at once, its events left to the holder of the head.
-    assert AuditEvent.objects.filter(action="batch.second", seq__isnull=True).count() == (
-        AFTER_ANSWER
-    )
-    go.set()
-    thread.join(30)
-    assert errors == []
+    with paused_in(monkeypatch, chain_module, "row_links", first):
+        with transaction.atomic():
+            large_write(practice, "batch.second")
+        # Committed at once, its events left to the holder of the head.
+        left = AuditEvent.objects.filter(action="batch.second", seq__isnull=True)
+        assert left.count() == AFTER_ANSWER
     assert pending(practice) == 0
-    first = AuditEvent.objects.filter(action="batch.first")
-    assert first.count() == AFTER_ANSWER
+    assert AuditEvent.objects.filter(action="batch.first").count() == AFTER_ANSWER
     assert intact()
