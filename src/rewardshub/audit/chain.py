@@ -18,12 +18,13 @@ SQLite the transaction already holds the one write lock. On PostgreSQL the
 head is taken with SKIP LOCKED, so a writer never waits for another's
 sealing: one that finds the head taken seals right after its commit, and
 every holder looks once more for such events after its own (`seal` says
-why that is enough). A batch call's thousands of events are linked in
-their own INSERT when the head is free (`link_as_written`: no UPDATE of
-thousands of rows), and otherwise, on PostgreSQL, sealed after its answer
-is sent; a test's transaction, which never commits, seals from its commit
-callbacks. The same mechanism runs in tests,
-commands and the served hub. Until it runs an event carries no hash; `audit
+why that is enough). A call's events written as rows (audit/actions.py's
+EventRows: an appointment event's, a batch's thousands) are linked by
+their own INSERT when the head is free (`link_as_written`: no UPDATE
+after), and otherwise sealed as above, a batch's on PostgreSQL after its
+answer is sent. A test's transaction, which never commits, seals from its
+commit callbacks. The same mechanism runs in tests, commands and the
+served hub. Until it runs an event carries no hash; `audit
 verify` (verify.py) reports such events as unsealed and never seals them.
 """
 
