@@ -136,7 +136,7 @@ def row_links(
     for fields, row in zip(_row_fields(shared, rows), rows, strict=True):
         seq += 1
         fields["seq"], fields["mac"], fields["key_id"] = seq, row[4], row[5]
-        this = hashlib.sha256((prev_hash + _text(fields)).encode("utf-8")).hexdigest()
+        this = _link_hash(prev_hash, _text(fields))
         links.append((seq, prev_hash, this))
         prev_hash = this
     return links
@@ -158,4 +158,9 @@ def canonical(event: Any) -> str:
 
 
 def event_hash(prev_hash: str, event: Any) -> str:
-    return hashlib.sha256((prev_hash + canonical(event)).encode("utf-8")).hexdigest()
+    return _link_hash(prev_hash, canonical(event))
+
+
+def _link_hash(prev_hash: str, text: str) -> str:
+    """A link's hash: sha256 over the previous link's hash and the event's canonical text."""
+    return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
