@@ -14,6 +14,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern
@@ -118,3 +119,29 @@ def test_a_file_name_in_a_log_line_stays_readable() -> None:
     assert record.getMessage() == (
         "Mail written to /var/x/mail/1.eml; reset link /portal/password/reset/<token>/ sent"
     )
+
+
+def test_an_access_line_printed_through_the_log_records_is_not_resolved_again(
+    monkeypatch: Any,
+) -> None:
+    # gunicorn's access line is redacted when it is made (RedactingLogger.atoms),
+    # then once more as a log record of the process. Its pieces are the same on
+    # every request, and none resolves: the second pass must not walk the
+    # routes again for them, request after request.
+    path = redact_path("/api/v1/pms/orthotrac/patients/OT-SECRET-9/appointments/A-77")
+    line = f'127.0.0.1 "PUT {path}" 201 512 0.012s'
+    record = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, line, None, None)
+    _redact_record(record)
+    assert record.getMessage() == line
+    resolved: list[str] = []
+    walk = URLResolver.resolve
+
+    def counted(self: URLResolver, path: str) -> Any:
+        resolved.append(path)
+        return walk(self, path)
+
+    monkeypatch.setattr(URLResolver, "resolve", counted)
+    again = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, line, None, None)
+    _redact_record(again)
+    assert again.getMessage() == line
+    assert resolved == []
