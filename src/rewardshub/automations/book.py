@@ -18,6 +18,7 @@ released (the atomic block rolls back), so nothing lands on a tombstone.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -237,10 +238,12 @@ def _write_book(
     actor: Actor,
 ) -> list[Written | ActionError]:
     now = timezone.now()
-    with transaction.atomic():
+    with ExitStack() as held:
         linked = sorted({pk for pk in profiles.values() if pk is not None})
-        # One round trip on PostgreSQL for every read (together.py).
+        # One round trip on PostgreSQL for every read (together.py), and for the
+        # transaction's savepoint, sent first, with them.
         with Together() as reads:
+            held.enter_context(transaction.atomic())
             rules_sent = send_rules(reads, practice)
             states_sent = send_states(reads, practice, linked)
             stored_sent = _STORED.later(
