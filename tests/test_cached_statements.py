@@ -230,6 +230,11 @@ class TestChainStatements:
                 orm = AuditChainHead.objects.select_for_update().get(chain=practice.pk)
                 assert fields(head) == fields(orm) and head.last_seq > 0
             assert link_sql.HEAD.first(riverside.pk + acworth.pk + 1) is None
+        # Whether a head exists, as the ORM's exists() says.
+        for key in (acworth.pk, riverside.pk, riverside.pk + acworth.pk + 1):
+            found = link_sql.HEAD_EXISTS.first(key) is not None
+            assert found == AuditChainHead.objects.filter(chain=key).exists()
+        assert link_sql.HEAD_EXISTS.first(acworth.pk) is not None
 
     def test_linking_writes_each_events_link(self, acworth: Practice) -> None:
         events = [record_event(practice=acworth, actor=ACTOR, action=f"l{i}") for i in range(3)]

@@ -48,7 +48,7 @@ from rewardshub.audit.hashing import (
     event_hash,
     row_links,
 )
-from rewardshub.audit.link_sql import HEAD, HEAD_IF_FREE, MOVE_HEAD, link
+from rewardshub.audit.link_sql import HEAD, HEAD_EXISTS, HEAD_IF_FREE, MOVE_HEAD, link
 from rewardshub.audit.models import AuditChainHead, AuditEvent
 from rewardshub.statement import Statement
 
@@ -299,13 +299,14 @@ def _seal_once(key: int, using: str, *, skip_locked: bool = False) -> int | None
 def _take_head(key: int, using: str, *, skip_locked: bool) -> AuditChainHead | None:
     """The chain's head, locked until the transaction ends; with `skip_locked`,
     None if another transaction holds it."""
-    heads = AuditChainHead.objects.using(using)
     head = (HEAD_IF_FREE if skip_locked else HEAD).first(key, using=using)
-    if head is None and skip_locked and heads.filter(chain=key).exists():
+    if head is None and skip_locked and HEAD_EXISTS.first(key, using=using) is not None:
         return None
     if head is None:
         # First event of the chain: create its head, ignoring a racing creator's.
-        heads.bulk_create([AuditChainHead(chain=key)], ignore_conflicts=True)
+        AuditChainHead.objects.using(using).bulk_create(
+            [AuditChainHead(chain=key)], ignore_conflicts=True
+        )
         head = HEAD.first(key, using=using)
         assert head is not None
     return head

@@ -78,6 +78,12 @@ HEAD_IF_FREE = Statement(
     int,
     kind="models",
 )
+# Whether the chain has a head at all, asked when SKIP LOCKED found none: a
+# writer that finds it taken asks twice (before its COMMIT and after), and
+# the ORM's exists() compiled its query each time.
+HEAD_EXISTS = Statement(
+    lambda key: AuditChainHead.objects.filter(chain=key).values_list("chain")[:1], int
+)
 
 
 # The head's move, compiled once (the QuerySet update cost 0.3 ms a sealing).
