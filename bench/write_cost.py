@@ -49,7 +49,12 @@ def main() -> None:
     calls = opts.calls or (5 if opts.call == "batch" else 300)
     for _ in range(2 if opts.call == "batch" else 30):
         call()  # caches, compiled statements, the first sealing
-    _analyze()
+    # Tables analyzed empty at migrate, filled since: planned on those statistics,
+    # a read by a profile's id scanned every appointment, and the backend's CPU
+    # grew with every call (a real hub has autovacuum's autoanalyze).
+    from bench import data
+
+    data.analyze()
     if opts.profile:
         from pyinstrument import Profiler
 
@@ -152,20 +157,6 @@ def _order(hub: Any, hot: list[int], rng: random.Random) -> Callable[[], None]:
 def _ok(response: Any) -> None:
     if response.status_code not in (200, 201):
         raise RuntimeError(f"{response.status_code}: {response.content[:300]!r}")
-
-
-def _analyze() -> None:
-    """PostgreSQL: fresh planner statistics once the hub's tables hold rows.
-
-    The tables were analyzed while still empty (migrate), and the calls
-    themselves fill some of them: planned on those statistics, a read by a
-    profile's id scanned every appointment, and the backend's CPU grew with
-    every call made (a real hub has autovacuum's autoanalyze)."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
 
 
 def _backend_cpu() -> Callable[[], float] | None:

@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import URLResolver, get_resolver
 from django.urls.exceptions import Resolver404
-from django.urls.resolvers import RoutePattern
+from django.urls.resolvers import ResolverMatch, RoutePattern
 from gunicorn.glogging import Logger
 
 from rewardshub.json_logs import JsonFormatter
@@ -76,6 +76,10 @@ def redact_path(path: str) -> str:
         match = get_resolver().resolve(path)
     except Resolver404:
         return _by_vocabulary(path)
+    return _by_route(match, path)
+
+
+def _by_route(match: ResolverMatch, path: str) -> str:
     # A route made with re_path() has a regular expression for a route: no
     # parameter names to go by, so fall back to the literal words.
     if not match.route or match.route.startswith("^") or match.route.endswith("$"):
@@ -104,9 +108,7 @@ def _path_in_text(urlconf: str, text: str) -> str:
         found = get_resolver(urlconf).resolve(path)
     except Resolver404:
         return text  # a file name, a module path: not one of the hub's addresses
-    if not found.route or found.route.startswith("^") or found.route.endswith("$"):
-        return _by_vocabulary(path)
-    return _masked(found.route, found.kwargs)
+    return _by_route(found, path)
 
 
 def redact_paths_in(text: str) -> str:
