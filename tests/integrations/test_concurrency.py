@@ -45,3 +45,30 @@ def test_it_creates_one_profile_when_a_new_chart_is_set_twice_at_once(
     assert sorted(r.json()["outcome"] for r in responses) == ["already_linked", "created"]
     assert Profile.objects.count() == 1
     assert PmsLink.objects.count() == 1
+
+
+def test_two_puts_of_one_new_appointment_at_once_write_it_once(api: Api) -> None:
+    """Two PUTs creating the same appointment of a chart not yet linked: no
+    profile lock orders them, so on PostgreSQL both may INSERT it and one hits
+    the unique key. Its whole transaction runs again (automations.merged.retried)
+    and finds the other's row: both answer, one row is kept."""
+    from rewardshub.automations.models import Appointment
+
+    visit = {
+        "starts_at": "2026-03-02T09:00:00+00:00",
+        "length_minutes": 30,
+        "type_code": "ADJ",
+        "status": "scheduled",
+    }
+    for round_ in range(8):
+        path = api.path("CH-RACE", f"/appointments/RACE-{round_}")
+
+        def call(path: str = path) -> Any:
+            return Api(client=Client(), token=api.token).call("PUT", path, visit)
+
+        responses = run_together([call, call], timeout=30)
+        assert sorted(r.status_code for r in responses) == [200, 201], [
+            r.content for r in responses
+        ]
+        assert sorted(r.json()["outcome"] for r in responses) == ["created", "unchanged"]
+    assert Appointment.objects.filter(chart_id="CH-RACE").count() == 8

@@ -17,6 +17,7 @@ from rewardshub.automations.book import (
     write_book,
 )
 from rewardshub.automations.ledger import reconcile
+from rewardshub.automations.merged import retried
 from rewardshub.automations.models import Appointment
 from rewardshub.errors import ActionError
 from rewardshub.patients.models import Profile
@@ -32,6 +33,7 @@ __all__ = [
     "attach_charts",
     "delete_appointment",
     "record_appointment",
+    "retried",
 ]
 
 
@@ -46,13 +48,19 @@ class Where:
     profile: Profile | None
 
 
-def _one(where: Where, write: AppointmentWrite, actor: Actor) -> Written:
+def _one(
+    where: Where, write: AppointmentWrite, actor: Actor, survivors: dict[int, int] | None
+) -> Written:
+    """Write it; `survivors` (from book.retried) says the caller runs the transaction
+    and which merged profiles' writes go to their survivors (write_book's `savepoint`)."""
+    pk = where.profile.pk if where.profile else None
     (result,) = write_book(
         practice=where.practice,
         system=where.system,
         writes=[write],
-        profiles={where.chart_id: where.profile.pk if where.profile else None},
+        profiles={where.chart_id: (survivors or {}).get(pk, pk) if pk is not None else None},
         actor=actor,
+        savepoint=survivors is None,
     )
     if isinstance(result, ActionError):
         raise result
@@ -70,20 +78,26 @@ def record_appointment(
     pms_updated_at: dt.datetime | None,
     confirmed: bool,
     actor: Actor,
+    survivors: dict[int, int] | None = None,
 ) -> Written:
     """Create or update one appointment; an update older than the stored one
-    (by the PMS's `pms_updated_at`) changes nothing and says so."""
+    (by the PMS's `pms_updated_at`) changes nothing and says so. `survivors`:
+    run inside book.retried, which passes them."""
     write = AppointmentWrite(where.chart_id, appointment_id, values, pms_updated_at, confirmed)
-    return _one(where, write, actor)
+    return _one(where, write, actor, survivors)
 
 
 def delete_appointment(
-    *, where: Where, appointment_id: str, pms_updated_at: dt.datetime | None, actor: Actor
+    *,
+    where: Where,
+    appointment_id: str,
+    pms_updated_at: dt.datetime | None,
+    actor: Actor,
+    survivors: dict[int, int] | None = None,
 ) -> Written:
     """The PMS deleted the appointment: keep the row, marked, and take back what it earned."""
-    return _one(
-        where, AppointmentWrite(where.chart_id, appointment_id, None, pms_updated_at), actor
-    )
+    write = AppointmentWrite(where.chart_id, appointment_id, None, pms_updated_at)
+    return _one(where, write, actor, survivors)
 
 
 def attach_chart(where: Where, *, actor: Actor) -> int:

@@ -30,13 +30,19 @@ from rewardshub.audit.actions import EventRows
 from rewardshub.audit.actors import Actor
 from rewardshub.audit.models import Outcome as AuditOutcome
 from rewardshub.automations.ledger import Change, plan, write_plans
+from rewardshub.automations.merged import (
+    MAX_MERGES_FOLLOWED,
+    Merged,
+    check_not_merged,
+    merge_storm,
+    to_survivors,
+)
 from rewardshub.automations.models import Appointment, AppointmentStatus
 from rewardshub.automations.state import ProfileState, send_rules, send_states
 from rewardshub.errors import ActionError
 from rewardshub.fastsql import Rows
 from rewardshub.for_ids import ForIds
 from rewardshub.patients.models import Profile
-from rewardshub.points.ledger import profile_merged_error
 from rewardshub.practices.models import Practice
 from rewardshub.together import Together
 
@@ -180,12 +186,21 @@ def write_book(
     writes: list[AppointmentWrite],
     profiles: dict[str, int | None],
     actor: Actor,
+    savepoint: bool = True,
 ) -> list[Written | ActionError]:
     """Apply the writes (at most one per appointment id) in one transaction; each
     answers what it did, or the ActionError that refused it. `profiles` gives
     the id of each chart's linked profile (None: not linked, kept until it is),
-    as read before this call; one merged since is written to its survivor."""
-    merged: _Merged | None = None
+    as read before this call; one merged since is written to its survivor.
+
+    The writes go in a savepoint of their own, tried again after a racing
+    creation or a merge. `savepoint=False` is for a caller that runs the whole
+    transaction through `retried`: the writes are then part of it, and what
+    would be tried again ends the transaction for `retried` to run it again,
+    two statements fewer a call (BENCHMARKS.md, "The write's savepoint")."""
+    if not savepoint:
+        return _write_book(practice, system, writes, profiles, actor, savepoint=False)
+    merged: Merged | None = None
     for _ in range(1 + MAX_MERGES_FOLLOWED):
         try:
             try:
@@ -194,40 +209,11 @@ def write_book(
                 # Another call created one of these appointments at the same moment
                 # (PostgreSQL); on the second try the hub finds it and updates it.
                 return _write_book(practice, system, writes, profiles, actor)
-        except _Merged as exc:
+        except Merged as exc:
             merged = exc
-            profiles = {
-                chart: exc.survivors.get(pk, pk) if pk is not None else None
-                for chart, pk in profiles.items()
-            }
+            profiles = to_survivors(profiles, exc.survivors)
     assert merged is not None
-    raise profile_merged_error(Profile.objects.get(pk=next(iter(merged.survivors))))
-
-
-# A write follows one merge, or a few that commit one after another while it
-# waits; more is a merge storm, refused (409) rather than chased.
-MAX_MERGES_FOLLOWED = 3
-
-
-class _Merged(Exception):
-    """Profiles the write locked were merged after the caller read its links."""
-
-    def __init__(self, survivors: dict[int, int]) -> None:
-        super().__init__()
-        # The merged profile's id -> the id of the profile it was merged into.
-        self.survivors = survivors
-
-
-def _check_not_merged(states: dict[int, ProfileState]) -> None:
-    # A tombstone leads straight to its survivor (a merge repoints earlier
-    # tombstones), so one more try takes the right locks, in id order.
-    survivors = {
-        pk: state.profile.merged_into_id
-        for pk, state in states.items()
-        if state.profile.merged_into_id is not None
-    }
-    if survivors:
-        raise _Merged(survivors)
+    raise merge_storm(merged)
 
 
 def _write_book(
@@ -236,6 +222,8 @@ def _write_book(
     writes: list[AppointmentWrite],
     profiles: dict[str, int | None],
     actor: Actor,
+    *,
+    savepoint: bool = True,
 ) -> list[Written | ActionError]:
     now = timezone.now()
     with ExitStack() as held:
@@ -243,7 +231,7 @@ def _write_book(
         # One round trip on PostgreSQL for every read (together.py), and for the
         # transaction's savepoint, sent first, with them.
         with Together() as reads:
-            held.enter_context(transaction.atomic())
+            held.enter_context(transaction.atomic(savepoint=savepoint))
             rules_sent = send_rules(reads, practice)
             states_sent = send_states(reads, practice, linked)
             stored_sent = _STORED.later(
@@ -251,7 +239,7 @@ def _write_book(
             )
         rules = rules_sent()
         states = states_sent(rules)
-        _check_not_merged(states)
+        check_not_merged(states)
         stored = {a.appointment_id: a for a in stored_sent()}
         # Whose appointment each stored one was, before this call moves it.
         was_with = {a.pk: a.profile_id for a in stored.values()}

@@ -25,6 +25,7 @@ from rewardshub.automations.actions import (
     Written,
     delete_appointment,
     record_appointment,
+    retried,
 )
 from rewardshub.automations.book import AppointmentWrite, write_book
 from rewardshub.automations.models import Appointment, AppointmentStatus, AutoAward
@@ -191,7 +192,8 @@ def put_appointment(
     appointment_id: str = AppointmentIdPath,
     idempotency_key: str | None = IdempotencyHeader,
 ) -> Result:
-    with transaction.atomic():
+
+    def write(survivors: dict[int, int]) -> Result:
         where = chart_where(caller, chart_id)
         written = record_appointment(
             where=where,
@@ -200,9 +202,12 @@ def put_appointment(
             pms_updated_at=payload.pms_updated_at,
             confirmed=payload.confirmed,
             actor=caller.actor,
+            survivors=survivors,
         )
         status = 201 if written.outcome == Outcome.CREATED else 200
         return status, _answer(caller, written, where)
+
+    return retried(write)
 
 
 @router.delete(
@@ -220,12 +225,19 @@ def remove_appointment(
     query: AppointmentDeleteQuery = Query(...),  # noqa: B008 - ninja's way to declare query params
 ) -> Result:
     sent = query.pms_updated_at
-    with transaction.atomic():
+
+    def write(survivors: dict[int, int]) -> Result:
         where = chart_where(caller, chart_id)
         written = delete_appointment(
-            where=where, appointment_id=appointment_id, pms_updated_at=sent, actor=caller.actor
+            where=where,
+            appointment_id=appointment_id,
+            pms_updated_at=sent,
+            actor=caller.actor,
+            survivors=survivors,
         )
         return 200, _answer(caller, written, where)
+
+    return retried(write)
 
 
 @router.get(
