@@ -68,6 +68,45 @@ def test_a_write_is_linked_in_its_own_insert(count: int) -> None:
 
 
 @pytest.mark.django_db
+def test_the_linking_takes_no_savepoint_of_its_own() -> None:
+    practice = create_practice(name="No savepoint", slug="no-savepoint", actor=Actor.system("t"))
+    seal_all()
+    # In a transaction of its own, as an action's write is.
+    with (
+        TestCase.captureOnCommitCallbacks(execute=True),
+        transaction.atomic(),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        large_write(practice, "batch.plain", 1)
+    kinds = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert "SAVEPOINT" not in kinds and "RELEASE" not in kinds, kinds
+    assert pending(practice) == 0
+    assert intact()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_linking_statement_that_fails_fails_the_write_and_writes_nothing(
+    monkeypatch: Any,
+) -> None:
+    from django.db import DatabaseError
+
+    practice = create_practice(name="Refused", slug="refused-link", actor=Actor.system("t"))
+    seal_all()
+    head_before = AuditChainHead.objects.get(chain=practice.pk).last_seq
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise DatabaseError("the head could not be moved")
+
+    monkeypatch.setattr(chain_module.MOVE_HEAD, "run", refused)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        large_write(practice, "batch.refused", 1)
+    monkeypatch.undo()
+    assert not AuditEvent.objects.filter(action="batch.refused").exists()
+    assert AuditChainHead.objects.get(chain=practice.pk).last_seq == head_before
+    assert intact()
+
+
+@pytest.mark.django_db
 def test_the_chains_pending_events_are_linked_first() -> None:
     practice = create_practice(name="Pending", slug="pending", actor=Actor.system("t"))
     seal_all()

@@ -38,7 +38,7 @@ from functools import cache
 from typing import Any
 
 from django.core.signals import request_finished, request_started
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 
 from rewardshub.audit.hashing import (
     GENESIS,
@@ -338,26 +338,33 @@ def link_as_written(
     Inside the writing transaction: the head is locked until its COMMIT (on
     PostgreSQL only if no one holds it), the chain's pending events linked
     first, and the head moved past `rows` (hashing.row_links: signed events
-    as rows). Their INSERT then needs no UPDATE to seal them. None, with
-    nothing changed, if another holds the head or linking fails: the events
-    are then written pending and sealed as any other (`schedule_seal`). On
+    as rows). Their INSERT then needs no UPDATE to seal them. None if another
+    holds the head or the hashing fails: the events are then written pending
+    and sealed as any other (`schedule_seal`). On
     PostgreSQL the holder looks once more for pending events after its
     commit, as every sealer does (`seal`).
     """
     key = chain_key(practice_id)
     postgres = connections[using].vendor == "postgresql"
+    # No savepoint of its own: two statements a write (BENCHMARKS.md, "The
+    # linking's savepoint"). A statement that fails here fails the write's
+    # transaction, as one of the write's own would. A failure of the hashing
+    # leaves nothing half-written: each step of pending events is written with
+    # the head's move in one statement (link_sql.link), and this write's head
+    # move goes last.
     try:
-        with transaction.atomic(using=using):
-            head = _take_head(key, using, skip_locked=postgres)
-            if head is None:
-                return None
-            while _link_pending(key, using, head) == SEAL_BATCH:
-                pass
-            links = row_links(shared, rows, head.last_seq, head.last_hash)
-            MOVE_HEAD.run(key, links[-1][0], links[-1][2], using=using)
+        head = _take_head(key, using, skip_locked=postgres)
+        if head is None:
+            return None
+        while _link_pending(key, using, head) == SEAL_BATCH:
+            pass
+        links = row_links(shared, rows, head.last_seq, head.last_hash)
+    except DatabaseError:
+        raise
     except Exception:
         logger.exception("Audit linking failed; the events are written pending.")
         return None
+    MOVE_HEAD.run(key, links[-1][0], links[-1][2], using=using)
     if postgres:
         look_again = _Sealing(frozenset(), using, after_answer=True)
         look_again.sealed = frozenset({key})
