@@ -25,6 +25,8 @@ from weakref import WeakKeyDictionary
 from django.db import connections
 from django.db.models import Field, Model
 
+from rewardshub import cursors
+
 COPY_FROM = 4  # rows from which Rows.write uses COPY on PostgreSQL ("One bulk writer")
 
 
@@ -106,7 +108,7 @@ class Rows:
             return 0
         connection = connections[self.using]
         insert, copy_sql = _insert_sql(self.model, self.using)[:2]
-        with connection.cursor() as cursor:
+        with cursors.cursor(connection.alias) as cursor:
             if len(rows) == 1:
                 cursor.execute(insert, rows[0])
             elif connection.vendor != "postgresql":
@@ -143,7 +145,7 @@ class Rows:
         returning = f" RETURNING {quote(self.fields[at].column)}, {quote(pk.column)}"
         step = max(1, PARAMETERS_MAX // len(self.fields))
         found = {}
-        with connection.cursor() as cursor:
+        with cursors.cursor(connection.alias) as cursor:
             for lo in range(0, len(rows), step):
                 chunk = rows[lo : lo + step]
                 cursor.execute(
@@ -156,7 +158,7 @@ class Rows:
         pk = self.model._meta.pk
         assert pk is not None
         table, column = self.model._meta.db_table, pk.column
-        with connection.cursor() as cursor:
+        with cursors.cursor(connection.alias) as cursor:
             # OFFSET 0 keeps the sequence's lookup out of the per-row loop.
             cursor.execute(
                 "SELECT nextval(s.id) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass"
@@ -224,7 +226,7 @@ def create(obj: _M, *, using: str = "default") -> _M:
     connection = connections[using]
     # Both databases the hub runs on return the new id with the INSERT.
     sql = _insert_sql(model, using)[2]
-    with connection.cursor() as cursor:
+    with cursors.cursor(connection.alias) as cursor:
         cursor.execute(sql, _instance_row(obj, using))
         row = cursor.fetchone()
     obj.pk = row[0]

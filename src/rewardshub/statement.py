@@ -26,6 +26,7 @@ from typing import Any
 from django.db import connections
 from django.db.models import Model
 
+from rewardshub import cursors
 from rewardshub.backends.postgresql.lookups import MANY
 
 Converter = Callable[[Any, Any, Any], Any]
@@ -176,7 +177,7 @@ class Statement:
         """The rows: tuples, or model instances for kind="models"."""
         assert self.kind != "update"
         compiled, params = self._execute(args, using)
-        with connections[using].cursor() as cursor:
+        with cursors.cursor(using) as cursor:
             cursor.execute(compiled.sql, params)
             return self.convert(compiled, cursor.fetchall(), using)
 
@@ -211,7 +212,7 @@ class Statement:
         """Run an UPDATE; return how many rows it changed."""
         assert self.kind == "update"
         compiled, params = self._execute(args, using)
-        with connections[using].cursor() as cursor:
+        with cursors.cursor(using) as cursor:
             cursor.execute(compiled.sql, params)
             return int(cursor.rowcount)
 
@@ -219,7 +220,7 @@ class Statement:
         """Run an UPDATE once for each argument list, in one executemany."""
         assert self.kind == "update"
         compiled = self.compiled(using)
-        with connections[using].cursor() as cursor:
+        with cursors.cursor(using) as cursor:
             cursor.executemany(compiled.sql, [compiled.bind(one) for one in args])
 
     def sql(self, *args: Any, using: str = "default") -> tuple[str, list[Any]]:

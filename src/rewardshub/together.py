@@ -33,6 +33,7 @@ from typing import Any
 
 from django.db import connections
 
+from rewardshub import cursors
 from rewardshub.statement import Statement
 
 Later = Callable[[], list[Any]]
@@ -80,7 +81,7 @@ class Together:
             found = statement.rows(*args, using=self.using)
             return lambda: found
         compiled, params = statement._execute(args, self.using)
-        cursor = connections[self.using].cursor()
+        cursor = cursors.open_cursor(self.using)
         box: list[list[Any]] = []
         self._sent.append((statement, compiled, cursor, box))
         cursor.execute(compiled.sql, params)

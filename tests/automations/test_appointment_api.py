@@ -109,13 +109,18 @@ class TestTriggers:
     def test_next_visit_booked_before_leaving(
         self, rules: dict[str, AutoRule], emma: Profile, book: Book
     ) -> None:
-        ok(book.put("A1", "completed", completed_at=book.at(30)), 201)
+        kept = ok(book.put("A1", "completed", completed_at=book.at(30)), 201)
+        assert kept["appointment"]["points"] == 5
         booked = ok(
             book.put("A2", "scheduled", starts_at=book.at(60 * 24 * 42), booked_at=book.at(25)),
             201,
         )
-        # The booking's answer tells what it earned the visit before it.
+        # The booking's answer tells what it earned the visit before it; the new
+        # appointment itself earned nothing, as the book's list says too.
         assert booked["points"] == [{"rule": "next_booked", "points": 6, "uncollected": 0}]
+        assert booked["appointment"]["points"] == 0
+        listed = ok(book.api.call("GET", book.path()))["appointments"]
+        assert {a["id"]: a["points"] for a in listed} == {"A1": 11, "A2": 0}
         assert auto_points(emma) == {"kept": 5, "next_booked": 6}
         # Cancelled: the booking no longer counts, and its points go back.
         ok(book.put("A2", "cancelled", starts_at=book.at(60 * 24 * 42), booked_at=book.at(25)))

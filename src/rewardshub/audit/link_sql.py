@@ -13,6 +13,7 @@ from typing import Any, cast
 from django.db import connections
 from django.db.models import Field
 
+from rewardshub import cursors
 from rewardshub.audit.models import AuditChainHead, AuditEvent
 from rewardshub.statement import Statement
 
@@ -105,5 +106,5 @@ def link(using: str, key: int, links: list[tuple[int, str, str, int]]) -> None:
         LINK.run_many(links, using=using)
         MOVE_HEAD.run(key, seq, last, using=using)
         return
-    with connection.cursor() as cursor:
+    with cursors.cursor(using) as cursor:
         cursor.execute(link_many(using), [seq, last, key, *map(list, zip(*links, strict=True))])

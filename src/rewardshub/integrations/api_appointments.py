@@ -9,11 +9,9 @@ points it moved.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
 from ninja import Query, Router
 from pydantic import ValidationError
@@ -28,13 +26,17 @@ from rewardshub.automations.actions import (
     retried,
 )
 from rewardshub.automations.book import AppointmentWrite, write_book
-from rewardshub.automations.models import Appointment, AppointmentStatus, AutoAward
+from rewardshub.automations.models import Appointment, AppointmentStatus
 from rewardshub.automations.state import lock_free_profiles
 from rewardshub.errors import ActionError
-from rewardshub.for_ids import ForIds
 from rewardshub.integrations import sync
 from rewardshub.integrations.api_patients import ERRORS, ChartIdPath, IdempotencyHeader, SystemPath
 from rewardshub.integrations.api_support import Result, pms_call, validation_message
+from rewardshub.integrations.appointment_json import (
+    appointment_json,
+    points_earned,
+    send_earned,
+)
 from rewardshub.integrations.appointment_schemas import (
     AppointmentBatchIn,
     AppointmentBatchOut,
@@ -51,51 +53,6 @@ from rewardshub.together import Together
 from rewardshub.wording import count_of
 
 router = Router(tags=["appointments"])
-
-def _when(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def appointment_json(appointment: Appointment, points: int) -> dict[str, Any]:
-    return {
-        "id": appointment.appointment_id,
-        "starts_at": appointment.starts_at.isoformat(),
-        "length_minutes": appointment.length_minutes,
-        "type_code": appointment.type_code,
-        "type_label": appointment.type_label,
-        "office": appointment.office,
-        "provider": appointment.provider,
-        "status": appointment.status,
-        "confirmed": appointment.confirmed,
-        "arrived_at": _when(appointment.arrived_at),
-        "completed_at": _when(appointment.completed_at),
-        "booked_at": _when(appointment.booked_at),
-        "deleted": appointment.deleted_at is not None,
-        "points": points,
-    }
-
-
-def _moved(practice_id: int, appointment_ids: list[int]) -> QuerySet[AutoAward, tuple[int, int]]:
-    return (
-        AutoAward.objects.filter(practice_id=practice_id, appointment_id__in=appointment_ids)
-        .values("appointment_id")
-        .annotate(moved=Sum("points"))
-        .values_list("appointment_id", "moved")
-    )
-
-
-# Every answer about appointments says what each earned: one appointment's read
-# compiled once (rewardshub.for_ids).
-_MOVED = ForIds(_moved, int)
-
-
-def _earned(appointments: list[Appointment]) -> dict[int, int]:
-    """Points in effect per appointment (what its rules paid, less what they took back)."""
-    if not appointments:
-        return {}
-    practice_id = appointments[0].practice_id  # one call's appointments: one practice
-    rows = _MOVED.rows(practice_id, ids=[appointment.pk for appointment in appointments])
-    return {appointment_id: moved or 0 for appointment_id, moved in rows}
 
 
 def chart_profiles(caller: sync.Caller, chart_ids: list[str]) -> dict[str, int | None]:
@@ -143,18 +100,18 @@ def _log_message(written: Written, linked: bool) -> str:
 
 def _answer(caller: sync.Caller, written: Written, where: Where) -> dict[str, Any]:
     """Log the call (`log_written`) and answer it, in one round trip on PostgreSQL
-    (together.py): the Sync log's INSERT and the read of what the appointment earned."""
+    (together.py): the Sync log's INSERT and the read of what the appointment
+    earned (appointment_json.send_earned)."""
     with Together() as reads:
         log_written(caller, written, where)
-        moved = _MOVED.later(reads, caller.practice.pk, ids=[written.appointment.pk])
-    earned = dict(moved()).get(written.appointment.pk) or 0
+        earned = send_earned(reads, written)
     # The profile the write landed on: the survivor if the chart's profile was merged meanwhile.
     profile = written.profile
     return {
         "outcome": written.outcome,
         "message": written.message or _log_message(written, profile is not None),
         "linked": profile is not None,
-        "appointment": appointment_json(written.appointment, earned),
+        "appointment": appointment_json(written.appointment, earned()),
         "points": [
             {"rule": c.rule.trigger, "points": c.points, "uncollected": c.uncollected}
             for c in written.changes
@@ -256,7 +213,7 @@ def list_appointments(
                 practice=caller.practice, system=caller.system, chart_id=chart_id
             ).order_by("starts_at", "id")
         )
-        earned = _earned(appointments)
+        earned = points_earned(appointments)
         sync.record_sync(
             caller,
             chart_id,
