@@ -49,6 +49,21 @@ class Book:
     def at(self, minutes: float) -> str:
         return (self.start + dt.timedelta(minutes=minutes)).isoformat()
 
+    def completed_visit(self) -> dict[str, Any]:
+        """A visit completed at `start`, as book.write_book takes its values."""
+        return {
+            "starts_at": self.start,
+            "length_minutes": 30,
+            "type_code": "ADJ",
+            "type_label": "Adjustment",
+            "office": "",
+            "provider": "",
+            "status": "completed",
+            "arrived_at": None,
+            "completed_at": self.start,
+            "booked_at": None,
+        }
+
     def put(
         self, appointment_id: str, status: str, *, chart_id: str | None = None, **fields: Any
     ) -> Any:

@@ -20,7 +20,13 @@ from rewardshub.patients.models import Profile
 from .conftest import CHART, Book
 from .test_appointment_api import ok
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="SQLite runs in the server's own process: no round trips",
+    ),
+    pytest.mark.django_db,
+]
 
 
 def _watch_savepoints(monkeypatch: Any) -> list[bool]:
@@ -40,8 +46,6 @@ def _watch_savepoints(monkeypatch: Any) -> list[bool]:
 def test_a_single_put_takes_no_savepoint_of_its_own(
     book: Book, emma: Profile, rules: dict[str, AutoRule], monkeypatch: Any
 ) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite runs in the server's own process: no round trips")
     queued = _watch_savepoints(monkeypatch)
     answer = ok(book.put("V1", "completed", arrived_at=book.at(-2), completed_at=book.at(30)), 201)
     assert [p["rule"] for p in answer["points"]] == ["kept", "on_time"]
@@ -52,26 +56,12 @@ def test_a_single_put_takes_no_savepoint_of_its_own(
 def test_a_writes_savepoint_goes_out_with_its_reads(
     book: Book, emma: Profile, rules: dict[str, AutoRule], monkeypatch: Any
 ) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite runs in the server's own process: no round trips")
     queued = _watch_savepoints(monkeypatch)
-    values = {
-        "starts_at": book.start,
-        "length_minutes": 30,
-        "type_code": "ADJ",
-        "type_label": "Adjustment",
-        "office": "",
-        "provider": "",
-        "status": "completed",
-        "arrived_at": None,
-        "completed_at": book.start,
-        "booked_at": None,
-    }
     with transaction.atomic():
         (written,) = write_book(
             practice=emma.practice,
             system="orthotrac",
-            writes=[AppointmentWrite(CHART, "V2", values)],
+            writes=[AppointmentWrite(CHART, "V2", book.completed_visit())],
             profiles={CHART: emma.pk},
             actor=SYSTEM,
         )

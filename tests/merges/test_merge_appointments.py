@@ -37,19 +37,7 @@ KEPT = 5
 
 
 def _visit(pair: Pair) -> dict[str, Any]:
-    start = pair.book.start
-    return {
-        "starts_at": start,
-        "length_minutes": 30,
-        "type_code": "ADJ",
-        "type_label": "Adjustment",
-        "office": "",
-        "provider": "",
-        "status": "completed",
-        "arrived_at": None,
-        "completed_at": start,
-        "booked_at": None,
-    }
+    return pair.book.completed_visit()
 
 
 def _merge(pair: Pair) -> None:
