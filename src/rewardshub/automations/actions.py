@@ -51,7 +51,7 @@ class Where:
 def _one(
     where: Where, write: AppointmentWrite, actor: Actor, survivors: dict[int, int] | None
 ) -> Written:
-    """Write it; `survivors` (from book.retried) says the caller runs the transaction
+    """Write it; `survivors` (from merged.retried) says the caller runs the transaction
     and which merged profiles' writes go to their survivors (write_book's `savepoint`)."""
     pk = where.profile.pk if where.profile else None
     (result,) = write_book(
@@ -82,7 +82,7 @@ def record_appointment(
 ) -> Written:
     """Create or update one appointment; an update older than the stored one
     (by the PMS's `pms_updated_at`) changes nothing and says so. `survivors`:
-    run inside book.retried, which passes them."""
+    run inside merged.retried, which passes them."""
     write = AppointmentWrite(where.chart_id, appointment_id, values, pms_updated_at, confirmed)
     return _one(where, write, actor, survivors)
 
