@@ -108,7 +108,7 @@ class Rows:
             return 0
         connection = connections[self.using]
         insert, copy_sql = _insert_sql(self.model, self.using)[:2]
-        with cursors.cursor(connection.alias) as cursor:
+        with cursors.cursor(self.using) as cursor:
             if len(rows) == 1:
                 cursor.execute(insert, rows[0])
             elif connection.vendor != "postgresql":
@@ -145,7 +145,7 @@ class Rows:
         returning = f" RETURNING {quote(self.fields[at].column)}, {quote(pk.column)}"
         step = max(1, PARAMETERS_MAX // len(self.fields))
         found = {}
-        with cursors.cursor(connection.alias) as cursor:
+        with cursors.cursor(self.using) as cursor:
             for lo in range(0, len(rows), step):
                 chunk = rows[lo : lo + step]
                 cursor.execute(
@@ -158,7 +158,7 @@ class Rows:
         pk = self.model._meta.pk
         assert pk is not None
         table, column = self.model._meta.db_table, pk.column
-        with cursors.cursor(connection.alias) as cursor:
+        with cursors.cursor(self.using) as cursor:
             # OFFSET 0 keeps the sequence's lookup out of the per-row loop.
             cursor.execute(
                 "SELECT nextval(s.id) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass"
@@ -223,10 +223,9 @@ _M = TypeVar("_M", bound=Model)
 def create(obj: _M, *, using: str = "default") -> _M:
     """INSERT one unsaved instance and give it its primary key, like Model.objects.create."""
     model = type(obj)
-    connection = connections[using]
     # Both databases the hub runs on return the new id with the INSERT.
     sql = _insert_sql(model, using)[2]
-    with cursors.cursor(connection.alias) as cursor:
+    with cursors.cursor(using) as cursor:
         cursor.execute(sql, _instance_row(obj, using))
         row = cursor.fetchone()
     obj.pk = row[0]

@@ -17,7 +17,7 @@ from rewardshub.automations.book import (
     write_book,
 )
 from rewardshub.automations.ledger import reconcile
-from rewardshub.automations.merged import retried
+from rewardshub.automations.merged import retried, to_survivors
 from rewardshub.automations.models import Appointment
 from rewardshub.errors import ActionError
 from rewardshub.patients.models import Profile
@@ -53,12 +53,12 @@ def _one(
 ) -> Written:
     """Write it; `survivors` (from merged.retried) says the caller runs the transaction
     and which merged profiles' writes go to their survivors (write_book's `savepoint`)."""
-    pk = where.profile.pk if where.profile else None
+    linked = {where.chart_id: where.profile.pk if where.profile else None}
     (result,) = write_book(
         practice=where.practice,
         system=where.system,
         writes=[write],
-        profiles={where.chart_id: (survivors or {}).get(pk, pk) if pk is not None else None},
+        profiles=to_survivors(linked, survivors or {}),
         actor=actor,
         savepoint=survivors is None,
     )

@@ -24,6 +24,45 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+# A write follows one merge, or a few that commit one after another while it
+# waits; more is a merge storm, refused (409) rather than chased.
+MAX_MERGES_FOLLOWED = 3
+
+
+class Merged(Exception):
+    """Profiles the write locked were merged after the caller read its links."""
+
+    def __init__(self, survivors: dict[int, int]) -> None:
+        super().__init__()
+        # The merged profile's id -> the id of the profile it was merged into.
+        self.survivors = survivors
+
+
+def check_not_merged(states: dict[int, ProfileState]) -> None:
+    # A tombstone leads straight to its survivor (a merge repoints earlier
+    # tombstones), so one more try takes the right locks, in id order.
+    survivors = {
+        pk: state.profile.merged_into_id
+        for pk, state in states.items()
+        if state.profile.merged_into_id is not None
+    }
+    if survivors:
+        raise Merged(survivors)
+
+
+def to_survivors(
+    profiles: dict[str, int | None], survivors: dict[int, int]
+) -> dict[str, int | None]:
+    """Each chart's profile, or the profile it was merged into."""
+    return {
+        chart: survivors.get(pk, pk) if pk is not None else None for chart, pk in profiles.items()
+    }
+
+
+def merge_storm(merged: Merged) -> ActionError:
+    return profile_merged_error(Profile.objects.get(pk=next(iter(merged.survivors))))
+
+
 def retried(work: Callable[[dict[int, int]], T]) -> T:
     """Run `work(survivors)` in a transaction (a savepoint inside another), and again
     in a new one as `write_book` tries its writes again: once after a racing
@@ -49,42 +88,3 @@ def retried(work: Callable[[dict[int, int]], T]) -> T:
                 **{pk: exc.survivors.get(to, to) for pk, to in survivors.items()},
                 **exc.survivors,
             }
-
-
-def to_survivors(
-    profiles: dict[str, int | None], survivors: dict[int, int]
-) -> dict[str, int | None]:
-    """Each chart's profile, or the profile it was merged into."""
-    return {
-        chart: survivors.get(pk, pk) if pk is not None else None for chart, pk in profiles.items()
-    }
-
-
-def merge_storm(merged: Merged) -> ActionError:
-    return profile_merged_error(Profile.objects.get(pk=next(iter(merged.survivors))))
-
-
-# A write follows one merge, or a few that commit one after another while it
-# waits; more is a merge storm, refused (409) rather than chased.
-MAX_MERGES_FOLLOWED = 3
-
-
-class Merged(Exception):
-    """Profiles the write locked were merged after the caller read its links."""
-
-    def __init__(self, survivors: dict[int, int]) -> None:
-        super().__init__()
-        # The merged profile's id -> the id of the profile it was merged into.
-        self.survivors = survivors
-
-
-def check_not_merged(states: dict[int, ProfileState]) -> None:
-    # A tombstone leads straight to its survivor (a merge repoints earlier
-    # tombstones), so one more try takes the right locks, in id order.
-    survivors = {
-        pk: state.profile.merged_into_id
-        for pk, state in states.items()
-        if state.profile.merged_into_id is not None
-    }
-    if survivors:
-        raise Merged(survivors)

@@ -149,7 +149,6 @@ def put_appointment(
     appointment_id: str = AppointmentIdPath,
     idempotency_key: str | None = IdempotencyHeader,
 ) -> Result:
-
     def write(survivors: dict[int, int]) -> Result:
         where = chart_where(caller, chart_id)
         written = record_appointment(

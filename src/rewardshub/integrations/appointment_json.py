@@ -61,8 +61,6 @@ def points_earned(appointments: list[Appointment]) -> dict[int, int]:
     return {appointment_id: moved or 0 for appointment_id, moved in rows}
 
 
-
-
 def send_earned(reads: Together, written: Written) -> Callable[[], int]:
     """What the written appointment earned, as one of several reads sent together
     (together.py); the points, after the block. One this call created earned
